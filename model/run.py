@@ -1,0 +1,206 @@
+"""A run: resolve → load → build → solve → tables → one self-describing folder, written atomically.
+
+``run()`` writes ``<out_root>/<name>/`` via a temporary folder renamed at the end, so a failed or
+killed run leaves nothing half-written, and never overwrites an earlier run without ``force``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import platform
+import shutil
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+import model
+from model.accounting import government_table, welfare_table
+from model.build import ModelInstance, create_model
+from model.config import ResolvedConfig, load_config
+from model.dataset import DataSet, load_dataset
+from model.errors import ReeblocError
+from model.results import (demand_table, flows_table, policies_table, prices_table, production_table,
+                           stockpiles_table)
+from model.solve import Solver, balance_prices
+from model.summary import summarize
+from model.wedges import solve_equilibrium
+
+log = logging.getLogger("reebloc.run")
+DEFAULT_OUT = Path("runs/out")
+FLOAT_FORMAT = "%.6f"
+
+
+@dataclass
+class RunResult:
+    """Everything a run produced, in memory."""
+
+    resolved: ResolvedConfig
+    data: DataSet
+    tables: dict[str, pd.DataFrame]
+    summary: dict
+    manifest: dict
+    instance: ModelInstance | None = None
+    timings: dict = field(default_factory=dict)
+
+    def __getitem__(self, name):
+        return self.summary if name == "summary" else self.tables[name]
+
+
+def _versions() -> dict:
+    import highspy
+    import pyomo
+    try:
+        from importlib.metadata import version
+        highs = version("highspy")
+    except Exception:  # pragma: no cover - metadata missing
+        highs = getattr(highspy, "__version__", "unknown")
+    return {"reebloc": model.__version__, "python": platform.python_version(), "pyomo": pyomo.version.version,
+            "highspy": highs, "pandas": pd.__version__}
+
+
+def _git_commit() -> str | None:
+    here = Path(__file__).resolve().parent.parent
+    try:
+        out = subprocess.run(["git", "-C", str(here), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5)
+        return out.stdout.strip() or None if out.returncode == 0 else None
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def solve_resolved(resolved: ResolvedConfig, data: DataSet | None = None, keep_instance: bool = False) -> RunResult:
+    """Load (unless given), build, solve and tabulate; nothing is written."""
+    cfg = resolved.config
+    timings = {}
+    t0 = time.perf_counter()
+    if data is None:
+        data = load_dataset(resolved.data_dir, cfg.year_list)
+    timings["load_s"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    inst = create_model(cfg, data, where=resolved.path)
+    timings["build_s"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    solver = Solver(inst.m, cfg.solver)
+    wedge_report = solve_equilibrium(inst, solver)
+    prices = balance_prices(inst.m, solver.duals)
+    timings["solve_s"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    tables = {
+        "flows": flows_table(inst),
+        "production": production_table(inst),
+        "prices": prices_table(inst, prices),
+        "demand": demand_table(inst),
+        "government": government_table(inst, prices),
+        "welfare": welfare_table(inst, prices),
+        "policies": policies_table(inst, solver.duals),
+        "stockpiles": stockpiles_table(inst),
+    }
+    tables["security"] = _security(tables, data, cfg)
+    summary = summarize(inst, tables, solver.info)
+    timings["tables_s"] = time.perf_counter() - t0
+    manifest = {
+        "run": cfg.name,
+        "config": cfg.model_dump(mode="json"),
+        "config_files": [str(p) for p in resolved.files],
+        "overrides": resolved.overrides,
+        "inputs": {"path": str(data.folder), "files": data.hashes},
+        "versions": _versions(),
+        "git_commit": _git_commit(),
+        "timings_s": {k: round(v, 4) for k, v in timings.items()},
+        "solver": {"name": "highs", "status": solver.info.status, "termination": solver.info.termination,
+                   "objective_kusd": solver.info.objective_kusd, "solves": solver.info.solves,
+                   "seconds": round(solver.info.seconds, 4)},
+        "wedges": wedge_report,
+        "scenarios": {s: {"probability": sc.probability, "diverges": sc.divergence_year()}
+                      for s, sc in cfg.scenarios.items()},
+        "model_size": {"variables": inst.m.nvariables(), "constraints": inst.m.nconstraints()},
+    }
+    return RunResult(resolved, data, tables, summary, manifest, inst if keep_instance else None, timings)
+
+
+def _security(tables: dict, data: DataSet, cfg) -> pd.DataFrame:
+    from model.metrics.security import security_table
+    base = next((s for s, sc in cfg.scenarios.items() if not sc.export_controls), None)
+    return security_table(tables, data["commodities"], china_node=cfg.china_node,
+                          baseline_scenario=base if len(cfg.scenarios) > 1 else None)
+
+
+def run_in_memory(config: str | Path | ResolvedConfig, data: DataSet | None = None) -> RunResult:
+    resolved = config if isinstance(config, ResolvedConfig) else load_config(config)
+    return solve_resolved(resolved, data)
+
+
+def run(config_path: str | Path, out: str | Path | None = None, force: bool = False) -> Path:
+    """Run a config and write ``<out>/<name>/``; returns the run folder."""
+    t_all = time.perf_counter()
+    t0 = time.perf_counter()
+    resolved = load_config(config_path)
+    resolve_s = time.perf_counter() - t0
+    root = Path(out) if out is not None else DEFAULT_OUT
+    final = run_folder(root, resolved.config.name)
+    if final.exists() and not force:
+        raise ReeblocError(final, None, "run folder exists; use --force to replace it or --out to write elsewhere")
+    result = solve_resolved(resolved)
+    result.manifest["timings_s"] = {"resolve_s": round(resolve_s, 4), **result.manifest["timings_s"]}
+    write_run(result, final, force, t_all)
+    return final
+
+
+def run_folder(root: Path, name: str) -> Path:
+    """``root/name``, refusing names that would escape ``root``."""
+    root = root.resolve()
+    final = (root / name).resolve()
+    if final.parent != root:
+        raise ReeblocError(None, "name", f"run name {name!r} would write outside {root}")
+    return final
+
+
+def write_run(result: RunResult, final: Path, force: bool, t_start: float) -> None:
+    final.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".tmp", dir=final.parent))
+    try:
+        t0 = time.perf_counter()
+        for name, df in result.tables.items():
+            df = _tidy_floats(df)
+            df.to_csv(tmp / f"{name}.csv", index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
+        result.manifest["timings_s"]["write_s"] = round(time.perf_counter() - t0, 4)
+        result.manifest["timings_s"]["total_s"] = round(time.perf_counter() - t_start, 4)
+        _dump(tmp / "summary.json", result.summary)
+        _dump(tmp / "manifest.json", result.manifest)
+        if final.exists():
+            if not force:
+                raise ReeblocError(final, None, "run folder appeared while running; not overwritten")
+            old = final.with_name(f".{final.name}.old-{os.getpid()}")
+            os.replace(final, old)
+            os.replace(tmp, final)
+            shutil.rmtree(old)
+        else:
+            os.replace(tmp, final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def _tidy_floats(df: pd.DataFrame) -> pd.DataFrame:
+    """Round away solver noise (|x| < 1e-9) and negative zeros so tables compare byte for byte."""
+    df = df.copy()
+    for c in df.columns:
+        if pd.api.types.is_float_dtype(df[c]):
+            s = df[c].round(9)
+            df[c] = s.where(s != 0, 0.0)
+    return df
+
+
+def _dump(path: Path, obj) -> None:
+    path.write_text(json.dumps(obj, indent=2, sort_keys=True, default=_json_default) + "\n", encoding="utf-8")
+
+
+def _json_default(o):
+    if hasattr(o, "item"):
+        return o.item()
+    return str(o)

@@ -1,0 +1,125 @@
+"""Public API: ``compare(run_dirs) -> str`` and ``report(run_dirs, out, baseline=None) -> Path``.
+
+Both read run folders only (``docs/architecture.md``), so any run, old or new, can be reported.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import charts as ch
+from . import differ, render
+from . import tables as tb
+from .runs import ReeblocError, RunFolder, load_runs
+
+FORMATS = {".html": render.html, ".md": render.markdown, ".xlsx": render.excel}
+
+
+@dataclass
+class Section:
+    key: str
+    title: str
+    intro: str
+    items: list  # Table | Chart, in reading order
+
+
+@dataclass
+class Report:
+    title: str
+    runs: list[RunFolder]
+    baseline: RunFolder | None
+    sections: list[Section]
+    missing_notes: list[str] = field(default_factory=list)
+    version: str = ""
+
+    @property
+    def tables(self) -> list[tb.Table]:
+        return [it for s in self.sections for it in s.items if isinstance(it, tb.Table)]
+
+    @property
+    def charts(self) -> list[ch.Chart]:
+        return [it for s in self.sections for it in s.items if isinstance(it, ch.Chart)]
+
+
+def _version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("reebloc")
+    except Exception:  # pragma: no cover
+        return "?"
+
+
+def build(run_dirs: list[Path], baseline: Path | None = None, charts: bool = True) -> Report:
+    """Read the runs and compute every table (and chart) of the report."""
+    runs, base = load_runs(list(run_dirs), baseline)
+    magnets = tb.magnet_commodities(runs)
+    t: dict[str, tb.Table] = {}
+    t["headline"] = tb.headline(runs, base, magnets)
+    for x in tb.government_tables(runs, base):
+        t[x.key] = x
+    t["china_content"] = tb.china_content_expected(runs, magnets, base)
+    t["china_content_by_scenario"] = tb.china_content_by_scenario(runs, magnets)
+    t["unserved_by_scenario"] = tb.unserved_table(runs, base)
+    t["prices"] = tb.prices_table(runs, base, magnets)
+    t["welfare_by_node"] = tb.welfare_table(runs, base)
+    t["config_diff"] = differ.config_diff(runs)
+    t["data_diff"], t["data_diff_rows"] = differ.dataset_diff(runs, base or runs[0])
+    for x in differ.provenance(runs):
+        t[x.key] = x
+    c = ch.all_charts(t, with_baseline=base is not None) if charts else {}
+
+    def items(*keys):
+        """``t:<key>`` is a table, ``c:<key>`` a chart (absent charts are skipped)."""
+        src = {"t": t, "c": c}
+        return [src[k[0]][k[2:]] for k in keys if k[2:] in src[k[0]]]
+
+    sections = [
+        Section("headline", "Headline figures", "One column per run; discounted money is expected over scenarios.", items("t:headline")),
+        Section("government", "Government cost", "Who pays, for which instrument, year by year.",
+                items("c:government_by_instrument", "t:government_by_instrument", "t:government_by_payer")),
+        Section("security", "Supply security: China content", "China-origin material embedded in magnet supply, traced through processing.",
+                items("c:china_content", "t:china_content", "t:china_content_by_scenario")),
+        Section("unserved", "Unserved demand", "Demand left unserved in each disruption scenario.",
+                items("c:unserved_by_scenario", "t:unserved_by_scenario")),
+        Section("prices", "Prices", "Market prices (the duals of the node balances).", items("c:prices", "t:prices")),
+        Section("welfare", "Welfare", "Consumer and producer surplus, government net and tariff revenue by node.",
+                items("c:welfare_by_node", "c:welfare_delta", "t:welfare_by_node")),
+        Section("differs", "What differs between the runs", "Resolved configs key by key; data sets table by table.",
+                items("t:config_diff", "t:data_diff", "t:data_diff_rows")),
+        Section("provenance", "Provenance", "The data set, its sources, the assumptions in force and the software versions.",
+                items("t:datasets", "t:sources", "t:assumptions", "t:versions", "t:overrides")),
+    ]
+    missing = [f"{r.name}: {tb.NOT_IN_RUN}: {', '.join(r.missing)}" for r in runs if r.missing]
+    title = "reebloc report: " + ", ".join(r.name for r in runs)
+    return Report(title, runs, base, sections, missing, _version())
+
+
+def compare(run_dirs: list[Path]) -> str:
+    """A terminal table of headline figures, one column per run."""
+    rep = build(run_dirs, charts=False)
+    text = render.terminal(rep.tables[0])
+    if rep.missing_notes:
+        text += "\n\n" + "\n".join(rep.missing_notes)
+    return text
+
+
+def report(run_dirs: list[Path], out: Path, baseline: Path | None = None) -> Path:
+    """Write the report of ``run_dirs`` to ``out`` (``.html``, ``.md`` or ``.xlsx``); returns ``out``.
+
+    With ``baseline`` (added to the runs if not among them) every other run is also shown as a
+    difference from it. A table a run lacks is reported as "not in this run".
+    """
+    out = Path(out)
+    writer = FORMATS.get(out.suffix.lower())
+    if writer is None:
+        raise ReeblocError(out, "--out", f"unknown report format '{out.suffix or out.name}'; use .html, .md or .xlsx")
+    if not out.parent.exists():
+        raise ReeblocError(out, "--out", f"folder {out.parent} does not exist")
+    rep = build(run_dirs, baseline, charts=writer is not render.excel)
+    try:
+        return writer(rep, out)
+    finally:
+        for c in rep.charts:
+            c.close()

@@ -1,0 +1,182 @@
+"""Read run folders (manifest, summary, tidy tables) without touching the model.
+
+A run folder is the contract in ``docs/architecture.md``. Reports must build for any run folder,
+old or new: a table a run does not have is recorded in :attr:`RunFolder.missing` and the report
+says "not in this run" instead of failing.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import pandas as pd
+
+try:  # the core's one-line user error
+    from model.errors import ReeblocError
+except ImportError:  # pragma: no cover - only before the core exists
+
+    class ReeblocError(Exception):  # type: ignore[no-redef]
+        def __init__(self, file, field, message):
+            self.file, self.field, self.message = file, field, message
+            super().__init__(": ".join(str(p) for p in (file, field, message) if p))
+
+
+# Every result table of the run-folder contract, with its value columns (the rest are keys).
+TABLES: dict[str, list[str]] = {
+    "flows": ["quantity_t", "freight_usd"],
+    "production": ["quantity_t", "cost_usd"],
+    "prices": ["price_usd_per_kg"],
+    "demand": ["demand_t", "served_t", "unserved_t"],
+    "government": ["usd"],
+    "welfare": [
+        "consumer_surplus_usd",
+        "producer_surplus_usd",
+        "government_net_usd",
+        "tariff_revenue_usd",
+        "total_usd",
+    ],
+    "policies": ["shadow_price"],
+    "stockpiles": ["purchase_t", "release_t", "stock_t"],
+    "security": ["value"],
+}
+
+# Tables whose values add up over scenarios (expected value = sum of probability × value, a row
+# that is absent counts as zero); the others (prices, shares) are averaged over the scenarios
+# that have a row.
+ADDITIVE = {"flows", "production", "demand", "government", "welfare", "stockpiles"}
+
+
+def _read_json(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise ReeblocError(path, None, f"not valid JSON ({exc.msg}, line {exc.lineno})") from exc
+
+
+@dataclass
+class RunFolder:
+    """One run folder: manifest and summary eagerly, tables lazily (``table(name)``)."""
+
+    path: Path
+    manifest: dict
+    summary: dict
+    _tables: dict[str, pd.DataFrame | None] = field(default_factory=dict, repr=False)
+
+    @property
+    def name(self) -> str:
+        return str(self.manifest.get("run") or self.summary.get("run") or self.path.name)
+
+    def table(self, name: str) -> pd.DataFrame | None:
+        """The table ``<name>.csv``, or None when the run does not have it."""
+        if name not in self._tables:
+            f = self.path / f"{name}.csv"
+            if f.exists():
+                df = pd.read_csv(f, keep_default_na=False, na_values=[""])
+                for col in ("scenario", "node", "commodity", "payer", "instrument", "policy"):
+                    if col in df.columns:
+                        df[col] = df[col].astype(str)
+                self._tables[name] = df
+            else:
+                self._tables[name] = None
+        return self._tables[name]
+
+    def has(self, name: str) -> bool:
+        return self.table(name) is not None
+
+    @property
+    def missing(self) -> list[str]:
+        return [f"{t}.csv" for t in TABLES if not self.has(t)]
+
+    @property
+    def config(self) -> dict:
+        cfg = self.manifest.get("config")
+        return cfg if isinstance(cfg, dict) else {}
+
+    @cached_property
+    def probabilities(self) -> dict[str, float]:
+        """Scenario → probability: summary, then manifest, else equal weights over the tables."""
+        probs: dict[str, float] = {}
+        s = self.summary.get("scenarios")
+        if isinstance(s, dict):
+            for k, v in s.items():
+                p = v.get("probability") if isinstance(v, dict) else v
+                if isinstance(p, (int, float)):
+                    probs[str(k)] = float(p)
+        if not probs:
+            m = self.manifest.get("scenarios")
+            if isinstance(m, dict):
+                for k, v in m.items():
+                    p = v.get("probability") if isinstance(v, dict) else v
+                    if isinstance(p, (int, float)):
+                        probs[str(k)] = float(p)
+        if not probs:
+            names: set[str] = set()
+            for t in TABLES:
+                df = self.table(t)
+                if df is not None and "scenario" in df.columns:
+                    names |= set(df["scenario"].unique())
+            names = names or {"base"}
+            probs = {n: 1.0 / len(names) for n in sorted(names)}
+        return probs
+
+    @property
+    def inputs_path(self) -> Path | None:
+        p = (self.manifest.get("inputs") or {}).get("path")
+        if not p:
+            return None
+        p = Path(p)
+        if p.is_absolute():
+            return p if p.exists() else None
+        for root in [Path.cwd(), *self.path.resolve().parents]:
+            if (root / p).is_dir():
+                return root / p
+        return None
+
+    @property
+    def input_hashes(self) -> dict[str, str]:
+        files = (self.manifest.get("inputs") or {}).get("files")
+        return dict(files) if isinstance(files, dict) else {}
+
+    def input_table(self, name: str) -> pd.DataFrame | None:
+        """A table of the run's data set (e.g. ``sources``), or None if the folder is gone."""
+        folder = self.inputs_path
+        if folder is None or not (folder / f"{name}.csv").exists():
+            return None
+        return pd.read_csv(folder / f"{name}.csv", dtype=str, keep_default_na=False)
+
+
+def load_run(path: str | Path) -> RunFolder:
+    """Open a run folder; a missing folder or manifest is a one-line :class:`ReeblocError`."""
+    path = Path(path)
+    if not path.is_dir():
+        raise ReeblocError(path, None, "run folder not found")
+    manifest_f = path / "manifest.json"
+    if not manifest_f.exists():
+        raise ReeblocError(manifest_f, None, "not a run folder (no manifest.json); run `reebloc run` first")
+    manifest = _read_json(manifest_f)
+    summary_f = path / "summary.json"
+    summary = _read_json(summary_f) if summary_f.exists() else {}
+    return RunFolder(path=path, manifest=manifest, summary=summary)
+
+
+def load_runs(paths: list[str | Path], baseline: str | Path | None = None) -> tuple[list[RunFolder], RunFolder | None]:
+    """Open the runs (baseline first, added if not listed); run names must be distinct."""
+    if not paths and baseline is None:
+        raise ReeblocError(None, "RUN_DIR", "name at least one run folder")
+    ordered = [Path(p) for p in paths]
+    base_run = None
+    if baseline is not None:
+        b = Path(baseline)
+        ordered = [b] + [p for p in ordered if p.resolve() != b.resolve()]
+    runs = [load_run(p) for p in ordered]
+    if baseline is not None:
+        base_run = runs[0]
+    seen: dict[str, Path] = {}
+    for r in runs:
+        if r.name in seen:
+            raise ReeblocError(r.path, "run", f"run name '{r.name}' is also the name of {seen[r.name]}; compare distinct runs")
+        seen[r.name] = r.path
+    return runs, base_run
