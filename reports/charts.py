@@ -26,16 +26,11 @@ class Chart:
 
     def svg(self) -> str:
         buf = io.StringIO()
-        self.fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
+        self.fig.savefig(buf, format="svg", metadata={"Date": None})
         text = buf.getvalue()
         # inline SVG: drop the XML prolog and doctype; make ids unique per chart
         text = text[text.index("<svg"):]
         return re.sub(r'(id="|url\(#|href="#)', lambda m: f"{m.group(1)}{self.key}-", text)
-
-    def png(self) -> bytes:
-        buf = io.BytesIO()
-        self.fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
-        return buf.getvalue()
 
     def close(self) -> None:
         if self.fig is not None:
@@ -55,7 +50,7 @@ def government_by_instrument(t: Table) -> Chart:
     runs = [r for r in _runs(t) if t.df[r].notna().any()] if len(t.df) else []
     if not runs:
         return _empty(key, title, t)
-    fig, axes = plt.subplots(1, len(runs), figsize=(max(4.5, 3.6 * len(runs)), 3.4), sharey=True, squeeze=False)
+    fig, axes = plt.subplots(1, len(runs), figsize=(max(4.5, 3.6 * len(runs)), 3.4), sharey=True, squeeze=False, layout="constrained")
     instruments = sorted(t.df["instrument"].unique())
     colors = dict(zip(instruments, plt.cm.tab10.colors * 3))
     for ax, run in zip(axes[0], runs):
@@ -78,8 +73,8 @@ def government_by_instrument(t: Table) -> Chart:
             if lab not in labels:
                 handles.append(h)
                 labels.append(lab)
-    fig.legend(handles, labels, loc="upper center", ncol=min(6, len(labels)), bbox_to_anchor=(0.5, 1.08), frameon=False)
-    fig.suptitle(title, y=1.14)
+    fig.legend(handles, labels, loc="outside upper center", ncol=min(6, len(labels)), frameon=False)
+    fig.suptitle(title)
     return Chart(key, title, fig)
 
 
@@ -89,7 +84,7 @@ def china_content(t: Table) -> Chart:
     if not runs:
         return _empty(key, title, t)
     series = list(t.df.groupby(["node", "commodity"]).groups)
-    fig, ax = plt.subplots(figsize=(7, 3.6))
+    fig, ax = plt.subplots(figsize=(8, 3.6), layout="constrained")
     styles = ["-", "--", ":", "-."]
     for i, run in enumerate(runs):
         color = plt.cm.tab10.colors[i % 10]
@@ -99,7 +94,7 @@ def china_content(t: Table) -> Chart:
     ax.set_ylim(0, 1.05)
     ax.set_ylabel("share of China-origin material")
     ax.set_title(title)
-    ax.legend(fontsize=7, frameon=False, loc="center left", bbox_to_anchor=(1.0, 0.5))
+    fig.legend(fontsize=7, frameon=False, loc="outside right center")
     return Chart(key, title, fig)
 
 
@@ -108,7 +103,7 @@ def unserved(t: Table) -> Chart:
     runs = [r for r in _runs(t) if t.df[r].notna().any()] if len(t.df) else []
     if not runs:
         return _empty(key, title, t)
-    fig, ax = plt.subplots(figsize=(7, 3.4))
+    fig, ax = plt.subplots(figsize=(7, 3.4), layout="constrained")
     x = np.arange(len(t.df))
     w = 0.8 / len(runs)
     for i, run in enumerate(runs):
@@ -129,7 +124,7 @@ def prices(t: Table) -> Chart:
     n = len(series)
     cols = min(3, n)
     rows = (n + cols - 1) // cols
-    fig, axes = plt.subplots(rows, cols, figsize=(3.6 * cols, 2.8 * rows), squeeze=False)
+    fig, axes = plt.subplots(rows, cols, figsize=(3.6 * cols, 2.8 * rows), squeeze=False, layout="constrained")
     for ax, (node, com) in zip(axes.flat, series):
         d = t.df[(t.df["node"] == node) & (t.df["commodity"] == com)].sort_values("year")
         for run in runs:
@@ -140,7 +135,6 @@ def prices(t: Table) -> Chart:
         ax.set_visible(False)
     axes[0][0].legend(frameon=False, fontsize=7)
     fig.suptitle(title)
-    fig.tight_layout()
     return Chart(key, title, fig)
 
 
@@ -153,7 +147,7 @@ def welfare(t: Table, delta: bool = False) -> Chart:
         return _empty(key, title, t)
     parts = [c for c in t.df["component"].unique() if c != "total"]
     nodes = sorted(t.df["node"].unique())
-    fig, axes = plt.subplots(1, len(cols), figsize=(max(4.5, 3.8 * len(cols)), 3.4), sharey=True, squeeze=False)
+    fig, axes = plt.subplots(1, len(cols), figsize=(max(4.5, 3.8 * len(cols)), 3.4), sharey=True, squeeze=False, layout="constrained")
     for ax, col in zip(axes[0], cols):
         piv = t.df.pivot_table(index="node", columns="component", values=col, aggfunc="sum").reindex(nodes).fillna(0.0) / 1e6
         pos = np.zeros(len(nodes))
@@ -170,8 +164,8 @@ def welfare(t: Table, delta: bool = False) -> Chart:
         ax.tick_params(axis="x", rotation=45)
     axes[0][0].set_ylabel("million USD")
     h, lab = axes[0][0].get_legend_handles_labels()
-    fig.legend(h, lab, loc="upper center", ncol=len(lab), bbox_to_anchor=(0.5, 1.08), frameon=False)
-    fig.suptitle(title, y=1.14)
+    fig.legend(h, lab, loc="outside upper center", ncol=len(lab), frameon=False)
+    fig.suptitle(title)
     return Chart(key, title, fig)
 
 

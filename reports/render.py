@@ -120,8 +120,7 @@ def markdown(report, out: Path) -> Path:
                     lines += [f"**{it.title}**: {it.note}", ""]
                     continue
                 (files / f"{it.key}.svg").write_text(it.svg(), encoding="utf-8")
-                (files / f"{it.key}.png").write_bytes(it.png())
-                lines += [f"![{it.title}]({files.name}/{it.key}.svg)", "", f"*{it.title}* ([PNG]({files.name}/{it.key}.png))", ""]
+                lines += [f"![{it.title}]({files.name}/{it.key}.svg)", ""]
             else:
                 unit = f" ({it.unit})" if it.unit else ""
                 lines += [f'<a id="table-{it.key}"></a>', "", f"### {it.title}{unit}", ""]

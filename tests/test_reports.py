@@ -238,7 +238,6 @@ def test_markdown_sections_charts_tables_and_numbers(built, runs):
     for c in CHARTS:
         assert f"]({files.name}/{c}.svg)" in text
         assert (files / f"{c}.svg").read_text().startswith("<svg")
-        assert (files / f"{c}.png").read_bytes()[:4] == b"\x89PNG"
     for t in TABLES:
         assert f'<a id="table-{t}"></a>' in text
     lines = {ln.split(" | ")[0].lstrip("| "): ln for ln in text.splitlines() if ln.startswith("| ")}
@@ -261,14 +260,15 @@ def test_excel_one_sheet_per_table_with_units(built, runs):
     h = book["headline"].set_index("figure")
     s = summary(runs["floor110"])
     for payer, usd in s["government_cost_usd_discounted"].items():
-        assert h.at[f"Government cost, discounted: payer {payer}", "floor110"] == usd
+        # openpyxl writes 16 significant digits ("%.16g"; Excel itself keeps 15)
+        assert h.at[f"Government cost, discounted: payer {payer}", "floor110"] == pytest.approx(usd, rel=1e-15)
     assert h.at["Government cost, discounted: payer DoD", "old"] == "not in this run"
     g = book["government_by_instrument"].set_index(["year", "instrument"])
     for k, v in expected_by(runs["floor110"], "government", ["year", "instrument"], "usd").items():
         assert g.at[k, "floor110_usd"] == pytest.approx(v, rel=1e-12)
     u = book["unserved_by_scenario"].set_index("scenario")
     for sc, v in table(runs["old"], "demand").groupby("scenario").unserved_t.sum().items():
-        assert u.at[sc, "old_t"] == v
+        assert u.at[sc, "old_t"] == pytest.approx(v, rel=1e-15)
     notes = " ".join(book["notes"].note)
     assert "government.csv not in this run: old" in notes
 

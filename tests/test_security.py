@@ -409,6 +409,27 @@ def test_undefined_content_is_not_reported():
     assert not sec["value"].isna().any()
 
 
+def test_circulation_without_production_has_no_content_and_initial_stock_can_be_set():
+    """Oxide going round JP -> KR -> JP with nothing produced has no traceable origin."""
+    t = {
+        "production": production(("cn_mine", "CN", "reo", 10)),
+        "flows": flows(("JP", "KR", "ndpr_oxide", 5), ("KR", "JP", "ndpr_oxide", 5)),
+    }
+    traced = trace_content(t["flows"], t["production"])
+    assert traced.set_index(["node", "commodity"])["value"].loc[("JP", "ndpr_oxide")] != 0.0
+    assert traced["value"].isna().sum() == 2
+    sec = security_table(t, COMMODITIES)
+    assert not has(sec, "JP", "ndpr_oxide", "china_content")
+    # A US stockpile released before anything else is known: its pre-horizon stock takes the
+    # given content (here: bought from China before the model's first year).
+    sp = stockpiles(("US", "ndpr_oxide", 0, 10, 0))
+    flows_au = flows(("AU", "US", "ndpr_oxide", 30))
+    prod_au = production(("au_mine", "AU", "ndpr_oxide", 30))
+    assert trace_content(flows_au, prod_au, sp).query("node == 'US'")["value"].iloc[0] == 0.0
+    traced = trace_content(flows_au, prod_au, sp, initial_stock_content=1.0)
+    assert traced.query("node == 'US'")["value"].iloc[0] == pytest.approx(10 / 40)
+
+
 # ---------------------------------------------------------------- property tests
 
 NODES = ["CN", "US", "JP", "AU", "EU"]

@@ -35,9 +35,11 @@ Model of the material balance (per run, scenario, year)
   first year in the table takes ``initial_stock_content`` if given, otherwise the content of the
   node's pool in that first year.
 
-This gives, per (run, scenario, year), a linear system ``x = W x + b``: each unknown (pool,
-facility, stockpile) is a weighted average of other unknowns (``W``, rows sum to at most 1) and
-of known primary contents (``b``). It is solved with ``numpy.linalg.solve``.
+This gives, per (run, scenario, year), a linear system ``x = W x + b``: each unknown (a pool or
+a stockpile; facilities are substituted out, their output weighting the input pools) is a
+weighted average of other unknowns (``W``, rows sum to at most 1) and of known primary contents
+(``b``). It is solved with ``numpy.linalg.solve``; years of one run and scenario are solved in
+order so that stockpile contents carry forward.
 
 Undefined content. An unknown whose sources never lead back to primary output (a pool with no
 supply that is nonetheless drawn from, a closed circulation of flows with no production behind
@@ -219,27 +221,34 @@ def trace_content(
                 sysm.add(("pool", d, c), q, sysm.var(("pool", o, c)))
                 supply[(d, c)] = supply.get((d, c), 0.0) + q
 
-            # Facilities
+            # Facilities: an output's content is the weighted mean of the input pools' contents.
+            # The facility is eliminated at once (its output is a source of the pool with
+            # weight q split over the input pools), which keeps the dense system at the size
+            # of the pools.
             for fac, rows in parts["pr"].items():
                 node = rows[0][0]
                 own = 1.0 if node in origins else 0.0
                 ins = [(c, -q) for _, c, q in rows if q < 0]
                 outs = [(c, q) for _, c, q in rows if q > 0]
-                fkey = ("facility", fac)
-                for c, w in ins:
-                    if input_weights == "value" and len(ins) > 1:
+                if input_weights == "value" and len(ins) > 1:
+                    valued = []
+                    for c, w in ins:
                         p = price_map.get((run, scen, year, node, c))
                         if p is None or not np.isfinite(p):
                             raise ValueError(
                                 f"no price for input {c} at {node} ({run}, {scen}, {year})"
                             )
-                        w = w * max(p, 0.0)
-                    sysm.add(fkey, w, sysm.var(("pool", node, c)))
+                        valued.append((c, w * max(p, 0.0)))
+                    if sum(w for _, w in valued) > 0:  # all prices 0: fall back to tonnes
+                        ins = valued
+                total_in = sum(w for _, w in ins)
+                mix = [(w / total_in, sysm.var(("pool", node, c))) for c, w in ins]
                 for c, q in outs:
                     if not ins or c in primary:
                         sysm.add(("pool", node, c), q, own)
                     else:
-                        sysm.add(("pool", node, c), q, sysm.var(fkey))
+                        for share, target in mix:
+                            sysm.add(("pool", node, c), q * share, target)
                     supply[(node, c)] = supply.get((node, c), 0.0) + q
 
             # Stockpiles
