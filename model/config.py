@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator
 
 from model.errors import ReeblocError
 from model.policies import POLICY_CLASSES, Policy
@@ -73,20 +73,21 @@ class RunConfig(Strict):
             raise ValueError("letters, digits, '_', '-', '.' only (it names the output folder)")
         return v
 
-    @model_validator(mode="after")
-    def _probabilities(self):
-        if not self.scenarios:
+    @field_validator("scenarios")
+    @classmethod
+    def _probabilities(cls, scenarios):
+        if not scenarios:
             raise ValueError("at least one scenario is needed")
-        total = sum(s.probability for s in self.scenarios.values())
+        total = sum(s.probability for s in scenarios.values())
         if abs(total - 1.0) > 1e-6:
             raise ValueError(f"scenario probabilities sum to {total:g}, expected 1")
-        for sname, s in self.scenarios.items():
+        for sname, s in scenarios.items():
             d = s.divergence_year()
             for cname, c in s.export_controls.items():
                 if d is not None and c.years.start < d:
                     raise ValueError(f"scenario {sname}: control {cname} starts {c.years.start}, "
                                      f"before the scenario diverges ({d})")
-        return self
+        return scenarios
 
     @property
     def year_list(self) -> list[int]:
@@ -270,7 +271,9 @@ def _fields_at(loc: tuple, raw: dict) -> list[str]:
 
 
 def _config_error(e: ValidationError, raw: dict, path: Path, origins: dict) -> ReeblocError:
-    err = e.errors()[0]
+    errors = e.errors()
+    # a misspelt key also shows as a missing one: name the misspelling first
+    err = next((x for x in errors if x["type"] == "extra_forbidden"), errors[0])
     loc = tuple(str(p) for p in err["loc"])
     # drop the discriminator tag pydantic inserts for tagged unions (policies.<name>.<kind>.field)
     clean = []

@@ -115,3 +115,13 @@ def policies_table(inst: ModelInstance, duals: dict) -> pd.DataFrame:
             add(cid, "export_control", "cap", m.control[cid, t], t)
     return _frame(rows, ["policy", "kind", "constraint", "shadow_price", "unit"], inst.cfg.name,
                   ["policy", "constraint"])
+
+
+def disposal_table(inst: ModelInstance) -> pd.DataFrame:
+    """Free disposal of surplus joint products (only at a zero price)."""
+    m, rows = inst.m, []
+    for (n, c, t) in m.NCT:
+        q = m.dispose[n, c, t].value or 0.0
+        if q > TOL:
+            rows += [(s, y, n, c, q) for s, y in _expand(inst, t)]
+    return _frame(rows, ["node", "commodity", "quantity_t"], inst.cfg.name, ["node", "commodity"])

@@ -25,7 +25,7 @@ from model.build import ModelInstance, create_model
 from model.config import ResolvedConfig, load_config
 from model.dataset import DataSet, load_dataset
 from model.errors import ReeblocError
-from model.results import (demand_table, flows_table, policies_table, prices_table, production_table,
+from model.results import (demand_table, disposal_table, flows_table, policies_table, prices_table, production_table,
                            stockpiles_table)
 from model.solve import Solver, balance_prices
 from model.summary import summarize
@@ -99,6 +99,7 @@ def solve_resolved(resolved: ResolvedConfig, data: DataSet | None = None, keep_i
         "welfare": welfare_table(inst, prices),
         "policies": policies_table(inst, solver.duals),
         "stockpiles": stockpiles_table(inst),
+        "disposal": disposal_table(inst),
     }
     tables["security"] = _security(tables, data, cfg)
     summary = summarize(inst, tables, solver.info)

@@ -73,7 +73,7 @@ def government_by_instrument(t: Table) -> Chart:
             if lab not in labels:
                 handles.append(h)
                 labels.append(lab)
-    fig.legend(handles, labels, loc="outside upper center", ncol=min(6, len(labels)), frameon=False)
+    fig.legend(handles, labels, loc="outside lower center", ncol=min(6, len(labels)), frameon=False)
     fig.suptitle(title)
     return Chart(key, title, fig)
 
@@ -91,6 +91,7 @@ def china_content(t: Table) -> Chart:
         for j, (node, com) in enumerate(series):
             d = t.df[(t.df["node"] == node) & (t.df["commodity"] == com)].sort_values("year")
             ax.plot(d["year"], d[run], styles[j % 4], marker="o", ms=3, color=color, label=f"{run}: {node} {com}")
+    ax.set_xticks(sorted(t.df["year"].unique()))
     ax.set_ylim(0, 1.05)
     ax.set_ylabel("share of China-origin material")
     ax.set_title(title)
@@ -111,7 +112,7 @@ def unserved(t: Table) -> Chart:
     ax.set_xticks(x, t.df["scenario"], rotation=20)
     ax.set_ylabel("t")
     ax.set_title(title)
-    ax.legend(frameon=False)
+    fig.legend(frameon=False, loc="outside right center")
     return Chart(key, title, fig)
 
 
@@ -129,6 +130,7 @@ def prices(t: Table) -> Chart:
         d = t.df[(t.df["node"] == node) & (t.df["commodity"] == com)].sort_values("year")
         for run in runs:
             ax.plot(d["year"], d[run], marker="o", ms=3, label=run)
+        ax.set_xticks(sorted(d["year"].unique()))
         ax.set_title(f"{node} {com}")
         ax.set_ylabel("$/kg")
     for ax in list(axes.flat)[n:]:
@@ -164,7 +166,7 @@ def welfare(t: Table, delta: bool = False) -> Chart:
         ax.tick_params(axis="x", rotation=45)
     axes[0][0].set_ylabel("million USD")
     h, lab = axes[0][0].get_legend_handles_labels()
-    fig.legend(h, lab, loc="outside upper center", ncol=len(lab), frameon=False)
+    fig.legend(h, lab, loc="outside lower center", ncol=len(lab), frameon=False)
     fig.suptitle(title)
     return Chart(key, title, fig)
 

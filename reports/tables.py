@@ -117,15 +117,22 @@ def _walk(obj, path=()):
     yield path, obj
 
 
-def bloc_names(runs: list[RunFolder]) -> list[str]:
-    """Names of trade blocs in the runs' configs (a dict with ``members`` and a ``name``)."""
-    names: list[str] = []
+def blocs(r: RunFolder) -> dict[str, list[str]]:
+    """Trade blocs in a run's config: {name: members} (a dict with ``members``; its ``name`` or key)."""
+    out: dict[str, list[str]] = {}
+    for path, obj in _walk(r.config):
+        if isinstance(obj, dict) and isinstance(obj.get("members"), list) and obj.get("enabled", True):
+            n = obj.get("name") or (path[-1] if path else None)
+            if n:
+                out[str(n)] = [str(m) for m in obj["members"]]
+    return out
+
+
+def focus_nodes(runs: list[RunFolder]) -> list[str]:
+    """US, then every bloc named in any run."""
+    names = ["US"]
     for r in runs:
-        for path, obj in _walk(r.config):
-            if isinstance(obj, dict) and "members" in obj:
-                n = obj.get("name") or (path[-1] if path else None)
-                if n and str(n) not in names:
-                    names.append(str(n))
+        names += [b for b in blocs(r) if b not in names]
     return names
 
 
@@ -149,16 +156,33 @@ def magnet_commodities(runs: list[RunFolder]) -> list[str]:
     return found
 
 
-def focus_nodes(runs: list[RunFolder]) -> list[str]:
-    return ["US"] + [b for b in bloc_names(runs) if b != "US"]
+BLOC_NOTE = ("Bloc rows not in security.csv are the members' China content weighted by their magnet "
+             "demand served (demand.csv served_t), computed by the report.")
 
 
 def _china_rows(r: RunFolder, magnets: list[str], nodes: list[str]) -> pd.DataFrame | None:
+    """security.csv china_content rows of magnets at ``nodes``; a bloc the table lacks is
+    aggregated from its members, weighted by served demand (marked ``computed``)."""
     sec = r.table("security")
     if sec is None:
         return None
-    rows = sec[(sec["metric"] == "china_content") & sec["commodity"].isin(magnets) & sec["node"].isin(nodes)]
-    return rows
+    cc = sec[(sec["metric"] == "china_content") & sec["commodity"].isin(magnets)]
+    rows = cc[cc["node"].isin(nodes)].assign(computed=False)
+    dem = r.table("demand")
+    parts = [rows]
+    for bloc, members in blocs(r).items():
+        if bloc not in nodes or bloc in set(cc["node"]) or dem is None:
+            continue
+        keys = ["scenario", "year", "node", "commodity"]
+        served = dem[dem["node"].isin(members)].groupby(keys, as_index=False)["served_t"].sum()
+        m = cc[cc["node"].isin(members)].merge(served, on=keys)
+        m = m[m["served_t"] > 0]
+        if m.empty:
+            continue
+        m = m.assign(w=m["value"] * m["served_t"])
+        g = m.groupby(["run", "scenario", "year", "commodity"], as_index=False)[["w", "served_t"]].sum()
+        parts.append(g.assign(node=bloc, metric="china_content", value=g["w"] / g["served_t"], computed=True)[list(rows.columns)])
+    return pd.concat(parts, ignore_index=True)
 
 
 def price_pairs(runs: list[RunFolder], magnets: list[str]) -> list[tuple[str, str]]:
@@ -264,7 +288,23 @@ def headline(runs: list[RunFolder], base: RunFolder | None, magnets: list[str]) 
         for k in sorted({k for v in per.values() if v for k in v}):
             add(f"Government cost, discounted: {by} {k}", "usd", {n: (v.get(k, 0.0) if v is not None else None) for n, v in per.items()})
 
-    add("Consumer cost, discounted", "usd", {r.name: key_or_none(r, "consumer_cost_usd_discounted") for r in runs})
+    by_policy = {r.name: _summary_dict(r, "government_cost_by_policy_usd_discounted") for r in runs}
+    for k in sorted({k for v in by_policy.values() if v for k in v}):
+        add(f"Government cost, discounted: policy {k}", "usd",
+            {n: (v.get(k, 0.0) if v is not None else None) for n, v in by_policy.items()})
+
+    # consumer cost: one number, or {node: usd} (then a total and one row per node)
+    cons = {r.name: r.summary.get("consumer_cost_usd_discounted") for r in runs}
+    if any(isinstance(v, dict) for v in cons.values()):
+        add("Consumer cost, discounted: total", "usd",
+            {n: (sum(_num(x) for x in v.values()) if isinstance(v, dict) else (None if v is None else _num(v))) for n, v in cons.items()})
+        for node in sorted({k for v in cons.values() if isinstance(v, dict) for k in v}):
+            add(f"Consumer cost, discounted: node {node}", "usd",
+                {n: (_num(v.get(node, 0.0)) if isinstance(v, dict) else None) for n, v in cons.items()})
+    else:
+        add("Consumer cost, discounted", "usd", {n: (None if v is None else _num(v)) for n, v in cons.items()})
+    if any("welfare_total_usd_discounted" in r.summary for r in runs):
+        add("Welfare, discounted: total", "usd", {r.name: key_or_none(r, "welfare_total_usd_discounted") for r in runs})
 
     unserved = {r.name: (unserved_summary(r) if (isinstance(r.summary.get("unserved_t"), dict) or r.has("demand")) else (None, None)) for r in runs}
     add("Unserved demand: expected", "t", {n: v[0] for n, v in unserved.items()})
@@ -323,37 +363,31 @@ def government_tables(runs: list[RunFolder], base: RunFolder | None) -> list[Tab
 
 def china_content_expected(runs: list[RunFolder], magnets: list[str], base: RunFolder | None = None) -> Table:
     nodes = focus_nodes(runs)
-    per = {}
+    per, computed = {}, False
     for r in runs:
         rows = _china_rows(r, magnets, nodes)
+        computed |= rows is not None and bool(rows["computed"].any())
         per[r.name] = None if rows is None else expected(r, "security", ["year", "node", "commodity"], "value", df=rows)
     df = wide(runs, per, ["year", "node", "commodity"])
     vc = [r.name for r in runs] + add_deltas(df, runs, base)
     notes = [
         f"Share of China-origin material in supply of {', '.join(magnets) or 'magnets'} "
-        f"at {', '.join(nodes)} (security.csv metric china_content), probability-weighted over scenarios."
-    ] + missing_note(runs, "security")
+        f"at {', '.join(nodes)} (security.csv metric china_content), probability-weighted over the "
+        "scenarios that have a row."
+    ] + ([BLOC_NOTE] if computed else []) + missing_note(runs, "security")
     return Table("china_content", "China content of magnet supply by year", df, unit="share", value_cols=vc, notes=notes)
 
 
 def china_content_by_scenario(runs: list[RunFolder], magnets: list[str]) -> Table:
     nodes = focus_nodes(runs)
-    parts = []
-    for r in runs:
-        rows = _china_rows(r, magnets, nodes)
-        if rows is not None:
-            parts.append(rows[["run", "scenario", "year", "node", "commodity", "value"]].assign(run=r.name))
-    cols = ["run", "scenario", "year", "node", "commodity", "value"]
+    cols = ["run", "scenario", "year", "node", "commodity", "value", "computed"]
+    parts = [rows[cols].assign(run=r.name) for r in runs if (rows := _china_rows(r, magnets, nodes)) is not None]
     df = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=cols)
+    df = df.assign(source=df.pop("computed").map({True: "computed (bloc)", False: "security.csv"}))
     df = df.rename(columns={"value": "china_content"})
-    return Table(
-        "china_content_by_scenario",
-        "China content by scenario",
-        df,
-        unit="share",
-        value_cols=["china_content"],
-        notes=["Rows as in security.csv."] + missing_note(runs, "security"),
-    )
+    notes = ["Rows as in security.csv" + (f"; {BLOC_NOTE}" if (df["source"] != "security.csv").any() else ".")]
+    return Table("china_content_by_scenario", "China content by scenario", df, unit="share",
+                 value_cols=["china_content"], notes=notes + missing_note(runs, "security"))
 
 
 def unserved_table(runs: list[RunFolder], base: RunFolder | None) -> Table:

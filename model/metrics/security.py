@@ -16,6 +16,11 @@ Material balance assumed of the tables (per run, scenario, year, node n, commodi
 * demand served = sum of ``demand.served_t`` over segments;
 * stockpile purchase / release = ``stockpiles`` summed over policies (the table is optional).
 
+Other uses (a ``disposal`` table of surplus joint products; substitutes counted in
+``demand.served_by_substitutes_t``) are further outflows of a pool. They change no metric
+below except the apparent-consumption fallback of ``stockpile_cover_days``, which leaves them
+out.
+
 Metrics (``metric`` column):
 
 ``direct_china_share``
@@ -62,7 +67,7 @@ SECURITY_COLUMNS = ["run", "scenario", "year", "node", "commodity", "metric", "v
 KEY = ["run", "scenario", "year"]
 POOL = KEY + ["node", "commodity"]
 
-#: Metrics summarised by :func:`summary_security`.
+#: Node and commodity of the headline figures of :func:`summary_security`.
 HEADLINE_NODE = "US"
 HEADLINE_COMMODITY = "ndfeb_magnet"
 

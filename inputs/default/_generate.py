@@ -1,0 +1,598 @@
+"""Generator of the default data set (inputs/default/*.csv).
+
+The CSV tables are the committed artefact; this script only documents how they were put
+together and lets the owner regenerate them after changing a figure. Run from the repository
+root:  python inputs/default/_generate.py
+
+Conventions
+- Every row carries a source_id: a key of sources.csv (published figure, or a figure derived
+  from published ones: ids starting ``d-`` explain the derivation in their note) or an
+  assumption_id of assumptions.csv (``asm_``), whose central value is the number used.
+- Quantities in t (t REO for concentrate, t oxide, t metal, t magnet); money in $/kg.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+YEARS = list(range(2025, 2036))
+
+# ----------------------------------------------------------------------------- sources
+SOURCES = [
+    ("mgssi-2026", "Mitsui & Co. Global Strategic Studies Institute (Americas), 'The US push to end dependence on China for rare earths: is cooperation with like-minded countries a silver bullet?', research note, early 2026 (Japanese)", "",
+     "The founding brief (see ../shared/SEED_FACTS.md): node list, chain stages, China shares by stage (citing JOGMEC), 2025 mine output and reserves (citing USGS), US policy instruments, facility list, ion-adsorption clay composition, rare-earth-free magnet plans."),
+    ("usgs-mcs-2026", "U.S. Geological Survey, Mineral Commodity Summaries 2026: Rare Earths", "https://pubs.usgs.gov/publication/mcs2026",
+     "2025 mine production by country, t REO (China 270,000; US 51,000; Australia 29,000; Myanmar 22,000; Thailand 4,800; India 2,900; Madagascar 2,700; Russia 2,600; Brazil 2,000; Nigeria 1,500; Vietnam 150; Malaysia 110; other 550; world 390,000); US concentrate 51,000 t and compounds/metals 8,900 t (2025); annual Nd/Dy/Tb oxide prices (Argus). Cited in mgssi-2026."),
+    ("jogmec", "JOGMEC (Japan Organization for Metals and Energy Security), rare-earth supply-chain assessment, as cited in mgssi-2026", "https://www.jogmec.go.jp/",
+     "China's share by stage: mining 69%, separation/refining 85-90%, metal 85-90%, alloy ~90%, magnets ~90%; ion-adsorption clays up to ~45% medium/heavy REEs; US and Australian hard rock ~1-5% medium/heavy."),
+    ("mofcom-2025", "China Ministry of Commerce, export-control announcements (Apr, Oct, Nov, Dec 2025), as cited in mgssi-2026", "http://www.mofcom.gov.cn/",
+     "Export-control regimes (used by scenario configs, not by the data tables)."),
+    ("miit-quota", "China MIIT / Ministry of Natural Resources, rare-earth mining and smelting/separation quota notices 2021-2024", "https://www.miit.gov.cn/",
+     "Total quotas, t REO, mining/smelting: 2021 168,000/162,000; 2022 210,000/202,000; 2023 255,000/243,850; 2024 270,000/254,000; 2025 not published."),
+    ("china-customs-2024", "China General Administration of Customs, NdFeB magnet exports 2024 (as reported by Reuters)", "",
+     "58,152 t of NdFeB magnets exported in 2024 for $2.86 billion: unit value ~$49-51/kg."),
+    ("china-industry-2024", "Chinese industry statistics 2023-2024 (SMM / Baotou Rare Earth association figures as compiled in MARKET_DATA.md)", "",
+     "China 2024: NdPr oxide output ~106,000 t vs use ~96,000 t; NdPr metal 88,000 vs 80,000 t; Dy oxide ~3,500 t, Tb oxide ~650 t output; NdFeB magnets ~300,000 t (2024), 280,000 t (2023)."),
+    ("mp-materials", "MP Materials, annual reports and quarterly results 2023-2025; press releases on Independence and 10X", "https://investors.mpmaterials.com/",
+     "REO in concentrate 50,692 t (2025); NdPr oxide 200 t (2023), 1,294 t (2024), 2,599 t (2025); end-2025 run rate ~4,000 t/yr; Independence (Fort Worth) magnets ~1,000 t/yr scalable to 2-3 kt; 10X brings MP magnet capacity to ~10,000 t/yr, commissioning 2028; heavy-REE separation ~200 t/yr Dy/Tb from mid-2026; NdPr cash cost slightly above $60/kg (Q1 2025)."),
+    ("mp-dod-2025", "MP Materials - US Department of Defense agreements, July 2025", "https://investors.mpmaterials.com/",
+     "$110/kg NdPr floor for 10 years; 10X magnets 100% offtake; $150M loan for heavy-REE separation; cited in mgssi-2026."),
+    ("lynas-reports", "Lynas Rare Earths, annual reports FY24-FY25 and quarterly reports to Dec 2025", "https://lynasrareearths.com/investors-media/",
+     "NdPr 5,655 t (FY24), ~6,559 t (FY25); target 10.5 kt/yr NdPr; Malaysia heavy-REE plant (5,000 t/yr feed): first Dy May 2025, Tb June 2025; Dy+Tb 9 t (Sep-2025 qtr), 26 t (Dec-2025 qtr); NdPr prices Jun 2023 $60.4, Jun 2024 $44.0 ex-VAT."),
+    ("lynas-dod-2026", "Lynas - US DoD letter of intent, 16 March 2026; Seadrift, Texas heavy-REE plant status", "https://lynasrareearths.com/",
+     "~$96M DoD purchases; $110/kg NdPr floor; the 2023 ~$258M Seadrift award replaced, construction seriously uncertain ('might not proceed'). Cited in mgssi-2026."),
+    ("usar-2026", "USA Rare Earth, company releases and US Department of Commerce letter of intent (Jan 2026)", "https://www.usare.com/",
+     "Stillwater (Oklahoma) magnets 1,200 t/yr rising to 4,800 t/yr; Commerce LOI plan 10,000 t/yr magnets + 10,000 t/yr metal; Round Top mine production from 2028. Cited in mgssi-2026."),
+    ("iluka-eneabba", "Iluka Resources, Eneabba rare-earth refinery releases", "https://iluka.com/",
+     "Refinery 12,100-18,400 t/yr REO, commissioning 2027."),
+    ("energy-fuels", "Energy Fuels, White Mesa Mill rare-earth releases", "https://www.energyfuels.com/",
+     "Phase 1: 850-1,000 t/yr NdPr oxide; phase 2: >6,000 t/yr NdPr + 240 t Dy + 66 t Tb from 2029."),
+    ("neo-performance", "Neo Performance Materials, releases on Silmet (Estonia) separation and Narva magnet plant", "https://www.neomaterials.com/",
+     "Silmet separation 3,000 t/yr; Narva magnets 2,000 t/yr (opened Sep 2025), phase 2 5,000 t/yr; ex-China magnet premium +$10-30/kg (Reuters 2025)."),
+    ("solvay-2025", "Solvay, La Rochelle rare-earth separation releases (2025)", "https://www.solvay.com/",
+     "NdPr separation from April 2025, ~4,500 t/yr by 2030."),
+    ("niron-2025", "Niron Magnetics, releases on iron-nitride magnet plants (Minnesota)", "https://www.nironmagnetics.com/",
+     "1,500 t/yr from 2027; 10,000 t/yr by 2029 (~20% of US permanent-magnet use). Cited in mgssi-2026."),
+    ("mp-maaden-2025", "MP Materials - Maaden joint-venture announcement (Nov 2025)", "https://investors.mpmaterials.com/",
+     "Refinery in Saudi Arabia separating light and heavy REEs from Saudi and world feed; MP+DoD 49%, Maaden 51%; no capacity or date published. Cited in mgssi-2026."),
+    ("adamas-2023", "Adamas Intelligence, Rare Earth Magnet Market Outlook to 2040 (2023)", "https://www.adamasintel.com/",
+     "NdFeB demand +7.5%/yr 2023-2040; NdPr oxide shortfall ~19,000 t/yr by 2030."),
+    ("adamas-2024", "Adamas Intelligence, Rare Earth Magnet Market Outlook to 2040 (2024 edition)", "https://www.adamasintel.com/",
+     "NdFeB demand +8.7%/yr 2024-2040 vs supply +5.1%/yr; ~96% of 2025 Dy traded near $224/kg."),
+    ("argus-2025", "Argus Media rare-earth price assessments 2025 (as reported)", "https://www.argusmedia.com/",
+     "Europe NdPr $82.5-85/kg (Sep 2025); Dy/Tb Europe premia after April 2025."),
+    ("reuters-2025", "Reuters reporting on rare-earth prices and trade, 2025-2026", "https://www.reuters.com/",
+     "NdPr $63/kg (Jul 2025); Feb 2026 850k yuan/t; China magnet exports to US -93% m/m in May 2025; ex-China magnet premia (Vietnam +15-20%, Korea up to +20%)."),
+    ("smm-2025", "Shanghai Metals Market (SMM) NdPr, Dy, Tb oxide quotations 2025", "https://www.metal.com/",
+     "NdPr 450k yuan/t (Feb 2025), 632k (Aug 2025), 592-595k (Dec 2025); Dy 1.33-1.35M, Tb 6.02-6.06M yuan/t (Dec 2025), incl. 13% VAT."),
+    ("usitc-dataweb", "US Census / USITC DataWeb, US imports of sintered NdFeB magnets (HTS 8505.11), Q1 2024-Q1 2025", "https://dataweb.usitc.gov/",
+     "China ~84% of US sintered NdFeB import value (derived in MARKET_DATA.md); US NdFeB magnet imports from China ~10,000 t/yr."),
+    ("dod-2012", "US Department of Defense, report on rare-earth use in US weapon systems (2012)", "",
+     "~175 t/yr of NdFeB magnets for US weapons systems."),
+    ("iea-2025", "IEA, Global Critical Minerals Outlook 2025", "https://www.iea.org/reports/global-critical-minerals-outlook-2025",
+     "Ex-China capex ~50% above China's; China still 76% of refining in 2030."),
+    ("project-blue", "Project Blue, rare-earth incentive-price analysis (2025, as reported)", "",
+     "Incentive price for new NdPr supply $75-105/kg."),
+    ("sea-distances", "Port-to-port sea distances (e.g. ports.com / searoutes distance tables), rounded to 100 km", "https://www.ports.com/sea-route/",
+     "Approximate port-to-port distances between representative ports: Shanghai (CN), Los Angeles/Houston (US), Fremantle (AU), Yokohama (JP), Kuantan (MY), Haiphong (VN), Dammam/Jeddah (SA), Santos (BR), Rotterdam (EU), Busan (KR), Yangon/Singapore (ROW); Myanmar-Yunnan overland for ROW ionic feed."),
+    # derived figures ---------------------------------------------------------------------
+    ("d-cn-light-quota", "Derived: China hard-rock (light) mining quota = total quota less the ion-adsorption quota", "",
+     "2024 total mining quota 270,000 t REO (miit-quota) = USGS 2025 China output (usgs-mcs-2026); less the ion-adsorption (southern, medium/heavy) quota of 19,150 t (asm_cn_ionic_quota) = 250,850 t. 2025 quota unpublished: 2024 total used for 2025. Later years grow at asm_cn_quota_growth."),
+    ("d-row-mine", "Derived: rest-of-world mine output 2025 from USGS country figures", "",
+     "ROW hard-rock = Thailand 4,800 + India 2,900 + Russia 2,600 + Nigeria 1,500 + other 550 + Vietnam 150 + Malaysia 110 = 12,610 t REO (Vietnam and Malaysia, too small for own mines, are folded into ROW). ROW ion-adsorption = Myanmar 22,000 + Madagascar 2,700 = 24,700 t REO (usgs-mcs-2026)."),
+    ("d-mp-ndpr-2025", "Derived: MP Materials NdPr separation capacity by year", "",
+     "2025: the year's effective capacity is the average of the start-year run rate (2024 output 1,294 t) and the end-2025 run rate (~4,000 t/yr): ~2,650 t (MP reported 2,599 t). 2026: ~4,000 t/yr run rate (mp-materials). 2027-: asm_mp_ndpr_expansion."),
+    ("d-lynas-ndpr", "Derived: Lynas Malaysia NdPr capacity by year", "",
+     "2025 ~ FY25 output 6,559 t (lynas-reports); 2026 midway to the 10.5 kt/yr target; 2027 onward 10,500 t (target)."),
+    ("d-lynas-mtweld", "Derived: Lynas Mt Weld + Kalgoorlie REO feed capacity", "",
+     "2025: Australia's USGS output 29,000 t REO (Lynas is almost all of it). Later: the REO needed for the 10.5 kt NdPr target at the model's light-ore NdPr grade (asm_ndpr_grade_light): 10,500/0.22 = 47,700 t; 2026 midway."),
+    ("d-lynas-heavy", "Derived: Lynas Malaysia heavy-REE (Dy/Tb) separation capacity", "",
+     "2025: Dy+Tb 9 t (Sep qtr) + 26 t (Dec qtr) ~ 35 t in the year's second half (lynas-reports); 2026: Dec-2025 run rate x4 ~ 105 t -> 120 t; 2027-: 5,000 t/yr heavy feed x Dy/Tb content of hard-rock heavy concentrate (asm_dytb_in_hre 0.15) = 750 t (feed availability, not this capacity, will bind)."),
+    ("d-magnet-composition", "Derived: NdFeB magnet composition per t magnet", "",
+     "Magnets hold 29-32.5 wt% rare earths (Nd 20-30%, Pr 0.5-7%, Dy 0.2-6%) (MARKET_DATA, industry composition). Model: 0.28 t NdPr metal per t standard magnet, which at 1.18 t oxide per t metal is 0.33 t NdPr oxide per t magnet (brief's range 0.30-0.35); Dy/Tb 0.02 t per t (MP's 200 t/yr Dy/Tb sized for 10,000 t/yr magnets, mp-materials)."),
+    ("d-metal-conversion", "Derived: NdPr oxide per t NdPr metal", "",
+     "Stoichiometry: Nd2O3 (336.5 g/mol) holds 2 x 144.2 g of Nd, so 1 t metal = 1.166 t oxide; plus ~1% reduction loss = 1.18 t oxide per t metal (Pr6O11 is within rounding)."),
+    ("d-ndpr-price-2025", "Derived: 2025 China NdPr oxide price, ex-VAT $/kg", "",
+     "SMM yuan/t incl. 13% VAT converted as yuan/t / 1.13 / CNY-per-USD / 1000: Feb 2025 450k -> ~$55; Aug 2025 632k -> ~$78; Dec 2025 593k -> ~$74; Reuters Jul 2025 $63; USGS 2025 Nd oxide average $73. Central 67.5 (midpoint of the $60-75 band in the brief)."),
+    ("d-dytb-price", "Derived: blended Dy+Tb oxide price", "",
+     "USGS/Argus 2024 averages Dy $260, Tb $810/kg weighted by China's 2024 output (Dy 3,500 t, Tb 650 t): (3,500x260 + 650x810)/4,150 = $346/kg."),
+    ("d-us-magnet-imports", "Derived: US NdFeB supply 2025", "",
+     "US imports from China ~10,000 t/yr and China ~84% of import value (usitc-dataweb): total imports ~10,000/0.84 = 11,900 t; non-China imports ~1,900 t (mostly Japan)."),
+    ("d-world-magnet-demand", "Derived: world NdFeB demand 2025 by node", "",
+     "World ~340,000 t: China ~300,000 t output 2024 (china-industry-2024) grown ~5%, plus ~26,000 t made elsewhere (asm_* capacities). China's domestic use = output less exports of ~58-62 kt (china-customs-2024). Import nodes split that export volume by assumption (asm_node_demand_*)."),
+    ("d-eneabba", "Derived: Iluka Eneabba NdPr capacity", "",
+     "Midpoint of 12,100-18,400 t/yr REO = 15,250 t REO at the model's light-ore NdPr grade 0.22 = 3,355 t NdPr per year; first year at asm_first_year_ramp."),
+    ("d-silmet", "Derived: Neo Silmet NdPr capacity", "",
+     "3,000 t/yr separated REO at the light-ore NdPr grade (0.22) = 660 t NdPr per year."),
+    ("d-solvay", "Derived: Solvay La Rochelle NdPr ramp", "",
+     "Started April 2025; linear ramp from 500 t (2025, assumption of a partial first year) to ~4,500 t/yr in 2030 (solvay-2025)."),
+    ("d-ef-heavy", "Derived: Energy Fuels phase 2 Dy/Tb", "",
+     "240 t Dy + 66 t Tb = 306 t Dy+Tb per year from 2029 (energy-fuels)."),
+    ("d-niron", "Derived: Niron FeN expansion", "",
+     "10,000 t/yr by 2029 less the 1,500 t/yr first plant = 8,500 t/yr in the second facility (niron-2025)."),
+    ("d-mp-magnets", "Derived: MP Materials magnet capacity by plant", "",
+     "Independence ~1,000 t/yr (2026), scalable to 2-3 kt: 3,000 t from 2027; 10X brings MP to ~10,000 t/yr: 7,000 t/yr at 10X, half in its 2028 commissioning year (asm_first_year_ramp)."),
+    ("d-mp-metal", "Derived: MP metal capacity", "",
+     "Metal needed for MP's magnet capacity at 0.28 t NdPr metal per t magnet (d-magnet-composition), rounded up."),
+    ("d-freight", "Derived: freight by route", "",
+     "freight = handling (asm_freight_handling_bulk for concentrate, asm_freight_handling_refined for oxide/metal/magnets) + asm_freight_per_1000km x sea distance (sea-distances) / 1000. Handling per leg makes trans-shipment through a third country costlier than a direct route."),
+    ("d-us-defence", "Derived: US defence NdFeB demand", "",
+     "~175 t/yr (dod-2012) held constant in 2025 and grown with asm_demand_growth thereafter."),
+]
+
+# ----------------------------------------------------------------------------- assumptions
+# id: (description, unit, central, low, high, note)
+ASM = {
+    "asm_cn_ionic_quota": ("China ion-adsorption (southern medium/heavy) share of the mining quota", "t REO/yr", 19150, 15000, 25000,
+                           "Recollection (unverified): the southern ion-adsorption quota has been held at ~19,150 t since 2017; not in MARKET_DATA. Moves the light/ionic split of China's 270 kt."),
+    "asm_cn_quota_growth": ("Growth of China's mining quota after 2025", "share/yr", 0.06, 0.0, 0.12,
+                            "2023->2024 growth was 5.9% (miit-quota); 2021-2024 averaged ~17%/yr. Central: the latest step."),
+    "asm_hold_flat": ("Capacity after the last reported or planned figure: multiplier on that figure", "ratio", 1.0, 0.8, 1.2,
+                      "No published plans; held flat."),
+    "asm_first_year_ramp": ("Share of nameplate capacity available in a new plant's first year", "share", 0.5, 0.25, 0.75,
+                            "Typical commissioning ramp; no published figure per plant."),
+    "asm_ndpr_grade_light": ("NdPr oxide per t REO in hard-rock (light) concentrate", "t/t", 0.22, 0.15, 0.25,
+                             "Bastnaesite/monazite NdPr content ~15-25% of REO (Mountain Pass ~16%, Bayan Obo ~20%, Mt Weld ~23-25%); central between. Coefficient of sep_light: 1/0.22 = 4.545 t REO per t NdPr."),
+    "asm_hre_grade_light": ("Medium/heavy REE concentrate (SEG/HRE) per t REO in hard-rock ore", "t/t", 0.02, 0.01, 0.05,
+                            "JOGMEC via mgssi-2026: hard rock holds ~1-5% medium/heavy; central 2%. 4.545 x 0.02 = 0.091 t per t NdPr."),
+    "asm_dytb_in_hre": ("Dy+Tb oxide per t of hard-rock medium/heavy concentrate", "t/t", 0.15, 0.08, 0.25,
+                        "Hard-rock heavy fractions are dominated by Sm, Eu, Gd and Y; Dy+Tb a minority. With 2% HRE this gives 0.3% Dy+Tb in REO: MP's ~51 kt REO -> ~150 t, close to its planned 200 t/yr. sep_heavy input = 1/0.15 = 6.67 t per t Dy+Tb."),
+    "asm_ndpr_grade_ionic": ("NdPr oxide per t REO in ion-adsorption clay concentrate", "t/t", 0.25, 0.15, 0.32,
+                             "Medium-Y/Nd-rich clays (Xunwu type) ~25-30% NdPr, Y-rich (Longnan type) <10%; a mixed feed."),
+    "asm_dytb_grade_ionic": ("Dy+Tb oxide per t REO in ion-adsorption clay concentrate", "t/t", 0.0625, 0.04, 0.09,
+                             "Clays hold up to ~45% medium/heavy REE (JOGMEC via mgssi-2026), Dy ~4-6% and Tb ~0.7-1% of REO in mixed feed. sep_ionic takes 1/0.0625 = 16 t REO per t Dy+Tb (its main output) and yields 16 x 0.25 = 4 t NdPr."),
+    "asm_recycle_dytb": ("Dy+Tb recovered per t NdPr recovered in recycling", "t/t", 0.05, 0.02, 0.07,
+                         "Magnet scrap carries Dy/Tb in the magnet ratio (0.02/0.33 = 0.06); some lost."),
+    "asm_lowhre_dytb": ("Dy+Tb per t of low-heavy / heavy-free NdFeB magnet", "t/t", 0.005, 0.0, 0.01,
+                        "Grain-boundary diffusion and heavy-free grades (Daido since 2016, Proterial samples 2026, mgssi-2026) cut Dy/Tb to ~0-0.5%; a little more NdPr instead (0.29 vs 0.28 t metal)."),
+    # costs, $/kg of main output, excluding purchased inputs
+    "asm_cost_mine_cn_light": ("Mining cost, China hard rock (Bayan Obo by-product, Sichuan)", "$/kg REO", 2.0, 1.0, 5.0,
+                               "Bayan Obo REE is a by-product of iron-ore mining; low waste-handling cost (JOGMEC). No published cash cost."),
+    "asm_cost_mine_cn_ionic": ("Mining cost, China ion-adsorption clays (in-situ leaching)", "$/kg REO", 8.0, 4.0, 15.0,
+                               "Leaching reagents and environmental controls; no published cost."),
+    "asm_cost_mine_row": ("Mining cost, rest of world (Myanmar clays, Thai/Indian/Russian/African output)", "$/kg REO", 5.0, 2.0, 12.0,
+                          "Myanmar clays are mined with few controls; no published cost."),
+    "asm_cost_mine_exchina": ("Mining and concentration cost, established ex-China hard-rock mines (Mountain Pass, Mt Weld incl. Kalgoorlie cracking)", "$/kg REO", 4.0, 2.5, 8.0,
+                              "MP's all-in NdPr cash cost 'slightly above $60/kg' (Q1 2025) implies a few $/kg REO of mining cost; Lynas includes cracking and leaching at Kalgoorlie."),
+    "asm_cost_mine_new": ("Mining cost incl. capital recovery, new mines (Round Top, Eneabba stockpile feed, Serra Verde ramp)", "$/kg REO", 8.0, 4.0, 15.0,
+                          "Ex-China capex ~50% above China's (iea-2025); projects not yet running carry levelised capital cost in their unit cost so that dispatch reflects whether the project is worth running."),
+    "asm_cost_sep_cn": ("Separation cost in China, light REO (per t NdPr; all co-products handled)", "$/kg NdPr", 20.0, 10.0, 30.0,
+                        "Covers processing 4.5 t REO, La/Ce and waste handling. Set so that concentrate trades at a large discount to its contained NdPr value, as MP's concentrate sales to China did; moves the concentrate price and whether ex-China separators run."),
+    "asm_cost_sep_ionic_cn": ("Separation cost in China, ion-adsorption feed (per t Dy+Tb; 16 t REO processed)", "$/kg DyTb", 40.0, 25.0, 80.0,
+                              "~$2.5/kg REO processed; no published figure."),
+    "asm_cost_sep_heavy": ("Heavy-REE separation cost, established plants (per t Dy+Tb)", "$/kg DyTb", 30.0, 15.0, 60.0,
+                           "Solvent extraction of the SEG/HRE stream; no published figure."),
+    "asm_cost_sep_exchina": ("Separation cost, operating ex-China plants (MP, Lynas Malaysia, Neo Silmet), cash", "$/kg NdPr", 15.0, 10.0, 45.0,
+                             "Variable cost excluding feed. With feed at the model's ~$11/kg REO (4.5 t = ~$50) the total ~$65/kg matches MP's reported cash cost 'slightly above $60/kg' (mp-materials, medium confidence)."),
+    "asm_cost_sep_new": ("Separation cost incl. capital recovery, new ex-China plants (Eneabba, White Mesa, Solvay, Maaden, Seadrift)", "$/kg NdPr", 30.0, 15.0, 60.0,
+                         "With feed (~$50/kg NdPr) the full cost is ~$80/kg, inside the $75-105/kg incentive price for new supply (project-blue); ex-China capex ~50% above China's (iea-2025)."),
+    "asm_cost_sep_heavy_new": ("Heavy-REE separation cost incl. capital recovery, new plants", "$/kg DyTb", 60.0, 30.0, 150.0,
+                               "No published figure."),
+    "asm_cost_recycle_swarf": ("Recycling cost, China magnet-manufacturing swarf (per t NdPr recovered)", "$/kg NdPr", 45.0, 30.0, 60.0,
+                               "Swarf from machining magnet blocks is collected at the plant; cheap, volume tied to magnet output."),
+    "asm_cost_recycle_marginal": ("Recycling and secondary supply cost, China marginal tranche (per t NdPr recovered, Dy/Tb credited at market)", "$/kg NdPr", 83.0, 65.0, 110.0,
+                                  "End-of-life and off-quota secondary supply. This tranche is the marginal NdPr supply in 2025, so it sets the China NdPr price: P_NdPr ~ cost - 0.05 x P_DyTb. Central calibrated to the 2025 price band ($60-75/kg, d-ndpr-price-2025)."),
+    "asm_cost_new_supply_generic": ("Cost of generic new NdPr supply (integrated mine + separation, not yet identified)", "$/kg NdPr", 95.0, 75.0, 120.0,
+                                    "Incentive price for new supply $75-105/kg (project-blue), $120-180 (Barrenjoey). Caps long-run prices when demand outgrows named projects."),
+    "asm_cost_metal_cn": ("Metal (oxide -> NdPr metal) conversion cost, China and established Asian makers", "$/kg metal", 6.0, 3.0, 10.0,
+                          "Cheap power (JOGMEC); no published figure."),
+    "asm_cost_metal_new": ("Metal conversion cost incl. capital recovery, new US plants", "$/kg metal", 12.0, 6.0, 25.0,
+                           "No published figure."),
+    "asm_cost_magnet": ("Magnet-making cost excl. rare-earth inputs, China and established makers (Japan, Korea, Vietnam, VAC, Narva)", "$/kg magnet", 17.0, 8.0, 25.0,
+                        "Fe, B, Co, labour, energy, machining. Established non-China makers are given China's cost less asm_cost_magnet_incumbent_credit; the ex-China price premium (+$10-30/kg, neo-performance/reuters-2025) is not represented as a cost."),
+    "asm_cost_magnet_incumbent_credit": ("Cost credit of established non-China magnet makers (Japan, Korea, Vietnam, VAC, Narva) against China's cost", "$/kg magnet", 0.5, 0.0, 2.0,
+                                         "Not a real cost difference: a device that keeps incumbent non-China makers running on their long-term, qualified customer contracts (which the homogeneous-product LP cannot see) and lets Japan's output beyond its own use reach the US, as it does (usitc-dataweb). Without it they lose ties of a few cents to Chinese magnets."),
+    "asm_cost_magnet_lowhre_premium": ("Extra cost of low-heavy / heavy-free NdFeB over standard grades", "$/kg magnet", 4.3, 2.0, 10.0,
+                                       "Grain-boundary diffusion, finer powders, design margins. Sets the Dy/Tb price where both grades are made: P_DyTb ~ (premium + 0.01 t metal x P_metal) / 0.015."),
+    "asm_cost_magnet_new": ("Magnet-making cost incl. capital recovery, new US plants (MP Independence/10X, USA Rare Earth)", "$/kg magnet", 27.0, 18.0, 40.0,
+                            "Ex-China capex ~50% above China's (iea-2025) and early-ramp yields; no published figure. New US plants do not run in the baseline without policy support (offtake, floors, tariffs)."),
+    "asm_cost_fen": ("Iron-nitride (FeN) magnet cost incl. capital recovery", "$/kg magnet", 30.0, 15.0, 60.0,
+                     "No published cost; iron and nitrogen inputs are cheap, the process is new."),
+    "asm_fen_ratio": ("t FeN magnet replacing 1 t NdFeB", "t/t", 1.3, 1.0, 2.0,
+                      "FeN has a lower energy product than NdFeB; more material per motor."),
+    "asm_fen_share_industrial": ("Max FeN share of industrial NdFeB use", "share", 0.3, 0.1, 0.5, "Pumps, fans, motors with room for larger magnets."),
+    "asm_fen_share_electronics": ("Max FeN share of electronics NdFeB use", "share", 0.2, 0.05, 0.4, "Speakers, drives, consumer goods."),
+    "asm_fen_share_ev": ("Max FeN share of EV traction NdFeB use", "share", 0.05, 0.0, 0.2, "Rare-earth-free traction magnets are 5-10 years out (mgssi-2026)."),
+    "asm_fen_share_wind": ("Max FeN share of wind NdFeB use", "share", 0.0, 0.0, 0.1, "Direct-drive generators need high energy product."),
+    # demand
+    "asm_demand_growth": ("NdFeB demand growth per year 2025-2035, all nodes and segments", "share/yr", 0.081, 0.075, 0.087,
+                          "Published outlooks +7.5%/yr (adamas-2023) and +8.7%/yr (adamas-2024); central the midpoint."),
+    "asm_demand_elasticity": ("Price elasticity of NdFeB demand at the reference point", "1", -0.25, -0.6, -0.05,
+                              "No published elasticity (MARKET_DATA). Magnets are a small share of product cost: inelastic. -0.25 puts the reference quantity on a block edge when curves.steps is a multiple of 5, so served demand equals the reference quantity when prices are near the reference price."),
+    "asm_voll": ("Value of lost load, civil NdFeB demand", "$/kg", 500.0, 150.0, 2000.0,
+                 "Willingness to pay cap: a missing magnet stops a motor or a car line (Ford, May 2025, mgssi-2026)."),
+    "asm_voll_defence": ("Value of lost load, defence NdFeB demand", "$/kg", 2000.0, 500.0, 10000.0,
+                         "Defence programmes pay far above market to avoid delays; inelastic."),
+    "asm_segment_ev": ("EV traction share of NdFeB demand", "share", 0.30, 0.22, 0.38, "Industry outlooks put EV traction at a quarter to a third of NdFeB use."),
+    "asm_segment_wind": ("Wind share of NdFeB demand", "share", 0.10, 0.06, 0.14, "Direct-drive and hybrid turbines."),
+    "asm_segment_industrial": ("Industrial motors/robotics share of NdFeB demand", "share", 0.27, 0.2, 0.35, "Industrial motors, pumps, elevators, robotics."),
+    "asm_segment_electronics": ("Electronics/consumer share of NdFeB demand", "share", 0.32, 0.25, 0.4, "Acoustic, HDD, appliances, e-bikes."),
+    "asm_segment_defence": ("Defence share of NdFeB demand outside the US", "share", 0.01, 0.0, 0.03, "US defence is taken from dod-2012 instead."),
+    "asm_node_demand_CN": ("China NdFeB consumption 2025", "t", 254000, 220000, 280000, "China output (~300 kt 2024, grown ~5%) less exports ~60 kt (china-customs-2024) less what Japan etc. make."),
+    "asm_node_demand_JP": ("Japan NdFeB consumption 2025", "t", 16100, 12000, 30000, "Japan makes ~18 kt (asm_cap_jp_*) and is a net exporter of ~1.9 kt to the US (d-us-magnet-imports); imports from China are not needed at the central value."),
+    "asm_node_demand_KR": ("South Korea NdFeB consumption 2025", "t", 10000, 6000, 15000, "Hyundai/Kia motors, Samsung/LG electronics; mostly Chinese imports."),
+    "asm_node_demand_EU": ("EU NdFeB consumption 2025", "t", 20000, 15000, 30000, "Germany is China's largest magnet export market; wind, auto, industrial."),
+    "asm_node_demand_VN": ("Vietnam NdFeB consumption 2025", "t", 1000, 500, 3000, "Electronics assembly."),
+    "asm_node_demand_MY": ("Malaysia NdFeB consumption 2025", "t", 1000, 500, 2000, "Electronics."),
+    "asm_node_demand_AU": ("Australia NdFeB consumption 2025", "t", 500, 200, 1000, "Small manufacturing base."),
+    "asm_node_demand_BR": ("Brazil NdFeB consumption 2025", "t", 1000, 500, 2000, "Motors, wind (WEG)."),
+    "asm_node_demand_SA": ("Saudi Arabia NdFeB consumption 2025", "t", 300, 100, 1000, "Small."),
+    "asm_node_demand_ROW": ("Rest-of-world NdFeB consumption 2025", "t", 20000, 12000, 30000, "India, Thailand, Mexico, Turkey, Philippines...: the remainder of China's ~58-62 kt of exports."),
+    # capacities without published figures
+    "asm_cap_cn_sep_light": ("China light-REO separation capacity 2025", "t NdPr/yr", 100000, 70000, 130000, "China's separation capacity exceeds its smelting quota (254 kt REO 2024 ~ 56 kt NdPr) and processes imported feed; not binding in 2025."),
+    "asm_cap_cn_sep_ionic": ("China ion-adsorption separation capacity 2025", "t DyTb/yr", 6000, 4000, 8000, "Southern China separation plants; not binding."),
+    "asm_cap_cn_sep_heavy": ("China heavy-REE separation capacity (hard-rock SEG/HRE stream) 2025", "t DyTb/yr", 2000, 1000, 3000, "Not binding."),
+    "asm_cap_cn_metal": ("China NdPr metal capacity 2025", "t metal/yr", 150000, 110000, 200000, "China metal output 88 kt (2024, china-industry-2024) with spare capacity."),
+    "asm_cap_cn_magnet_std": ("China standard NdFeB capacity 2025", "t/yr", 250000, 180000, 320000, "Chinese sintered capacity is well above output; split between standard and low-heavy grades by assumption."),
+    "asm_cap_cn_magnet_lowhre": ("China low-heavy / heavy-free NdFeB capacity 2025", "t/yr", 200000, 100000, 300000, "Grain-boundary diffusion is widespread in China."),
+    "asm_cn_capacity_growth": ("Growth of China's processing (separation, metal, magnet) capacity", "share/yr", 0.08, 0.03, 0.12, "Keeps pace with demand; capacity is not the binding constraint in China."),
+    "asm_cap_cn_recycle_swarf": ("China swarf recycling 2025", "t NdPr/yr", 15000, 10000, 25000, "Machining losses of ~25% of blank mass (china-industry-2024 blanks ~300 kt) hold ~20 kt NdPr; part recycled in the cheap tranche."),
+    "asm_cap_cn_recycle_marginal": ("China marginal secondary NdPr supply 2025", "t NdPr/yr", 20000, 10000, 40000, "End-of-life, remaining swarf, off-quota supply. China's 2024 NdPr oxide output ~106 kt exceeds what its quota and imports yield (china-industry-2024): the gap is secondary supply."),
+    "asm_recycle_growth": ("Growth of China's secondary NdPr supply", "share/yr", 0.08, 0.04, 0.12, "Tracks magnet production and end-of-life volumes."),
+    "asm_cap_new_supply_generic": ("Generic new NdPr supply: capacity added per year from 2027 (ROW)", "t NdPr/yr per yr", 6000, 0, 12000, "Unnamed projects (Africa, Greenland, Brazil, India...) at the incentive price; keeps the long run from hitting VOLL. Zero in 2025-2026."),
+    "asm_cap_jp_magnet_std": ("Japan standard NdFeB capacity (Shin-Etsu, TDK, Proterial)", "t/yr", 12000, 8000, 20000, "No published total; Japan is the main non-China producer (JOGMEC via mgssi-2026)."),
+    "asm_cap_jp_magnet_lowhre": ("Japan low-heavy/heavy-free NdFeB capacity (Daido, Proterial, Aichi bonded)", "t/yr", 6000, 3000, 10000, "mgssi-2026 lists Daido (since 2016), Proterial, Aichi Steel."),
+    "asm_cap_jp_metal": ("Japan NdPr metal/alloy capacity", "t metal/yr", 4000, 2000, 8000, "Alloying: Japan is second after China (JOGMEC)."),
+    "asm_cap_vn_metal": ("Vietnam NdPr metal capacity", "t metal/yr", 4000, 2000, 8000, "Metal: Vietnam is second after China (JOGMEC via mgssi-2026)."),
+    "asm_cap_kr_metal": ("Korea NdPr metal capacity", "t metal/yr", 1000, 0, 3000, "Small alloy makers."),
+    "asm_cap_kr_magnet": ("Korea NdFeB capacity (Star Group and others)", "t/yr", 2000, 1000, 4000, "No published total."),
+    "asm_cap_vn_magnet": ("Vietnam NdFeB capacity (foreign-owned plants)", "t/yr", 4000, 2000, 8000, "Vietnam-made magnets sell at +15-20% (reuters-2025); no published total."),
+    "asm_cap_eu_vac": ("VAC (Germany) sintered NdFeB capacity in Europe", "t/yr", 1500, 1000, 3000, "No published figure."),
+    "asm_mp_ndpr_expansion": ("MP Mountain Pass NdPr capacity from 2027 (5,000) and 2028 on", "t NdPr/yr", 6000, 4000, 6500, "MP's stated upgrade target (recollection, unverified); 2027 midway."),
+    "asm_cap_roundtop": ("USA Rare Earth Round Top heavy-rich REO output from 2028", "t REO/yr", 1000, 0, 5000, "No capacity published; Round Top is a heavy-rich rhyolite, modelled as heavy-rich (ionic-type) feed."),
+    "asm_cap_usar_metal": ("USA Rare Earth metal capacity path (2026 1,000; 2028 3,000; 2030 10,000)", "t metal/yr", 10000, 3000, 10000, "Commerce LOI plan 10,000 t/yr metal (usar-2026); timing assumed."),
+    "asm_cap_maaden": ("MP-Maaden Saudi refinery NdPr capacity from 2030", "t NdPr/yr", 3000, 0, 6000, "No capacity or date published (mp-maaden-2025); status announced."),
+    "asm_cap_maaden_heavy": ("MP-Maaden Saudi refinery Dy/Tb capacity from 2030", "t DyTb/yr", 200, 0, 400, "No figure published."),
+    "asm_cap_seadrift": ("Lynas Seadrift (Texas) Dy/Tb capacity in the default data", "t DyTb/yr", 0, 0, 1500, "Construction seriously uncertain (lynas-dod-2026); 0 in the default; a variant can set the capacity (Lynas' 2023 plan was heavy-REE separation for the US)."),
+    "asm_mp_heavy_2026": ("MP heavy separation capacity in 2026 (mid-year start)", "t DyTb", 100, 50, 150, "Half of 200 t/yr from mid-2026 (mp-materials)."),
+    "asm_ef_p1_2025": ("Energy Fuels phase 1 NdPr output capacity in 2025", "t NdPr", 450, 200, 925, "Phase 1 850-1,000 t/yr (energy-fuels); first full year after commissioning at half."),
+    "asm_usar_stillwater_path": ("USA Rare Earth Stillwater magnets path (2026 600; 2027 1,200; 2028-29 4,800; 2030- 10,000)", "t/yr", 10000, 4800, 10000, "1,200 rising to 4,800 t/yr; Commerce LOI plan 10,000 t/yr (usar-2026); timing assumed."),
+    "asm_narva_path": ("Neo Narva magnets path (2025 700; 2026-29 2,000; 2030- 5,000)", "t/yr", 5000, 2000, 5000, "2,000 t/yr opened Sep 2025; phase 2 5,000 t/yr (neo-performance); phase-2 timing assumed."),
+    "asm_mp_indep_2025": ("MP Independence magnet capacity in 2025 (trial/commissioning year)", "t", 200, 0, 1000, "Commercial deliveries began late 2025 (mp-materials); first-year volume assumed."),
+    "asm_serra_verde_growth": ("Brazil (Serra Verde clay) output after 2025", "t REO/yr", 2000, 2000, 6000, "Held at the USGS 2025 figure."),
+    # freight
+    "asm_freight_handling_bulk": ("Freight handling per leg, concentrate", "$/kg REO", 0.15, 0.05, 0.4, "Bagging, port, customs, insurance on low-value concentrate."),
+    "asm_freight_handling_refined": ("Freight handling per leg, oxides, metal, magnets", "$/kg", 0.3, 0.1, 1.0, "Containers, insurance (~0.5% of value), customs."),
+    "asm_freight_per_1000km": ("Ocean freight per 1,000 km", "$/kg per 1000 km", 0.01, 0.004, 0.03, "Container/bulk rates (~$2,000 per 20 t box over 10,000 km ~ $0.01/kg per 1,000 km)."),
+}
+
+# ----------------------------------------------------------------------------- helpers
+A = {k: v[2] for k, v in ASM.items()}
+ROWS: dict[str, list[dict]] = {k: [] for k in (
+    "nodes", "commodities", "processes", "facilities", "capacity", "costs", "demand", "routes",
+    "substitution", "observed")}
+
+
+def add(table, **kw):
+    ROWS[table].append(kw)
+
+
+# ----------------------------------------------------------------------------- nodes
+NODES = [("CN", "China"), ("US", "United States"), ("AU", "Australia"), ("JP", "Japan"), ("MY", "Malaysia"),
+         ("VN", "Vietnam"), ("SA", "Saudi Arabia"), ("BR", "Brazil"), ("EU", "European Union"),
+         ("KR", "South Korea"), ("ROW", "Rest of world (Myanmar, Laos, Thailand, India, Russia, Africa, ...)")]
+for n, name in NODES:
+    add("nodes", node=n, name=name, source_id="mgssi-2026")
+
+# ----------------------------------------------------------------------------- commodities
+for c, name, stage, src in [
+    ("reo_light", "Hard-rock (light) REO concentrate, t REO", "mine", "jogmec"),
+    ("reo_ionic", "Ion-adsorption clay / heavy-rich REO concentrate, t REO", "mine", "jogmec"),
+    ("hre_conc", "Medium/heavy REE concentrate (SEG/HRE stream from light separation), t", "separation", "jogmec"),
+    ("ndpr_oxide", "NdPr oxide, t", "separation", "mgssi-2026"),
+    ("dytb_oxide", "Dy and Tb oxides (blended), t", "separation", "mgssi-2026"),
+    ("ndpr_metal", "NdPr metal / alloy, t", "metal", "mgssi-2026"),
+    ("ndfeb_magnet", "Sintered NdFeB magnets, t", "magnet", "mgssi-2026"),
+    ("fen_magnet", "Rare-earth-free iron-nitride (FeN) magnets, t", "magnet", "niron-2025"),
+]:
+    add("commodities", commodity=c, name=name, stage=stage, source_id=src)
+
+# ----------------------------------------------------------------------------- processes
+g_l, h_l, d_h = A["asm_ndpr_grade_light"], A["asm_hre_grade_light"], A["asm_dytb_in_hre"]
+g_i, d_i = A["asm_ndpr_grade_ionic"], A["asm_dytb_grade_ionic"]
+PROC = [
+    ("mine_light", "reo_light", 1.0, "usgs-mcs-2026"),
+    ("mine_ionic", "reo_ionic", 1.0, "usgs-mcs-2026"),
+    ("sep_light", "reo_light", -round(1 / g_l, 4), "asm_ndpr_grade_light"),
+    ("sep_light", "ndpr_oxide", 1.0, "asm_ndpr_grade_light"),
+    ("sep_light", "hre_conc", round(h_l / g_l, 4), "asm_hre_grade_light"),
+    ("sep_ionic", "reo_ionic", -round(1 / d_i, 4), "asm_dytb_grade_ionic"),
+    ("sep_ionic", "dytb_oxide", 1.0, "asm_dytb_grade_ionic"),
+    ("sep_ionic", "ndpr_oxide", round(g_i / d_i, 4), "asm_ndpr_grade_ionic"),
+    ("sep_heavy", "hre_conc", -round(1 / d_h, 4), "asm_dytb_in_hre"),
+    ("sep_heavy", "dytb_oxide", 1.0, "asm_dytb_in_hre"),
+    ("recycle", "ndpr_oxide", 1.0, "china-industry-2024"),
+    ("recycle", "dytb_oxide", A["asm_recycle_dytb"], "asm_recycle_dytb"),
+    ("new_supply_generic", "ndpr_oxide", 1.0, "asm_cost_new_supply_generic"),
+    ("new_supply_generic", "dytb_oxide", round(h_l / g_l * d_h, 4), "asm_dytb_in_hre"),
+    ("metal_ndpr", "ndpr_oxide", -1.18, "d-metal-conversion"),
+    ("metal_ndpr", "ndpr_metal", 1.0, "d-metal-conversion"),
+    ("magnet_ndfeb", "ndpr_metal", -0.28, "d-magnet-composition"),
+    ("magnet_ndfeb", "dytb_oxide", -0.02, "d-magnet-composition"),
+    ("magnet_ndfeb", "ndfeb_magnet", 1.0, "d-magnet-composition"),
+    ("magnet_ndfeb_lowhre", "ndpr_metal", -0.29, "asm_lowhre_dytb"),
+    ("magnet_ndfeb_lowhre", "dytb_oxide", -A["asm_lowhre_dytb"], "asm_lowhre_dytb"),
+    ("magnet_ndfeb_lowhre", "ndfeb_magnet", 1.0, "asm_lowhre_dytb"),
+    ("magnet_fen", "fen_magnet", 1.0, "niron-2025"),
+]
+for p, c, k, s in PROC:
+    add("processes", process=p, commodity=c, coefficient_t=k, source_id=s)
+
+
+# ----------------------------------------------------------------------------- facilities
+def grow(base, rate, y0=2025):
+    return {y: round(base * (1 + rate) ** (y - y0), 1) for y in YEARS}
+
+
+def path(points: dict[int, float]):
+    """Step path: the value of the latest point at or before each year (none before the first)."""
+    out = {}
+    for y in YEARS:
+        past = [k for k in points if k <= y]
+        if past:
+            out[y] = points[max(past)]
+    return out
+
+
+FAC = []  # (facility, node, process, owner, status, start, end, capacity{year: t}, cap_src, cost, cost_src)
+
+
+def fac(f, node, proc, owner, status, start, caps, cap_src, cost_id, src, end=2035):
+    """caps: {year: t} or callable; cap_src: a source id or {year: source id}."""
+    FAC.append((f, node, proc, owner, status, start, end, caps, cap_src, cost_id, src))
+
+
+quota = A["asm_cn_quota_growth"]
+cn_light = 270000 - A["asm_cn_ionic_quota"]
+fac("cn_mine_light", "CN", "mine_light", "Chinese state groups (Northern Rare Earth, China Rare Earth Group)", "operating", 2025,
+    grow(cn_light, quota), {2025: "d-cn-light-quota", "later": "asm_cn_quota_growth"}, "asm_cost_mine_cn_light", "miit-quota")
+fac("cn_mine_ionic", "CN", "mine_ionic", "China Rare Earth Group", "operating", 2025,
+    {y: A["asm_cn_ionic_quota"] for y in YEARS}, "asm_cn_ionic_quota", "asm_cost_mine_cn_ionic", "miit-quota")
+fac("us_mp_mountain_pass_mine", "US", "mine_light", "MP Materials", "operating", 2025,
+    {y: 50692 for y in YEARS}, {2025: "mp-materials", "later": "asm_hold_flat"}, "asm_cost_mine_exchina", "mp-materials")
+fac("us_usar_round_top", "US", "mine_ionic", "USA Rare Earth", "announced", 2028,
+    {y: A["asm_cap_roundtop"] for y in YEARS if y >= 2028}, "asm_cap_roundtop", "asm_cost_mine_new", "usar-2026")
+fac("au_lynas_mt_weld_kalgoorlie", "AU", "mine_light", "Lynas Rare Earths", "operating", 2025,
+    path({2025: 29000, 2026: 38350, 2027: 47700}), "d-lynas-mtweld", "asm_cost_mine_exchina", "lynas-reports")
+fac("au_iluka_eneabba_feed", "AU", "mine_light", "Iluka Resources", "committed", 2027,
+    path({2027: 15250 * A["asm_first_year_ramp"], 2028: 15250}), "d-eneabba", "asm_cost_mine_new", "iluka-eneabba")
+fac("br_serra_verde", "BR", "mine_ionic", "Serra Verde", "operating", 2025,
+    {y: 2000 for y in YEARS}, {2025: "usgs-mcs-2026", "later": "asm_serra_verde_growth"}, "asm_cost_mine_new", "usgs-mcs-2026")
+fac("row_mine_light", "ROW", "mine_light", "various (Thailand, India, Russia, Nigeria, ...)", "operating", 2025,
+    {y: 12610 for y in YEARS}, {2025: "d-row-mine", "later": "asm_hold_flat"}, "asm_cost_mine_row", "usgs-mcs-2026")
+fac("row_mine_ionic", "ROW", "mine_ionic", "various (Myanmar Kachin clays, Madagascar)", "operating", 2025,
+    {y: 24700 for y in YEARS}, {2025: "d-row-mine", "later": "asm_hold_flat"}, "asm_cost_mine_row", "usgs-mcs-2026")
+# separation
+g = A["asm_cn_capacity_growth"]
+fac("cn_sep_light", "CN", "sep_light", "Chinese state groups", "operating", 2025,
+    grow(A["asm_cap_cn_sep_light"], g), "asm_cap_cn_sep_light", "asm_cost_sep_cn", "jogmec")
+fac("cn_sep_ionic", "CN", "sep_ionic", "China Rare Earth Group", "operating", 2025,
+    grow(A["asm_cap_cn_sep_ionic"], g), "asm_cap_cn_sep_ionic", "asm_cost_sep_ionic_cn", "jogmec")
+fac("cn_sep_heavy", "CN", "sep_heavy", "Chinese state groups", "operating", 2025,
+    grow(A["asm_cap_cn_sep_heavy"], g), "asm_cap_cn_sep_heavy", "asm_cost_sep_heavy", "jogmec")
+fac("us_mp_mountain_pass_sep", "US", "sep_light", "MP Materials", "operating", 2025,
+    path({2025: 2650, 2026: 4000, 2027: 5000, 2028: A["asm_mp_ndpr_expansion"]}),
+    {2025: "d-mp-ndpr-2025", 2026: "d-mp-ndpr-2025", "later": "asm_mp_ndpr_expansion"}, "asm_cost_sep_exchina", "mp-materials")
+fac("us_mp_mountain_pass_heavy", "US", "sep_heavy", "MP Materials", "committed", 2026,
+    path({2026: A["asm_mp_heavy_2026"], 2027: 200}), {2026: "asm_mp_heavy_2026", "later": "mp-materials"}, "asm_cost_sep_heavy", "mp-dod-2025")
+fac("my_lynas_malaysia_sep", "MY", "sep_light", "Lynas Rare Earths", "operating", 2025,
+    path({2025: 6559, 2026: 8530, 2027: 10500}), "d-lynas-ndpr", "asm_cost_sep_exchina", "lynas-reports")
+fac("my_lynas_malaysia_heavy", "MY", "sep_heavy", "Lynas Rare Earths", "operating", 2025,
+    path({2025: 35, 2026: 120, 2027: 750}), "d-lynas-heavy", "asm_cost_sep_heavy", "lynas-reports")
+fac("us_lynas_seadrift", "US", "sep_heavy", "Lynas Rare Earths", "speculative", 2027,
+    {y: A["asm_cap_seadrift"] for y in YEARS if y >= 2027}, "asm_cap_seadrift", "asm_cost_sep_heavy_new", "lynas-dod-2026")
+fac("au_iluka_eneabba_refinery", "AU", "sep_light", "Iluka Resources", "committed", 2027,
+    path({2027: round(3355 * A["asm_first_year_ramp"]), 2028: 3355}), "d-eneabba", "asm_cost_sep_new", "iluka-eneabba")
+fac("us_ef_white_mesa_p1", "US", "sep_light", "Energy Fuels", "operating", 2025,
+    path({2025: A["asm_ef_p1_2025"], 2026: 925}), {2025: "asm_ef_p1_2025", "later": "energy-fuels"}, "asm_cost_sep_new", "energy-fuels")
+fac("us_ef_white_mesa_p2", "US", "sep_light", "Energy Fuels", "announced", 2029,
+    path({2029: 6000 * A["asm_first_year_ramp"], 2030: 6000}), {2029: "asm_first_year_ramp", "later": "energy-fuels"}, "asm_cost_sep_new", "energy-fuels")
+fac("us_ef_white_mesa_heavy", "US", "sep_heavy", "Energy Fuels", "announced", 2029,
+    path({2029: 153, 2030: 306}), {2029: "asm_first_year_ramp", "later": "d-ef-heavy"}, "asm_cost_sep_heavy_new", "energy-fuels")
+fac("eu_neo_silmet", "EU", "sep_light", "Neo Performance Materials", "operating", 2025,
+    {y: 660 for y in YEARS}, "d-silmet", "asm_cost_sep_exchina", "neo-performance")
+fac("eu_solvay_la_rochelle", "EU", "sep_light", "Solvay", "operating", 2025,
+    {y: (500 + (4500 - 500) * (y - 2025) / 5 if y <= 2030 else 4500) for y in YEARS}, "d-solvay", "asm_cost_sep_new", "solvay-2025")
+fac("sa_mp_maaden_refinery", "SA", "sep_light", "MP Materials / Maaden JV", "announced", 2030,
+    path({2030: A["asm_cap_maaden"] * A["asm_first_year_ramp"], 2031: A["asm_cap_maaden"]}), "asm_cap_maaden", "asm_cost_sep_new", "mp-maaden-2025")
+fac("sa_mp_maaden_heavy", "SA", "sep_heavy", "MP Materials / Maaden JV", "announced", 2030,
+    path({2030: A["asm_cap_maaden_heavy"] * A["asm_first_year_ramp"], 2031: A["asm_cap_maaden_heavy"]}), "asm_cap_maaden_heavy", "asm_cost_sep_heavy_new", "mp-maaden-2025")
+# recycling / secondary supply and generic new supply
+rg = A["asm_recycle_growth"]
+fac("cn_recycle_swarf", "CN", "recycle", "Chinese recyclers", "operating", 2025,
+    grow(A["asm_cap_cn_recycle_swarf"], rg), "asm_cap_cn_recycle_swarf", "asm_cost_recycle_swarf", "china-industry-2024")
+fac("cn_secondary_marginal", "CN", "recycle", "Chinese recyclers and off-quota supply", "operating", 2025,
+    grow(A["asm_cap_cn_recycle_marginal"], rg), "asm_cap_cn_recycle_marginal", "asm_cost_recycle_marginal", "china-industry-2024")
+fac("row_new_supply_generic", "ROW", "new_supply_generic", "unidentified new projects", "speculative", 2027,
+    {y: A["asm_cap_new_supply_generic"] * (y - 2026) for y in YEARS if y >= 2027}, "asm_cap_new_supply_generic",
+    "asm_cost_new_supply_generic", "project-blue")
+# metal
+fac("cn_metal", "CN", "metal_ndpr", "Chinese metal makers", "operating", 2025,
+    grow(A["asm_cap_cn_metal"], g), "asm_cap_cn_metal", "asm_cost_metal_cn", "jogmec")
+fac("vn_metal", "VN", "metal_ndpr", "Vietnamese and Japanese-owned metal makers", "operating", 2025,
+    {y: A["asm_cap_vn_metal"] for y in YEARS}, "asm_cap_vn_metal", "asm_cost_metal_cn", "jogmec")
+fac("jp_metal", "JP", "metal_ndpr", "Japanese alloy makers", "operating", 2025,
+    {y: A["asm_cap_jp_metal"] for y in YEARS}, "asm_cap_jp_metal", "asm_cost_metal_cn", "jogmec")
+fac("kr_metal", "KR", "metal_ndpr", "Korean alloy makers", "operating", 2025,
+    {y: A["asm_cap_kr_metal"] for y in YEARS}, "asm_cap_kr_metal", "asm_cost_metal_cn", "mgssi-2026")
+fac("us_mp_metal", "US", "metal_ndpr", "MP Materials", "operating", 2025,
+    path({2025: 100, 2026: 300, 2027: 900, 2028: 1900, 2029: 2800}), "d-mp-metal", "asm_cost_metal_new", "mp-materials")
+fac("us_usar_metal", "US", "metal_ndpr", "USA Rare Earth", "announced", 2026,
+    path({2026: 1000, 2028: 3000, 2030: A["asm_cap_usar_metal"]}), "asm_cap_usar_metal", "asm_cost_metal_new", "usar-2026")
+# magnets
+fac("cn_magnet_std", "CN", "magnet_ndfeb", "Chinese magnet makers (JL Mag, Ningbo Yunsheng, Zhong Ke San Huan, ...)", "operating", 2025,
+    grow(A["asm_cap_cn_magnet_std"], g), "asm_cap_cn_magnet_std", "asm_cost_magnet", "jogmec")
+fac("cn_magnet_lowhre", "CN", "magnet_ndfeb_lowhre", "Chinese magnet makers", "operating", 2025,
+    grow(A["asm_cap_cn_magnet_lowhre"], g), "asm_cap_cn_magnet_lowhre", "asm_cost_magnet_lowhre_premium", "jogmec")
+fac("jp_magnet_std", "JP", "magnet_ndfeb", "Shin-Etsu, TDK, Proterial", "operating", 2025,
+    {y: A["asm_cap_jp_magnet_std"] for y in YEARS}, "asm_cap_jp_magnet_std", "asm_cost_magnet", "jogmec")
+fac("jp_magnet_lowhre", "JP", "magnet_ndfeb_lowhre", "Daido Steel, Proterial, Aichi Steel", "operating", 2025,
+    {y: A["asm_cap_jp_magnet_lowhre"] for y in YEARS}, "asm_cap_jp_magnet_lowhre", "asm_cost_magnet_lowhre_premium", "mgssi-2026")
+fac("kr_magnet", "KR", "magnet_ndfeb", "Star Group and others", "operating", 2025,
+    {y: A["asm_cap_kr_magnet"] for y in YEARS}, "asm_cap_kr_magnet", "asm_cost_magnet", "reuters-2025")
+fac("vn_magnet", "VN", "magnet_ndfeb", "foreign-owned magnet plants", "operating", 2025,
+    {y: A["asm_cap_vn_magnet"] for y in YEARS}, "asm_cap_vn_magnet", "asm_cost_magnet", "reuters-2025")
+fac("eu_vac_magnet", "EU", "magnet_ndfeb", "VAC (Vacuumschmelze)", "operating", 2025,
+    {y: A["asm_cap_eu_vac"] for y in YEARS}, "asm_cap_eu_vac", "asm_cost_magnet", "mgssi-2026")
+fac("eu_neo_narva", "EU", "magnet_ndfeb", "Neo Performance Materials", "operating", 2025,
+    path({2025: 700, 2026: 2000, 2030: 5000}), "asm_narva_path", "asm_cost_magnet", "neo-performance")
+fac("us_mp_independence", "US", "magnet_ndfeb", "MP Materials", "operating", 2025,
+    path({2025: A["asm_mp_indep_2025"], 2026: 1000, 2027: 3000}), {2025: "asm_mp_indep_2025", "later": "d-mp-magnets"},
+    "asm_cost_magnet_new", "mp-materials")
+fac("us_mp_10x", "US", "magnet_ndfeb", "MP Materials", "committed", 2028,
+    path({2028: 3500, 2029: 7000}), "d-mp-magnets", "asm_cost_magnet_new", "mp-dod-2025")
+fac("us_usar_stillwater", "US", "magnet_ndfeb", "USA Rare Earth", "committed", 2026,
+    path({2026: 600, 2027: 1200, 2028: 4800, 2030: A["asm_usar_stillwater_path"]}), "asm_usar_stillwater_path",
+    "asm_cost_magnet_new", "usar-2026")
+fac("us_niron_sartell", "US", "magnet_fen", "Niron Magnetics", "committed", 2027,
+    {y: 1500 for y in YEARS if y >= 2027}, "niron-2025", "asm_cost_fen", "niron-2025")
+fac("us_niron_expansion", "US", "magnet_fen", "Niron Magnetics", "announced", 2029,
+    {y: 8500 for y in YEARS if y >= 2029}, "d-niron", "asm_cost_fen", "niron-2025")
+
+LOWHRE = {"cn_magnet_lowhre", "jp_magnet_lowhre"}
+INCUMBENT = {"jp_magnet_std", "jp_magnet_lowhre", "kr_magnet", "vn_magnet", "eu_vac_magnet", "eu_neo_narva"}
+for (f, node, proc, owner, status, start, end, caps, cap_src, cost_id, src) in FAC:
+    add("facilities", facility=f, node=node, process=proc, owner=owner, status=status, start_year=start,
+        end_year=end, source_id=src)
+    for y in YEARS:
+        if y < start or y > end or y not in caps:
+            continue
+        if isinstance(cap_src, dict):
+            s = cap_src.get(y, cap_src.get("later"))
+        else:
+            s = cap_src
+        add("capacity", facility=f, year=y, capacity_t=round(caps[y], 1), source_id=s)
+        cost, csrc = A[cost_id], cost_id
+        if f in LOWHRE:
+            cost = A["asm_cost_magnet"] + A["asm_cost_magnet_lowhre_premium"]
+        if f in INCUMBENT:
+            cost -= A["asm_cost_magnet_incumbent_credit"]
+            csrc = "asm_cost_magnet_incumbent_credit"
+        add("costs", facility=f, year=y, cost_usd_per_kg=round(cost, 3), slope_usd_per_kg_per_t="", source_id=csrc)
+
+# ----------------------------------------------------------------------------- demand
+SEG = {s: A[f"asm_segment_{s}"] for s in ("ev", "wind", "industrial", "electronics", "defence")}
+NODE_DEMAND = {"US": 11900 + 175}
+for n in ("CN", "JP", "KR", "EU", "VN", "MY", "AU", "BR", "SA", "ROW"):
+    NODE_DEMAND[n] = A[f"asm_node_demand_{n}"]
+growth = A["asm_demand_growth"]
+for n, total in NODE_DEMAND.items():
+    for s, share in SEG.items():
+        if n == "US":
+            q0 = 175.0 if s == "defence" else (total - 175.0) * share / (1 - SEG["defence"])
+            src = "d-us-defence" if s == "defence" else "d-us-magnet-imports"
+        else:
+            q0 = total * share
+            src = f"asm_node_demand_{n}"
+        for y in YEARS:
+            q = q0 * (1 + growth) ** (y - 2025)
+            defence = s == "defence"
+            add("demand", node=n, segment=s, commodity="ndfeb_magnet", year=y, quantity_t=round(q, 1),
+                price_usd_per_kg=50.0, elasticity=0.0 if defence else A["asm_demand_elasticity"],
+                voll_usd_per_kg=A["asm_voll_defence"] if defence else A["asm_voll"],
+                source_id=src if y == 2025 else "asm_demand_growth")
+
+# ----------------------------------------------------------------------------- substitution
+for s, key in [("industrial", "asm_fen_share_industrial"), ("electronics", "asm_fen_share_electronics"),
+               ("ev", "asm_fen_share_ev"), ("wind", "asm_fen_share_wind")]:
+    add("substitution", segment=s, commodity="ndfeb_magnet", substitute="fen_magnet", max_share=A[key],
+        ratio_t_per_t=A["asm_fen_ratio"], source_id=key)
+
+# ----------------------------------------------------------------------------- routes
+DIST = {  # km, approximate port-to-port (sea-distances); symmetric
+    ("CN", "US"): 10500, ("CN", "AU"): 6600, ("CN", "JP"): 1900, ("CN", "MY"): 3700, ("CN", "VN"): 2400,
+    ("CN", "SA"): 11500, ("CN", "BR"): 20000, ("CN", "EU"): 19500, ("CN", "KR"): 900, ("CN", "ROW"): 1500,
+    ("US", "AU"): 15000, ("US", "JP"): 9000, ("US", "MY"): 14000, ("US", "VN"): 12500, ("US", "SA"): 18000,
+    ("US", "BR"): 9500, ("US", "EU"): 8000, ("US", "KR"): 9600, ("US", "ROW"): 14000,
+    ("AU", "JP"): 7800, ("AU", "MY"): 4800, ("AU", "VN"): 6000, ("AU", "SA"): 9000, ("AU", "EU"): 17000,
+    ("AU", "KR"): 7500, ("JP", "MY"): 5000, ("JP", "VN"): 3900, ("JP", "KR"): 1100, ("JP", "EU"): 21000,
+    ("JP", "SA"): 12000, ("JP", "ROW"): 5000, ("MY", "VN"): 2000, ("MY", "EU"): 15500, ("MY", "KR"): 4800,
+    ("MY", "SA"): 7500, ("VN", "EU"): 17500, ("VN", "KR"): 3600, ("VN", "SA"): 9000, ("SA", "EU"): 6500,
+    ("SA", "KR"): 11500, ("BR", "EU"): 10000, ("BR", "SA"): 12000, ("EU", "KR"): 20000, ("EU", "ROW"): 12000,
+    ("KR", "ROW"): 4000, ("VN", "ROW"): 2500, ("BR", "ROW"): 12000, ("BR", "JP"): 20000, ("BR", "KR"): 20000, ("BR", "MY"): 15500, ("BR", "VN"): 17000, ("AU", "ROW"): 5000, ("SA", "ROW"): 7000, ("MY", "ROW"): 2000, ("ROW", "SA"): 7000, ("ROW", "MY"): 2000, ("US", "CN"): 10500,
+}
+
+
+def dist(a, b):
+    return DIST.get((a, b)) or DIST[(b, a)]
+
+
+ALL = [n for n, _ in NODES]
+ROUTE_PLAN = {
+    # concentrate: from mining nodes to separating nodes
+    "reo_light": [("US", "CN"), ("AU", "CN"), ("AU", "MY"), ("ROW", "CN"), ("ROW", "EU"), ("AU", "EU"),
+                  ("AU", "US"), ("AU", "SA"), ("ROW", "SA"), ("US", "SA"), ("ROW", "MY")],
+    "reo_ionic": [("ROW", "CN"), ("BR", "CN"), ("BR", "EU"), ("US", "CN"), ("BR", "SA"), ("ROW", "MY")],
+    "hre_conc": [("US", "CN"), ("AU", "MY"), ("MY", "US"), ("AU", "US"), ("EU", "CN"), ("SA", "US"),
+                 ("US", "SA"), ("MY", "CN"), ("AU", "CN")],
+    # refined products: between producers and users
+    "ndpr_oxide": [(o, d) for o in ("CN", "MY", "US", "AU", "EU", "SA", "ROW") for d in ("CN", "JP", "VN", "KR", "US", "EU")
+                   if o != d],
+    "dytb_oxide": [(o, d) for o in ("CN", "MY", "US", "SA", "ROW") for d in ("CN", "JP", "VN", "KR", "US", "EU")
+                   if o != d],
+    "ndpr_metal": [(o, d) for o in ("CN", "VN", "JP", "US", "KR") for d in ("CN", "JP", "VN", "KR", "US", "EU")
+                   if o != d],
+    "ndfeb_magnet": [(o, d) for o in ("CN", "JP", "KR", "VN", "EU", "US") for d in ALL if o != d],
+    "fen_magnet": [("US", d) for d in ALL if d != "US"],
+}
+for c, pairs in ROUTE_PLAN.items():
+    bulk = c in ("reo_light", "reo_ionic", "hre_conc")
+    h = A["asm_freight_handling_bulk"] if bulk else A["asm_freight_handling_refined"]
+    for o, d in pairs:
+        fr = h + A["asm_freight_per_1000km"] * dist(o, d) / 1000
+        add("routes", origin=o, destination=d, commodity=c, freight_usd_per_kg=round(fr, 4), source_id="d-freight")
+
+# ----------------------------------------------------------------------------- observed
+for m, v, lo, hi, unit, src in [
+    ("china_share_mine_output", 0.69, 0.60, 0.78, "share", "usgs-mcs-2026"),
+    ("china_share_separation", 0.875, 0.80, 0.95, "share", "jogmec"),
+    ("china_share_magnet_output", 0.90, 0.85, 0.95, "share", "jogmec"),
+    ("china_ndpr_price", 67.5, 55.0, 85.0, "usd_per_kg", "d-ndpr-price-2025"),
+    ("china_share_us_magnet_imports", 0.84, 0.70, 0.95, "share", "usitc-dataweb"),
+    ("mp_ndpr_output", 2599, 2000, 3200, "t", "mp-materials"),
+    ("us_mine_output", 51000, 45000, 56000, "t", "usgs-mcs-2026"),
+]:
+    add("observed", metric=m, year=2025, value=v, low=lo, high=hi, unit=unit, source_id=src)
+
+# ----------------------------------------------------------------------------- write
+COLUMNS = {
+    "sources": ["source_id", "citation", "url", "note"],
+    "assumptions": ["assumption_id", "description", "unit", "central", "low", "high", "note"],
+    "nodes": ["node", "name", "source_id"],
+    "commodities": ["commodity", "name", "stage", "source_id"],
+    "processes": ["process", "commodity", "coefficient_t", "source_id"],
+    "facilities": ["facility", "node", "process", "owner", "status", "start_year", "end_year", "source_id"],
+    "capacity": ["facility", "year", "capacity_t", "source_id"],
+    "costs": ["facility", "year", "cost_usd_per_kg", "slope_usd_per_kg_per_t", "source_id"],
+    "demand": ["node", "segment", "commodity", "year", "quantity_t", "price_usd_per_kg", "elasticity",
+               "voll_usd_per_kg", "source_id"],
+    "routes": ["origin", "destination", "commodity", "freight_usd_per_kg", "source_id"],
+    "substitution": ["segment", "commodity", "substitute", "max_share", "ratio_t_per_t", "source_id"],
+    "observed": ["metric", "year", "value", "low", "high", "unit", "source_id"],
+}
+
+
+def fmt(v):
+    if isinstance(v, float):
+        return f"{v:.6g}" if abs(v) < 1e6 else f"{v:.0f}"
+    return v
+
+
+def write():
+    rows = dict(ROWS)
+    rows["sources"] = [dict(zip(COLUMNS["sources"], s)) for s in SOURCES]
+    rows["assumptions"] = [dict(assumption_id=k, description=v[0], unit=v[1], central=v[2], low=v[3], high=v[4],
+                                note=v[5]) for k, v in ASM.items()]
+    for name, cols in COLUMNS.items():
+        with open(HERE / f"{name}.csv", "w", newline="", encoding="utf-8") as fh:
+            w = csv.DictWriter(fh, fieldnames=cols, lineterminator="\n")
+            w.writeheader()
+            for r in rows[name]:
+                w.writerow({k: fmt(r[k]) for k in cols})
+
+
+if __name__ == "__main__":
+    write()
+    print({k: len(v) for k, v in ROWS.items()}, "facilities:", len(FAC))

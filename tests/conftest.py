@@ -1,0 +1,34 @@
+"""Shared test helpers: paths and a cached solve of the small fixtures."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CONFIGS = ROOT / "tests" / "configs"
+DATA = ROOT / "tests" / "data"
+
+
+@lru_cache(maxsize=None)
+def solved(config_name: str):
+    """RunResult of tests/configs/<config_name>.yaml (solved once per session)."""
+    from model.run import run_in_memory
+    return run_in_memory(CONFIGS / f"{config_name}.yaml")
+
+
+@pytest.fixture
+def copy_dataset(tmp_path):
+    """Copy a test data set into tmp and return (folder, config path) for mutation."""
+    import shutil
+
+    def make(name: str, config: str | None = None) -> tuple[Path, Path]:
+        folder = tmp_path / "data"
+        shutil.copytree(DATA / name, folder)
+        cfg = tmp_path / "run.yaml"
+        text = (CONFIGS / f"{config or name}.yaml").read_text()
+        cfg.write_text(text.replace(f"../data/{name}", "data"))
+        return folder, cfg
+    return make

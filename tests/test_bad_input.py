@@ -1,0 +1,135 @@
+"""One test per class of bad input: one line naming file and field, exit 2, no traceback,
+no run folder left behind."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from model.cli import main
+
+
+def run_cli(capsys, *args):
+    code = main(list(args))
+    err = capsys.readouterr().err
+    return code, err
+
+
+def edit(path, old, new):
+    text = path.read_text()
+    assert old in text, f"fixture changed: {old!r} not in {path.name}"
+    path.write_text(text.replace(old, new, 1))
+
+
+DATA_CASES = [
+    # (file, old, new, words expected in the one-line message)
+    ("routes.csv", "CN,AU,reo", "CX,AU,reo", ["routes.csv", "row 1", "origin", "unknown node 'CX'"]),
+    ("demand.csv", "CN,ev,ndfeb_magnet", "CN,ev,ndfeb_magnit", ["demand.csv", "commodity", "unknown commodity"]),
+    ("facilities.csv", "cn_sep,CN,separation", "cn_sep,CN,separator", ["facilities.csv", "process", "unknown process"]),
+    ("capacity.csv", "cn_mine,2025", "cn_mien,2025", ["capacity.csv", "facility", "unknown facility 'cn_mien'"]),
+    ("capacity.csv", "cn_mine,2025,100000", "cn_mine,2025,-5", ["capacity.csv", "capacity_t", ">= 0"]),
+    ("costs.csv", "cn_mine,2025,2", "cn_mine,2025,-2", ["costs.csv", "cost_usd_per_kg", ">= 0"]),
+    ("demand.csv", "CN,ev,ndfeb_magnet,2025,20000", "CN,ev,ndfeb_magnet,2025,-1", ["demand.csv", "quantity_t", ">= 0"]),
+    ("capacity.csv", "cn_mine,2026,100000", "cn_mine,2025,100000", ["capacity.csv", "duplicate key"]),
+    ("capacity.csv", "cn_mine,2026,100000", "cn_mine,2062,100000", ["capacity.csv", "year", "2062", "outside"]),
+    ("capacity.csv", "cn_mine,2025,100000,fixture", "cn_mine,2025,100000,nosuch", ["capacity.csv", "source_id", "unknown source 'nosuch'"]),
+    ("capacity.csv", "cn_mine,2025,100000", "cn_mine,2025,lots", ["capacity.csv", "capacity_t", "expected a number"]),
+    ("capacity.csv", "cn_mine,2025,100000", "cn_mine,2025,inf", ["capacity.csv", "capacity_t", "finite"]),
+]
+
+
+@pytest.mark.parametrize("fname,old,new,words", DATA_CASES, ids=[c[3][-1] for c in DATA_CASES])
+def test_bad_data_is_one_clear_line(copy_dataset, tmp_path, capsys, fname, old, new, words):
+    folder, cfg = copy_dataset("chain")
+    edit(folder / fname, old, new)
+    out = tmp_path / "out"
+    code, err = run_cli(capsys, "run", str(cfg), "--out", str(out))
+    assert code == 2
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), err
+    for w in words:
+        assert w in lines[0], (w, lines[0])
+    assert "Traceback" not in err
+    assert not out.exists() or not any(out.iterdir())
+
+
+def test_missing_table(copy_dataset, tmp_path, capsys):
+    folder, cfg = copy_dataset("chain")
+    (folder / "routes.csv").unlink()
+    code, err = run_cli(capsys, "validate", str(cfg))
+    assert code == 2 and "routes.csv" in err and "missing" in err
+
+
+def test_unknown_column_suggests(copy_dataset, capsys):
+    folder, cfg = copy_dataset("chain")
+    edit(folder / "capacity.csv", "capacity_t", "capacity_tonnes")
+    code, err = run_cli(capsys, "validate", str(cfg))
+    assert code == 2 and "capacity_tonnes" in err and "did you mean 'capacity_t'" in err
+
+
+CONFIG_CASES = [
+    ("discount_rate: 0.05", "discount_rte: 0.05", ["discount_rte", "unknown key", "did you mean 'discount_rate'"]),
+    ("discount_rate: 0.05", "discount_rate: lots", ["discount_rate", "number"]),
+    ("years: {start: 2025, end: 2027}", "years: {start: 2025, end: 2024}", ["years", "before start"]),
+    ("curves: {form: steps, steps: 10}", "curves: {form: stairs, steps: 10}", ["curves.form", "steps"]),
+    ("discount_rate: 0.05", "discount_rate: 0.05\npolicies: {f: {kind: price_flor}}", ["policies.f.kind", "price_floor"]),
+    ("discount_rate: 0.05", "discount_rate: 0.05\npolicies: {f: {kind: price_floor, facilities: [us_sep], commodity: ndpr_oxide, price_usd_per_kg: 110, reference_node: CN, upside_shar: 0.3}}",
+     ["policies.f.upside_shar", "did you mean 'upside_share'"]),
+    ("discount_rate: 0.05", "discount_rate: 0.05\npolicies: {f: {kind: price_floor, facilities: [us_sepp], commodity: ndpr_oxide, price_usd_per_kg: 110, reference_node: CN}}",
+     ["policies.f.facilities", "unknown facility 'us_sepp'"]),
+    ("discount_rate: 0.05", "discount_rate: 0.05\nscenarios: {a: {probability: 0.5}, b: {probability: 0.6}}", ["scenarios", "sum to 1.1"]),
+    ("name: chain", "name: ../escape", ["name", "letters"]),
+    ("years: {start: 2025, end: 2027}", "years: {start: 2025, end: 2031}", ["outside the data horizon"]),
+    ("years: {start: 2025, end: 2027}", "years: {start: 2025, end: 2027", ["line", "invalid YAML"]),
+]
+
+
+@pytest.mark.parametrize("old,new,words", CONFIG_CASES, ids=[c[2][0] for c in CONFIG_CASES])
+def test_bad_config_is_one_clear_line(copy_dataset, tmp_path, capsys, old, new, words):
+    folder, cfg = copy_dataset("chain")
+    edit(cfg, old, new)
+    out = tmp_path / "out"
+    code, err = run_cli(capsys, "run", str(cfg), "--out", str(out))
+    assert code == 2, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), err
+    assert str(cfg) in lines[0] or "demand.csv" in lines[0], lines[0]
+    for w in words:
+        assert w in lines[0], (w, lines[0])
+    assert not out.exists() or not any(out.iterdir())
+
+
+def test_missing_config_file(tmp_path, capsys):
+    code, err = run_cli(capsys, "run", str(tmp_path / "nope.yaml"))
+    assert code == 2 and "nope.yaml" in err and "not found" in err
+
+
+def test_base_cycle_is_an_error(tmp_path, capsys):
+    (tmp_path / "a.yaml").write_text("base: b.yaml\nname: a\n")
+    (tmp_path / "b.yaml").write_text("base: a.yaml\nname: b\n")
+    code, err = run_cli(capsys, "validate", str(tmp_path / "a.yaml"))
+    assert code == 2 and "cycle" in err and "a.yaml -> b.yaml -> a.yaml" in err
+
+
+def test_existing_run_is_not_overwritten(copy_dataset, tmp_path, capsys):
+    folder, cfg = copy_dataset("chain")
+    out = tmp_path / "out"
+    assert run_cli(capsys, "run", str(cfg), "--out", str(out))[0] == 0
+    marker = out / "chain" / "manifest.json"
+    before = marker.read_text()
+    code, err = run_cli(capsys, "run", str(cfg), "--out", str(out))
+    assert code == 2 and "exists" in err and "--force" in err
+    assert marker.read_text() == before
+    assert run_cli(capsys, "run", str(cfg), "--out", str(out), "--force")[0] == 0
+    assert sorted(p.name for p in out.iterdir()) == ["chain"]   # no temporary folders left
+
+
+def test_cli_subprocess_exit_code_and_no_traceback(copy_dataset, tmp_path):
+    """The real console entry: exit 2, one line on stderr."""
+    folder, cfg = copy_dataset("chain")
+    edit(folder / "routes.csv", "CN,AU,reo", "CX,AU,reo")
+    p = subprocess.run([sys.executable, "-m", "model.cli", "validate", str(cfg)], capture_output=True, text=True)
+    assert p.returncode == 2
+    assert "Traceback" not in p.stderr and len(p.stderr.strip().splitlines()) == 1
