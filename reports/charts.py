@@ -55,17 +55,17 @@ def government_by_instrument(t: Table) -> Chart:
     colors = dict(zip(instruments, plt.cm.tab10.colors * 3))
     for ax, run in zip(axes[0], runs):
         piv = t.df.pivot_table(index="year", columns="instrument", values=run, aggfunc="sum").fillna(0.0) / 1e6
+        x = np.arange(len(piv))
         pos = np.zeros(len(piv))
         neg = np.zeros(len(piv))
         for ins in piv.columns:
             v = piv[ins].to_numpy()
-            bottom = np.where(v >= 0, pos, neg)
-            ax.bar(piv.index.astype(str), v, bottom=bottom, color=colors[ins], label=ins)
+            ax.bar(x, v, bottom=np.where(v >= 0, pos, neg), color=colors[ins], label=ins)
             pos += np.where(v >= 0, v, 0)
             neg += np.where(v < 0, v, 0)
         ax.axhline(0, color="black", lw=0.6)
         ax.set_title(run)
-        ax.tick_params(axis="x", rotation=45)
+        ax.set_xticks(x, [str(int(y)) for y in piv.index], rotation=45)
     axes[0][0].set_ylabel("million USD")
     handles, labels = [], []
     for ax in axes[0]:

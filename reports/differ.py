@@ -30,47 +30,46 @@ DATA_KEYS: dict[str, list[str]] = {
 MAX_DETAIL_ROWS = 200
 
 
-def flatten(obj, prefix: str = "") -> dict[str, object]:
-    """Dotted keys: ``{"a": {"b": 1}} -> {"a.b": 1}``; list items by their ``name``/``id`` if unique, else index."""
-    out: dict[str, object] = {}
-    if isinstance(obj, dict):
-        if not obj and prefix:
-            out[prefix] = {}
-        for k, v in obj.items():
-            out.update(flatten(v, f"{prefix}.{k}" if prefix else str(k)))
-    elif isinstance(obj, list) and obj and all(isinstance(x, dict) for x in obj):
-        labels = None
+def _as_tree(v):
+    """A list of dicts with unique ``name``/``id`` becomes a dict keyed ``[name]``."""
+    if isinstance(v, list) and v and all(isinstance(x, dict) for x in v):
         for key in ("name", "id"):
-            vals = [x.get(key) for x in obj]
-            if all(v is not None for v in vals) and len(set(map(str, vals))) == len(vals):
-                labels = [str(v) for v in vals]
-                break
-        labels = labels or [str(i) for i in range(len(obj))]
-        for lab, v in zip(labels, obj):
-            out.update(flatten(v, f"{prefix}[{lab}]"))
-    else:
-        out[prefix] = obj
-    return out
+            labels = [str(x.get(key)) for x in v]
+            if all(x.get(key) is not None for x in v) and len(set(labels)) == len(v):
+                return {f"[{lab}]": x for lab, x in zip(labels, v)}
+    return v
 
 
 def _show(v) -> str:
-    if isinstance(v, str):
+    if v is ABSENT or isinstance(v, str):
         return v
     return json.dumps(v, sort_keys=True)
 
 
+def diff_tree(values: list, prefix: str = "") -> tuple[list[tuple[str, list[str]]], int]:
+    """Compare one config node across runs: (rows that differ as (dotted key, shown values),
+    number of identical leaves). Descends into dicts (a run that lacks the dict, or has it
+    empty, shows "(absent)" for each key under it)."""
+    values = [_as_tree(v) for v in values]
+    if all(isinstance(v, dict) or v is ABSENT for v in values) and any(isinstance(v, dict) and v for v in values):
+        rows, same = [], 0
+        keys = list(dict.fromkeys(k for v in values if isinstance(v, dict) for k in v))
+        for k in keys:
+            sub = f"{prefix}{k}" if k.startswith("[") else (f"{prefix}.{k}" if prefix else str(k))
+            r, n = diff_tree([v.get(k, ABSENT) if isinstance(v, dict) else ABSENT for v in values], sub)
+            rows += r
+            same += n
+        return rows, same
+    shown = [_show(v) for v in values]
+    if all(x == shown[0] for x in shown):
+        return [], 1
+    return [(prefix, shown)], 0
+
+
 def config_diff(runs: list[RunFolder]) -> Table:
-    flat = {r.name: flatten(r.config) for r in runs}
-    keys = sorted(set().union(*[set(f) for f in flat.values()])) if flat else []
-    rows = []
-    same = 0
-    for k in keys:
-        vals = [flat[r.name].get(k, ABSENT) for r in runs]
-        if all(_show(v) == _show(vals[0]) for v in vals):
-            same += 1
-            continue
-        rows.append({"key": k, **{r.name: (_show(v) if v is not ABSENT else ABSENT) for r, v in zip(runs, vals)}})
-    df = pd.DataFrame(rows, columns=["key", *[r.name for r in runs]])
+    rows, same = diff_tree([r.config for r in runs])
+    df = pd.DataFrame([{"key": k, **dict(zip([r.name for r in runs], vals))} for k, vals in sorted(rows)],
+                      columns=["key", *[r.name for r in runs]])
     notes = [f"Resolved configs (manifest.json config) compared key by key: {len(rows)} differ, {same} identical."]
     if len(runs) < 2:
         notes = ["Only one run: nothing to compare."]

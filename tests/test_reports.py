@@ -1,8 +1,9 @@
 """reports: compare and report (HTML, Markdown, Excel) over run folders.
 
-The runs are synthetic run folders written to the run-folder contract (tests/reports_fixtures.py):
-``base``, ``floor110`` (a CfD floor, a bloc, a changed data set) and ``old`` (made before
-government.csv and security.csv existed; its data-set folder is gone).
+Two small variants are solved for real (tests/reports_fixtures.py): ``base`` (the chain with a
+Dy/Tb-ban scenario) and ``floor`` (tariff, price floor, bloc, one demand row changed), plus
+``old``, a copy of ``base`` made "before" government.csv and security.csv existed, whose data-set
+folder is gone. Numbers in every report format are checked against the run tables.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import shutil
 import sys
 from html.parser import HTMLParser
 from pathlib import Path
@@ -18,10 +20,11 @@ import pandas as pd
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from reports_fixtures import SCENARIOS, synthetic_runs  # noqa: E402
+from reports_fixtures import CHANGED_DEMAND, make_runs  # noqa: E402
 
 from model.errors import ReeblocError  # noqa: E402
 from reports import compare, report  # noqa: E402
+from reports.api import build  # noqa: E402
 from reports.render import fmt  # noqa: E402
 
 SECTIONS = ["headline", "government", "security", "unserved", "prices", "welfare", "differs", "provenance"]
@@ -92,13 +95,13 @@ class ReportHTML(HTMLParser):
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory) -> dict[str, Path]:
-    return synthetic_runs(tmp_path_factory.mktemp("reports"))
+    return make_runs(tmp_path_factory.mktemp("reports"))
 
 
 @pytest.fixture(scope="module")
 def built(runs, tmp_path_factory) -> dict[str, Path]:
     out = tmp_path_factory.mktemp("out")
-    order = [runs["floor110"], runs["old"]]
+    order = [runs["floor"], runs["old"]]
     return {ext: report(order, out / f"report.{ext}", baseline=runs["base"]) for ext in ("html", "md", "xlsx")}
 
 
@@ -117,7 +120,8 @@ def summary(run: Path) -> dict:
 
 def expected_by(run: Path, name: str, keys: list[str], value: str) -> pd.Series:
     df = table(run, name)
-    return (df[value] * df["scenario"].map(SCENARIOS)).groupby([df[k] for k in keys]).sum()
+    probs = summary(run)["scenarios"]
+    return (df[value] * df["scenario"].map(probs)).groupby([df[k] for k in keys]).sum()
 
 
 def headline_row(frame: pd.DataFrame, figure: str) -> pd.Series:
@@ -141,89 +145,114 @@ def test_html_has_every_section_chart_and_table(html, built):
 
 def test_html_headline_equals_summary(html, runs):
     h = html.frame("headline")
-    assert list(h.columns) == ["figure", "unit", "base", "floor110", "old", "Δ floor110", "Δ old"]
-    for name in ("base", "floor110"):
+    assert list(h.columns) == ["figure", "unit", "base", "floor", "old", "Δ floor", "Δ old"]
+    s = summary(runs["floor"])
+    assert s["government_cost_usd_discounted"], "the floor variant should cost a government something"
+    for key, label in (("government_cost_usd_discounted", "payer"), ("government_cost_by_instrument_usd_discounted", "instrument"),
+                       ("government_cost_by_policy_usd_discounted", "policy"), ("consumer_cost_usd_discounted", "node")):
+        for k, usd in s[key].items():
+            figure = f"{'Consumer' if label == 'node' else 'Government'} cost, discounted: {label} {k}"
+            assert headline_row(h, figure)["floor"] == usd
+            assert headline_row(h, figure)["base"] == summary(runs["base"])[key].get(k, 0.0)
+    assert headline_row(h, "Government cost, discounted: total")["floor"] == pytest.approx(
+        sum(s["government_cost_usd_discounted"].values()), rel=1e-15)
+    for name in ("base", "floor", "old"):
         s = summary(runs[name])
-        for payer, usd in s["government_cost_usd_discounted"].items():
-            assert headline_row(h, f"Government cost, discounted: payer {payer}")[name] == usd
-        for ins, usd in s["government_cost_by_instrument_usd_discounted"].items():
-            assert headline_row(h, f"Government cost, discounted: instrument {ins}")[name] == usd
-        assert headline_row(h, "Government cost, discounted: total")[name] == pytest.approx(sum(s["government_cost_usd_discounted"].values()), rel=1e-15)
-    for name in ("base", "floor110", "old"):
-        s = summary(runs[name])
-        assert headline_row(h, "Consumer cost, discounted")[name] == s["consumer_cost_usd_discounted"]
         assert headline_row(h, "Unserved demand: expected")[name] == s["unserved_t"]["expected"]
         assert headline_row(h, "Unserved demand: worst scenario")[name] == s["unserved_t"]["worst"]
         assert headline_row(h, "Objective (welfare)")[name] == s["objective_kusd"]
-    # the CfD exists only in floor110: 0 in base, "not in this run" in old (no government.csv)
-    row = headline_row(h, "Government cost, discounted: payer DoD")
-    assert row["base"] == 0.0 and row["old"] == "not in this run"
-    assert row["Δ floor110"] == pytest.approx(row["floor110"] - row["base"], rel=1e-15)
-    sec = table(runs["floor110"], "security")
-    us = sec[(sec.metric == "china_content") & (sec.node == "US") & (sec.commodity == "ndfeb_magnet") & (sec.year == 2030)]
-    assert headline_row(h, "China content: US ndfeb_magnet 2030 (expected)")["floor110"] == pytest.approx(
-        (us.value * us.scenario.map(SCENARIOS)).sum(), rel=1e-12)
-    assert headline_row(h, "China content: US ndfeb_magnet 2030 (worst scenario)")["floor110"] == us.value.max()
-    assert headline_row(h, "China content: ALLY ndfeb_magnet 2030 (expected)")["old"] == "not in this run"
+        assert headline_row(h, "Welfare, discounted: total")[name] == s["welfare_total_usd_discounted"]
+    # old has no government.csv and no government summary keys: said, not zero
+    payer = next(iter(summary(runs["floor"])["government_cost_usd_discounted"]))
+    row = headline_row(h, f"Government cost, discounted: payer {payer}")
+    assert row["old"] == "not in this run" and row["Δ old"] == "—"
+    assert row["Δ floor"] == pytest.approx(row["floor"] - row["base"], rel=1e-15)
+    # China content of US magnets: the run's own expected and worst figures (summary.json)
+    for name in ("base", "floor"):
+        cc = summary(runs[name])["security"]["us_magnet_china_content"]
+        for year, v in cc["expected"].items():
+            assert headline_row(h, f"China content: US ndfeb_magnet {year} (expected)")[name] == pytest.approx(v, rel=1e-12)
+            assert headline_row(h, f"China content: US ndfeb_magnet {year} (worst scenario)")[name] == cc["worst"][year]
+    assert headline_row(h, "China content: US ndfeb_magnet 2025 (expected)")["old"] == "not in this run"
+    assert headline_row(h, "China content: ally ndfeb_magnet 2025 (expected)")["base"] == "—"  # no bloc in base
 
 
 def test_html_tables_equal_run_tables(html, runs):
     for by in ("instrument", "payer"):
         t = html.frame(f"government_by_{by}")
-        for name in ("base", "floor110"):
+        assert len(t)
+        for name in ("base", "floor"):
+            got = t.assign(year=t.year.astype(int)).set_index(["year", by])[name]
             exp = expected_by(runs[name], "government", ["year", by], "usd")
-            got = t.set_index(["year", by])[name]
-            got.index = got.index.set_levels([got.index.levels[0].astype(int), got.index.levels[1]])
             for k, v in exp.items():
                 assert got[k] == pytest.approx(v, rel=1e-12)
+            assert got.drop(index=exp.index, errors="ignore").eq(0).all()
         assert (t["old"] == "—").all()  # no government.csv in old
     u = html.frame("unserved_by_scenario").set_index("scenario")
     for name, run in runs.items():
         dem = table(run, "demand").groupby("scenario").unserved_t.sum()
-        for s, v in dem.items():
-            assert u.at[s, name] == v
+        for sc, v in dem.items():
+            assert u.at[sc, name] == v == summary(run)["unserved_t"]["by_scenario"][sc]
     cc = html.frame("china_content_by_scenario")
-    sec = table(runs["floor110"], "security")
-    sec = sec[(sec.metric == "china_content") & sec.node.isin(["US", "ALLY"]) & (sec.commodity == "ndfeb_magnet")]
-    mine = cc[cc.run == "floor110"]
-    assert len(mine) == len(sec)
-    assert sorted(mine.china_content) == sorted(sec.value)
+    for name in ("base", "floor"):
+        sec = table(runs[name], "security")
+        sec = sec[(sec.metric == "china_content") & (sec.node == "US") & (sec.commodity == "ndfeb_magnet")]
+        mine = cc[(cc.run == name) & (cc.node == "US")]
+        assert (mine.source == "security.csv").all()
+        assert sorted(zip(mine.scenario, mine.year, mine.china_content)) == sorted(zip(sec.scenario, sec.year, sec.value))
+    # the bloc's China content: members' values weighted by magnet demand served
+    sec, dem = table(runs["floor"], "security"), table(runs["floor"], "demand")
+    members = ["US", "JP", "AU"]
+    m = sec[(sec.metric == "china_content") & sec.node.isin(members) & (sec.commodity == "ndfeb_magnet")].merge(
+        dem.groupby(["scenario", "year", "node", "commodity"], as_index=False).served_t.sum())
+    m = m[m.served_t > 0]
+    exp = (m.value * m.served_t).groupby([m.scenario, m.year]).sum() / m.served_t.groupby([m.scenario, m.year]).sum()
+    ally = cc[(cc.run == "floor") & (cc.node == "ally")].set_index(["scenario", "year"]).china_content
+    assert len(ally) == len(exp)
+    for k, v in exp.items():
+        assert ally[(k[0], float(k[1]))] == pytest.approx(v, rel=1e-12)
     p = html.frame("prices")
-    exp = expected_by(runs["base"], "prices", ["year", "node", "commodity"], "price_usd_per_kg")
+    assert len(p)
+    exp = expected_by(runs["floor"], "prices", ["year", "node", "commodity"], "price_usd_per_kg")
     for _, row in p.iterrows():
-        assert row["base"] == pytest.approx(exp[(int(row.year), row.node, row.commodity)], rel=1e-12)
+        assert row["floor"] == pytest.approx(exp[(int(row.year), row.node, row.commodity)], rel=1e-12)
     w = html.frame("welfare_by_node")
-    exp = expected_by(runs["floor110"], "welfare", ["node"], "total_usd")
+    exp = expected_by(runs["floor"], "welfare", ["node"], "total_usd")
+    base = expected_by(runs["base"], "welfare", ["node"], "total_usd")
     for node, v in exp.items():
         total = w[(w.node == node) & (w.component == "total")].iloc[0]
-        assert total["floor110"] == pytest.approx(v, rel=1e-12)
-        base = expected_by(runs["base"], "welfare", ["node"], "total_usd")[node]
-        assert total["Δ floor110"] == pytest.approx(v - base, rel=1e-9)
+        assert total["floor"] == pytest.approx(v, rel=1e-12)
+        assert total["Δ floor"] == pytest.approx(v - base[node], rel=1e-9, abs=1e-6)
 
 
 def test_html_what_differs_and_provenance(html, built, runs):
     cfg = html.frame("config_diff").set_index("key")
-    assert cfg.at["policies[mp_floor].floor_usd_per_kg", "floor110"] == "110.0"
-    assert cfg.at["policies[mp_floor].floor_usd_per_kg", "base"] == "(absent)"
+    assert cfg.at["policies.mp_floor.price_usd_per_kg", "floor"] == "110.0"
+    assert cfg.at["policies.mp_floor.price_usd_per_kg", "base"] == "(absent)"
+    assert cfg.at["name", "old"] == "old"
     assert "discount_rate" not in cfg.index  # identical keys are not listed
     dd = html.frame("data_diff")
-    fl = dd[dd.run == "floor110"].set_index("file")
+    fl = dd[dd.run == "floor"].set_index("file")
     assert fl.at["demand.csv", "status"] == "changed" and fl.at["demand.csv", "rows_changed"] == 1
-    assert fl.at["facilities.csv", "rows_added"] == 1 and fl.at["routes.csv", "rows_removed"] == 1
-    assert fl.at["nodes.csv", "status"] == "same"
+    assert (fl.drop(index="demand.csv").status == "same").all()
     rows = html.frame("data_diff_rows")
-    ch = rows[(rows.file == "demand.csv")].iloc[0]
-    assert (ch["column"], ch["from"], ch["to"]) == ("quantity_t", "1000.0", "1200.0")
-    assert "old: data-set folder of old not found" in built["html"].read_text(encoding="utf-8")
+    ch = rows[rows.file == "demand.csv"].iloc[0]
+    assert ch["column"] == "quantity_t" and float(ch["to"]) == float(ch["from"]) * CHANGED_DEMAND["factor"]
+    assert f"year={CHANGED_DEMAND['year']}" in ch["key"]
+    text = built["html"].read_text(encoding="utf-8")
+    assert "old: data-set folder of old not found" in text
     ds = html.frame("datasets").set_index("run")
-    assert ds.at["old", "found"].startswith("no")
-    src = html.frame("sources")
+    assert ds.at["old", "found"].startswith("no") and ds.at["base", "found"] == "yes"
     data = Path(json.loads((runs["base"] / "manifest.json").read_text())["inputs"]["path"])
+    src = html.frame("sources")
     assert set(src.source_id) == set(pd.read_csv(data / "sources.csv").source_id)
-    asm = html.frame("assumptions").set_index(["data_set", "assumption_id"])
-    assert set(asm.used_by.values) >= {"demand", "routes", "(unused)"}
+    asm = html.frame("assumptions")
+    assert set(asm.assumption_id) == set(pd.read_csv(data / "assumptions.csv").assumption_id)
     v = html.frame("versions").set_index("key")
-    assert v.at["versions.pyomo", "base"] == "6.9" and v.at["solver.termination", "floor110"] == "optimal"
+    man = json.loads((runs["floor"] / "manifest.json").read_text())
+    for k, x in man["versions"].items():
+        assert v.at[f"versions.{k}", "floor"] == str(x)
+    assert v.at["solver.termination", "floor"] == man["solver"]["termination"]
 
 
 # --------------------------------------------------------------------------- Markdown
@@ -232,8 +261,8 @@ def test_html_what_differs_and_provenance(html, built, runs):
 def test_markdown_sections_charts_tables_and_numbers(built, runs):
     md = built["md"]
     text = md.read_text(encoding="utf-8")
-    for s in SECTIONS:
-        assert f'<a id="section-{s}"></a>' in text
+    for sec in SECTIONS:
+        assert f'<a id="section-{sec}"></a>' in text
     files = md.parent / f"{md.stem}_files"
     for c in CHARTS:
         assert f"]({files.name}/{c}.svg)" in text
@@ -241,31 +270,27 @@ def test_markdown_sections_charts_tables_and_numbers(built, runs):
     for t in TABLES:
         assert f'<a id="table-{t}"></a>' in text
     lines = {ln.split(" | ")[0].lstrip("| "): ln for ln in text.splitlines() if ln.startswith("| ")}
-    s = summary(runs["floor110"])
+    s = summary(runs["floor"])
     for payer, usd in s["government_cost_usd_discounted"].items():
         assert f"| {fmt(usd)} |" in lines[f"Government cost, discounted: payer {payer}"]
-    assert f"| {fmt(s['unserved_t']['worst'])} |" in lines["Unserved demand: worst scenario"]
+    assert f"| {fmt(s['objective_kusd'])} |" in lines["Objective (welfare)"]
     assert "not in this run" in lines["Government cost, discounted: total"]
-
-
-# --------------------------------------------------------------------------- Excel
 
 
 def test_excel_one_sheet_per_table_with_units(built, runs):
     book = pd.read_excel(built["xlsx"], sheet_name=None)
     assert set(TABLES) | {"notes"} == set(book)
     for key, unit in UNITS.items():
-        runs_cols = [c for c in book[key].columns if c.endswith(f"_{unit}")]
-        assert {f"base_{unit}", f"floor110_{unit}", f"old_{unit}", f"Δ floor110_{unit}"} <= set(runs_cols), (key, list(book[key].columns))
+        assert {f"base_{unit}", f"floor_{unit}", f"old_{unit}", f"Δ floor_{unit}"} <= set(book[key].columns), (key, list(book[key].columns))
     h = book["headline"].set_index("figure")
-    s = summary(runs["floor110"])
+    s = summary(runs["floor"])
     for payer, usd in s["government_cost_usd_discounted"].items():
         # openpyxl writes 16 significant digits ("%.16g"; Excel itself keeps 15)
-        assert h.at[f"Government cost, discounted: payer {payer}", "floor110"] == pytest.approx(usd, rel=1e-15)
-    assert h.at["Government cost, discounted: payer DoD", "old"] == "not in this run"
+        assert h.at[f"Government cost, discounted: payer {payer}", "floor"] == pytest.approx(usd, rel=1e-15)
+        assert h.at[f"Government cost, discounted: payer {payer}", "old"] == "not in this run"
     g = book["government_by_instrument"].set_index(["year", "instrument"])
-    for k, v in expected_by(runs["floor110"], "government", ["year", "instrument"], "usd").items():
-        assert g.at[k, "floor110_usd"] == pytest.approx(v, rel=1e-12)
+    for k, v in expected_by(runs["floor"], "government", ["year", "instrument"], "usd").items():
+        assert g.at[k, "floor_usd"] == pytest.approx(v, rel=1e-12)
     u = book["unserved_by_scenario"].set_index("scenario")
     for sc, v in table(runs["old"], "demand").groupby("scenario").unserved_t.sum().items():
         assert u.at[sc, "old_t"] == pytest.approx(v, rel=1e-15)
@@ -273,32 +298,38 @@ def test_excel_one_sheet_per_table_with_units(built, runs):
     assert "government.csv not in this run: old" in notes
 
 
-# --------------------------------------------------------------------------- old runs, compare, errors
-
-
 def test_run_without_government_and_security_still_reports(runs, tmp_path):
-    for ext in ("html", "md", "xlsx"):
-        out = report([runs["old"]], tmp_path / f"old.{ext}")
-        assert out.exists()
-    page = ReportHTML((tmp_path / "old.html").read_text(encoding="utf-8"))
+    out = report([runs["old"]], tmp_path / "old.html")
+    text = out.read_text(encoding="utf-8")
+    page = ReportHTML(text)
     assert page.sections == SECTIONS
-    assert page.charts["government_by_instrument"] is False  # said, not drawn
-    text = (tmp_path / "old.html").read_text(encoding="utf-8")
-    assert "government.csv not in this run: old" in text and "security.csv not in this run: old" in text
+    assert page.charts["government_by_instrument"] is False and page.charts["china_content"] is False  # said, not drawn
     assert page.charts["unserved_by_scenario"] is True  # what the run has is still drawn
-    md = (tmp_path / "old.md").read_text(encoding="utf-8")
-    assert "government.csv not in this run" in md
-    assert "not in this run" in pd.read_excel(tmp_path / "old.xlsx", sheet_name="government_by_instrument").to_string()
+    assert "government.csv not in this run: old" in text and "security.csv not in this run: old" in text
+    assert "data-set folder not found for: old" in text
+
+
+def test_headline_computes_discounted_cost_when_summary_lacks_it(runs, tmp_path):
+    """A run whose summary.json predates the government keys: the report discounts
+    government.csv itself, and gets the run's own figures."""
+    old = shutil.copytree(runs["floor"], tmp_path / "floor")
+    s = summary(old)
+    keys = ("government_cost_usd_discounted", "government_cost_by_instrument_usd_discounted")
+    (old / "summary.json").write_text(json.dumps({k: v for k, v in s.items() if k not in keys}))
+    h = build([old], charts=False).tables[0].df
+    for key, label in zip(keys, ("payer", "instrument")):
+        for k, usd in s[key].items():
+            assert headline_row(h, f"Government cost, discounted: {label} {k}")["floor"] == pytest.approx(usd, rel=1e-12)
 
 
 def test_compare_one_column_per_run(runs):
-    text = compare([runs["base"], runs["floor110"], runs["old"]])
+    text = compare([runs["base"], runs["floor"], runs["old"]])
     header = text.splitlines()[0].split()
-    assert header == ["figure", "unit", "base", "floor110", "old"]
-    s = summary(runs["base"])
-    line = next(ln for ln in text.splitlines() if ln.startswith("Unserved demand: expected"))
-    assert fmt(s["unserved_t"]["expected"]) in line
-    assert "old: not in this run: government.csv" in text
+    assert header == ["figure", "unit", "base", "floor", "old"]
+    s = summary(runs["floor"])
+    line = next(ln for ln in text.splitlines() if ln.startswith("Objective (welfare)"))
+    assert fmt(s["objective_kusd"]) in line
+    assert "old: not in this run: government.csv, security.csv" in text
 
 
 def test_errors_are_one_line(runs, tmp_path):
@@ -309,6 +340,8 @@ def test_errors_are_one_line(runs, tmp_path):
     (tmp_path / "empty").mkdir()
     with pytest.raises(ReeblocError, match="no manifest.json"):
         compare([tmp_path / "empty"])
+    with pytest.raises(ReeblocError, match="also the name of"):
+        compare([runs["base"], runs["base"].parent / "base"])
 
 
 def test_fmt_is_stable():

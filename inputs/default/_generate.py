@@ -258,303 +258,313 @@ ASM = {
     "asm_freight_per_1000km": ("Ocean freight per 1,000 km", "$/kg per 1000 km", 0.01, 0.004, 0.03, "Container/bulk rates (~$2,000 per 20 t box over 10,000 km ~ $0.01/kg per 1,000 km)."),
 }
 
-# ----------------------------------------------------------------------------- helpers
-A = {k: v[2] for k, v in ASM.items()}
-ROWS: dict[str, list[dict]] = {k: [] for k in (
-    "nodes", "commodities", "processes", "facilities", "capacity", "costs", "demand", "routes",
-    "substitution", "observed")}
+# ----------------------------------------------------------------------------- tables
+def build(overrides: dict[str, float] | None = None) -> dict[str, list[dict]]:
+    """All data rows, computed from the assumptions' central values (or ``overrides``: a dict
+    assumption_id -> value, e.g. a sweep point). Returns {table: [row dicts]}."""
+    unknown = set(overrides or {}) - set(ASM)
+    if unknown:
+        raise KeyError(f"unknown assumption(s): {sorted(unknown)}")
+    A = {k: v[2] for k, v in ASM.items()} | dict(overrides or {})
+    ROWS: dict[str, list[dict]] = {k: [] for k in (
+        "nodes", "commodities", "processes", "facilities", "capacity", "costs", "demand", "routes",
+        "substitution", "observed")}
+
+    def add(table, **kw):
+        ROWS[table].append(kw)
 
 
-def add(table, **kw):
-    ROWS[table].append(kw)
+    # ----------------------------------------------------------------------------- nodes
+    NODES = [("CN", "China"), ("US", "United States"), ("AU", "Australia"), ("JP", "Japan"), ("MY", "Malaysia"),
+             ("VN", "Vietnam"), ("SA", "Saudi Arabia"), ("BR", "Brazil"), ("EU", "European Union"),
+             ("KR", "South Korea"), ("ROW", "Rest of world (Myanmar, Laos, Thailand, India, Russia, Africa, ...)")]
+    for n, name in NODES:
+        add("nodes", node=n, name=name, source_id="mgssi-2026")
+
+    # ----------------------------------------------------------------------------- commodities
+    for c, name, stage, src in [
+        ("reo_light", "Hard-rock (light) REO concentrate, t REO", "mine", "jogmec"),
+        ("reo_ionic", "Ion-adsorption clay / heavy-rich REO concentrate, t REO", "mine", "jogmec"),
+        ("hre_conc", "Medium/heavy REE concentrate (SEG/HRE stream from light separation), t", "separation", "jogmec"),
+        ("ndpr_oxide", "NdPr oxide, t", "separation", "mgssi-2026"),
+        ("dytb_oxide", "Dy and Tb oxides (blended), t", "separation", "mgssi-2026"),
+        ("ndpr_metal", "NdPr metal / alloy, t", "metal", "mgssi-2026"),
+        ("ndfeb_magnet", "Sintered NdFeB magnets, t", "magnet", "mgssi-2026"),
+        ("fen_magnet", "Rare-earth-free iron-nitride (FeN) magnets, t", "magnet", "niron-2025"),
+    ]:
+        add("commodities", commodity=c, name=name, stage=stage, source_id=src)
+
+    # ----------------------------------------------------------------------------- processes
+    g_l, h_l, d_h = A["asm_ndpr_grade_light"], A["asm_hre_grade_light"], A["asm_dytb_in_hre"]
+    g_i, d_i = A["asm_ndpr_grade_ionic"], A["asm_dytb_grade_ionic"]
+    PROC = [
+        ("mine_light", "reo_light", 1.0, "usgs-mcs-2026"),
+        ("mine_ionic", "reo_ionic", 1.0, "usgs-mcs-2026"),
+        ("sep_light", "reo_light", -round(1 / g_l, 4), "asm_ndpr_grade_light"),
+        ("sep_light", "ndpr_oxide", 1.0, "asm_ndpr_grade_light"),
+        ("sep_light", "hre_conc", round(h_l / g_l, 4), "asm_hre_grade_light"),
+        ("sep_ionic", "reo_ionic", -round(1 / d_i, 4), "asm_dytb_grade_ionic"),
+        ("sep_ionic", "dytb_oxide", 1.0, "asm_dytb_grade_ionic"),
+        ("sep_ionic", "ndpr_oxide", round(g_i / d_i, 4), "asm_ndpr_grade_ionic"),
+        ("sep_heavy", "hre_conc", -round(1 / d_h, 4), "asm_dytb_in_hre"),
+        ("sep_heavy", "dytb_oxide", 1.0, "asm_dytb_in_hre"),
+        ("recycle", "ndpr_oxide", 1.0, "china-industry-2024"),
+        ("recycle", "dytb_oxide", A["asm_recycle_dytb"], "asm_recycle_dytb"),
+        ("new_supply_generic", "ndpr_oxide", 1.0, "asm_cost_new_supply_generic"),
+        ("new_supply_generic", "dytb_oxide", round(h_l / g_l * d_h, 4), "asm_dytb_in_hre"),
+        ("metal_ndpr", "ndpr_oxide", -1.18, "d-metal-conversion"),
+        ("metal_ndpr", "ndpr_metal", 1.0, "d-metal-conversion"),
+        ("magnet_ndfeb", "ndpr_metal", -0.28, "d-magnet-composition"),
+        ("magnet_ndfeb", "dytb_oxide", -0.02, "d-magnet-composition"),
+        ("magnet_ndfeb", "ndfeb_magnet", 1.0, "d-magnet-composition"),
+        ("magnet_ndfeb_lowhre", "ndpr_metal", -0.29, "asm_lowhre_dytb"),
+        ("magnet_ndfeb_lowhre", "dytb_oxide", -A["asm_lowhre_dytb"], "asm_lowhre_dytb"),
+        ("magnet_ndfeb_lowhre", "ndfeb_magnet", 1.0, "asm_lowhre_dytb"),
+        ("magnet_fen", "fen_magnet", 1.0, "niron-2025"),
+    ]
+    for p, c, k, s in PROC:
+        add("processes", process=p, commodity=c, coefficient_t=k, source_id=s)
 
 
-# ----------------------------------------------------------------------------- nodes
-NODES = [("CN", "China"), ("US", "United States"), ("AU", "Australia"), ("JP", "Japan"), ("MY", "Malaysia"),
-         ("VN", "Vietnam"), ("SA", "Saudi Arabia"), ("BR", "Brazil"), ("EU", "European Union"),
-         ("KR", "South Korea"), ("ROW", "Rest of world (Myanmar, Laos, Thailand, India, Russia, Africa, ...)")]
-for n, name in NODES:
-    add("nodes", node=n, name=name, source_id="mgssi-2026")
-
-# ----------------------------------------------------------------------------- commodities
-for c, name, stage, src in [
-    ("reo_light", "Hard-rock (light) REO concentrate, t REO", "mine", "jogmec"),
-    ("reo_ionic", "Ion-adsorption clay / heavy-rich REO concentrate, t REO", "mine", "jogmec"),
-    ("hre_conc", "Medium/heavy REE concentrate (SEG/HRE stream from light separation), t", "separation", "jogmec"),
-    ("ndpr_oxide", "NdPr oxide, t", "separation", "mgssi-2026"),
-    ("dytb_oxide", "Dy and Tb oxides (blended), t", "separation", "mgssi-2026"),
-    ("ndpr_metal", "NdPr metal / alloy, t", "metal", "mgssi-2026"),
-    ("ndfeb_magnet", "Sintered NdFeB magnets, t", "magnet", "mgssi-2026"),
-    ("fen_magnet", "Rare-earth-free iron-nitride (FeN) magnets, t", "magnet", "niron-2025"),
-]:
-    add("commodities", commodity=c, name=name, stage=stage, source_id=src)
-
-# ----------------------------------------------------------------------------- processes
-g_l, h_l, d_h = A["asm_ndpr_grade_light"], A["asm_hre_grade_light"], A["asm_dytb_in_hre"]
-g_i, d_i = A["asm_ndpr_grade_ionic"], A["asm_dytb_grade_ionic"]
-PROC = [
-    ("mine_light", "reo_light", 1.0, "usgs-mcs-2026"),
-    ("mine_ionic", "reo_ionic", 1.0, "usgs-mcs-2026"),
-    ("sep_light", "reo_light", -round(1 / g_l, 4), "asm_ndpr_grade_light"),
-    ("sep_light", "ndpr_oxide", 1.0, "asm_ndpr_grade_light"),
-    ("sep_light", "hre_conc", round(h_l / g_l, 4), "asm_hre_grade_light"),
-    ("sep_ionic", "reo_ionic", -round(1 / d_i, 4), "asm_dytb_grade_ionic"),
-    ("sep_ionic", "dytb_oxide", 1.0, "asm_dytb_grade_ionic"),
-    ("sep_ionic", "ndpr_oxide", round(g_i / d_i, 4), "asm_ndpr_grade_ionic"),
-    ("sep_heavy", "hre_conc", -round(1 / d_h, 4), "asm_dytb_in_hre"),
-    ("sep_heavy", "dytb_oxide", 1.0, "asm_dytb_in_hre"),
-    ("recycle", "ndpr_oxide", 1.0, "china-industry-2024"),
-    ("recycle", "dytb_oxide", A["asm_recycle_dytb"], "asm_recycle_dytb"),
-    ("new_supply_generic", "ndpr_oxide", 1.0, "asm_cost_new_supply_generic"),
-    ("new_supply_generic", "dytb_oxide", round(h_l / g_l * d_h, 4), "asm_dytb_in_hre"),
-    ("metal_ndpr", "ndpr_oxide", -1.18, "d-metal-conversion"),
-    ("metal_ndpr", "ndpr_metal", 1.0, "d-metal-conversion"),
-    ("magnet_ndfeb", "ndpr_metal", -0.28, "d-magnet-composition"),
-    ("magnet_ndfeb", "dytb_oxide", -0.02, "d-magnet-composition"),
-    ("magnet_ndfeb", "ndfeb_magnet", 1.0, "d-magnet-composition"),
-    ("magnet_ndfeb_lowhre", "ndpr_metal", -0.29, "asm_lowhre_dytb"),
-    ("magnet_ndfeb_lowhre", "dytb_oxide", -A["asm_lowhre_dytb"], "asm_lowhre_dytb"),
-    ("magnet_ndfeb_lowhre", "ndfeb_magnet", 1.0, "asm_lowhre_dytb"),
-    ("magnet_fen", "fen_magnet", 1.0, "niron-2025"),
-]
-for p, c, k, s in PROC:
-    add("processes", process=p, commodity=c, coefficient_t=k, source_id=s)
+    # ----------------------------------------------------------------------------- facilities
+    def grow(base, rate, y0=2025):
+        return {y: round(base * (1 + rate) ** (y - y0), 1) for y in YEARS}
 
 
-# ----------------------------------------------------------------------------- facilities
-def grow(base, rate, y0=2025):
-    return {y: round(base * (1 + rate) ** (y - y0), 1) for y in YEARS}
-
-
-def path(points: dict[int, float]):
-    """Step path: the value of the latest point at or before each year (none before the first)."""
-    out = {}
-    for y in YEARS:
-        past = [k for k in points if k <= y]
-        if past:
-            out[y] = points[max(past)]
-    return out
-
-
-FAC = []  # (facility, node, process, owner, status, start, end, capacity{year: t}, cap_src, cost, cost_src)
-
-
-def fac(f, node, proc, owner, status, start, caps, cap_src, cost_id, src, end=2035):
-    """caps: {year: t} or callable; cap_src: a source id or {year: source id}."""
-    FAC.append((f, node, proc, owner, status, start, end, caps, cap_src, cost_id, src))
-
-
-quota = A["asm_cn_quota_growth"]
-cn_light = 270000 - A["asm_cn_ionic_quota"]
-fac("cn_mine_light", "CN", "mine_light", "Chinese state groups (Northern Rare Earth, China Rare Earth Group)", "operating", 2025,
-    grow(cn_light, quota), {2025: "d-cn-light-quota", "later": "asm_cn_quota_growth"}, "asm_cost_mine_cn_light", "miit-quota")
-fac("cn_mine_ionic", "CN", "mine_ionic", "China Rare Earth Group", "operating", 2025,
-    {y: A["asm_cn_ionic_quota"] for y in YEARS}, "asm_cn_ionic_quota", "asm_cost_mine_cn_ionic", "miit-quota")
-fac("us_mp_mountain_pass_mine", "US", "mine_light", "MP Materials", "operating", 2025,
-    {y: 50692 for y in YEARS}, {2025: "mp-materials", "later": "asm_hold_flat"}, "asm_cost_mine_exchina", "mp-materials")
-fac("us_usar_round_top", "US", "mine_ionic", "USA Rare Earth", "announced", 2028,
-    {y: A["asm_cap_roundtop"] for y in YEARS if y >= 2028}, "asm_cap_roundtop", "asm_cost_mine_new", "usar-2026")
-fac("au_lynas_mt_weld_kalgoorlie", "AU", "mine_light", "Lynas Rare Earths", "operating", 2025,
-    path({2025: 29000, 2026: 38350, 2027: 47700}), "d-lynas-mtweld", "asm_cost_mine_exchina", "lynas-reports")
-fac("au_iluka_eneabba_feed", "AU", "mine_light", "Iluka Resources", "committed", 2027,
-    path({2027: 15250 * A["asm_first_year_ramp"], 2028: 15250}), "d-eneabba", "asm_cost_mine_new", "iluka-eneabba")
-fac("br_serra_verde", "BR", "mine_ionic", "Serra Verde", "operating", 2025,
-    {y: 2000 for y in YEARS}, {2025: "usgs-mcs-2026", "later": "asm_serra_verde_growth"}, "asm_cost_mine_new", "usgs-mcs-2026")
-fac("row_mine_light", "ROW", "mine_light", "various (Thailand, India, Russia, Nigeria, ...)", "operating", 2025,
-    {y: 12610 for y in YEARS}, {2025: "d-row-mine", "later": "asm_hold_flat"}, "asm_cost_mine_row", "usgs-mcs-2026")
-fac("row_mine_ionic", "ROW", "mine_ionic", "various (Myanmar Kachin clays, Madagascar)", "operating", 2025,
-    {y: 24700 for y in YEARS}, {2025: "d-row-mine", "later": "asm_hold_flat"}, "asm_cost_mine_row", "usgs-mcs-2026")
-# separation
-g = A["asm_cn_capacity_growth"]
-fac("cn_sep_light", "CN", "sep_light", "Chinese state groups", "operating", 2025,
-    grow(A["asm_cap_cn_sep_light"], g), "asm_cap_cn_sep_light", "asm_cost_sep_cn", "jogmec")
-fac("cn_sep_ionic", "CN", "sep_ionic", "China Rare Earth Group", "operating", 2025,
-    grow(A["asm_cap_cn_sep_ionic"], g), "asm_cap_cn_sep_ionic", "asm_cost_sep_ionic_cn", "jogmec")
-fac("cn_sep_heavy", "CN", "sep_heavy", "Chinese state groups", "operating", 2025,
-    grow(A["asm_cap_cn_sep_heavy"], g), "asm_cap_cn_sep_heavy", "asm_cost_sep_heavy", "jogmec")
-fac("us_mp_mountain_pass_sep", "US", "sep_light", "MP Materials", "operating", 2025,
-    path({2025: 2650, 2026: 4000, 2027: 5000, 2028: A["asm_mp_ndpr_expansion"]}),
-    {2025: "d-mp-ndpr-2025", 2026: "d-mp-ndpr-2025", "later": "asm_mp_ndpr_expansion"}, "asm_cost_sep_exchina", "mp-materials")
-fac("us_mp_mountain_pass_heavy", "US", "sep_heavy", "MP Materials", "committed", 2026,
-    path({2026: A["asm_mp_heavy_2026"], 2027: 200}), {2026: "asm_mp_heavy_2026", "later": "mp-materials"}, "asm_cost_sep_heavy", "mp-dod-2025")
-fac("my_lynas_malaysia_sep", "MY", "sep_light", "Lynas Rare Earths", "operating", 2025,
-    path({2025: 6559, 2026: 8530, 2027: 10500}), "d-lynas-ndpr", "asm_cost_sep_exchina", "lynas-reports")
-fac("my_lynas_malaysia_heavy", "MY", "sep_heavy", "Lynas Rare Earths", "operating", 2025,
-    path({2025: 35, 2026: 120, 2027: 750}), "d-lynas-heavy", "asm_cost_sep_heavy", "lynas-reports")
-fac("us_lynas_seadrift", "US", "sep_heavy", "Lynas Rare Earths", "speculative", 2027,
-    {y: A["asm_cap_seadrift"] for y in YEARS if y >= 2027}, "asm_cap_seadrift", "asm_cost_sep_heavy_new", "lynas-dod-2026")
-fac("au_iluka_eneabba_refinery", "AU", "sep_light", "Iluka Resources", "committed", 2027,
-    path({2027: round(3355 * A["asm_first_year_ramp"]), 2028: 3355}), "d-eneabba", "asm_cost_sep_new", "iluka-eneabba")
-fac("us_ef_white_mesa_p1", "US", "sep_light", "Energy Fuels", "operating", 2025,
-    path({2025: A["asm_ef_p1_2025"], 2026: 925}), {2025: "asm_ef_p1_2025", "later": "energy-fuels"}, "asm_cost_sep_new", "energy-fuels")
-fac("us_ef_white_mesa_p2", "US", "sep_light", "Energy Fuels", "announced", 2029,
-    path({2029: 6000 * A["asm_first_year_ramp"], 2030: 6000}), {2029: "asm_first_year_ramp", "later": "energy-fuels"}, "asm_cost_sep_new", "energy-fuels")
-fac("us_ef_white_mesa_heavy", "US", "sep_heavy", "Energy Fuels", "announced", 2029,
-    path({2029: 153, 2030: 306}), {2029: "asm_first_year_ramp", "later": "d-ef-heavy"}, "asm_cost_sep_heavy_new", "energy-fuels")
-fac("eu_neo_silmet", "EU", "sep_light", "Neo Performance Materials", "operating", 2025,
-    {y: 660 for y in YEARS}, "d-silmet", "asm_cost_sep_exchina", "neo-performance")
-fac("eu_solvay_la_rochelle", "EU", "sep_light", "Solvay", "operating", 2025,
-    {y: (500 + (4500 - 500) * (y - 2025) / 5 if y <= 2030 else 4500) for y in YEARS}, "d-solvay", "asm_cost_sep_new", "solvay-2025")
-fac("sa_mp_maaden_refinery", "SA", "sep_light", "MP Materials / Maaden JV", "announced", 2030,
-    path({2030: A["asm_cap_maaden"] * A["asm_first_year_ramp"], 2031: A["asm_cap_maaden"]}), "asm_cap_maaden", "asm_cost_sep_new", "mp-maaden-2025")
-fac("sa_mp_maaden_heavy", "SA", "sep_heavy", "MP Materials / Maaden JV", "announced", 2030,
-    path({2030: A["asm_cap_maaden_heavy"] * A["asm_first_year_ramp"], 2031: A["asm_cap_maaden_heavy"]}), "asm_cap_maaden_heavy", "asm_cost_sep_heavy_new", "mp-maaden-2025")
-# recycling / secondary supply and generic new supply
-rg = A["asm_recycle_growth"]
-fac("cn_recycle_swarf", "CN", "recycle", "Chinese recyclers", "operating", 2025,
-    grow(A["asm_cap_cn_recycle_swarf"], rg), "asm_cap_cn_recycle_swarf", "asm_cost_recycle_swarf", "china-industry-2024")
-fac("cn_secondary_marginal", "CN", "recycle", "Chinese recyclers and off-quota supply", "operating", 2025,
-    grow(A["asm_cap_cn_recycle_marginal"], rg), "asm_cap_cn_recycle_marginal", "asm_cost_recycle_marginal", "china-industry-2024")
-fac("row_new_supply_generic", "ROW", "new_supply_generic", "unidentified new projects", "speculative", 2027,
-    {y: A["asm_cap_new_supply_generic"] * (y - 2026) for y in YEARS if y >= 2027}, "asm_cap_new_supply_generic",
-    "asm_cost_new_supply_generic", "project-blue")
-# metal
-fac("cn_metal", "CN", "metal_ndpr", "Chinese metal makers", "operating", 2025,
-    grow(A["asm_cap_cn_metal"], g), "asm_cap_cn_metal", "asm_cost_metal_cn", "jogmec")
-fac("vn_metal", "VN", "metal_ndpr", "Vietnamese and Japanese-owned metal makers", "operating", 2025,
-    {y: A["asm_cap_vn_metal"] for y in YEARS}, "asm_cap_vn_metal", "asm_cost_metal_cn", "jogmec")
-fac("jp_metal", "JP", "metal_ndpr", "Japanese alloy makers", "operating", 2025,
-    {y: A["asm_cap_jp_metal"] for y in YEARS}, "asm_cap_jp_metal", "asm_cost_metal_cn", "jogmec")
-fac("kr_metal", "KR", "metal_ndpr", "Korean alloy makers", "operating", 2025,
-    {y: A["asm_cap_kr_metal"] for y in YEARS}, "asm_cap_kr_metal", "asm_cost_metal_cn", "mgssi-2026")
-fac("us_mp_metal", "US", "metal_ndpr", "MP Materials", "operating", 2025,
-    path({2025: 100, 2026: 300, 2027: 900, 2028: 1900, 2029: 2800}), "d-mp-metal", "asm_cost_metal_new", "mp-materials")
-fac("us_usar_metal", "US", "metal_ndpr", "USA Rare Earth", "announced", 2026,
-    path({2026: 1000, 2028: 3000, 2030: A["asm_cap_usar_metal"]}), "asm_cap_usar_metal", "asm_cost_metal_new", "usar-2026")
-# magnets
-fac("cn_magnet_std", "CN", "magnet_ndfeb", "Chinese magnet makers (JL Mag, Ningbo Yunsheng, Zhong Ke San Huan, ...)", "operating", 2025,
-    grow(A["asm_cap_cn_magnet_std"], g), "asm_cap_cn_magnet_std", "asm_cost_magnet", "jogmec")
-fac("cn_magnet_lowhre", "CN", "magnet_ndfeb_lowhre", "Chinese magnet makers", "operating", 2025,
-    grow(A["asm_cap_cn_magnet_lowhre"], g), "asm_cap_cn_magnet_lowhre", "asm_cost_magnet_lowhre_premium", "jogmec")
-fac("jp_magnet_std", "JP", "magnet_ndfeb", "Shin-Etsu, TDK, Proterial", "operating", 2025,
-    {y: A["asm_cap_jp_magnet_std"] for y in YEARS}, "asm_cap_jp_magnet_std", "asm_cost_magnet", "jogmec")
-fac("jp_magnet_lowhre", "JP", "magnet_ndfeb_lowhre", "Daido Steel, Proterial, Aichi Steel", "operating", 2025,
-    {y: A["asm_cap_jp_magnet_lowhre"] for y in YEARS}, "asm_cap_jp_magnet_lowhre", "asm_cost_magnet_lowhre_premium", "mgssi-2026")
-fac("kr_magnet", "KR", "magnet_ndfeb", "Star Group and others", "operating", 2025,
-    {y: A["asm_cap_kr_magnet"] for y in YEARS}, "asm_cap_kr_magnet", "asm_cost_magnet", "reuters-2025")
-fac("vn_magnet", "VN", "magnet_ndfeb", "foreign-owned magnet plants", "operating", 2025,
-    {y: A["asm_cap_vn_magnet"] for y in YEARS}, "asm_cap_vn_magnet", "asm_cost_magnet", "reuters-2025")
-fac("eu_vac_magnet", "EU", "magnet_ndfeb", "VAC (Vacuumschmelze)", "operating", 2025,
-    {y: A["asm_cap_eu_vac"] for y in YEARS}, "asm_cap_eu_vac", "asm_cost_magnet", "mgssi-2026")
-fac("eu_neo_narva", "EU", "magnet_ndfeb", "Neo Performance Materials", "operating", 2025,
-    path({2025: 700, 2026: 2000, 2030: 5000}), "asm_narva_path", "asm_cost_magnet", "neo-performance")
-fac("us_mp_independence", "US", "magnet_ndfeb", "MP Materials", "operating", 2025,
-    path({2025: A["asm_mp_indep_2025"], 2026: 1000, 2027: 3000}), {2025: "asm_mp_indep_2025", "later": "d-mp-magnets"},
-    "asm_cost_magnet_new", "mp-materials")
-fac("us_mp_10x", "US", "magnet_ndfeb", "MP Materials", "committed", 2028,
-    path({2028: 3500, 2029: 7000}), "d-mp-magnets", "asm_cost_magnet_new", "mp-dod-2025")
-fac("us_usar_stillwater", "US", "magnet_ndfeb", "USA Rare Earth", "committed", 2026,
-    path({2026: 600, 2027: 1200, 2028: 4800, 2030: A["asm_usar_stillwater_path"]}), "asm_usar_stillwater_path",
-    "asm_cost_magnet_new", "usar-2026")
-fac("us_niron_sartell", "US", "magnet_fen", "Niron Magnetics", "committed", 2027,
-    {y: 1500 for y in YEARS if y >= 2027}, "niron-2025", "asm_cost_fen", "niron-2025")
-fac("us_niron_expansion", "US", "magnet_fen", "Niron Magnetics", "announced", 2029,
-    {y: 8500 for y in YEARS if y >= 2029}, "d-niron", "asm_cost_fen", "niron-2025")
-
-LOWHRE = {"cn_magnet_lowhre", "jp_magnet_lowhre"}
-INCUMBENT = {"jp_magnet_std", "jp_magnet_lowhre", "kr_magnet", "vn_magnet", "eu_vac_magnet", "eu_neo_narva"}
-for (f, node, proc, owner, status, start, end, caps, cap_src, cost_id, src) in FAC:
-    add("facilities", facility=f, node=node, process=proc, owner=owner, status=status, start_year=start,
-        end_year=end, source_id=src)
-    for y in YEARS:
-        if y < start or y > end or y not in caps:
-            continue
-        if isinstance(cap_src, dict):
-            s = cap_src.get(y, cap_src.get("later"))
-        else:
-            s = cap_src
-        add("capacity", facility=f, year=y, capacity_t=round(caps[y], 1), source_id=s)
-        cost, csrc = A[cost_id], cost_id
-        if f in LOWHRE:
-            cost = A["asm_cost_magnet"] + A["asm_cost_magnet_lowhre_premium"]
-        if f in INCUMBENT:
-            cost -= A["asm_cost_magnet_incumbent_credit"]
-            csrc = "asm_cost_magnet_incumbent_credit"
-        add("costs", facility=f, year=y, cost_usd_per_kg=round(cost, 3), slope_usd_per_kg_per_t="", source_id=csrc)
-
-# ----------------------------------------------------------------------------- demand
-SEG = {s: A[f"asm_segment_{s}"] for s in ("ev", "wind", "industrial", "electronics", "defence")}
-NODE_DEMAND = {"US": 11900 + 175}
-for n in ("CN", "JP", "KR", "EU", "VN", "MY", "AU", "BR", "SA", "ROW"):
-    NODE_DEMAND[n] = A[f"asm_node_demand_{n}"]
-growth = A["asm_demand_growth"]
-for n, total in NODE_DEMAND.items():
-    for s, share in SEG.items():
-        if n == "US":
-            q0 = 175.0 if s == "defence" else (total - 175.0) * share / (1 - SEG["defence"])
-            src = "d-us-defence" if s == "defence" else "d-us-magnet-imports"
-        else:
-            q0 = total * share
-            src = f"asm_node_demand_{n}"
+    def path(points: dict[int, float]):
+        """Step path: the value of the latest point at or before each year (none before the first)."""
+        out = {}
         for y in YEARS:
-            q = q0 * (1 + growth) ** (y - 2025)
-            defence = s == "defence"
-            add("demand", node=n, segment=s, commodity="ndfeb_magnet", year=y, quantity_t=round(q, 1),
-                price_usd_per_kg=50.0, elasticity=0.0 if defence else A["asm_demand_elasticity"],
-                voll_usd_per_kg=A["asm_voll_defence"] if defence else A["asm_voll"],
-                source_id=src if y == 2025 else "asm_demand_growth")
-
-# ----------------------------------------------------------------------------- substitution
-for s, key in [("industrial", "asm_fen_share_industrial"), ("electronics", "asm_fen_share_electronics"),
-               ("ev", "asm_fen_share_ev"), ("wind", "asm_fen_share_wind")]:
-    add("substitution", segment=s, commodity="ndfeb_magnet", substitute="fen_magnet", max_share=A[key],
-        ratio_t_per_t=A["asm_fen_ratio"], source_id=key)
-
-# ----------------------------------------------------------------------------- routes
-DIST = {  # km, approximate port-to-port (sea-distances); symmetric
-    ("CN", "US"): 10500, ("CN", "AU"): 6600, ("CN", "JP"): 1900, ("CN", "MY"): 3700, ("CN", "VN"): 2400,
-    ("CN", "SA"): 11500, ("CN", "BR"): 20000, ("CN", "EU"): 19500, ("CN", "KR"): 900, ("CN", "ROW"): 1500,
-    ("US", "AU"): 15000, ("US", "JP"): 9000, ("US", "MY"): 14000, ("US", "VN"): 12500, ("US", "SA"): 18000,
-    ("US", "BR"): 9500, ("US", "EU"): 8000, ("US", "KR"): 9600, ("US", "ROW"): 14000,
-    ("AU", "JP"): 7800, ("AU", "MY"): 4800, ("AU", "VN"): 6000, ("AU", "SA"): 9000, ("AU", "EU"): 17000,
-    ("AU", "KR"): 7500, ("JP", "MY"): 5000, ("JP", "VN"): 3900, ("JP", "KR"): 1100, ("JP", "EU"): 21000,
-    ("JP", "SA"): 12000, ("JP", "ROW"): 5000, ("MY", "VN"): 2000, ("MY", "EU"): 15500, ("MY", "KR"): 4800,
-    ("MY", "SA"): 7500, ("VN", "EU"): 17500, ("VN", "KR"): 3600, ("VN", "SA"): 9000, ("SA", "EU"): 6500,
-    ("SA", "KR"): 11500, ("BR", "EU"): 10000, ("BR", "SA"): 12000, ("EU", "KR"): 20000, ("EU", "ROW"): 12000,
-    ("KR", "ROW"): 4000, ("VN", "ROW"): 2500, ("BR", "ROW"): 12000, ("BR", "JP"): 20000, ("BR", "KR"): 20000, ("BR", "MY"): 15500, ("BR", "VN"): 17000, ("AU", "ROW"): 5000, ("SA", "ROW"): 7000, ("MY", "ROW"): 2000, ("ROW", "SA"): 7000, ("ROW", "MY"): 2000, ("US", "CN"): 10500,
-}
+            past = [k for k in points if k <= y]
+            if past:
+                out[y] = points[max(past)]
+        return out
 
 
-def dist(a, b):
-    return DIST.get((a, b)) or DIST[(b, a)]
+    FAC = []  # (facility, node, process, owner, status, start, end, capacity{year: t}, cap_src, cost, cost_src)
 
 
-ALL = [n for n, _ in NODES]
-ROUTE_PLAN = {
-    # concentrate: from mining nodes to separating nodes
-    "reo_light": [("US", "CN"), ("AU", "CN"), ("AU", "MY"), ("ROW", "CN"), ("ROW", "EU"), ("AU", "EU"),
-                  ("AU", "US"), ("AU", "SA"), ("ROW", "SA"), ("US", "SA"), ("ROW", "MY")],
-    "reo_ionic": [("ROW", "CN"), ("BR", "CN"), ("BR", "EU"), ("US", "CN"), ("BR", "SA"), ("ROW", "MY")],
-    "hre_conc": [("US", "CN"), ("AU", "MY"), ("MY", "US"), ("AU", "US"), ("EU", "CN"), ("SA", "US"),
-                 ("US", "SA"), ("MY", "CN"), ("AU", "CN")],
-    # refined products: between producers and users
-    "ndpr_oxide": [(o, d) for o in ("CN", "MY", "US", "AU", "EU", "SA", "ROW") for d in ("CN", "JP", "VN", "KR", "US", "EU")
-                   if o != d],
-    "dytb_oxide": [(o, d) for o in ("CN", "MY", "US", "SA", "ROW") for d in ("CN", "JP", "VN", "KR", "US", "EU")
-                   if o != d],
-    "ndpr_metal": [(o, d) for o in ("CN", "VN", "JP", "US", "KR") for d in ("CN", "JP", "VN", "KR", "US", "EU")
-                   if o != d],
-    "ndfeb_magnet": [(o, d) for o in ("CN", "JP", "KR", "VN", "EU", "US") for d in ALL if o != d],
-    "fen_magnet": [("US", d) for d in ALL if d != "US"],
-}
-for c, pairs in ROUTE_PLAN.items():
-    bulk = c in ("reo_light", "reo_ionic", "hre_conc")
-    h = A["asm_freight_handling_bulk"] if bulk else A["asm_freight_handling_refined"]
-    for o, d in pairs:
-        fr = h + A["asm_freight_per_1000km"] * dist(o, d) / 1000
-        add("routes", origin=o, destination=d, commodity=c, freight_usd_per_kg=round(fr, 4), source_id="d-freight")
+    def fac(f, node, proc, owner, status, start, caps, cap_src, cost_id, src, end=2035):
+        """caps: {year: t} or callable; cap_src: a source id or {year: source id}."""
+        FAC.append((f, node, proc, owner, status, start, end, caps, cap_src, cost_id, src))
 
-# ----------------------------------------------------------------------------- observed
-for m, v, lo, hi, unit, src in [
-    ("china_share_mine_output", 0.69, 0.60, 0.78, "share", "usgs-mcs-2026"),
-    ("china_share_separation", 0.875, 0.80, 0.95, "share", "jogmec"),
-    ("china_share_magnet_output", 0.90, 0.85, 0.95, "share", "jogmec"),
-    ("china_ndpr_price", 67.5, 55.0, 85.0, "usd_per_kg", "d-ndpr-price-2025"),
-    ("china_share_us_magnet_imports", 0.84, 0.70, 0.95, "share", "usitc-dataweb"),
-    ("mp_ndpr_output", 2599, 2000, 3200, "t", "mp-materials"),
-    ("us_mine_output", 51000, 45000, 56000, "t", "usgs-mcs-2026"),
-]:
-    add("observed", metric=m, year=2025, value=v, low=lo, high=hi, unit=unit, source_id=src)
+
+    quota = A["asm_cn_quota_growth"]
+    cn_light = 270000 - A["asm_cn_ionic_quota"]
+    fac("cn_mine_light", "CN", "mine_light", "Chinese state groups (Northern Rare Earth, China Rare Earth Group)", "operating", 2025,
+        grow(cn_light, quota), {2025: "d-cn-light-quota", "later": "asm_cn_quota_growth"}, "asm_cost_mine_cn_light", "miit-quota")
+    fac("cn_mine_ionic", "CN", "mine_ionic", "China Rare Earth Group", "operating", 2025,
+        {y: A["asm_cn_ionic_quota"] for y in YEARS}, "asm_cn_ionic_quota", "asm_cost_mine_cn_ionic", "miit-quota")
+    fac("us_mp_mountain_pass_mine", "US", "mine_light", "MP Materials", "operating", 2025,
+        {y: 50692 for y in YEARS}, {2025: "mp-materials", "later": "asm_hold_flat"}, "asm_cost_mine_exchina", "mp-materials")
+    fac("us_usar_round_top", "US", "mine_ionic", "USA Rare Earth", "announced", 2028,
+        {y: A["asm_cap_roundtop"] for y in YEARS if y >= 2028}, "asm_cap_roundtop", "asm_cost_mine_new", "usar-2026")
+    fac("au_lynas_mt_weld_kalgoorlie", "AU", "mine_light", "Lynas Rare Earths", "operating", 2025,
+        path({2025: 29000, 2026: 38350, 2027: 47700}), "d-lynas-mtweld", "asm_cost_mine_exchina", "lynas-reports")
+    fac("au_iluka_eneabba_feed", "AU", "mine_light", "Iluka Resources", "committed", 2027,
+        path({2027: 15250 * A["asm_first_year_ramp"], 2028: 15250}), "d-eneabba", "asm_cost_mine_new", "iluka-eneabba")
+    fac("br_serra_verde", "BR", "mine_ionic", "Serra Verde", "operating", 2025,
+        {y: 2000 for y in YEARS}, {2025: "usgs-mcs-2026", "later": "asm_serra_verde_growth"}, "asm_cost_mine_new", "usgs-mcs-2026")
+    fac("row_mine_light", "ROW", "mine_light", "various (Thailand, India, Russia, Nigeria, ...)", "operating", 2025,
+        {y: 12610 for y in YEARS}, {2025: "d-row-mine", "later": "asm_hold_flat"}, "asm_cost_mine_row", "usgs-mcs-2026")
+    fac("row_mine_ionic", "ROW", "mine_ionic", "various (Myanmar Kachin clays, Madagascar)", "operating", 2025,
+        {y: 24700 for y in YEARS}, {2025: "d-row-mine", "later": "asm_hold_flat"}, "asm_cost_mine_row", "usgs-mcs-2026")
+    # separation
+    g = A["asm_cn_capacity_growth"]
+    fac("cn_sep_light", "CN", "sep_light", "Chinese state groups", "operating", 2025,
+        grow(A["asm_cap_cn_sep_light"], g), "asm_cap_cn_sep_light", "asm_cost_sep_cn", "jogmec")
+    fac("cn_sep_ionic", "CN", "sep_ionic", "China Rare Earth Group", "operating", 2025,
+        grow(A["asm_cap_cn_sep_ionic"], g), "asm_cap_cn_sep_ionic", "asm_cost_sep_ionic_cn", "jogmec")
+    fac("cn_sep_heavy", "CN", "sep_heavy", "Chinese state groups", "operating", 2025,
+        grow(A["asm_cap_cn_sep_heavy"], g), "asm_cap_cn_sep_heavy", "asm_cost_sep_heavy", "jogmec")
+    fac("us_mp_mountain_pass_sep", "US", "sep_light", "MP Materials", "operating", 2025,
+        path({2025: 2650, 2026: 4000, 2027: 5000, 2028: A["asm_mp_ndpr_expansion"]}),
+        {2025: "d-mp-ndpr-2025", 2026: "d-mp-ndpr-2025", "later": "asm_mp_ndpr_expansion"}, "asm_cost_sep_exchina", "mp-materials")
+    fac("us_mp_mountain_pass_heavy", "US", "sep_heavy", "MP Materials", "committed", 2026,
+        path({2026: A["asm_mp_heavy_2026"], 2027: 200}), {2026: "asm_mp_heavy_2026", "later": "mp-materials"}, "asm_cost_sep_heavy", "mp-dod-2025")
+    fac("my_lynas_malaysia_sep", "MY", "sep_light", "Lynas Rare Earths", "operating", 2025,
+        path({2025: 6559, 2026: 8530, 2027: 10500}), "d-lynas-ndpr", "asm_cost_sep_exchina", "lynas-reports")
+    fac("my_lynas_malaysia_heavy", "MY", "sep_heavy", "Lynas Rare Earths", "operating", 2025,
+        path({2025: 35, 2026: 120, 2027: 750}), "d-lynas-heavy", "asm_cost_sep_heavy", "lynas-reports")
+    fac("us_lynas_seadrift", "US", "sep_heavy", "Lynas Rare Earths", "speculative", 2027,
+        {y: A["asm_cap_seadrift"] for y in YEARS if y >= 2027}, "asm_cap_seadrift", "asm_cost_sep_heavy_new", "lynas-dod-2026")
+    fac("au_iluka_eneabba_refinery", "AU", "sep_light", "Iluka Resources", "committed", 2027,
+        path({2027: round(3355 * A["asm_first_year_ramp"]), 2028: 3355}), "d-eneabba", "asm_cost_sep_new", "iluka-eneabba")
+    fac("us_ef_white_mesa_p1", "US", "sep_light", "Energy Fuels", "operating", 2025,
+        path({2025: A["asm_ef_p1_2025"], 2026: 925}), {2025: "asm_ef_p1_2025", "later": "energy-fuels"}, "asm_cost_sep_new", "energy-fuels")
+    fac("us_ef_white_mesa_p2", "US", "sep_light", "Energy Fuels", "announced", 2029,
+        path({2029: 6000 * A["asm_first_year_ramp"], 2030: 6000}), {2029: "asm_first_year_ramp", "later": "energy-fuels"}, "asm_cost_sep_new", "energy-fuels")
+    fac("us_ef_white_mesa_heavy", "US", "sep_heavy", "Energy Fuels", "announced", 2029,
+        path({2029: 153, 2030: 306}), {2029: "asm_first_year_ramp", "later": "d-ef-heavy"}, "asm_cost_sep_heavy_new", "energy-fuels")
+    fac("eu_neo_silmet", "EU", "sep_light", "Neo Performance Materials", "operating", 2025,
+        {y: 660 for y in YEARS}, "d-silmet", "asm_cost_sep_exchina", "neo-performance")
+    fac("eu_solvay_la_rochelle", "EU", "sep_light", "Solvay", "operating", 2025,
+        {y: (500 + (4500 - 500) * (y - 2025) / 5 if y <= 2030 else 4500) for y in YEARS}, "d-solvay", "asm_cost_sep_new", "solvay-2025")
+    fac("sa_mp_maaden_refinery", "SA", "sep_light", "MP Materials / Maaden JV", "announced", 2030,
+        path({2030: A["asm_cap_maaden"] * A["asm_first_year_ramp"], 2031: A["asm_cap_maaden"]}), "asm_cap_maaden", "asm_cost_sep_new", "mp-maaden-2025")
+    fac("sa_mp_maaden_heavy", "SA", "sep_heavy", "MP Materials / Maaden JV", "announced", 2030,
+        path({2030: A["asm_cap_maaden_heavy"] * A["asm_first_year_ramp"], 2031: A["asm_cap_maaden_heavy"]}), "asm_cap_maaden_heavy", "asm_cost_sep_heavy_new", "mp-maaden-2025")
+    # recycling / secondary supply and generic new supply
+    rg = A["asm_recycle_growth"]
+    fac("cn_recycle_swarf", "CN", "recycle", "Chinese recyclers", "operating", 2025,
+        grow(A["asm_cap_cn_recycle_swarf"], rg), "asm_cap_cn_recycle_swarf", "asm_cost_recycle_swarf", "china-industry-2024")
+    fac("cn_secondary_marginal", "CN", "recycle", "Chinese recyclers and off-quota supply", "operating", 2025,
+        grow(A["asm_cap_cn_recycle_marginal"], rg), "asm_cap_cn_recycle_marginal", "asm_cost_recycle_marginal", "china-industry-2024")
+    fac("row_new_supply_generic", "ROW", "new_supply_generic", "unidentified new projects", "speculative", 2027,
+        {y: A["asm_cap_new_supply_generic"] * (y - 2026) for y in YEARS if y >= 2027}, "asm_cap_new_supply_generic",
+        "asm_cost_new_supply_generic", "project-blue")
+    # metal
+    fac("cn_metal", "CN", "metal_ndpr", "Chinese metal makers", "operating", 2025,
+        grow(A["asm_cap_cn_metal"], g), "asm_cap_cn_metal", "asm_cost_metal_cn", "jogmec")
+    fac("vn_metal", "VN", "metal_ndpr", "Vietnamese and Japanese-owned metal makers", "operating", 2025,
+        {y: A["asm_cap_vn_metal"] for y in YEARS}, "asm_cap_vn_metal", "asm_cost_metal_cn", "jogmec")
+    fac("jp_metal", "JP", "metal_ndpr", "Japanese alloy makers", "operating", 2025,
+        {y: A["asm_cap_jp_metal"] for y in YEARS}, "asm_cap_jp_metal", "asm_cost_metal_cn", "jogmec")
+    fac("kr_metal", "KR", "metal_ndpr", "Korean alloy makers", "operating", 2025,
+        {y: A["asm_cap_kr_metal"] for y in YEARS}, "asm_cap_kr_metal", "asm_cost_metal_cn", "mgssi-2026")
+    fac("us_mp_metal", "US", "metal_ndpr", "MP Materials", "operating", 2025,
+        path({2025: 100, 2026: 300, 2027: 900, 2028: 1900, 2029: 2800}), "d-mp-metal", "asm_cost_metal_new", "mp-materials")
+    fac("us_usar_metal", "US", "metal_ndpr", "USA Rare Earth", "announced", 2026,
+        path({2026: 1000, 2028: 3000, 2030: A["asm_cap_usar_metal"]}), "asm_cap_usar_metal", "asm_cost_metal_new", "usar-2026")
+    # magnets
+    fac("cn_magnet_std", "CN", "magnet_ndfeb", "Chinese magnet makers (JL Mag, Ningbo Yunsheng, Zhong Ke San Huan, ...)", "operating", 2025,
+        grow(A["asm_cap_cn_magnet_std"], g), "asm_cap_cn_magnet_std", "asm_cost_magnet", "jogmec")
+    fac("cn_magnet_lowhre", "CN", "magnet_ndfeb_lowhre", "Chinese magnet makers", "operating", 2025,
+        grow(A["asm_cap_cn_magnet_lowhre"], g), "asm_cap_cn_magnet_lowhre", "asm_cost_magnet_lowhre_premium", "jogmec")
+    fac("jp_magnet_std", "JP", "magnet_ndfeb", "Shin-Etsu, TDK, Proterial", "operating", 2025,
+        {y: A["asm_cap_jp_magnet_std"] for y in YEARS}, "asm_cap_jp_magnet_std", "asm_cost_magnet", "jogmec")
+    fac("jp_magnet_lowhre", "JP", "magnet_ndfeb_lowhre", "Daido Steel, Proterial, Aichi Steel", "operating", 2025,
+        {y: A["asm_cap_jp_magnet_lowhre"] for y in YEARS}, "asm_cap_jp_magnet_lowhre", "asm_cost_magnet_lowhre_premium", "mgssi-2026")
+    fac("kr_magnet", "KR", "magnet_ndfeb", "Star Group and others", "operating", 2025,
+        {y: A["asm_cap_kr_magnet"] for y in YEARS}, "asm_cap_kr_magnet", "asm_cost_magnet", "reuters-2025")
+    fac("vn_magnet", "VN", "magnet_ndfeb", "foreign-owned magnet plants", "operating", 2025,
+        {y: A["asm_cap_vn_magnet"] for y in YEARS}, "asm_cap_vn_magnet", "asm_cost_magnet", "reuters-2025")
+    fac("eu_vac_magnet", "EU", "magnet_ndfeb", "VAC (Vacuumschmelze)", "operating", 2025,
+        {y: A["asm_cap_eu_vac"] for y in YEARS}, "asm_cap_eu_vac", "asm_cost_magnet", "mgssi-2026")
+    fac("eu_neo_narva", "EU", "magnet_ndfeb", "Neo Performance Materials", "operating", 2025,
+        path({2025: 700, 2026: 2000, 2030: 5000}), "asm_narva_path", "asm_cost_magnet", "neo-performance")
+    fac("us_mp_independence", "US", "magnet_ndfeb", "MP Materials", "operating", 2025,
+        path({2025: A["asm_mp_indep_2025"], 2026: 1000, 2027: 3000}), {2025: "asm_mp_indep_2025", "later": "d-mp-magnets"},
+        "asm_cost_magnet_new", "mp-materials")
+    fac("us_mp_10x", "US", "magnet_ndfeb", "MP Materials", "committed", 2028,
+        path({2028: 3500, 2029: 7000}), "d-mp-magnets", "asm_cost_magnet_new", "mp-dod-2025")
+    fac("us_usar_stillwater", "US", "magnet_ndfeb", "USA Rare Earth", "committed", 2026,
+        path({2026: 600, 2027: 1200, 2028: 4800, 2030: A["asm_usar_stillwater_path"]}), "asm_usar_stillwater_path",
+        "asm_cost_magnet_new", "usar-2026")
+    fac("us_niron_sartell", "US", "magnet_fen", "Niron Magnetics", "committed", 2027,
+        {y: 1500 for y in YEARS if y >= 2027}, "niron-2025", "asm_cost_fen", "niron-2025")
+    fac("us_niron_expansion", "US", "magnet_fen", "Niron Magnetics", "announced", 2029,
+        {y: 8500 for y in YEARS if y >= 2029}, "d-niron", "asm_cost_fen", "niron-2025")
+
+    LOWHRE = {"cn_magnet_lowhre", "jp_magnet_lowhre"}
+    INCUMBENT = {"jp_magnet_std", "jp_magnet_lowhre", "kr_magnet", "vn_magnet", "eu_vac_magnet", "eu_neo_narva"}
+    for (f, node, proc, owner, status, start, end, caps, cap_src, cost_id, src) in FAC:
+        add("facilities", facility=f, node=node, process=proc, owner=owner, status=status, start_year=start,
+            end_year=end, source_id=src)
+        for y in YEARS:
+            if y < start or y > end or y not in caps:
+                continue
+            if isinstance(cap_src, dict):
+                s = cap_src.get(y, cap_src.get("later"))
+            else:
+                s = cap_src
+            add("capacity", facility=f, year=y, capacity_t=round(caps[y], 1), source_id=s)
+            cost, csrc = A[cost_id], cost_id
+            if f in LOWHRE:
+                cost = A["asm_cost_magnet"] + A["asm_cost_magnet_lowhre_premium"]
+            if f in INCUMBENT:
+                cost -= A["asm_cost_magnet_incumbent_credit"]
+                csrc = "asm_cost_magnet_incumbent_credit"
+            add("costs", facility=f, year=y, cost_usd_per_kg=round(cost, 3), slope_usd_per_kg_per_t="", source_id=csrc)
+
+    # ----------------------------------------------------------------------------- demand
+    SEG = {s: A[f"asm_segment_{s}"] for s in ("ev", "wind", "industrial", "electronics", "defence")}
+    NODE_DEMAND = {"US": 11900 + 175}
+    for n in ("CN", "JP", "KR", "EU", "VN", "MY", "AU", "BR", "SA", "ROW"):
+        NODE_DEMAND[n] = A[f"asm_node_demand_{n}"]
+    growth = A["asm_demand_growth"]
+    for n, total in NODE_DEMAND.items():
+        for s, share in SEG.items():
+            if n == "US":
+                q0 = 175.0 if s == "defence" else (total - 175.0) * share / (1 - SEG["defence"])
+                src = "d-us-defence" if s == "defence" else "d-us-magnet-imports"
+            else:
+                q0 = total * share
+                src = f"asm_node_demand_{n}"
+            for y in YEARS:
+                q = q0 * (1 + growth) ** (y - 2025)
+                defence = s == "defence"
+                add("demand", node=n, segment=s, commodity="ndfeb_magnet", year=y, quantity_t=round(q, 1),
+                    price_usd_per_kg=50.0, elasticity=0.0 if defence else A["asm_demand_elasticity"],
+                    voll_usd_per_kg=A["asm_voll_defence"] if defence else A["asm_voll"],
+                    source_id=src if y == 2025 else "asm_demand_growth")
+
+    # ----------------------------------------------------------------------------- substitution
+    for s, key in [("industrial", "asm_fen_share_industrial"), ("electronics", "asm_fen_share_electronics"),
+                   ("ev", "asm_fen_share_ev"), ("wind", "asm_fen_share_wind")]:
+        add("substitution", segment=s, commodity="ndfeb_magnet", substitute="fen_magnet", max_share=A[key],
+            ratio_t_per_t=A["asm_fen_ratio"], source_id=key)
+
+    # ----------------------------------------------------------------------------- routes
+    DIST = {  # km, approximate port-to-port (sea-distances); symmetric
+        ("CN", "US"): 10500, ("CN", "AU"): 6600, ("CN", "JP"): 1900, ("CN", "MY"): 3700, ("CN", "VN"): 2400,
+        ("CN", "SA"): 11500, ("CN", "BR"): 20000, ("CN", "EU"): 19500, ("CN", "KR"): 900, ("CN", "ROW"): 1500,
+        ("US", "AU"): 15000, ("US", "JP"): 9000, ("US", "MY"): 14000, ("US", "VN"): 12500, ("US", "SA"): 18000,
+        ("US", "BR"): 9500, ("US", "EU"): 8000, ("US", "KR"): 9600, ("US", "ROW"): 14000,
+        ("AU", "JP"): 7800, ("AU", "MY"): 4800, ("AU", "VN"): 6000, ("AU", "SA"): 9000, ("AU", "EU"): 17000,
+        ("AU", "KR"): 7500, ("JP", "MY"): 5000, ("JP", "VN"): 3900, ("JP", "KR"): 1100, ("JP", "EU"): 21000,
+        ("JP", "SA"): 12000, ("JP", "ROW"): 5000, ("MY", "VN"): 2000, ("MY", "EU"): 15500, ("MY", "KR"): 4800,
+        ("MY", "SA"): 7500, ("VN", "EU"): 17500, ("VN", "KR"): 3600, ("VN", "SA"): 9000, ("SA", "EU"): 6500,
+        ("SA", "KR"): 11500, ("BR", "EU"): 10000, ("BR", "SA"): 12000, ("EU", "KR"): 20000, ("EU", "ROW"): 12000,
+        ("KR", "ROW"): 4000, ("VN", "ROW"): 2500, ("BR", "ROW"): 12000, ("BR", "JP"): 20000, ("BR", "KR"): 20000, ("BR", "MY"): 15500, ("BR", "VN"): 17000, ("AU", "ROW"): 5000, ("SA", "ROW"): 7000, ("MY", "ROW"): 2000, ("ROW", "SA"): 7000, ("ROW", "MY"): 2000, ("US", "CN"): 10500,
+    }
+
+
+    def dist(a, b):
+        return DIST.get((a, b)) or DIST[(b, a)]
+
+
+    ALL = [n for n, _ in NODES]
+    ROUTE_PLAN = {
+        # concentrate: from mining nodes to separating nodes
+        "reo_light": [("US", "CN"), ("AU", "CN"), ("AU", "MY"), ("ROW", "CN"), ("ROW", "EU"), ("AU", "EU"),
+                      ("AU", "US"), ("AU", "SA"), ("ROW", "SA"), ("US", "SA"), ("ROW", "MY")],
+        "reo_ionic": [("ROW", "CN"), ("BR", "CN"), ("BR", "EU"), ("US", "CN"), ("BR", "SA"), ("ROW", "MY")],
+        "hre_conc": [("US", "CN"), ("AU", "MY"), ("MY", "US"), ("AU", "US"), ("EU", "CN"), ("SA", "US"),
+                     ("US", "SA"), ("MY", "CN"), ("AU", "CN")],
+        # refined products: between producers and users
+        "ndpr_oxide": [(o, d) for o in ("CN", "MY", "US", "AU", "EU", "SA", "ROW") for d in ("CN", "JP", "VN", "KR", "US", "EU")
+                       if o != d],
+        "dytb_oxide": [(o, d) for o in ("CN", "MY", "US", "SA", "ROW") for d in ("CN", "JP", "VN", "KR", "US", "EU")
+                       if o != d],
+        "ndpr_metal": [(o, d) for o in ("CN", "VN", "JP", "US", "KR") for d in ("CN", "JP", "VN", "KR", "US", "EU")
+                       if o != d],
+        "ndfeb_magnet": [(o, d) for o in ("CN", "JP", "KR", "VN", "EU", "US") for d in ALL if o != d],
+        "fen_magnet": [("US", d) for d in ALL if d != "US"],
+    }
+    for c, pairs in ROUTE_PLAN.items():
+        bulk = c in ("reo_light", "reo_ionic", "hre_conc")
+        h = A["asm_freight_handling_bulk"] if bulk else A["asm_freight_handling_refined"]
+        for o, d in pairs:
+            fr = h + A["asm_freight_per_1000km"] * dist(o, d) / 1000
+            add("routes", origin=o, destination=d, commodity=c, freight_usd_per_kg=round(fr, 4), source_id="d-freight")
+
+    # ----------------------------------------------------------------------------- observed
+    for m, v, lo, hi, unit, src in [
+        ("china_share_mine_output", 0.69, 0.60, 0.78, "share", "usgs-mcs-2026"),
+        ("china_share_separation", 0.875, 0.80, 0.95, "share", "jogmec"),
+        ("china_share_magnet_output", 0.90, 0.85, 0.95, "share", "jogmec"),
+        ("china_ndpr_price", 67.5, 55.0, 85.0, "usd_per_kg", "d-ndpr-price-2025"),
+        ("china_share_us_magnet_imports", 0.84, 0.70, 0.95, "share", "usitc-dataweb"),
+        ("mp_ndpr_output", 2599, 2000, 3200, "t", "mp-materials"),
+        ("us_mine_output", 51000, 45000, 56000, "t", "usgs-mcs-2026"),
+    ]:
+        add("observed", metric=m, year=2025, value=v, low=lo, high=hi, unit=unit, source_id=src)
+
+    ROWS["sources"] = [dict(zip(COLUMNS["sources"], s)) for s in SOURCES]
+    ROWS["assumptions"] = [dict(assumption_id=k, description=v[0], unit=v[1], central=v[2], low=v[3], high=v[4],
+                                note=v[5]) for k, v in ASM.items()]
+    return ROWS
 
 # ----------------------------------------------------------------------------- write
 COLUMNS = {
@@ -580,19 +590,20 @@ def fmt(v):
     return v
 
 
-def write():
-    rows = dict(ROWS)
-    rows["sources"] = [dict(zip(COLUMNS["sources"], s)) for s in SOURCES]
-    rows["assumptions"] = [dict(assumption_id=k, description=v[0], unit=v[1], central=v[2], low=v[3], high=v[4],
-                                note=v[5]) for k, v in ASM.items()]
+def write(folder: str | Path = HERE, overrides: dict[str, float] | None = None) -> dict[str, int]:
+    """Write every table to ``folder``; returns row counts."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    rows = build(overrides)
     for name, cols in COLUMNS.items():
-        with open(HERE / f"{name}.csv", "w", newline="", encoding="utf-8") as fh:
+        with open(folder / f"{name}.csv", "w", newline="", encoding="utf-8") as fh:
             w = csv.DictWriter(fh, fieldnames=cols, lineterminator="\n")
             w.writeheader()
             for r in rows[name]:
                 w.writerow({k: fmt(r[k]) for k in cols})
+    return {k: len(v) for k, v in rows.items()}
 
 
 if __name__ == "__main__":
-    write()
-    print({k: len(v) for k, v in ROWS.items()}, "facilities:", len(FAC))
+    import sys
+    print(write(sys.argv[1] if len(sys.argv) > 1 else HERE))

@@ -1,0 +1,414 @@
+"""Fast re-solve of a Pyomo LP / convex QP on a persistent HiGHS model.
+
+``FastHighs`` builds the HiGHS model once through Pyomo's ``pyomo.contrib.solver`` HiGHS
+interface, then indexes every solver coefficient, bound and right-hand side whose Pyomo
+expression contains a mutable ``Param`` by the params it contains. ``set_params`` changes
+param values and pushes to HiGHS *only* the entries that depend on the changed params (and
+only when their value actually changed); ``solve`` runs HiGHS from its current basis (warm
+start). Solutions are read straight from highspy's arrays by column / row index, never loaded
+into every Pyomo variable unless ``load_all`` is asked for.
+
+Why: Pyomo's persistent ``update_parameters`` re-evaluates and pushes every mutable entry and
+its ``solve`` loads every value back; for a sweep where a variant changes a handful of params
+that overhead dominates HiGHS's own warm re-solve time.
+
+Limits: the model's *structure* is frozen at construction (adding/removing/activating
+components, fixing/unfixing variables, or changing a non-mutable value needs a new
+``FastHighs``). Fixed variables are columns fixed at their build-time values.
+
+This module is generic: it depends on Pyomo, highspy and numpy only (plus the package's
+error type).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Iterable, Mapping, Sequence
+
+import numpy as np
+from pyomo.common.collections import ComponentMap
+from pyomo.core.base.param import ParamData
+from pyomo.core.expr.numvalue import value
+from pyomo.core.expr.visitor import identify_mutable_parameters
+from pyomo.core.staleflag import StaleFlagManager
+
+from model.errors import SolverError
+
+__all__ = ["FastHighs", "FastResult", "NotOptimalError"]
+
+
+class NotOptimalError(SolverError):
+    """HiGHS stopped without an optimal solution."""
+
+    def __init__(self, status: str, result: "FastResult | None" = None):
+        self.result = result
+        super().__init__(status, "HiGHS did not reach an optimal solution")
+
+
+@dataclass
+class FastResult:
+    """Outcome of one ``FastHighs.solve``."""
+
+    status: str  # HiGHS model status string, e.g. "Optimal"
+    optimal: bool
+    termination: str  # pyomo-style: "optimal", "infeasible", "unbounded", "other"
+    objective: float | None
+    seconds: float
+    simplex_iterations: int = 0
+    qp_iterations: int = 0
+    pushed: int = 0  # number of solver entries pushed before this solve
+    extra: dict = field(default_factory=dict)
+
+
+# update item kinds
+_COST, _COEF, _ROWB, _COLB, _OFFSET, _QUAD = range(6)
+
+
+def _termination(status_name: str) -> str:
+    if status_name == "kOptimal":
+        return "optimal"
+    if status_name == "kInfeasible":
+        return "infeasible"
+    if status_name in ("kUnbounded", "kUnboundedOrInfeasible"):
+        return "unbounded" if status_name == "kUnbounded" else "infeasible_or_unbounded"
+    if status_name in ("kTimeLimit", "kIterationLimit"):
+        return "limit"
+    return "other"
+
+
+class FastHighs:
+    """Persistent HiGHS model over a Pyomo ConcreteModel with param-targeted updates.
+
+    Parameters
+    ----------
+    model:
+        a Pyomo ConcreteModel (LP or convex QP, one active objective).
+    options:
+        HiGHS options (``setOptionValue``), e.g. ``{"threads": 1}``. Output is silenced
+        unless ``{"output_flag": True}`` is given.
+    """
+
+    def __init__(self, model, options: Mapping[str, object] | None = None):
+        from pyomo.contrib.solver.common.factory import SolverFactory
+
+        t0 = time.perf_counter()
+        self.model = model
+        solver = SolverFactory("highs")
+        solver.config.load_solutions = False
+        solver.config.raise_exception_on_nonoptimal_result = False
+        solver.set_instance(model)
+        self._solver = solver
+        self.highs = solver._solver_model
+        self.highs.setOptionValue("output_flag", False)
+        self.options = dict(options or {})
+        for k, v in self.options.items():
+            self.highs.setOptionValue(k, v)
+        self._inf = self.highs.getInfinity()
+        self._var_map: dict[int, int] = solver._pyomo_var_to_solver_var_map  # id(var) -> col
+        self._con_map = solver._pyomo_con_to_solver_con_map  # con -> row
+        self.n_cols = self.highs.getNumCol()
+        self.n_rows = self.highs.getNumRow()
+        self._index_items()
+        self._sol = None
+        self._col_value = self._row_dual = self._col_dual = self._row_value = None
+        self.last_result: FastResult | None = None
+        self._pushed_pending = 0
+        self.build_seconds = time.perf_counter() - t0
+
+    # ------------------------------------------------------------------ indexing
+    def _index_items(self) -> None:
+        """One item per mutable solver entry; map id(param) -> item indices."""
+        s = self._solver
+        items: list[tuple] = []  # (kind, index_tuple, expr(s))
+        by_param: dict[int, list[int]] = {}
+        params: dict[int, ParamData] = {}
+
+        def add(kind, idx, exprs):
+            k = len(items)
+            items.append((kind, idx, exprs))
+            for e in exprs:
+                if e is None:
+                    continue
+                for p in identify_mutable_parameters(e):
+                    params[id(p)] = p
+                    lst = by_param.setdefault(id(p), [])
+                    if not lst or lst[-1] != k:
+                        lst.append(k)
+
+        for con, helpers in s._mutable_helpers.items():
+            row = self._con_map[con]
+            for hlp in helpers:
+                if hasattr(hlp, "pyomo_var_id"):  # linear coefficient
+                    add(_COEF, (row, self._var_map[hlp.pyomo_var_id]), (hlp.expr,))
+                else:  # constraint bounds
+                    add(_ROWB, (row,), (hlp.lower_expr, hlp.upper_expr))
+        for v_id, (_v, hlp) in s._mutable_bounds.items():
+            add(_COLB, (self._var_map[v_id],), (hlp.lower_expr, hlp.upper_expr))
+        mobj = getattr(s, "_mutable_objective", None)
+        self._has_quadratic = False
+        if mobj is not None:
+            for hlp in mobj.linear_coefs:
+                add(_COST, (self._var_map[hlp.pyomo_var_id],), (hlp.expr,))
+            if not _is_number(mobj.constant.expr):
+                add(_OFFSET, (), (mobj.constant.expr,))
+            for hlp in mobj.quadratic_coefs:
+                self._has_quadratic = True
+                add(_QUAD, (hlp.v1_id, hlp.v2_id), (hlp.expr,))
+        self._items = items
+        self._by_param = by_param
+        self._params = params
+        # last pushed values (to skip no-op pushes)
+        self._last = [self._eval(it) for it in items]
+
+    @staticmethod
+    def _eval(item):
+        kind, _idx, exprs = item
+        if kind in (_ROWB, _COLB):
+            lo, up = exprs
+            return (float(value(lo)) if lo is not None else None,
+                    float(value(up)) if up is not None else None)
+        return float(value(exprs[0]))
+
+    @property
+    def mutable_params(self) -> list[ParamData]:
+        """The mutable params that appear in the solver model."""
+        return list(self._params.values())
+
+    def entries_for(self, param: ParamData) -> int:
+        """How many solver entries depend on ``param`` (0 if it is not in the model)."""
+        return len(self._by_param.get(id(param), ()))
+
+    # ------------------------------------------------------------------ updates
+    def set_params(self, changes) -> int:
+        """Set param values and push only the dependent solver entries. Returns the count pushed.
+
+        ``changes``: a mapping ParamData -> value (a ``ComponentMap``, since ParamData is not
+        hashable) or an iterable of ``(ParamData, value)`` pairs.
+        """
+        touched: set[int] = set()
+        pairs = changes.items() if hasattr(changes, "items") else changes
+        for p, v in pairs:
+            v = float(v)
+            old = p.value
+            if old is not None and float(old) == v:
+                continue
+            p.set_value(v)
+            lst = self._by_param.get(id(p))
+            if lst:
+                touched.update(lst)
+        return self._push(touched)
+
+    def refresh_all(self) -> int:
+        """Re-evaluate every mutable entry and push what differs (after direct param edits)."""
+        return self._push(range(len(self._items)))
+
+    def _push(self, touched: Iterable[int]) -> int:
+        cost_i, cost_v = [], []
+        rowb_i, rowb_l, rowb_u = [], [], []
+        colb_i, colb_l, colb_u = [], [], []
+        coefs = []
+        offset = None
+        quad = False
+        inf = self._inf
+        n = 0
+        for k in touched:
+            item = self._items[k]
+            new = self._eval(item)
+            if new == self._last[k]:
+                continue
+            self._last[k] = new
+            n += 1
+            kind, idx, _ = item
+            if kind == _COST:
+                cost_i.append(idx[0])
+                cost_v.append(new)
+            elif kind == _COEF:
+                coefs.append((idx[0], idx[1], new))
+            elif kind == _ROWB:
+                rowb_i.append(idx[0])
+                rowb_l.append(-inf if new[0] is None else new[0])
+                rowb_u.append(inf if new[1] is None else new[1])
+            elif kind == _COLB:
+                colb_i.append(idx[0])
+                colb_l.append(-inf if new[0] is None else new[0])
+                colb_u.append(inf if new[1] is None else new[1])
+            elif kind == _OFFSET:
+                offset = new
+            elif kind == _QUAD:
+                quad = True
+        h = self.highs
+        if cost_i:
+            h.changeColsCost(len(cost_i), np.asarray(cost_i, dtype=np.int32),
+                             np.asarray(cost_v, dtype=np.double))
+        if rowb_i:
+            h.changeRowsBounds(len(rowb_i), np.asarray(rowb_i, dtype=np.int32),
+                               np.asarray(rowb_l, dtype=np.double), np.asarray(rowb_u, dtype=np.double))
+        if colb_i:
+            h.changeColsBounds(len(colb_i), np.asarray(colb_i, dtype=np.int32),
+                               np.asarray(colb_l, dtype=np.double), np.asarray(colb_u, dtype=np.double))
+        for r, c, v in coefs:
+            h.changeCoeff(r, c, v)
+        if offset is not None:
+            h.changeObjectiveOffset(offset)
+        if quad:
+            self._push_hessian()
+        self._pushed_pending += n
+        if n:
+            self._invalidate()
+        return n
+
+    def _push_hessian(self) -> None:
+        mobj = self._solver._mutable_objective
+        for hlp in mobj.quadratic_coefs:
+            v = value(hlp.expr)
+            mobj.quad_coef_dict[(hlp.v1_id, hlp.v2_id)] = v
+            mobj.previous_quad_coef_dict[(hlp.v1_id, hlp.v2_id)] = v
+        mobj._build_and_pass_hessian()
+
+    # ------------------------------------------------------------------ solve
+    def _invalidate(self) -> None:
+        self._sol = None
+        self._col_value = self._row_dual = self._col_dual = self._row_value = None
+
+    def solve(self, raise_on_failure: bool = True) -> FastResult:
+        """Re-solve from the current basis. Raises ``NotOptimalError`` unless optimal."""
+        import highspy
+
+        h = self.highs
+        self._invalidate()
+        t0 = time.perf_counter()
+        h.run()
+        secs = time.perf_counter() - t0
+        status = h.getModelStatus()
+        name = status.name if hasattr(status, "name") else str(status)
+        info = h.getInfo()
+        optimal = status == highspy.HighsModelStatus.kOptimal
+        res = FastResult(
+            status=h.modelStatusToString(status),
+            optimal=optimal,
+            termination=_termination(name),
+            objective=float(info.objective_function_value) if optimal else None,
+            seconds=secs,
+            simplex_iterations=int(info.simplex_iteration_count),
+            qp_iterations=int(getattr(info, "qp_iteration_count", 0) or 0),
+            pushed=self._pushed_pending,
+        )
+        self._pushed_pending = 0
+        self.last_result = res
+        if not optimal:
+            # drop the basis so the next variant starts clean
+            h.clearSolver()
+            if raise_on_failure:
+                raise NotOptimalError(res.status, res)
+        return res
+
+    @property
+    def objective(self) -> float:
+        if self.last_result is None or not self.last_result.optimal:
+            raise NotOptimalError("no optimal solution", self.last_result)
+        return self.last_result.objective
+
+    # ------------------------------------------------------------------ reading
+    def _solution(self):
+        if self.last_result is None or not self.last_result.optimal:
+            raise NotOptimalError(
+                self.last_result.status if self.last_result else "not solved", self.last_result
+            )
+        if self._sol is None:
+            self._sol = self.highs.getSolution()
+        return self._sol
+
+    def col_values(self) -> list:
+        if self._col_value is None:
+            self._col_value = self._solution().col_value
+        return self._col_value
+
+    def row_duals(self) -> list:
+        if self._row_dual is None:
+            self._row_dual = self._solution().row_dual
+        return self._row_dual
+
+    def row_values(self) -> list:
+        if self._row_value is None:
+            self._row_value = self._solution().row_value
+        return self._row_value
+
+    def col_duals(self) -> list:
+        if self._col_dual is None:
+            self._col_dual = self._solution().col_dual
+        return self._col_dual
+
+    def col_index(self, var) -> int:
+        """HiGHS column of a Pyomo VarData (-1 if not in the solver model, e.g. fixed)."""
+        return self._var_map.get(id(var), -1)
+
+    def row_index(self, con) -> int:
+        return self._con_map[con]
+
+    def col_indices(self, variables: Sequence) -> np.ndarray:
+        return np.fromiter((self._var_map.get(id(v), -1) for v in variables), dtype=np.int64,
+                           count=len(variables))
+
+    def row_indices(self, constraints: Sequence) -> np.ndarray:
+        return np.fromiter((self._con_map[c] for c in constraints), dtype=np.int64,
+                           count=len(constraints))
+
+    @staticmethod
+    def _take(arr: list, idx: np.ndarray) -> np.ndarray:
+        if len(idx) > len(arr) // 8:
+            return np.asarray(arr, dtype=float)[idx]
+        return np.fromiter((arr[i] for i in idx), dtype=float, count=len(idx))
+
+    def var_values(self, variables) -> np.ndarray:
+        """Primal values of ``variables`` (VarData list or column index array)."""
+        if isinstance(variables, np.ndarray):
+            idx = variables
+            missing = None
+        else:
+            variables = list(variables)
+            idx = self.col_indices(variables)
+            missing = np.flatnonzero(idx < 0)
+        if missing is not None and len(missing):
+            out = self._take(self.col_values(), np.where(idx < 0, 0, idx))
+            for i in missing:
+                out[i] = value(variables[i])  # fixed variable: its value
+            return out
+        return self._take(self.col_values(), idx)
+
+    def duals(self, constraints) -> np.ndarray:
+        """Row duals of ``constraints`` (ConstraintData list or row index array), HiGHS sign."""
+        idx = constraints if isinstance(constraints, np.ndarray) else self.row_indices(list(constraints))
+        return self._take(self.row_duals(), idx)
+
+    def reduced_costs(self, variables) -> np.ndarray:
+        idx = variables if isinstance(variables, np.ndarray) else self.col_indices(list(variables))
+        return self._take(self.col_duals(), idx)
+
+    def load_all(self, duals: bool = True) -> ComponentMap | None:
+        """Load every primal value into the Pyomo variables; if ``duals`` return (and, when the
+        model has an IMPORT ``dual`` Suffix, store) the duals of every constraint."""
+        cv = self.col_values()
+        vars_ = self._solver._vars
+        for v_id, col in self._var_map.items():
+            vars_[v_id][0].set_value(cv[col], skip_validation=True)
+        StaleFlagManager.mark_all_as_stale(delayed=True)
+        if not duals:
+            return None
+        rd = self.row_duals()
+        out = ComponentMap((c, rd[r]) for c, r in self._con_map.items())
+        suffix = getattr(self.model, "dual", None)
+        if suffix is not None and hasattr(suffix, "import_enabled") and suffix.import_enabled():
+            for c, d in out.items():
+                suffix[c] = d
+        return out
+
+    # ------------------------------------------------------------------ misc
+    def reset_basis(self) -> None:
+        """Forget the basis (next solve is cold)."""
+        self.highs.clearSolver()
+        self._invalidate()
+
+
+def _is_number(x) -> bool:
+    return isinstance(x, (int, float))

@@ -1,0 +1,104 @@
+"""The default data set: every number cited, assumptions well formed, the 2025 baseline calibrated."""
+
+from __future__ import annotations
+
+import importlib.util
+import time
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT = ROOT / "inputs" / "default"
+BASELINE = ROOT / "runs" / "baseline.yaml"
+CITING = ["nodes", "commodities", "processes", "facilities", "capacity", "costs", "demand", "routes",
+          "substitution", "observed"]
+
+
+def _read(name: str) -> pd.DataFrame:
+    return pd.read_csv(DEFAULT / f"{name}.csv", dtype=str, keep_default_na=False)
+
+
+def test_loader_accepts_default_data():
+    from model.dataset import load_dataset
+    data = load_dataset(DEFAULT)
+    assert data.horizon == (2025, 2035)
+
+
+@pytest.mark.parametrize("table", CITING)
+def test_every_row_cites_a_known_source_or_assumption(table):
+    known = set(_read("sources")["source_id"]) | set(_read("assumptions")["assumption_id"])
+    df = _read(table)
+    assert len(df), f"{table}.csv is empty"
+    bad = df[~df["source_id"].isin(known)]
+    assert bad.empty, f"{table}.csv rows {list(bad.index + 1)} cite unknown ids {sorted(set(bad['source_id']))}"
+
+
+def test_assumptions_are_ordered_and_described():
+    a = pd.read_csv(DEFAULT / "assumptions.csv")
+    assert a["assumption_id"].str.startswith("asm_").all()
+    bad = a[~((a["low"] <= a["central"]) & (a["central"] <= a["high"]))]
+    assert bad.empty, f"low <= central <= high fails for {list(bad['assumption_id'])}"
+    assert (a["note"].str.len() > 10).all() and (a["unit"].str.len() > 0).all()
+
+
+def test_source_ids_do_not_collide_with_assumption_ids():
+    assert not set(_read("sources")["source_id"]) & set(_read("assumptions")["assumption_id"])
+
+
+def test_derived_sources_explain_their_derivation():
+    s = _read("sources")
+    derived = s[s["source_id"].str.startswith("d-")]
+    assert len(derived) > 0
+    assert (derived["note"].str.len() > 40).all()
+
+
+def test_every_capacity_row_has_a_cost_row():
+    cap = _read("capacity")[["facility", "year"]]
+    cost = _read("costs")[["facility", "year"]]
+    missing = cap.merge(cost, how="left", indicator=True).query("_merge == 'left_only'")
+    assert missing.empty, missing.head()
+
+
+def test_facility_count_is_small():
+    assert len(_read("facilities")) <= 60
+
+
+def _generator():
+    spec = importlib.util.spec_from_file_location("default_generate", DEFAULT / "_generate.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_csvs_match_their_generator(tmp_path):
+    """The committed CSVs are what inputs/default/_generate.py writes (no hand edits drift)."""
+    _generator().write(tmp_path)
+    for f in sorted(DEFAULT.glob("*.csv")):
+        assert (tmp_path / f.name).read_bytes() == f.read_bytes(), f"{f.name} differs from the generator's output"
+
+
+@lru_cache(maxsize=None)
+def _calibration():
+    from model.calibrate import calibrate
+    from model.run import run_in_memory
+    t0 = time.perf_counter()
+    result = run_in_memory(BASELINE)
+    seconds = time.perf_counter() - t0
+    return calibrate(BASELINE, result=result), seconds
+
+
+@pytest.mark.skipif(not BASELINE.exists(), reason="runs/baseline.yaml not present")
+def test_baseline_2025_lands_inside_the_bands():
+    table, _ = _calibration()
+    assert len(table) >= 6
+    misses = table[~table["hit"]]
+    assert misses.empty, "\n" + misses[["metric", "low", "high", "model", "explanation"]].to_string()
+
+
+@pytest.mark.skipif(not BASELINE.exists(), reason="runs/baseline.yaml not present")
+def test_baseline_solves_well_under_a_minute():
+    _, seconds = _calibration()
+    assert seconds < 30, f"baseline took {seconds:.1f} s"

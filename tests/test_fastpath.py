@@ -1,0 +1,220 @@
+"""FastHighs: targeted param updates + warm re-solve agree with a fresh build + solve."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyomo.environ as pyo
+import pytest
+from pyomo.contrib.solver.common.factory import SolverFactory
+
+from pyomo.common.collections import ComponentMap
+
+from model.fastpath import FastHighs, NotOptimalError
+
+RTOL = 1e-6
+
+
+# ---------------------------------------------------------------- models
+def transport(values: dict | None = None, n_src: int = 6, n_dst: int = 8, seed: int = 0):
+    """Transport LP with mutable params in costs, rhs, matrix coefficients and var bounds."""
+    rng = np.random.default_rng(seed)
+    m = pyo.ConcreteModel()
+    m.I = pyo.RangeSet(0, n_src - 1)
+    m.J = pyo.RangeSet(0, n_dst - 1)
+    m.cap = pyo.Param(m.I, mutable=True, initialize={i: float(v) for i, v in enumerate(rng.uniform(60, 120, n_src))})
+    m.dem = pyo.Param(m.J, mutable=True, initialize={j: float(v) for j, v in enumerate(rng.uniform(20, 50, n_dst))})
+    m.c = pyo.Param(m.I, m.J, mutable=True,
+                    initialize={(i, j): float(rng.uniform(1, 10)) for i in range(n_src) for j in range(n_dst)})
+    m.loss = pyo.Param(m.I, mutable=True, initialize={i: float(v) for i, v in enumerate(rng.uniform(1.0, 1.1, n_src))})
+    m.arc_ub = pyo.Param(m.I, m.J, mutable=True,
+                         initialize={(i, j): float(rng.uniform(15, 40)) for i in range(n_src) for j in range(n_dst)})
+    m.vll = pyo.Param(mutable=True, initialize=500.0)
+    m.fixed_cost = pyo.Param(mutable=True, initialize=10.0)
+    m.x = pyo.Var(m.I, m.J, bounds=lambda m, i, j: (0, m.arc_ub[i, j]))
+    m.u = pyo.Var(m.J, within=pyo.NonNegativeReals)
+    m.supply = pyo.Constraint(m.I, rule=lambda m, i: sum(m.loss[i] * m.x[i, j] for j in m.J) <= m.cap[i])
+    m.demand = pyo.Constraint(m.J, rule=lambda m, j: sum(m.x[i, j] for i in m.I) + m.u[j] >= m.dem[j])
+    m.obj = pyo.Objective(expr=sum(m.c[i, j] * m.x[i, j] for i in m.I for j in m.J)
+                          + sum(m.vll * m.u[j] for j in m.J) + m.fixed_cost)
+    if values:
+        set_values(m, values)
+    return m
+
+
+def small_qp(values: dict | None = None, n_src: int = 3, n_dst: int = 4, seed: int = 1):
+    """Strictly convex QP: linear demand curves and quadratic supply costs (mutable slopes)."""
+    rng = np.random.default_rng(seed)
+    m = pyo.ConcreteModel()
+    m.I = pyo.RangeSet(0, n_src - 1)
+    m.J = pyo.RangeSet(0, n_dst - 1)
+    m.a = pyo.Param(m.J, mutable=True, initialize={j: float(v) for j, v in enumerate(rng.uniform(80, 120, n_dst))})
+    m.b = pyo.Param(m.J, mutable=True, initialize={j: float(v) for j, v in enumerate(rng.uniform(0.5, 2, n_dst))})
+    m.c = pyo.Param(m.I, m.J, mutable=True,
+                    initialize={(i, j): float(rng.uniform(1, 10)) for i in range(n_src) for j in range(n_dst)})
+    m.q = pyo.Param(m.I, mutable=True, initialize={i: float(v) for i, v in enumerate(rng.uniform(0.05, 0.2, n_src))})
+    m.cap = pyo.Param(m.I, mutable=True, initialize={i: float(v) for i, v in enumerate(rng.uniform(30, 60, n_src))})
+    m.x = pyo.Var(m.I, m.J, within=pyo.NonNegativeReals)
+    m.s = pyo.Var(m.I, within=pyo.NonNegativeReals)
+    m.d = pyo.Var(m.J, within=pyo.NonNegativeReals)
+    m.prod = pyo.Constraint(m.I, rule=lambda m, i: sum(m.x[i, j] for j in m.J) == m.s[i])
+    m.capc = pyo.Constraint(m.I, rule=lambda m, i: m.s[i] <= m.cap[i])
+    m.bal = pyo.Constraint(m.J, rule=lambda m, j: sum(m.x[i, j] for i in m.I) >= m.d[j])
+    m.obj = pyo.Objective(
+        expr=sum(m.c[i, j] * m.x[i, j] + 0.001 * m.x[i, j] ** 2 for i in m.I for j in m.J)
+        + sum(m.q[i] * m.s[i] ** 2 for i in m.I)
+        - sum(m.a[j] * m.d[j] - 0.5 * m.b[j] * m.d[j] ** 2 for j in m.J))
+    if values:
+        set_values(m, values)
+    return m
+
+
+# ---------------------------------------------------------------- helpers
+def all_params(m):
+    return [p for comp in m.component_objects(pyo.Param) for p in comp.values()]
+
+
+def snapshot(m) -> dict:
+    return {p.name: p.value for p in all_params(m)}
+
+
+def set_values(m, values: dict) -> None:
+    for p in all_params(m):
+        if p.name in values:
+            p.set_value(values[p.name])
+
+
+def random_changes(m, rng, frac=0.3):
+    out = ComponentMap()
+    for p in all_params(m):
+        if rng.random() < frac:
+            out[p] = float(p.value) * rng.uniform(0.8, 1.25)
+    return out
+
+
+def fresh_solution(factory, values):
+    """Build a new model with ``values`` and solve it with Pyomo's HiGHS interface."""
+    m = factory(values)
+    opt = SolverFactory("highs")
+    res = opt.solve(m)
+    assert res.termination_condition.name == "convergenceCriteriaSatisfied"
+    variables = list(m.component_data_objects(pyo.Var))
+    cons = list(m.component_data_objects(pyo.Constraint, active=True))
+    duals = res.solution_loader.get_duals(cons)
+    return (
+        float(pyo.value(m.obj)),
+        {v.name: v.value for v in variables},
+        {c.name: duals[c] for c in cons},
+    )
+
+
+def fast_solution(fh: FastHighs):
+    m = fh.model
+    res = fh.solve()
+    variables = list(m.component_data_objects(pyo.Var))
+    cons = list(m.component_data_objects(pyo.Constraint, active=True))
+    x = fh.var_values(variables)
+    y = fh.duals(cons)
+    return res.objective, dict(zip([v.name for v in variables], x)), dict(zip([c.name for c in cons], y))
+
+
+def mismatches(a, b, rtol=RTOL) -> list[str]:
+    """Names where the two solutions (objective, primal, dual) differ beyond ``rtol`` relative."""
+    out = []
+    obj_a, xa, ya = a
+    obj_b, xb, yb = b
+    scale = max(1.0, abs(obj_b))
+    if abs(obj_a - obj_b) > rtol * scale:
+        out.append(f"objective {obj_a} != {obj_b}")
+    for kind, da, db in (("primal", xa, xb), ("dual", ya, yb)):
+        assert da.keys() == db.keys()
+        sc = max(1.0, max(abs(v) for v in db.values()))
+        for k in db:
+            if abs(da[k] - db[k]) > rtol * sc:
+                out.append(f"{kind} {k}: {da[k]} != {db[k]}")
+    return out
+
+
+# ---------------------------------------------------------------- tests
+@pytest.mark.parametrize("factory,n", [(transport, 12), (small_qp, 8)])
+def test_resolve_matches_fresh_build(factory, n):
+    rng = np.random.default_rng(42)
+    m = factory()
+    fh = FastHighs(m, {"threads": 1})
+    base = snapshot(m)
+    assert mismatches(fast_solution(fh), fresh_solution(factory, base)) == []
+    for _ in range(n):
+        changes = random_changes(m, rng)
+        fh.set_params(changes)
+        got = fast_solution(fh)
+        want = fresh_solution(factory, snapshot(m))
+        assert mismatches(got, want) == []
+    # going back to the base values gives back the base solution
+    fh.set_params([(p, base[p.name]) for p in all_params(m)])
+    assert mismatches(fast_solution(fh), fresh_solution(factory, base)) == []
+
+
+def test_stale_update_is_detected():
+    """The comparison can fail: a param changed behind FastHighs' back is not pushed."""
+    m = transport()
+    fh = FastHighs(m)
+    fh.solve()
+    m.c[0, 0].set_value(0.01)  # cheapest arc now: changes the solution
+    m.cap[1].set_value(float(m.cap[1].value) * 0.5)
+    m.loss[2].set_value(1.3)
+    stale = fast_solution(fh)
+    want = fresh_solution(transport, snapshot(m))
+    assert mismatches(stale, want) != []
+    # refresh_all pushes the missed entries and the answers agree again
+    assert fh.refresh_all() >= 3
+    assert mismatches(fast_solution(fh), want) == []
+
+
+def test_only_dependent_entries_are_pushed():
+    m = transport()
+    fh = FastHighs(m)
+    fh.solve()
+    assert fh.set_params([(m.c[0, 1], 3.3)]) == 1  # one objective coefficient
+    assert fh.set_params([(m.c[0, 1], 3.3)]) == 0  # no change, nothing pushed
+    assert fh.set_params([(m.loss[0], 1.05)]) == len(m.J)  # one row's coefficients
+    assert fh.set_params([(m.arc_ub[1, 2], 22.0)]) == 1  # one column bound
+    assert fh.set_params([(m.vll, 400.0)]) == len(m.J)
+    assert fh.set_params([(m.fixed_cost, 0.0)]) == 1  # objective offset
+    assert fh.entries_for(m.dem[3]) == 1
+    res = fh.solve()
+    assert res.pushed == 1 + len(m.J) + 1 + len(m.J) + 1
+
+
+def test_not_optimal_raises_and_recovers():
+    m2 = transport_nolostload()
+    fh2 = FastHighs(m2)
+    fh2.solve()
+    good = [(p, p.value) for p in m2.dem.values()]
+    fh2.set_params([(m2.dem[j], 1e4) for j in m2.J])
+    with pytest.raises(NotOptimalError):
+        fh2.solve()
+    with pytest.raises(NotOptimalError):
+        fh2.var_values([m2.x[0, 0]])
+    fh2.set_params(good)
+    fh2.solve()
+    assert mismatches(fast_solution(fh2), fresh_solution(transport_nolostload, snapshot(m2))) == []
+
+
+def transport_nolostload(values=None):
+    m = transport(values)
+    for j in m.J:
+        m.u[j].setub(0)
+    return m
+
+
+def test_load_all_and_fixed_vars():
+    m = transport()
+    m.dual = pyo.Suffix(direction=pyo.Suffix.IMPORT)
+    m.x[0, 0].fix(5.0)
+    fh = FastHighs(m)
+    fh.solve()
+    vals = fh.var_values([m.x[0, 0], m.x[0, 1]])
+    assert vals[0] == 5.0
+    duals = fh.load_all()
+    assert m.x[0, 1].value == pytest.approx(vals[1])
+    assert m.dual[m.demand[0]] == pytest.approx(duals[m.demand[0]])
+    assert m.dual[m.demand[0]] == pytest.approx(fh.duals([m.demand[0]])[0])

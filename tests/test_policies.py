@@ -1,0 +1,170 @@
+"""Policy instruments against hand-computed answers (tests/data/two: China $60/kg + $2 freight,
+MP $80/kg for 1,000 t, US backstop $100/kg, US demand 5,000 t)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.policy_helpers import flow, gov, output, price, solve_two
+
+KG = 1000.0   # kg per t
+FLOOR = {"kind": "price_floor", "facilities": ["mp"], "commodity": "ndpr_oxide", "price_usd_per_kg": 110,
+         "reference_node": "CN", "payer": "US_DoD"}
+
+
+@pytest.mark.parametrize("cn_cost", [60.0, 110.0, 130.0])
+@pytest.mark.parametrize("share", [0.0, 0.3])
+def test_cfd_payments_by_hand(cn_cost, share):
+    """Government pays (F − P)⁺ q and receives share·(P − F)⁺ q, P the China price."""
+    r = solve_two({"mp_floor": {**FLOOR, "upside_share": share}}, cn_cost=cn_cost)
+    p_ref = price(r, "CN")
+    assert p_ref == pytest.approx(cn_cost)
+    q = output(r, "mp")
+    assert q == pytest.approx(1000.0)          # MP's perceived price is ≥ $110·(1−share)... > its $80 cost
+    expected = (max(110 - p_ref, 0) - share * max(p_ref - 110, 0)) * q * KG
+    assert gov(r, "price_floor", "mp_floor") == pytest.approx(expected, abs=0.5)
+    if cn_cost == 110.0:
+        assert gov(r, "price_floor", "mp_floor") == pytest.approx(0.0, abs=0.5)
+
+
+def test_cfd_dispatch_on_perceived_price():
+    """Without a floor MP ($80) is out of the money at the US price of $62; with it, it runs."""
+    assert output(solve_two(), "mp") == pytest.approx(0.0)
+    r = solve_two({"mp_floor": FLOOR})
+    assert output(r, "mp") == pytest.approx(1000.0)
+    # a floor below MP's cost net of the market does not make it run: 62 + (70 − 60) = 72 < 80
+    r = solve_two({"mp_floor": {**FLOOR, "price_usd_per_kg": 70}})
+    assert output(r, "mp") == pytest.approx(0.0)
+    assert gov(r, "price_floor") == pytest.approx(0.0)
+
+
+def test_cfd_volume_cap_and_shadow_price():
+    r = solve_two({"mp_floor": {**FLOOR, "volume_cap_t": 400}})
+    assert gov(r, "price_floor") == pytest.approx((110 - 60) * 400 * KG, abs=0.5)
+    pol = r.tables["policies"]
+    row = pol[(pol.policy == "mp_floor") & (pol.year == 2025) & (pol.constraint == "volume_cap")]
+    # MP makes exactly the capped 400 t; one more covered tonne earns 62 + 50 − 80 = $32/kg
+    assert output(r, "mp") == pytest.approx(400.0)
+    assert float(row.shadow_price.iloc[0]) == pytest.approx(32.0, abs=1e-6)
+
+
+def test_ad_valorem_tariff_by_hand():
+    """25% on China's price: wedge 0.25·60 = 15, so the US price is 60 + 2 + 15 = 77; revenue
+    = rate × base × quantity."""
+    r = solve_two({"t": {"kind": "tariff", "origins": ["CN"], "destinations": ["US"], "ad_valorem": 0.25}})
+    assert price(r, "US") == pytest.approx(77.0, abs=1e-6)
+    assert price(r, "US") - price(r, "CN") == pytest.approx(2 + 0.25 * 60, abs=1e-6)
+    q = flow(r, "CN", "US")
+    assert q == pytest.approx(5000.0)
+    assert gov(r, "tariff", "t") == pytest.approx(-0.25 * 60 * q * KG, abs=0.5)
+    assert r.manifest["wedges"]["converged"] and r.manifest["wedges"]["iterations"] >= 2
+    # rules of origin: the cheaper detour CN → JP → US (60 + 1 + 1) is not open to Chinese oxide
+    assert flow(r, "CN", "JP") == pytest.approx(0.0) and flow(r, "JP", "US") == pytest.approx(0.0)
+
+
+def test_specific_plus_ad_valorem_and_reference_base():
+    r = solve_two({"t": {"kind": "tariff", "origins": ["CN"], "destinations": ["US"], "ad_valorem": 0.1,
+                         "specific_usd_per_kg": 3, "base": "reference",
+                         "reference_price_usd_per_kg": {"ndpr_oxide": 50}}})
+    assert price(r, "US") == pytest.approx(60 + 2 + 3 + 0.1 * 50, abs=1e-6)
+
+
+def test_prohibitive_tariff_stops_trade():
+    """At 100% the landed price 60 + 2 + 60 = 122 exceeds the US backstop ($100): no imports."""
+    r = solve_two({"t": {"kind": "tariff", "origins": ["CN"], "destinations": ["US"], "ad_valorem": 1.0}})
+    assert flow(r, "CN", "US") == pytest.approx(0.0, abs=1e-6)
+    assert price(r, "US") == pytest.approx(100.0, abs=1e-6)
+    assert gov(r, "tariff") == pytest.approx(0.0)
+
+
+def bloc(ref=90.0, external=0.0):
+    return {"kind": "bloc", "members": ["US", "JP"], "external_ad_valorem": external,
+            "reference_price_usd_per_kg": {"ndpr_oxide": ref}}
+
+
+def test_bloc_levy_lifts_outsider_to_reference_price():
+    """JP (member, $70 + $1 freight, 2,000 t) trades tariff-free; China's landed $62 is levied up
+    to the $90 reference: levy $28/kg on the imported tonnes."""
+    from tests.policy_helpers import DATA, BASE
+    from model.config import apply_overrides
+    from model.run import solve_resolved
+    cap = DATA["capacity"].copy()
+    cap.loc[cap.facility == "jp_sep", "capacity_t"] = 2000
+    r = solve_resolved(apply_overrides(BASE, {"policies": {"zone": bloc()}}), DATA.with_table("capacity", cap))
+    assert price(r, "US") == pytest.approx(90.0, abs=1e-6)
+    assert flow(r, "JP", "US") == pytest.approx(2000.0)
+    q_cn = flow(r, "CN", "US")
+    assert q_cn == pytest.approx(5000 - 2000 - 1000)     # MP ($80) now runs too
+    assert gov(r, "bloc_levy", "zone") == pytest.approx(-(90 - 62) * q_cn * KG, abs=0.5)
+    assert gov(r, "bloc_tariff") == pytest.approx(0.0)   # internal rate 0, external 0
+    assert output(r, "mp") == pytest.approx(1000.0)
+
+
+def test_offtake_net_cost_when_resold():
+    """DoD buys all of MP's output at $100/kg and resells at the US price ($62):
+    gross outlay 100·q, net cost (100 − 62)·q."""
+    r = solve_two({"off": {"kind": "offtake", "facility": "mp", "commodity": "ndpr_oxide", "share": 1.0,
+                           "contract_price_usd_per_kg": 100, "buyer": "US_DoD"}})
+    q = output(r, "mp")
+    assert q == pytest.approx(1000.0)
+    assert gov(r, "offtake", "off") == pytest.approx(100 * q * KG, abs=0.5)
+    assert gov(r, policy="off") == pytest.approx((100 - price(r, "US")) * q * KG, abs=0.5)
+    assert price(r, "US") == pytest.approx(62.0)
+
+
+def test_offtake_cost_plus():
+    r = solve_two({"off": {"kind": "offtake", "facility": "mp", "commodity": "ndpr_oxide", "share": 0.5,
+                           "cost_plus_margin": 0.25, "buyer": "US_DoD"}})
+    # contract = 80 × 1.25 = 100 on half the output; MP runs (perceived 0.5·100 + 0.5·62 = 81 > 80)
+    q = output(r, "mp")
+    assert q == pytest.approx(1000.0)
+    assert gov(r, "offtake") == pytest.approx(100 * 0.5 * q * KG, abs=0.5)
+
+
+def test_outlays_by_year():
+    r = solve_two({"eq": {"kind": "outlay", "type": "equity", "amount_usd": 4e8, "year": 2025, "payer": "US_DoD"},
+                   "loan": {"kind": "outlay", "type": "loan", "amount_usd": 1.5e8, "year": 2025, "payer": "US_DoD",
+                            "interest_subsidy_rate": 0.02, "expected_loss_rate": 0.1, "term_years": 5}})
+    assert gov(r, "equity", year=2025) == pytest.approx(4e8)
+    assert gov(r, "loan", year=2025) == pytest.approx(1.5e8 * (0.02 + 0.1))
+    assert gov(r, "loan", year=2026) == pytest.approx(1.5e8 * 0.02)
+
+
+ALL_IN = {
+    "mp_floor": {**FLOOR, "upside_share": 0.3},
+    "t": {"kind": "tariff", "origins": ["CN"], "destinations": ["US"], "ad_valorem": 0.25},
+    "off": {"kind": "offtake", "facility": "mp", "commodity": "ndpr_oxide", "share": 0.5,
+            "contract_price_usd_per_kg": 95, "buyer": "US_DoD"},
+    "eq": {"kind": "outlay", "type": "equity", "amount_usd": 4e8, "year": 2025, "payer": "US_DoD"},
+}
+
+
+def test_government_rows_sum_to_summary_totals():
+    r = solve_two(ALL_IN)
+    g = r.tables["government"]
+    assert set(g.instrument) >= {"price_floor", "tariff", "offtake", "offtake_resale", "equity"}
+    # discount rate 0 and one scenario: the discounted totals are plain sums
+    for payer, total in r.summary["government_cost_usd_discounted"].items():
+        assert g[g.payer == payer].usd.sum() == pytest.approx(total)
+    for ins, total in r.summary["government_cost_by_instrument_usd_discounted"].items():
+        assert g[g.instrument == ins].usd.sum() == pytest.approx(total)
+    assert sum(r.summary["government_cost_usd_discounted"].values()) == pytest.approx(g.usd.sum())
+
+
+def test_transfers_cancel_out_of_total_welfare():
+    """Σ_nodes (CS + PS + government) = WTP − true cost − freight, whatever the policies."""
+    from model.accounting import true_welfare_usd
+    from model.config import apply_overrides
+    from model.build import create_model
+    from model.solve import Solver
+    from model.wedges import solve_equilibrium
+    from tests.policy_helpers import BASE, DATA
+    cfg = apply_overrides(BASE, {"policies": ALL_IN}).config
+    inst = create_model(cfg, DATA)
+    solve_equilibrium(inst, Solver(inst.m, cfg.solver))
+    r = solve_two(ALL_IN)
+    w = r.tables["welfare"]
+    true = true_welfare_usd(inst)
+    for t, y in enumerate(inst.ix.years):
+        assert w[w.year == y].total_usd.sum() == pytest.approx(true[t], rel=1e-9, abs=1.0)
+    assert (w.tariff_revenue_usd >= 0).all() and w.tariff_revenue_usd.sum() > 0
