@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from model.errors import ReeblocError
 from model.policies import POLICY_CLASSES, Policy
@@ -65,6 +65,8 @@ class RunConfig(Strict):
     solver: SolverOptions = Field(default_factory=SolverOptions)
     wedges: WedgeOptions = Field(default_factory=WedgeOptions)
     china_node: str = "CN"
+    reference_scenario: str | None = Field(
+        default=None, description="the no-disruption scenario (price rises, VSS); default: one without controls")
 
     @field_validator("name")
     @classmethod
@@ -84,10 +86,26 @@ class RunConfig(Strict):
         for sname, s in scenarios.items():
             d = s.divergence_year()
             for cname, c in s.export_controls.items():
-                if d is not None and c.years.start < d:
-                    raise ValueError(f"scenario {sname}: control {cname} starts {c.years.start}, "
-                                     f"before the scenario diverges ({d})")
+                if d is None or c.years.start >= d or len(scenarios) == 1:
+                    continue
+                # before divergence a control is history shared by every scenario still on the trunk
+                for other, o in scenarios.items():
+                    od = o.divergence_year()
+                    if other != sname and (od is None or od > c.years.start):
+                        oc = o.export_controls.get(cname)
+                        if oc is None or oc.model_dump() != c.model_dump():
+                            raise ValueError(
+                                f"scenario {sname}: control {cname} starts {c.years.start}, before the scenario "
+                                f"diverges ({d}); a control in force before divergence must appear identically "
+                                f"in every scenario ({other} differs)")
         return scenarios
+
+    @model_validator(mode="after")
+    def _reference(self):
+        if self.reference_scenario is not None and self.reference_scenario not in self.scenarios:
+            raise ValueError(f"reference_scenario {self.reference_scenario!r} is not one of the scenarios "
+                             f"({', '.join(self.scenarios)})")
+        return self
 
     @property
     def year_list(self) -> list[int]:
@@ -175,7 +193,8 @@ def _load_raw(path: Path, stack: tuple[Path, ...], origins: dict, log_lines: lis
     if path in stack:
         chain = " -> ".join(p.name for p in stack + (path,))
         raise ReeblocError(stack[-1], "base", f"inheritance cycle: {chain}")
-    data = read_yaml(path)
+    # top-level keys starting "x-" hold YAML anchors for reuse (as in docker compose); not config
+    data = {k: v for k, v in read_yaml(path).items() if not str(k).startswith("x-")}
     base = data.get("base")
     if base is None:
         for k, v in data.items():

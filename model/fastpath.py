@@ -155,20 +155,20 @@ class FastHighs:
             for hlp in mobj.quadratic_coefs:
                 self._has_quadratic = True
                 add(_QUAD, (hlp.v1_id, hlp.v2_id), (hlp.expr,))
-        self._items = items
+        # compile each expression to a sum of param monomials where possible (fast evaluation)
+        self._items = [(kind, idx, tuple(_compile_or_expr(e) for e in exprs)) for kind, idx, exprs in items]
         self._by_param = by_param
         self._params = params
         # last pushed values (to skip no-op pushes)
-        self._last = [self._eval(it) for it in items]
+        self._last = [self._eval(it) for it in self._items]
 
     @staticmethod
     def _eval(item):
         kind, _idx, exprs = item
         if kind in (_ROWB, _COLB):
             lo, up = exprs
-            return (float(value(lo)) if lo is not None else None,
-                    float(value(up)) if up is not None else None)
-        return float(value(exprs[0]))
+            return (None if lo is None else _evaluate(lo), None if up is None else _evaluate(up))
+        return _evaluate(exprs[0])
 
     @property
     def mutable_params(self) -> list[ParamData]:
@@ -412,3 +412,75 @@ class FastHighs:
 
 def _is_number(x) -> bool:
     return isinstance(x, (int, float))
+
+
+# ---------------------------------------------------------------- expression compilation
+# A compiled expression is a tuple of terms (coef, (ParamData, ...)): value = Σ coef·Π params.
+# Anything that is not such a polynomial with constant coefficients stays a Pyomo expression.
+_MAX_TERMS = 64
+
+
+class _Compiled:
+    __slots__ = ("terms",)
+
+    def __init__(self, terms):
+        self.terms = terms
+
+
+def _terms(e):
+    if isinstance(e, (int, float)):
+        return ((float(e), ()),)
+    if isinstance(e, ParamData):
+        if e.is_constant():
+            return ((float(e.value), ()),)
+        return ((1.0, (e,)),)
+    if not getattr(e, "is_expression_type", lambda: False)():
+        if getattr(e, "is_constant", lambda: False)():
+            return ((float(value(e)), ()),)
+        return None  # a (fixed) variable or something else: evaluate with Pyomo
+    name = type(e).__name__
+    args = e.args
+    if name in ("NPV_ProductExpression", "ProductExpression", "MonomialTermExpression"):
+        a, b = _terms(args[0]), _terms(args[1])
+        if a is None or b is None or len(a) * len(b) > _MAX_TERMS:
+            return None
+        return tuple((ca * cb, pa + pb) for ca, pa in a for cb, pb in b)
+    if name in ("NPV_NegationExpression", "NegationExpression"):
+        a = _terms(args[0])
+        return None if a is None else tuple((-c, p) for c, p in a)
+    if name in ("NPV_SumExpression", "SumExpression", "LinearExpression"):
+        out = []
+        for arg in args:
+            a = _terms(arg)
+            if a is None:
+                return None
+            out.extend(a)
+            if len(out) > _MAX_TERMS:
+                return None
+        return tuple(out)
+    if name in ("NPV_DivisionExpression", "DivisionExpression"):
+        a, b = _terms(args[0]), _terms(args[1])
+        if a is None or b is None or len(b) != 1 or b[0][1] or b[0][0] == 0:
+            return None
+        return tuple((c / b[0][0], p) for c, p in a)
+    return None
+
+
+def _compile_or_expr(e):
+    if e is None or isinstance(e, (int, float)):
+        return None if e is None else float(e)
+    t = _terms(e)
+    return e if t is None else _Compiled(t)
+
+
+def _evaluate(c) -> float:
+    if isinstance(c, float):
+        return c
+    if isinstance(c, _Compiled):
+        total = 0.0
+        for coef, ps in c.terms:
+            for p in ps:
+                coef *= p._value
+            total += coef
+        return total
+    return float(value(c))

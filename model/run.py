@@ -28,6 +28,7 @@ from model.errors import ReeblocError
 from model.results import (demand_table, disposal_table, flows_table, policies_table, prices_table, production_table,
                            stockpiles_table)
 from model.solve import Solver, balance_prices
+from model.stochastic import value_of_stochastic_solution
 from model.summary import summarize
 from model.wedges import solve_equilibrium
 
@@ -103,6 +104,10 @@ def solve_resolved(resolved: ResolvedConfig, data: DataSet | None = None, keep_i
     }
     tables["security"] = _security(tables, data, cfg)
     summary = summarize(inst, tables, solver.info)
+    if len(cfg.scenarios) > 1:
+        t1 = time.perf_counter()
+        summary["value_of_stochastic_solution"] = value_of_stochastic_solution(cfg, data, solver.info.objective_kusd)
+        timings["vss_s"] = time.perf_counter() - t1
     timings["tables_s"] = time.perf_counter() - t0
     manifest = {
         "run": cfg.name,
@@ -126,7 +131,8 @@ def solve_resolved(resolved: ResolvedConfig, data: DataSet | None = None, keep_i
 
 def _security(tables: dict, data: DataSet, cfg) -> pd.DataFrame:
     from model.metrics.security import security_table
-    base = next((s for s, sc in cfg.scenarios.items() if not sc.export_controls), None)
+    from model.stochastic import reference_scenario
+    base = reference_scenario(cfg)
     return security_table(tables, data["commodities"], china_node=cfg.china_node,
                           baseline_scenario=base if len(cfg.scenarios) > 1 else None)
 

@@ -55,6 +55,7 @@ class Scenario(Strict):
     export_controls: dict[str, ExportControl] = Field(default_factory=dict)
 
     def divergence_year(self) -> int | None:
+        """Explicit ``diverges``, else the first year any of its controls applies (None: never)."""
         if self.diverges is not None:
             return self.diverges
         if self.export_controls:

@@ -56,13 +56,13 @@ def build(run_dirs: list[Path], baseline: Path | None = None, charts: bool = Tru
     runs, base = load_runs(list(run_dirs), baseline)
     magnets = tb.magnet_commodities(runs)
     t: dict[str, tb.Table] = {}
-    t["headline"] = tb.headline(runs, base, magnets)
-    for x in tb.government_tables(runs, base):
-        t[x.key] = x
     t["china_content"] = tb.china_content_expected(runs, magnets, base)
     t["china_content_by_scenario"] = tb.china_content_by_scenario(runs, magnets)
-    t["unserved_by_scenario"] = tb.unserved_table(runs, base)
     t["prices"] = tb.prices_table(runs, base, magnets)
+    t = {"headline": tb.headline(runs, base, t["china_content"], t["china_content_by_scenario"], t["prices"]), **t}
+    for x in tb.government_tables(runs, base):
+        t[x.key] = x
+    t["unserved_by_scenario"] = tb.unserved_table(runs, base)
     t["welfare_by_node"] = tb.welfare_table(runs, base)
     t["config_diff"] = differ.config_diff(runs)
     t["data_diff"], t["data_diff_rows"] = differ.dataset_diff(runs, base or runs[0])

@@ -15,10 +15,10 @@ from .tables import NOT_IN_RUN, Table
 from .template import HTML
 
 
-def fmt(v, na: str = "—") -> str:
-    """The one number format used in HTML, Markdown and terminal tables."""
+def fmt(v) -> str:
+    """The one number format used in HTML, Markdown and terminal tables (NaN: "—")."""
     if v is None or (isinstance(v, float) and math.isnan(v)):
-        return na
+        return "—"
     if isinstance(v, bool):
         return str(v)
     if isinstance(v, numbers.Integral):

@@ -14,39 +14,15 @@ from pathlib import Path
 
 import pandas as pd
 
-try:  # the core's one-line user error
-    from model.errors import ReeblocError
-except ImportError:  # pragma: no cover - only before the core exists
+from model.errors import ReeblocError
 
-    class ReeblocError(Exception):  # type: ignore[no-redef]
-        def __init__(self, file, field, message):
-            self.file, self.field, self.message = file, field, message
-            super().__init__(": ".join(str(p) for p in (file, field, message) if p))
-
-
-# Every result table of the run-folder contract, with its value columns (the rest are keys).
-TABLES: dict[str, list[str]] = {
-    "flows": ["quantity_t", "freight_usd"],
-    "production": ["quantity_t", "cost_usd"],
-    "prices": ["price_usd_per_kg"],
-    "demand": ["demand_t", "served_t", "unserved_t"],
-    "government": ["usd"],
-    "welfare": [
-        "consumer_surplus_usd",
-        "producer_surplus_usd",
-        "government_net_usd",
-        "tariff_revenue_usd",
-        "total_usd",
-    ],
-    "policies": ["shadow_price"],
-    "stockpiles": ["purchase_t", "release_t", "stock_t"],
-    "security": ["value"],
-}
+# The run tables a report reads (docs/architecture.md); a run made before one existed lacks it.
+TABLES = ("prices", "demand", "government", "welfare", "security")
 
 # Tables whose values add up over scenarios (expected value = sum of probability × value, a row
 # that is absent counts as zero); the others (prices, shares) are averaged over the scenarios
 # that have a row.
-ADDITIVE = {"flows", "production", "demand", "government", "welfare", "stockpiles"}
+ADDITIVE = {"demand", "government", "welfare"}
 
 
 def _read_json(path: Path) -> dict:

@@ -82,6 +82,7 @@ def wide(runs: list[RunFolder], per_run: dict[str, pd.Series | None], keys: list
             df[r.name] = math.nan
         if table in ADDITIVE and r.has(table):
             df[r.name] = df[r.name].fillna(0.0)
+    df = df[keys + [r.name for r in runs]]
     return df.sort_values(keys, kind="stable").reset_index(drop=True)
 
 
@@ -218,11 +219,26 @@ def discount_rate(r: RunFolder) -> float:
     return 0.0
 
 
+def base_year(r: RunFolder, fallback: pd.DataFrame) -> int:
+    """The year money is discounted to: summary ``base_year``, config ``years.start``, else the
+    first year of the run's prices (or of ``fallback``)."""
+    y = r.summary.get("base_year")
+    if not isinstance(y, int):
+        years = r.config.get("years")
+        y = years.get("start") if isinstance(years, dict) else (min(years) if isinstance(years, list) and years else None)
+    if isinstance(y, int):
+        return y
+    for df in (r.table("prices"), fallback):
+        if df is not None and len(df):
+            return int(df["year"].min())
+    return 0
+
+
 def discounted_government(r: RunFolder, by: str) -> tuple[dict[str, float] | None, bool]:
     """Discounted expected government cost by payer/instrument: summary.json, else computed.
 
     Returns (figures, computed) where ``computed`` says the summary lacked them and they were
-    computed from ``government.csv`` with the config's discount rate (base year = first year).
+    computed from ``government.csv`` with the config's discount rate and :func:`base_year`.
     """
     key = "government_cost_usd_discounted" if by == "payer" else "government_cost_by_instrument_usd_discounted"
     got = _summary_dict(r, key)
@@ -232,7 +248,7 @@ def discounted_government(r: RunFolder, by: str) -> tuple[dict[str, float] | Non
     if gov is None:
         return None, False
     rate = discount_rate(r)
-    y0 = gov["year"].min() if len(gov) else 0
+    y0 = base_year(r, gov)
     d = gov.assign(usd=gov["usd"] / (1.0 + rate) ** (gov["year"] - y0))
     s = expected(r, "government", [by], "usd", df=d)
     return ({str(k): float(v) for k, v in s.items()} if s is not None else {}), True
@@ -258,9 +274,10 @@ def unserved_by_scenario_run(r: RunFolder) -> pd.Series | None:
     return dem.groupby("scenario")["unserved_t"].sum()
 
 
-def headline(runs: list[RunFolder], base: RunFolder | None, magnets: list[str]) -> Table:
+def headline(runs: list[RunFolder], base: RunFolder | None, china: Table, china_by_scenario: Table, prices: Table) -> Table:
     """Headline figures, one column per run. A cell is "not in this run" when the run lacks the
-    output it comes from, and empty (NaN) when the run has the output but no such row."""
+    output it comes from, and empty (NaN) when the run has the output but no such row.
+    ``china``, ``china_by_scenario`` and ``prices`` are the section tables of the same runs."""
     rows: list[dict] = []
     notes: list[str] = []
     names = [r.name for r in runs]
@@ -281,7 +298,7 @@ def headline(runs: list[RunFolder], base: RunFolder | None, magnets: list[str]) 
             if computed:
                 notes.append(
                     f"{r.name}: government cost by {by} computed from government.csv "
-                    f"(summary.json lacks it; discount rate {discount_rate(r):g}, base year = first year)"
+                    f"(summary.json lacks it; discount rate {discount_rate(r):g}, base year {base_year(r, r.table('government'))})"
                 )
         if by == "payer":
             add("Government cost, discounted: total", "usd", {n: (sum(v.values()) if v is not None else None) for n, v in per.items()})
@@ -310,8 +327,8 @@ def headline(runs: list[RunFolder], base: RunFolder | None, magnets: list[str]) 
     add("Unserved demand: expected", "t", {n: v[0] for n, v in unserved.items()})
     add("Unserved demand: worst scenario", "t", {n: v[1] for n, v in unserved.items()})
 
-    cc = china_content_expected(runs, magnets).df.sort_values(["node", "commodity", "year"], kind="stable")
-    worst = china_content_by_scenario(runs, magnets).df.groupby(["run", "node", "commodity", "year"])["china_content"].max()
+    cc = china.df.sort_values(["node", "commodity", "year"], kind="stable")
+    worst = china_by_scenario.df.groupby(["run", "node", "commodity", "year"])["china_content"].max()
     for _, row in cc.iterrows():
         k = (row["node"], row["commodity"], row["year"])
         add(f"China content: {k[0]} {k[1]} {int(k[2])} (expected)", "share",
@@ -319,7 +336,7 @@ def headline(runs: list[RunFolder], base: RunFolder | None, magnets: list[str]) 
         add(f"China content: {k[0]} {k[1]} {int(k[2])} (worst scenario)", "share",
             {r.name: (float(worst.get((r.name, *k), math.nan)) if r.has("security") else None) for r in runs})
 
-    pr = prices_table(runs, None, magnets).df
+    pr = prices.df
     if len(pr):
         span = f"{int(pr['year'].min())}–{int(pr['year'].max())}"
         means = pr.groupby(["node", "commodity"])[names].mean()

@@ -45,7 +45,7 @@ Generated {{ generated }} by reebloc {{ version }}.</p>
 </figure>
 {% else %}
 <h3>{{ item.title }}{% if item.unit %} <small>({{ item.unit }})</small>{% endif %}</h3>
-<div class="scroll">
+<div{% if item.key != "headline" %} class="scroll"{% endif %}>
 <table id="table-{{ item.key }}" data-table="{{ item.key }}">
 <thead><tr>{% for c in item.columns %}<th{% if c.delta %} class="delta"{% endif %}>{{ c.name }}</th>{% endfor %}</tr></thead>
 <tbody>

@@ -218,7 +218,7 @@ ASM = {
     "asm_node_demand_MY": ("Malaysia NdFeB consumption 2025", "t", 1000, 500, 2000, "Electronics."),
     "asm_node_demand_AU": ("Australia NdFeB consumption 2025", "t", 500, 200, 1000, "Small manufacturing base."),
     "asm_node_demand_BR": ("Brazil NdFeB consumption 2025", "t", 1000, 500, 2000, "Motors, wind (WEG)."),
-    "asm_node_demand_SA": ("Saudi Arabia NdFeB consumption 2025", "t", 300, 100, 1000, "Small."),
+    "asm_node_demand_SA": ("Saudi Arabia NdFeB consumption 2025", "t", 300, 100, 1000, "Small manufacturing base; a remainder of China's exports."),
     "asm_node_demand_ROW": ("Rest-of-world NdFeB consumption 2025", "t", 20000, 12000, 30000, "India, Thailand, Mexico, Turkey, Philippines...: the remainder of China's ~58-62 kt of exports."),
     # capacities without published figures
     "asm_cap_cn_sep_light": ("China light-REO separation capacity 2025", "t NdPr/yr", 100000, 70000, 130000, "China's separation capacity exceeds its smelting quota (254 kt REO 2024 ~ 56 kt NdPr) and processes imported feed; not binding in 2025."),
@@ -232,6 +232,8 @@ ASM = {
     "asm_cap_cn_recycle_marginal": ("China marginal secondary NdPr supply 2025", "t NdPr/yr", 20000, 10000, 40000, "End-of-life, remaining swarf, off-quota supply. China's 2024 NdPr oxide output ~106 kt exceeds what its quota and imports yield (china-industry-2024): the gap is secondary supply."),
     "asm_recycle_growth": ("Growth of China's secondary NdPr supply", "share/yr", 0.08, 0.04, 0.12, "Tracks magnet production and end-of-life volumes."),
     "asm_cap_new_supply_generic": ("Generic new NdPr supply: capacity added per year from 2027 (ROW)", "t NdPr/yr per yr", 6000, 0, 12000, "Unnamed projects (Africa, Greenland, Brazil, India...) at the incentive price; keeps the long run from hitting VOLL. Zero in 2025-2026."),
+    "asm_incumbent_growth": ("Capacity growth of established non-China metal and magnet makers (Japan, Korea, Vietnam, VAC)", "share/yr", 0.06, 0.0, 0.1,
+                             "No published plans; slower than demand (+7.5-8.7%/yr), so China's magnet share creeps up unless new plants run."),
     "asm_cap_jp_magnet_std": ("Japan standard NdFeB capacity (Shin-Etsu, TDK, Proterial)", "t/yr", 12000, 8000, 20000, "No published total; Japan is the main non-China producer (JOGMEC via mgssi-2026)."),
     "asm_cap_jp_magnet_lowhre": ("Japan low-heavy/heavy-free NdFeB capacity (Daido, Proterial, Aichi bonded)", "t/yr", 6000, 3000, 10000, "mgssi-2026 lists Daido (since 2016), Proterial, Aichi Steel."),
     "asm_cap_jp_metal": ("Japan NdPr metal/alloy capacity", "t metal/yr", 4000, 2000, 8000, "Alloying: Japan is second after China (JOGMEC)."),
@@ -323,7 +325,8 @@ def build(overrides: dict[str, float] | None = None) -> dict[str, list[dict]]:
         ("magnet_fen", "fen_magnet", 1.0, "niron-2025"),
     ]
     for p, c, k, s in PROC:
-        add("processes", process=p, commodity=c, coefficient_t=k, source_id=s)
+        if k != 0:  # a zero coefficient (e.g. a heavy-free magnet with asm_lowhre_dytb = 0) is no row
+            add("processes", process=p, commodity=c, coefficient_t=k, source_id=s)
 
 
     # ----------------------------------------------------------------------------- facilities
@@ -417,11 +420,11 @@ def build(overrides: dict[str, float] | None = None) -> dict[str, list[dict]]:
     fac("cn_metal", "CN", "metal_ndpr", "Chinese metal makers", "operating", 2025,
         grow(A["asm_cap_cn_metal"], g), "asm_cap_cn_metal", "asm_cost_metal_cn", "jogmec")
     fac("vn_metal", "VN", "metal_ndpr", "Vietnamese and Japanese-owned metal makers", "operating", 2025,
-        {y: A["asm_cap_vn_metal"] for y in YEARS}, "asm_cap_vn_metal", "asm_cost_metal_cn", "jogmec")
+        grow(A["asm_cap_vn_metal"], A["asm_incumbent_growth"]), {2025: "asm_cap_vn_metal", "later": "asm_incumbent_growth"}, "asm_cost_metal_cn", "jogmec")
     fac("jp_metal", "JP", "metal_ndpr", "Japanese alloy makers", "operating", 2025,
-        {y: A["asm_cap_jp_metal"] for y in YEARS}, "asm_cap_jp_metal", "asm_cost_metal_cn", "jogmec")
+        grow(A["asm_cap_jp_metal"], A["asm_incumbent_growth"]), {2025: "asm_cap_jp_metal", "later": "asm_incumbent_growth"}, "asm_cost_metal_cn", "jogmec")
     fac("kr_metal", "KR", "metal_ndpr", "Korean alloy makers", "operating", 2025,
-        {y: A["asm_cap_kr_metal"] for y in YEARS}, "asm_cap_kr_metal", "asm_cost_metal_cn", "mgssi-2026")
+        grow(A["asm_cap_kr_metal"], A["asm_incumbent_growth"]), {2025: "asm_cap_kr_metal", "later": "asm_incumbent_growth"}, "asm_cost_metal_cn", "mgssi-2026")
     fac("us_mp_metal", "US", "metal_ndpr", "MP Materials", "operating", 2025,
         path({2025: 100, 2026: 300, 2027: 900, 2028: 1900, 2029: 2800}), "d-mp-metal", "asm_cost_metal_new", "mp-materials")
     fac("us_usar_metal", "US", "metal_ndpr", "USA Rare Earth", "announced", 2026,
@@ -432,15 +435,15 @@ def build(overrides: dict[str, float] | None = None) -> dict[str, list[dict]]:
     fac("cn_magnet_lowhre", "CN", "magnet_ndfeb_lowhre", "Chinese magnet makers", "operating", 2025,
         grow(A["asm_cap_cn_magnet_lowhre"], g), "asm_cap_cn_magnet_lowhre", "asm_cost_magnet_lowhre_premium", "jogmec")
     fac("jp_magnet_std", "JP", "magnet_ndfeb", "Shin-Etsu, TDK, Proterial", "operating", 2025,
-        {y: A["asm_cap_jp_magnet_std"] for y in YEARS}, "asm_cap_jp_magnet_std", "asm_cost_magnet", "jogmec")
+        grow(A["asm_cap_jp_magnet_std"], A["asm_incumbent_growth"]), {2025: "asm_cap_jp_magnet_std", "later": "asm_incumbent_growth"}, "asm_cost_magnet", "jogmec")
     fac("jp_magnet_lowhre", "JP", "magnet_ndfeb_lowhre", "Daido Steel, Proterial, Aichi Steel", "operating", 2025,
-        {y: A["asm_cap_jp_magnet_lowhre"] for y in YEARS}, "asm_cap_jp_magnet_lowhre", "asm_cost_magnet_lowhre_premium", "mgssi-2026")
+        grow(A["asm_cap_jp_magnet_lowhre"], A["asm_incumbent_growth"]), {2025: "asm_cap_jp_magnet_lowhre", "later": "asm_incumbent_growth"}, "asm_cost_magnet_lowhre_premium", "mgssi-2026")
     fac("kr_magnet", "KR", "magnet_ndfeb", "Star Group and others", "operating", 2025,
-        {y: A["asm_cap_kr_magnet"] for y in YEARS}, "asm_cap_kr_magnet", "asm_cost_magnet", "reuters-2025")
+        grow(A["asm_cap_kr_magnet"], A["asm_incumbent_growth"]), {2025: "asm_cap_kr_magnet", "later": "asm_incumbent_growth"}, "asm_cost_magnet", "reuters-2025")
     fac("vn_magnet", "VN", "magnet_ndfeb", "foreign-owned magnet plants", "operating", 2025,
-        {y: A["asm_cap_vn_magnet"] for y in YEARS}, "asm_cap_vn_magnet", "asm_cost_magnet", "reuters-2025")
+        grow(A["asm_cap_vn_magnet"], A["asm_incumbent_growth"]), {2025: "asm_cap_vn_magnet", "later": "asm_incumbent_growth"}, "asm_cost_magnet", "reuters-2025")
     fac("eu_vac_magnet", "EU", "magnet_ndfeb", "VAC (Vacuumschmelze)", "operating", 2025,
-        {y: A["asm_cap_eu_vac"] for y in YEARS}, "asm_cap_eu_vac", "asm_cost_magnet", "mgssi-2026")
+        grow(A["asm_cap_eu_vac"], A["asm_incumbent_growth"]), {2025: "asm_cap_eu_vac", "later": "asm_incumbent_growth"}, "asm_cost_magnet", "mgssi-2026")
     fac("eu_neo_narva", "EU", "magnet_ndfeb", "Neo Performance Materials", "operating", 2025,
         path({2025: 700, 2026: 2000, 2030: 5000}), "asm_narva_path", "asm_cost_magnet", "neo-performance")
     fac("us_mp_independence", "US", "magnet_ndfeb", "MP Materials", "operating", 2025,
@@ -479,6 +482,7 @@ def build(overrides: dict[str, float] | None = None) -> dict[str, list[dict]]:
 
     # ----------------------------------------------------------------------------- demand
     SEG = {s: A[f"asm_segment_{s}"] for s in ("ev", "wind", "industrial", "electronics", "defence")}
+    SEG = {s: v / sum(SEG.values()) for s, v in SEG.items()}  # shares of a node's total: normalised to 1
     NODE_DEMAND = {"US": 11900 + 175}
     for n in ("CN", "JP", "KR", "EU", "VN", "MY", "AU", "BR", "SA", "ROW"):
         NODE_DEMAND[n] = A[f"asm_node_demand_{n}"]

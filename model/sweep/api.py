@@ -1,0 +1,107 @@
+"""Sweep API: ``run_sweep(path) -> folder`` and ``sweep_report(folder, out) -> file``."""
+
+from __future__ import annotations
+
+import math
+import os
+import platform
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from model.sweep.design import make_design, salib_problem
+from model.sweep.evaluators import EvaluatorFactory
+from model.sweep.runner import execute
+from model.sweep.spec import load_sweep
+from model.sweep.store import ChunkStore
+
+DEFAULT_OUT = Path("runs/out/sweeps")
+
+
+def _versions() -> dict:
+    from importlib.metadata import PackageNotFoundError, version
+    out = {"python": platform.python_version()}
+    for pkg in ("reebloc", "pyomo", "highspy", "SALib", "pandas", "dask"):
+        try:
+            out[pkg] = version(pkg)
+        except PackageNotFoundError:
+            out[pkg] = None
+    return out
+
+
+def chunk_size_for(n: int, workers: int) -> int:
+    """Small enough for a smooth progress bar and cheap kills, big enough to amortise dispatch."""
+    return max(1, min(50, math.ceil(n / (max(workers, 1) * 8))))
+
+
+def run_sweep(path: str | Path, scheduler=None, workers: int | None = None, resume: bool = True,
+              out: str | Path | None = None, progress: bool = True) -> Path:
+    """Run (or continue) the sweep defined in ``path``; returns ``<out>/<name>/``.
+
+    ``scheduler``: a Dask scheduler address (or a ``dask.distributed.Client``); default: local
+    processes, one per core (``workers``; 1 = in this process). ``resume``: keep finished chunks
+    of an earlier, interrupted run of the same sweep (a changed sweep is refused); otherwise
+    start afresh.
+    """
+    t0 = time.perf_counter()
+    rs = load_sweep(path)
+    cfg = rs.config
+    design = make_design(cfg)
+    n = len(design)
+    workers = workers or os.cpu_count() or 1
+    folder = (Path(out) if out is not None else DEFAULT_OUT) / cfg.name
+    store = ChunkStore(folder)
+    meta = {"name": cfg.name, "digest": rs.digest(), "n_variants": n,
+            "chunk_size": cfg.chunk_size or chunk_size_for(n, workers), "sweep_file": str(rs.path)}
+    store.prepare(meta, design, resume)
+    cs = meta["chunk_size"]
+    done = store.done()
+    todo = [(cid, design.iloc[start:start + cs].reset_index(drop=True))
+            for cid, start in enumerate(range(0, n, cs)) if cid not in done]
+    factory = EvaluatorFactory(str(rs.path), meta["digest"], cfg.threads)
+    t_run = time.perf_counter()
+    stats = execute(factory, todo, store, total=n, scheduler=scheduler, workers=workers,
+                    progress=progress, desc=cfg.name)
+    run_s = time.perf_counter() - t_run
+    manifest = {
+        "sweep": cfg.name,
+        "sweep_file": str(rs.path),
+        "base": str(rs.base_path) if rs.base_path else None,
+        "config": cfg.model_dump(mode="json"),
+        "digest": meta["digest"],
+        "design": {"kind": cfg.design.kind, "n": cfg.design.n, "levels": cfg.design.levels,
+                   "seed": cfg.design.seed, "second_order": cfg.design.second_order},
+        "problem": salib_problem(cfg),
+        "parameters": [p.name for p in cfg.parameters],
+        "outputs": [o.name for o in cfg.outputs],
+        "n_variants": n,
+        "chunk_size": cs,
+        "chunks_resumed": len(done),
+        "evaluated_this_run": stats["variants"],
+        "executor": ({"kind": "dask", "scheduler": str(getattr(scheduler, "scheduler", scheduler))}
+                     if scheduler is not None else {"kind": "processes" if workers > 1 else "in-process",
+                                                    "workers": workers}),
+        "timings_s": {"this_run_total": round(time.perf_counter() - t0, 3), "this_run_evaluate": round(run_s, 3),
+                      "per_variant_wall": round(run_s / stats["variants"], 5) if stats["variants"] else None},
+        "versions": _versions(),
+    }
+    df = store.consolidate(n, manifest)
+    failed = int((df["status"] != "optimal").sum())
+    manifest["failed"] = failed
+    from model.sweep.store import atomic_write_text
+    import json
+    atomic_write_text(folder / "manifest.json", json.dumps(manifest, indent=2, sort_keys=True, default=str) + "\n")
+    return folder
+
+
+def load_results(sweep_dir: str | Path) -> tuple[pd.DataFrame, dict]:
+    import json
+    d = Path(sweep_dir)
+    return pd.read_parquet(d / "results.parquet"), json.loads((d / "manifest.json").read_text())
+
+
+def sweep_report(sweep_dir: str | Path, out: str | Path) -> Path:
+    """Sensitivity indices, metamodel and charts of a finished sweep as .html, .md or .xlsx."""
+    from model.sweep.analysis import write_report
+    return write_report(Path(sweep_dir), Path(out))

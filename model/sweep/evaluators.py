@@ -1,0 +1,508 @@
+"""Evaluators: turn one variant's parameter values into output values.
+
+A worker receives an ``EvaluatorFactory`` (small, picklable) and chunks of variants; it builds
+the evaluator once (``get_evaluator`` caches it per process) and calls ``evaluate(x)`` per
+variant. ``IshigamiEvaluator`` is a stand-in with known Sobol indices that exercises the same
+machinery; ``ReeblocEvaluator`` builds the reebloc model once and re-solves each variant on a
+persistent HiGHS model (``model.fastpath.FastHighs``), rebuilding only when a variant changes
+the model's structure.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import importlib
+import logging
+import math
+import time
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import numpy as np
+import pandas as pd
+
+from model.errors import ReeblocError
+from model.sweep.spec import Output, Parameter, ResolvedSweep, load_sweep
+
+log = logging.getLogger("reebloc.sweep")
+
+
+class Evaluator(Protocol):
+    def evaluate(self, x: dict[str, Any]) -> dict[str, float]: ...
+
+
+@dataclass(frozen=True)
+class EvaluatorFactory:
+    """Picklable recipe of an evaluator: the sweep file and its digest."""
+
+    sweep_path: str
+    digest: str
+    threads: int = 1
+
+    def create(self) -> Evaluator:
+        rs = load_sweep(self.sweep_path)
+        kind = rs.config.evaluator
+        if kind == "reebloc":
+            return ReeblocEvaluator(rs, threads=self.threads)
+        if kind == "ishigami":
+            return IshigamiEvaluator(rs)
+        if ":" in kind:
+            mod, fn = kind.split(":", 1)
+            return getattr(importlib.import_module(mod), fn)(rs, threads=self.threads)
+        raise ReeblocError(rs.path, "evaluator", f"unknown evaluator {kind!r}; expected reebloc, ishigami "
+                           "or module:factory")
+
+
+_CACHE: dict[tuple, Evaluator] = {}
+
+
+def get_evaluator(factory: EvaluatorFactory) -> Evaluator:
+    key = (factory.sweep_path, factory.digest, factory.threads)
+    ev = _CACHE.get(key)
+    if ev is None:
+        _CACHE.clear()
+        ev = _CACHE[key] = factory.create()
+    return ev
+
+
+def run_chunk(factory: EvaluatorFactory, chunk_id: int, rows: pd.DataFrame) -> pd.DataFrame:
+    """Evaluate one chunk of design rows; one output row per variant, failures kept as status."""
+    ev = get_evaluator(factory)
+    names = [c for c in rows.columns if c != "variant"]
+    out = []
+    for rec in rows.to_dict("records"):
+        x = {k: rec[k] for k in names}
+        t0 = time.perf_counter()
+        try:
+            y = ev.evaluate(x)
+            status = "optimal"
+        except Exception as e:  # one bad variant must not sink the sweep; its status says why
+            y = {}
+            status = f"error: {type(e).__name__}: {e}"[:300]
+        info = getattr(ev, "last_info", {}) or {}
+        out.append({"variant": int(rec["variant"]), **x, **y, "status": status,
+                    "seconds": time.perf_counter() - t0, **{f"info_{k}": v for k, v in info.items()}})
+    df = pd.DataFrame(out)
+    df["chunk"] = chunk_id
+    return df
+
+
+# ====================================================================== stand-in: Ishigami
+class IshigamiEvaluator:
+    """f = sin x1 + a sin² x2 + b x3⁴ sin x1 (parameters in order, x ∈ [−π, π]).
+
+    Options (``evaluator_options``): ``a`` (7), ``b`` (0.1), ``delay_s`` (0; sleep per variant,
+    for tests that must interrupt a sweep part-way)."""
+
+    def __init__(self, rs: ResolvedSweep):
+        o = rs.config.evaluator_options
+        self.a, self.b = float(o.get("a", 7.0)), float(o.get("b", 0.1))
+        self.delay = float(o.get("delay_s", 0.0))
+        self.names = [p.name for p in rs.config.parameters]
+        self.outputs = [out.name for out in rs.config.outputs]
+        self.last_info = {}
+
+    def evaluate(self, x):
+        if self.delay:
+            time.sleep(self.delay)
+        x1, x2, x3 = (float(x[n]) for n in self.names[:3])
+        y = math.sin(x1) + self.a * math.sin(x2) ** 2 + self.b * x3 ** 4 * math.sin(x1)
+        return {name: y for name in self.outputs}
+
+    @staticmethod
+    def analytic(a: float = 7.0, b: float = 0.1) -> dict:
+        pi = math.pi
+        v1 = 0.5 * (1 + b * pi ** 4 / 5) ** 2
+        v2 = a ** 2 / 8
+        v13 = b ** 2 * pi ** 8 * (1 / 18 - 1 / 50)
+        v = v1 + v2 + v13
+        return {"S1": [v1 / v, v2 / v, 0.0], "ST": [(v1 + v13) / v, v2 / v, v13 / v]}
+
+
+# ====================================================================== reebloc
+def select(df: pd.DataFrame, where: dict) -> np.ndarray:
+    """Boolean mask of rows matching ``where`` (fnmatch wildcards on text; lists = any of)."""
+    mask = np.ones(len(df), dtype=bool)
+    for col, pat in where.items():
+        if col not in df.columns:
+            raise KeyError(f"no column {col!r} (columns: {', '.join(map(str, df.columns))})")
+        s = df[col]
+        if isinstance(pat, list):
+            mask &= s.astype(str).isin([str(p) for p in pat]).to_numpy()
+        elif isinstance(pat, str) and any(ch in pat for ch in "*?["):
+            if pat != "*":
+                mask &= s.astype(str).map(lambda v, p=pat: fnmatch.fnmatchcase(v, p)).to_numpy()
+        else:
+            mask &= (s.astype(str) == str(pat)).to_numpy()
+    return mask
+
+
+def aggregate(values: np.ndarray, agg: str) -> float:
+    if agg == "count":
+        return float(len(values))
+    if len(values) == 0:
+        return 0.0 if agg == "sum" else float("nan")
+    return float({"sum": np.sum, "mean": np.mean, "min": np.min, "max": np.max,
+                  "first": lambda v: v[0]}[agg](values))
+
+
+def changed(base, x, change: str):
+    if change == "relative":
+        return base * x
+    if change == "absolute":
+        return base + x
+    return x
+
+
+def get_path(raw: dict, dotted: str):
+    node = raw
+    for part in dotted.split("."):
+        if not isinstance(node, dict) or part not in node:
+            raise KeyError(dotted)
+        node = node[part]
+    return node
+
+
+class _Duals:
+    """``duals.get(con, default)`` over HiGHS's row duals, without building a dict."""
+
+    def __init__(self, fh):
+        self.fh = fh
+
+    def get(self, con, default=0.0):
+        r = self.fh._con_map.get(con)
+        return default if r is None else self.fh.row_duals()[r]
+
+    def __getitem__(self, con):
+        return self.fh.row_duals()[self.fh._con_map[con]]
+
+
+class FastSolver:
+    """Stand-in for ``model.solve.Solver`` backed by ``FastHighs`` (for ``solve_equilibrium``)."""
+
+    def __init__(self, fh):
+        from model.solve import SolveInfo
+        self.fh = fh
+        self._info_cls = SolveInfo
+        self.info = SolveInfo()
+        self.duals = _Duals(fh)
+
+    def reset(self):
+        self.info = self._info_cls()
+
+    def solve(self):
+        res = self.fh.solve()
+        self.info.seconds += res.seconds
+        self.info.solves += 1
+        self.info.status = "optimal"
+        self.info.termination = "convergenceCriteriaSatisfied"
+        self.info.objective_kusd = res.objective
+        return self.info
+
+
+class ReeblocEvaluator:
+    """Build once, re-solve per variant.
+
+    Per variant: apply the config overrides (``apply_overrides``) and table changes
+    (``DataSet.with_table``); if the structure (``ModelInstance.structure_key`` plus the process
+    coefficients, which are constants in the model) differs from the current model, rebuild;
+    otherwise recompute the Param values and push only those that changed to HiGHS, then solve
+    (through ``solve_equilibrium`` so price-dependent wedges iterate as in a run).
+
+    Affine fast mode: at start each parameter is probed at three points; when every parameter
+    moves a disjoint set of Params affinely and never the structure, a variant's Param values are
+    ``v0 + slope·(x − ref)`` (numpy) instead of a full ``param_values`` recomputation. The first
+    variant is checked against the full computation; a mismatch switches to the general mode.
+    """
+
+    def __init__(self, rs: ResolvedSweep, threads: int = 1, mode: str = "auto"):
+        from model.config import load_config
+        from model.dataset import load_dataset
+
+        self.rs = rs
+        self.params: list[Parameter] = list(rs.config.parameters)
+        self.outputs: list[Output] = list(rs.config.outputs)
+        self.threads = threads
+        self.resolved = load_config(rs.base_path)
+        self.where = self.resolved.path
+        self.base_cfg = self.resolved.config
+        self.base_data = load_dataset(self.resolved.data_dir, self.base_cfg.year_list)
+        self.ref = {p.name: p.default_reference() for p in self.params}
+        self._check_targets()
+        self.last_info: dict = {}
+        self.stats = {"rebuilds": 0, "variants": 0}
+        self._build(self.base_cfg, self.base_data)
+        self.base_key = self.key
+        self.fast = None
+        if mode in ("auto", "fast"):
+            self._probe()
+            if mode == "fast" and self.fast is None:
+                raise ReeblocError(rs.path, "parameters", "affine fast mode not applicable")
+        self._verified = False
+
+    # ------------------------------------------------------------ targets and variants
+    def _check_targets(self) -> None:
+        self._masks = {}
+        for i, p in enumerate(self.params):
+            field = f"parameters.{i}"
+            if p.path is not None:
+                try:
+                    get_path(self.resolved.raw, p.path)
+                except KeyError:
+                    if p.change != "substitute":
+                        raise ReeblocError(self.rs.path, field + ".path",
+                                           f"{p.path!r} is not set in the base config (needed for a "
+                                           f"{p.change} change)") from None
+            else:
+                if not self.base_data.has(p.table):
+                    raise ReeblocError(self.rs.path, field + ".table", f"no table {p.table!r} in the data set")
+                df = self.base_data[p.table]
+                if p.column not in df.columns:
+                    raise ReeblocError(self.rs.path, field + ".column", f"no column {p.column!r} in {p.table}")
+                try:
+                    mask = select(df, p.where)
+                except KeyError as e:
+                    raise ReeblocError(self.rs.path, field + ".where", str(e)) from None
+                if not mask.any():
+                    raise ReeblocError(self.rs.path, field + ".where", f"selects no row of {p.table}")
+                self._masks[p.name] = mask
+
+    def variant(self, x: dict):
+        """(ResolvedConfig, DataSet) of a variant."""
+        from model.config import apply_overrides
+
+        over = {}
+        data = self.base_data
+        for p in self.params:
+            v = x[p.name]
+            if p.path is not None:
+                base = None if p.change == "substitute" else get_path(self.resolved.raw, p.path)
+                new = changed(base, v, p.change)
+                over[p.path] = new.item() if hasattr(new, "item") else new
+            else:
+                df = data[p.table].copy()
+                m = self._masks[p.name]
+                col = df[p.column].astype(float)
+                vals = col.to_numpy().copy()
+                vals[m] = changed(vals[m], float(v), p.change)
+                df[p.column] = vals
+                data = data.with_table(p.table, df)
+        resolved = apply_overrides(self.resolved, over) if over else self.resolved
+        return resolved, data
+
+    def _structure(self, cfg, data) -> tuple:
+        from model.build import ModelInstance
+        from model.build.index import build_index
+        coef = tuple(sorted(build_index(cfg, data).coef.items()))
+        return ModelInstance.structure_key(cfg, data, self.where) + (coef,)
+
+    # ------------------------------------------------------------ model
+    def _build(self, cfg, data) -> None:
+        from model.build import create_model
+        from model.fastpath import FastHighs
+
+        self.inst = inst = create_model(cfg, data, where=self.where)
+        self.fh = FastHighs(inst.m, {"threads": self.threads})
+        inst.set_values = self.fh.set_params  # every Param change (wedges too) goes through FastHighs
+        self.solver = FastSolver(self.fh)
+        self.key = inst.ix.key() + inst.pi.key() + (tuple(sorted(inst.ix.coef.items())),)
+        self._compile_outputs()
+        self.stats["rebuilds"] += 1
+
+    def _compile_outputs(self) -> None:
+        """Price outputs read straight from balance duals; everything else needs the tables."""
+        inst, m = self.inst, self.inst.m
+        self._price_rows = {}
+        self._need_tables = False
+        for o in self.outputs:
+            if o.summary is not None:
+                if o.summary != "objective_kusd":
+                    self._need_tables = True
+                continue
+            if o.table != "prices" or o.column != "price_usd_per_kg":
+                self._need_tables = True
+                continue
+            rows = []
+            for (n, c, t) in m.balance:
+                for s in inst.ix.tree.scenarios[t]:
+                    rows.append({"run": inst.cfg.name, "scenario": s, "year": inst.ix.tree.year[t], "node": n,
+                                 "commodity": c, "_row": self.fh.row_index(m.balance[n, c, t]), "_t": t})
+            df = pd.DataFrame(rows)
+            sel = df[select(df, o.where)] if len(df) else df
+            self._price_rows[o.name] = (sel["_row"].to_numpy(dtype=np.int64), sel["_t"].to_numpy(dtype=np.int64))
+
+    # ------------------------------------------------------------ affine fast mode
+    def _probe(self) -> None:
+        inst = self.inst
+        base = inst.param_values(self.base_cfg, self.base_data)
+        plist = list(base.keys())
+        v0 = np.fromiter((base[p] for p in plist), dtype=float, count=len(plist))
+        used = np.zeros(len(plist), dtype=bool)
+        maps = []
+        for p in self.params:
+            if p.values is not None and not all(isinstance(v, (int, float)) for v in p.values):
+                return
+            lo, hi = (p.low, p.high) if p.low is not None else (min(p.values), max(p.values))
+            ref = float(self.ref[p.name])
+            if hi == lo:
+                maps.append((p.name, np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0), ref))
+                continue
+            mid = lo + 0.381966 * (hi - lo)
+            arrs = []
+            for xv in (lo, hi, mid):
+                r, d = self.variant({**self.ref, p.name: xv})
+                if self._structure(r.config, d) != self.base_key:
+                    return
+                vals = inst.param_values(r.config, d)
+                arrs.append(np.fromiter((vals[q] for q in plist), dtype=float, count=len(plist)))
+            a_lo, a_hi, a_mid = arrs
+            S = np.flatnonzero((a_lo != v0) | (a_hi != v0) | (a_mid != v0))
+            slope = (a_hi[S] - a_lo[S]) / (hi - lo)
+            pred_mid = a_lo[S] + slope * (mid - lo)
+            pred_ref = a_lo[S] + slope * (ref - lo)
+            tol = 1e-9 * (1 + np.abs(a_mid[S]))
+            if np.any(np.abs(pred_mid - a_mid[S]) > tol) or np.any(np.abs(pred_ref - v0[S]) > 1e-9 * (1 + np.abs(v0[S]))):
+                log.info("sweep: parameter %s is not affine in the model params; general mode", p.name)
+                return
+            if used[S].any():
+                log.info("sweep: parameters overlap on model params; general mode")
+                return
+            used[S] = True
+            maps.append((p.name, S, v0[S], slope, ref))
+        self.fast = {"plist": plist, "maps": maps,
+                     "config_params": [p for p in self.params if p.path is not None]}
+
+    def _fast_changes(self, x: dict) -> list:
+        plist = self.fast["plist"]
+        out = []
+        for name, S, v0, slope, ref in self.fast["maps"]:
+            if len(S):
+                vals = v0 + slope * (float(x[name]) - ref)
+                out.extend(zip([plist[i] for i in S], vals.tolist()))
+        return out
+
+    # ------------------------------------------------------------ evaluate
+    def evaluate(self, x: dict) -> dict:
+        from model.build.policyindex import build_policy_index
+        from model.wedges import has_wedges, solve_equilibrium
+
+        self.stats["variants"] += 1
+        rebuilt = False
+        inst = self.inst
+        if self.fast is not None and self.key == self.base_key:
+            if self.fast["config_params"] or self._need_tables or not self._verified:
+                resolved, data = self.variant(x)
+            else:
+                resolved, data = self.resolved, self.base_data
+            changes = self._fast_changes(x)
+            if not self._verified:
+                self._verified = True
+                full = inst.param_values(resolved.config, data)
+                pred = dict((id(p), v) for p, v in changes)
+                bad = [p for p in full.keys()
+                       if abs(pred.get(id(p), self._base_value(p)) - full[p]) > 1e-9 * (1 + abs(full[p]))]
+                if bad:
+                    log.warning("sweep: affine fast mode disagrees on %d params; general mode", len(bad))
+                    self.fast = None
+                    return self.evaluate_general(x, resolved, data)
+            if self.fast["config_params"]:
+                inst.cfg = resolved.config
+                if has_wedges(inst):
+                    inst.pi = build_policy_index(inst.ix, inst.cfg, self.where)
+            inst.data = data
+            self.fh.set_params(changes)
+        else:
+            resolved, data = self.variant(x)
+            return self.evaluate_general(x, resolved, data)
+        self.solver.reset()
+        report = solve_equilibrium(inst, self.solver)
+        self.last_info = {"rebuilt": rebuilt, "solves": self.solver.info.solves,
+                          "wedges_converged": bool(report.get("converged", True))}
+        return self._outputs()
+
+    def _base_value(self, p):
+        if not hasattr(self, "_base_vals"):
+            self._base_vals = self.inst.param_values(self.base_cfg, self.base_data)
+        return self._base_vals[p]
+
+    def evaluate_general(self, x: dict, resolved, data) -> dict:
+        from model.build.policyindex import build_policy_index
+        from model.wedges import solve_equilibrium
+
+        cfg = resolved.config
+        key = self._structure(cfg, data)
+        rebuilt = key != self.key
+        if rebuilt:
+            self._build(cfg, data)
+        else:
+            inst = self.inst
+            inst.cfg, inst.data = cfg, data
+            inst.pi = build_policy_index(inst.ix, cfg, self.where)
+            self.fh.set_params(inst.param_values(cfg, data))
+        self.solver.reset()
+        report = solve_equilibrium(self.inst, self.solver)
+        self.last_info = {"rebuilt": rebuilt, "solves": self.solver.info.solves,
+                          "wedges_converged": bool(report.get("converged", True))}
+        return self._outputs()
+
+    # ------------------------------------------------------------ outputs
+    def _outputs(self) -> dict:
+        m = self.inst.m
+        out = {}
+        tables = summary = None
+        if self._need_tables:
+            tables, summary = self.tables()
+        for o in self.outputs:
+            if o.summary == "objective_kusd" and summary is None:
+                out[o.name] = self.fh.objective
+            elif o.summary is not None:
+                try:
+                    v = get_path(summary, o.summary)
+                except KeyError:
+                    raise ReeblocError(self.rs.path, f"outputs.{o.name}.summary",
+                                       f"no key {o.summary!r} in summary.json") from None
+                out[o.name] = float(v) if v is not None else float("nan")
+            elif o.name in self._price_rows:
+                rows, ts = self._price_rows[o.name]
+                duals = self.fh.duals(rows)
+                w = np.array([m.weight[int(t)]._value for t in ts], dtype=float)
+                vals = np.where(w > 0, -duals / np.where(w > 0, w, 1.0), 0.0)
+                out[o.name] = aggregate(vals, o.agg)
+            else:
+                df = tables.get(o.table)
+                if df is None:
+                    raise ReeblocError(self.rs.path, f"outputs.{o.name}.table",
+                                       f"no result table {o.table!r} (have {', '.join(tables)})")
+                sel = df[select(df, o.where)]
+                vals = sel[o.column].to_numpy(dtype=float) if o.agg != "count" else np.zeros(len(sel))
+                out[o.name] = aggregate(vals, o.agg)
+        return out
+
+    def tables(self) -> tuple[dict, dict]:
+        """The run's result tables and summary for the current solution (as ``model.run``)."""
+        from model.accounting import government_table, welfare_table
+        from model.results import (demand_table, disposal_table, flows_table, policies_table,
+                                   prices_table, production_table, stockpiles_table)
+        from model.run import _security
+        from model.solve import balance_prices
+        from model.summary import summarize
+
+        inst = self.inst
+        self.fh.load_all(duals=False)
+        duals = self.solver.duals
+        prices = balance_prices(inst.m, duals)
+        tables = {
+            "flows": flows_table(inst),
+            "production": production_table(inst),
+            "prices": prices_table(inst, prices),
+            "demand": demand_table(inst),
+            "government": government_table(inst, prices),
+            "welfare": welfare_table(inst, prices),
+            "policies": policies_table(inst, duals),
+            "stockpiles": stockpiles_table(inst),
+            "disposal": disposal_table(inst),
+        }
+        tables["security"] = _security(tables, inst.data, inst.cfg)
+        summary = summarize(inst, tables, self.solver.info)
+        return tables, summary
+

@@ -1,0 +1,218 @@
+"""Sweep configs (``runs/sweeps/<name>.yaml``): pydantic schema and loading.
+
+A sweep names a base run config, a design, the uncertain parameters and the outputs to collect::
+
+    name: floor_sensitivity
+    base: ../baseline.yaml            # relative to this file
+    design: {kind: lhs, n: 1000, seed: 7}
+    parameters:
+      - name: cn_cost
+        table: costs                  # data-table selector (wildcards with fnmatch)
+        where: {facility: "cn_*", year: "*"}
+        column: cost_usd_per_kg
+        change: relative              # new = base × x
+        low: 0.8
+        high: 1.2
+      - name: floor
+        path: policies.mp_floor.price_usd_per_kg    # config dotted path
+        change: substitute            # new = x
+        low: 90
+        high: 130
+      - name: quota_growth
+        assumption: asm_cn_quota_growth   # low/high from the data set's assumptions.csv
+        path: ...
+    outputs:
+      - {name: objective, summary: objective_kusd}
+      - {name: cn_ndpr_2025, table: prices, where: {node: CN, commodity: ndpr_oxide, year: 2025},
+         column: price_usd_per_kg, agg: mean}
+
+``change``: ``relative`` multiplies the base value by x, ``absolute`` adds x, ``substitute``
+replaces it by x. The design samples x in [low, high] (or takes ``values``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from model.errors import ReeblocError
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Design(_Strict):
+    kind: Literal["grid", "oat", "lhs", "sobol", "morris"]
+    n: int | None = Field(default=None, ge=1, description="lhs: variants; sobol: base samples N "
+                          "(N·(k+2) variants); morris: trajectories (n·(k+1) variants)")
+    levels: int = Field(default=4, ge=2, description="grid/oat points per parameter; morris grid levels")
+    seed: int = 12345
+    second_order: bool = Field(default=False, description="sobol: also second-order indices")
+
+    @model_validator(mode="after")
+    def _need_n(self):
+        if self.kind in ("lhs", "sobol", "morris") and self.n is None:
+            raise ValueError(f"design kind {self.kind} needs n")
+        return self
+
+
+class Parameter(_Strict):
+    name: str
+    path: str | None = Field(default=None, description="dotted config path")
+    table: str | None = None
+    where: dict[str, Any] = Field(default_factory=dict)
+    column: str | None = None
+    change: Literal["relative", "absolute", "substitute"] = "relative"
+    low: float | None = None
+    high: float | None = None
+    values: list[Any] | None = None
+    assumption: str | None = Field(default=None, description="take low/high from assumptions.csv")
+    reference: float | None = Field(default=None, description="the 'no change' point (oat base)")
+
+    @model_validator(mode="after")
+    def _target(self):
+        if (self.path is None) == (self.table is None):
+            raise ValueError("give exactly one of 'path' (config) or 'table' (data selector)")
+        if self.table is not None and self.column is None:
+            raise ValueError("a table selector needs 'column'")
+        if self.values is None and self.assumption is None and (self.low is None or self.high is None):
+            raise ValueError("give low and high, values, or an assumption id")
+        if self.low is not None and self.high is not None and self.high < self.low:
+            raise ValueError(f"high ({self.high}) is below low ({self.low})")
+        return self
+
+    def default_reference(self) -> float:
+        if self.reference is not None:
+            return self.reference
+        lo, hi = self.low, self.high
+        if self.values is not None and self.low is None:
+            return self.values[0]
+        neutral = {"relative": 1.0, "absolute": 0.0}.get(self.change)
+        if neutral is not None and lo <= neutral <= hi:
+            return neutral
+        return 0.5 * (lo + hi)
+
+
+class Output(_Strict):
+    name: str
+    summary: str | None = Field(default=None, description="dotted key of summary.json")
+    table: str | None = None
+    where: dict[str, Any] = Field(default_factory=dict)
+    column: str | None = None
+    agg: Literal["mean", "sum", "min", "max", "first", "count"] = "sum"
+
+    @model_validator(mode="after")
+    def _one(self):
+        if (self.summary is None) == (self.table is None):
+            raise ValueError("give exactly one of 'summary' or 'table'")
+        if self.table is not None and self.column is None and self.agg != "count":
+            raise ValueError("a table output needs 'column'")
+        return self
+
+
+class SweepConfig(_Strict):
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
+    description: str = ""
+    base: str | None = Field(default=None, description="run config, relative to the sweep file")
+    evaluator: str = Field(default="reebloc", description="reebloc | ishigami | module:factory")
+    evaluator_options: dict[str, Any] = Field(default_factory=dict)
+    design: Design
+    parameters: list[Parameter] = Field(min_length=1)
+    outputs: list[Output] = Field(min_length=1)
+    chunk_size: int | None = Field(default=None, ge=1)
+    threads: int = Field(default=1, ge=1, description="HiGHS threads per worker")
+
+    @model_validator(mode="after")
+    def _names(self):
+        for what, items in (("parameter", self.parameters), ("output", self.outputs)):
+            names = [i.name for i in items]
+            dup = {n for n in names if names.count(n) > 1}
+            if dup:
+                raise ValueError(f"duplicate {what} name(s): {', '.join(sorted(dup))}")
+        clash = {p.name for p in self.parameters} & ({o.name for o in self.outputs} | {"variant", "status"})
+        if clash:
+            raise ValueError(f"names used twice or reserved: {', '.join(sorted(clash))}")
+        if self.evaluator == "reebloc" and self.base is None:
+            raise ValueError("the reebloc evaluator needs 'base' (a run config)")
+        return self
+
+
+class ResolvedSweep(BaseModel):
+    """A validated sweep with absolute paths and ranges filled in from assumptions."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    config: SweepConfig
+    path: Path
+    base_path: Path | None
+
+    def digest(self) -> str:
+        """Hash of everything that defines the variants (resume refuses a changed sweep)."""
+        d = self.config.model_dump(mode="json", exclude={"description", "chunk_size", "threads"})
+        d["base_path"] = str(self.base_path) if self.base_path else None
+        return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def load_sweep(path: str | Path) -> ResolvedSweep:
+    path = Path(path).resolve()
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ReeblocError(path, None, "file not found") from None
+    except yaml.YAMLError as e:
+        raise ReeblocError(path, None, f"invalid YAML: {e}") from None
+    if not isinstance(raw, dict):
+        raise ReeblocError(path, None, "expected a YAML mapping")
+    try:
+        cfg = SweepConfig.model_validate(raw)
+    except ValidationError as e:
+        err = e.errors()[0]
+        loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        raise ReeblocError(path, loc, err["msg"].removeprefix("Value error, ")) from None
+    base = (path.parent / cfg.base).resolve() if cfg.base else None
+    if base is not None and not base.exists():
+        raise ReeblocError(path, "base", f"run config {cfg.base} not found (looked at {base})")
+    rs = ResolvedSweep(config=cfg, path=path, base_path=base)
+    if any(p.assumption for p in cfg.parameters):
+        fill_assumptions(rs)
+    return rs
+
+
+def fill_assumptions(rs: ResolvedSweep) -> None:
+    """Take low/high of ``assumption:`` parameters from the base data set's assumptions.csv.
+
+    relative: low/central .. high/central; absolute: low−central .. high−central;
+    substitute: low .. high.
+    """
+    import pandas as pd
+
+    from model.config import load_config
+
+    if rs.base_path is None:
+        raise ReeblocError(rs.path, "parameters", "assumption ranges need a base run config")
+    resolved = load_config(rs.base_path)
+    f = resolved.data_dir / "assumptions.csv"
+    tab = pd.read_csv(f).set_index("assumption_id")
+    for i, p in enumerate(rs.config.parameters):
+        if not p.assumption:
+            continue
+        if p.assumption not in tab.index:
+            raise ReeblocError(rs.path, f"parameters.{i}.assumption", f"{p.assumption!r} not in {f}")
+        r = tab.loc[p.assumption]
+        c, lo, hi = float(r["central"]), float(r["low"]), float(r["high"])
+        if p.change == "relative":
+            if c == 0:
+                raise ReeblocError(rs.path, f"parameters.{i}", "relative change of an assumption with central 0")
+            p.low, p.high = lo / c, hi / c
+        elif p.change == "absolute":
+            p.low, p.high = lo - c, hi - c
+        else:
+            p.low, p.high = lo, hi
+        if p.reference is None:
+            p.reference = {"relative": 1.0, "absolute": 0.0}.get(p.change, c)

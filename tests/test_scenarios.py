@@ -1,0 +1,130 @@
+"""Disruption scenarios, stockpiles and the extensive-form stochastic LP (DESIGN §4)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from model.config import apply_overrides, load_config
+from model.run import solve_resolved
+from tests.conftest import CONFIGS
+
+BAN = load_config(CONFIGS / "chain_ban.yaml")
+
+
+def solve(p_ban: float, **changes):
+    sc = BAN.raw["scenarios"]
+    scen = {"no_controls": {"probability": 1 - p_ban}, "ban": {**sc["ban"], "probability": p_ban}}
+    return solve_resolved(apply_overrides(BAN, {"scenarios": scen, **changes}))
+
+
+@pytest.fixture(scope="module")
+def likely_ban():
+    return solve(0.7)
+
+
+def test_first_stage_values_equal_across_scenarios(likely_ban):
+    """Non-anticipativity: in 2025 (before the ban may start) every decision is the same."""
+    t = likely_ban.tables
+    for name, key in [("flows", ["origin", "destination", "commodity"]), ("production", ["facility", "commodity"]),
+                      ("stockpiles", ["policy"])]:
+        df = t[name][t[name].year == 2025]
+        cols = [c for c in df.columns if c not in ("scenario", "run")]
+        a = df[df.scenario == "ban"][cols].sort_values(key).reset_index(drop=True)
+        b = df[df.scenario == "no_controls"][cols].sort_values(key).reset_index(drop=True)
+        assert len(a) > 0
+        pd.testing.assert_frame_equal(a, b)
+    # after divergence the scenarios differ (the test would catch a tree that shares everything)
+    f = t["flows"]
+    us_imports = f[(f.origin == "CN") & (f.destination == "US") & (f.year == 2026)].groupby("scenario").quantity_t.sum()
+    assert us_imports.get("ban", 0.0) == 0.0 and us_imports["no_controls"] > 0
+
+
+def test_stockpile_drawn_only_in_disruption_and_cuts_unserved(likely_ban):
+    s = likely_ban.tables["stockpiles"]
+    bought = s[s.year == 2025].purchase_t.iloc[0]
+    assert bought > 0
+    assert s[s.scenario == "no_controls"].release_t.sum() == 0
+    assert s[s.scenario == "ban"].release_t.sum() > 0
+    without = solve(0.7, **{"policies.us_stock.enabled": False})
+    def unserved(r):
+        d = r.tables["demand"]
+        return d[(d.scenario == "ban") & (d.node == "US")].unserved_t.sum()
+    assert unserved(likely_ban) < unserved(without) - 1.0
+    # the no-disruption scenario's demand is untouched by the stockpile policy in 2026+
+    assert likely_ban.summary["unserved_t"]["by_scenario"]["no_controls"] == pytest.approx(0.0)
+
+
+def test_zero_probability_buys_no_stockpile_unless_a_target_forces_it():
+    r = solve(0.0)
+    assert r.tables["stockpiles"].purchase_t.sum() == pytest.approx(0.0)
+    r = solve(0.0, **{"policies.us_stock.target_days": 30})
+    s = r.tables["stockpiles"]
+    d = r.tables["demand"]
+    need = 30 / 365 * d[(d.node == "US") & (d.year == 2025) & (d.scenario == "ban")].demand_t.sum()
+    assert s[s.year == 2025].stock_t.iloc[0] == pytest.approx(need, rel=1e-6)
+    pol = r.tables["policies"]
+    assert (pol[(pol.constraint == "target_days")].shadow_price > 0).any()
+
+
+def test_expected_values_are_probability_weighted(likely_ban):
+    s = likely_ban.summary
+    by = s["unserved_t"]["by_scenario"]
+    assert s["unserved_t"]["expected"] == pytest.approx(0.7 * by["ban"] + 0.3 * by["no_controls"])
+    assert s["unserved_t"]["worst"] == pytest.approx(max(by.values()))
+    sec = s["security"]["us_magnet_china_content"]
+    st = likely_ban.tables["security"]
+    for y in (2025, 2026, 2027):
+        rows = st[(st.node == "US") & (st.commodity == "ndfeb_magnet") & (st.metric == "china_content") & (st.year == y)]
+        vals = dict(zip(rows.scenario, rows.value))
+        if len(vals) == 2:
+            exp = sec["expected"][str(y)] if str(y) in sec["expected"] else sec["expected"][y]
+            assert exp == pytest.approx(0.7 * vals["ban"] + 0.3 * vals["no_controls"])
+    g = likely_ban.tables["government"]
+    w = g.scenario.map({"ban": 0.7, "no_controls": 0.3}) * (1.05 ** -(g.year - 2025))
+    assert sum(s["government_cost_usd_discounted"].values()) == pytest.approx((w * g.usd).sum(), abs=1e-3)
+
+
+def test_value_of_stochastic_solution(likely_ban):
+    v = likely_ban.summary["value_of_stochastic_solution"]
+    assert v["first_stage_years"] == [2025]
+    assert v["vss_usd"] > 0       # planning for the ban (stockpiling) beats the no-disruption plan
+    assert v["vss_usd"] == pytest.approx(v["stochastic_objective_usd"] - v["no_disruption_plan_objective_usd"])
+
+
+def control(kind, **kw):
+    return {"exporter": "CN", "commodities": ["ndfeb_magnet"], "destinations": ["US"],
+            "years": {"start": 2026, "end": 2027}, "kind": kind, **kw}
+
+
+@pytest.mark.parametrize("ctl,cap", [(control("quota", quota_t=500), 500.0),
+                                     (control("share", share=0.1, reference_t=4000), 400.0),
+                                     (control("licence", cost_usd_per_kg=5, cap_t=300), 300.0)])
+def test_export_control_caps(ctl, cap):
+    scen = {"no_controls": {"probability": 0.5}, "ctl": {"probability": 0.5, "export_controls": {"c": ctl}}}
+    r = solve_resolved(apply_overrides(BAN, {"scenarios": scen, "policies": {}}))
+    f = r.tables["flows"]
+    q = f[(f.scenario == "ctl") & (f.origin == "CN") & (f.destination == "US") & (f.commodity == "ndfeb_magnet")]
+    assert q[q.year >= 2026].quantity_t.max() <= cap + 1e-6
+    assert q[q.year == 2025].quantity_t.sum() > cap      # not before the control starts
+
+
+def test_licence_friction_is_a_price_wedge():
+    scen = {"lic": {"probability": 1.0, "export_controls": {"c": control("licence", cost_usd_per_kg=5)}}}
+    r = solve_resolved(apply_overrides(BAN, {"scenarios": scen, "policies": {}}))
+    p = r.tables["prices"].set_index(["year", "node", "commodity"]).price_usd_per_kg
+    f = r.tables["flows"]
+    if ((f.origin == "CN") & (f.destination == "US") & (f.year == 2026) & (f.commodity == "ndfeb_magnet")).any():
+        assert p[2026, "US", "ndfeb_magnet"] == pytest.approx(p[2026, "CN", "ndfeb_magnet"] + 1.5 + 5)
+    else:
+        assert p[2026, "US", "ndfeb_magnet"] <= p[2026, "CN", "ndfeb_magnet"] + 1.5 + 5 + 1e-6
+
+
+def test_brief_regimes_are_expressible():
+    """April 2025 licences, October 2025 expansion suspended to 2026-11-10, a full ban."""
+    cfg = load_config(CONFIGS.parent.parent / "runs" / "scenarios" / "brief_regimes.yaml") if (
+        CONFIGS.parent.parent / "runs" / "scenarios" / "brief_regimes.yaml").exists() else None
+    if cfg is None:
+        pytest.fail("runs/scenarios/brief_regimes.yaml is missing")
+    names = set(cfg.config.scenarios)
+    assert {"no_controls", "april_2025", "october_2025_back", "full_ban"} <= names
