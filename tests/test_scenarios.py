@@ -121,10 +121,29 @@ def test_licence_friction_is_a_price_wedge():
 
 
 def test_brief_regimes_are_expressible():
-    """April 2025 licences, October 2025 expansion suspended to 2026-11-10, a full ban."""
-    cfg = load_config(CONFIGS.parent.parent / "runs" / "scenarios" / "brief_regimes.yaml") if (
-        CONFIGS.parent.parent / "runs" / "scenarios" / "brief_regimes.yaml").exists() else None
-    if cfg is None:
-        pytest.fail("runs/scenarios/brief_regimes.yaml is missing")
-    names = set(cfg.config.scenarios)
-    assert {"no_controls", "april_2025", "october_2025_back", "full_ban"} <= names
+    """April 2025 licences (shared 2025-26 history), kept; the October 2025 expansion back after
+    2026-11-10; a full ban — on the default data set's commodities."""
+    from model.build.index import TRUNK, build_index
+    from model.build.policyindex import build_policy_index
+    from model.dataset import load_dataset
+    r = load_config(CONFIGS.parent.parent / "runs" / "scenarios" / "brief_regimes.yaml")
+    cfg = r.config
+    assert set(cfg.scenarios) == {"no_controls", "april_kept", "october_back", "full_ban"}
+    assert {s.divergence_year() for s in cfg.scenarios.values()} == {2027}
+    data = load_dataset(r.data_dir, cfg.year_list)
+    ix = build_index(cfg, data)
+    pi = build_policy_index(ix, cfg, r.path)
+    tree = ix.tree
+    t2025 = tree.of["full_ban", 2025]
+    assert tree.branch[t2025] == TRUNK and len(tree.scenarios[t2025]) == 4
+    # the April licence friction applies on the shared trunk in 2025
+    assert any(a[0] == "CN" and a[2] == "dytb_oxide" and a[3] == t2025 for a in pi.friction)
+    # from 2027 the ban caps China's magnet exports at zero only in the full-ban branch
+    t_ban = tree.of["full_ban", 2027]
+    caps = {cid: cap for (cid, t), cap in pi.control_caps.items() if t == t_ban}
+    assert caps == {"full_ban.heavy_and_magnet_ban": 0.0}
+    t_oct = tree.of["october_back", 2027]
+    assert {cid: cap for (cid, t), cap in pi.control_caps.items() if t == t_oct} == {
+        "october_back.october_magnets": 0.5 * 55800, "october_back.october_heavies": 0.5 * 400}
+    t_no = tree.of["no_controls", 2027]
+    assert t_no not in pi.disrupted
