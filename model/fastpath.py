@@ -118,144 +118,219 @@ class FastHighs:
 
     # ------------------------------------------------------------------ indexing
     def _index_items(self) -> None:
-        """One item per mutable solver entry; map id(param) -> item indices."""
-        s = self._solver
-        items: list[tuple] = []  # (kind, index_tuple, expr(s))
-        by_param: dict[int, list[int]] = {}
-        params: dict[int, ParamData] = {}
+        """One *slot* per mutable solver value (a cost, a coefficient, one side of a bound).
 
-        def add(kind, idx, exprs):
-            k = len(items)
-            items.append((kind, idx, exprs))
-            for e in exprs:
-                if e is None:
-                    continue
-                for p in identify_mutable_parameters(e):
-                    params[id(p)] = p
-                    lst = by_param.setdefault(id(p), [])
-                    if not lst or lst[-1] != k:
-                        lst.append(k)
+        Slots whose expression is c·p or c·p·q (params p, q) are evaluated vectorised from the
+        param-value array ``self._pv``; others (sums, max/min, ...) one by one.
+        """
+        s = self._solver
+        kinds, pos, pos2, partner = [], [], [], []
+        coef, p1, p2 = [], [], []
+        scalar: dict[int, object] = {}  # slot -> compiled/expr evaluated one by one
+        slot_params: list[list[ParamData]] = []
+        params: list[ParamData] = []
+        pindex: dict[int, int] = {}
+
+        def pidx(p) -> int:
+            i = pindex.get(id(p))
+            if i is None:
+                i = pindex[id(p)] = len(params)
+                params.append(p)
+            return i
+
+        def add(kind, a, b, e, side_partner=-1):
+            k = len(kinds)
+            kinds.append(kind)
+            pos.append(a)
+            pos2.append(b)
+            partner.append(side_partner)
+            c = _compile_or_expr(e)
+            ps = [] if e is None or isinstance(e, (int, float)) else list(identify_mutable_parameters(e))
+            slot_params.append(ps)
+            for p in ps:
+                pidx(p)
+            if c is None:  # missing bound
+                c = -self._inf if side_partner == -2 else self._inf
+            if isinstance(c, float):
+                coef.append(c), p1.append(-1), p2.append(-1)
+            elif isinstance(c, _Compiled) and len(c.terms) == 1 and len(c.terms[0][1]) <= 2:
+                cc, tp = c.terms[0]
+                coef.append(cc)
+                p1.append(pidx(tp[0]) if len(tp) > 0 else -1)
+                p2.append(pidx(tp[1]) if len(tp) > 1 else -1)
+            else:
+                coef.append(0.0), p1.append(-1), p2.append(-1)
+                scalar[k] = c
+            return k
+
+        def add_bounds(kind, where, lo, up):
+            k_lo = add(kind, where, -1, lo, -2)
+            k_up = add(kind, where, -1, up, -3)
+            partner[k_lo], partner[k_up] = k_up, k_lo
+            kinds[k_lo] = kinds[k_up] = kind
 
         for con, helpers in s._mutable_helpers.items():
             row = self._con_map[con]
             for hlp in helpers:
                 if hasattr(hlp, "pyomo_var_id"):  # linear coefficient
-                    add(_COEF, (row, self._var_map[hlp.pyomo_var_id]), (hlp.expr,))
-                else:  # constraint bounds
-                    add(_ROWB, (row,), (hlp.lower_expr, hlp.upper_expr))
+                    add(_COEF, row, self._var_map[hlp.pyomo_var_id], hlp.expr)
+                else:
+                    add_bounds(_ROWB, row, hlp.lower_expr, hlp.upper_expr)
         for v_id, (_v, hlp) in s._mutable_bounds.items():
-            add(_COLB, (self._var_map[v_id],), (hlp.lower_expr, hlp.upper_expr))
+            add_bounds(_COLB, self._var_map[v_id], hlp.lower_expr, hlp.upper_expr)
         mobj = getattr(s, "_mutable_objective", None)
         self._has_quadratic = False
         if mobj is not None:
             for hlp in mobj.linear_coefs:
-                add(_COST, (self._var_map[hlp.pyomo_var_id],), (hlp.expr,))
+                add(_COST, self._var_map[hlp.pyomo_var_id], -1, hlp.expr)
             if not _is_number(mobj.constant.expr):
-                add(_OFFSET, (), (mobj.constant.expr,))
+                add(_OFFSET, -1, -1, mobj.constant.expr)
             for hlp in mobj.quadratic_coefs:
                 self._has_quadratic = True
-                add(_QUAD, (hlp.v1_id, hlp.v2_id), (hlp.expr,))
-        # compile each expression to a sum of param monomials where possible (fast evaluation)
-        self._items = [(kind, idx, tuple(_compile_or_expr(e) for e in exprs)) for kind, idx, exprs in items]
-        self._by_param = by_param
-        self._params = params
-        # last pushed values (to skip no-op pushes)
-        self._last = [self._eval(it) for it in self._items]
+                add(_QUAD, -1, -1, hlp.expr)
 
-    @staticmethod
-    def _eval(item):
-        kind, _idx, exprs = item
-        if kind in (_ROWB, _COLB):
-            lo, up = exprs
-            return (None if lo is None else _evaluate(lo), None if up is None else _evaluate(up))
-        return _evaluate(exprs[0])
+        n_p = len(params)
+        self._params = params
+        self._pindex = pindex
+        self._pv = np.array([float(p.value) for p in params] + [1.0])  # last slot: the constant 1
+        sentinel = n_p
+        self._kind = np.asarray(kinds, dtype=np.int8)
+        self._pos = np.asarray(pos, dtype=np.int64)
+        self._pos2 = np.asarray(pos2, dtype=np.int64)
+        self._partner = np.asarray(partner, dtype=np.int64)
+        self._coef = np.asarray(coef, dtype=float)
+        self._p1 = np.where(np.asarray(p1, dtype=np.int64) < 0, sentinel, p1).astype(np.int64)
+        self._p2 = np.where(np.asarray(p2, dtype=np.int64) < 0, sentinel, p2).astype(np.int64)
+        self._scalar = scalar
+        self._is_scalar = np.zeros(len(kinds), dtype=bool)
+        self._is_scalar[list(scalar)] = True
+        # param -> slots (CSR)
+        by_param: list[list[int]] = [[] for _ in range(n_p)]
+        for k, ps in enumerate(slot_params):
+            for p in ps:
+                by_param[pindex[id(p)]].append(k)
+        self._by_param = [np.asarray(sorted(set(b)), dtype=np.int64) for b in by_param]
+        self._touch_cache: dict[bytes, np.ndarray] = {}
+        self.n_slots = len(kinds)
+        self._last = self._vector_values(np.arange(self.n_slots))
+        for k, c in scalar.items():
+            self._last[k] = _evaluate(c)
+
+    def _vector_values(self, slots: np.ndarray) -> np.ndarray:
+        pv = self._pv
+        return self._coef[slots] * pv[self._p1[slots]] * pv[self._p2[slots]]
 
     @property
     def mutable_params(self) -> list[ParamData]:
         """The mutable params that appear in the solver model."""
-        return list(self._params.values())
+        return list(self._params)
 
     def entries_for(self, param: ParamData) -> int:
-        """How many solver entries depend on ``param`` (0 if it is not in the model)."""
-        return len(self._by_param.get(id(param), ()))
+        """How many solver values depend on ``param`` (0 if it is not in the model); the two
+        sides of one bound count once."""
+        i = self._pindex.get(id(param))
+        if i is None:
+            return 0
+        slots = self._by_param[i]
+        bounds = np.isin(self._kind[slots], (_ROWB, _COLB))
+        return int((~bounds).sum() + len(np.unique(self._pos[slots][bounds])))
+
+    def param_indices(self, params: Sequence[ParamData]) -> np.ndarray:
+        """Positions of params in FastHighs' value array (-1: not in the solver model)."""
+        return np.fromiter((self._pindex.get(id(p), -1) for p in params), dtype=np.int64, count=len(params))
 
     # ------------------------------------------------------------------ updates
     def set_params(self, changes) -> int:
-        """Set param values and push only the dependent solver entries. Returns the count pushed.
+        """Set param values and push only the dependent solver values. Returns the count pushed.
 
         ``changes``: a mapping ParamData -> value (a ``ComponentMap``, since ParamData is not
         hashable) or an iterable of ``(ParamData, value)`` pairs.
         """
-        touched: set[int] = set()
         pairs = changes.items() if hasattr(changes, "items") else changes
+        idx, vals = [], []
+        get = self._pindex.get
         for p, v in pairs:
-            v = float(v)
-            old = p.value
-            if old is not None and float(old) == v:
-                continue
-            p.set_value(v)
-            lst = self._by_param.get(id(p))
-            if lst:
-                touched.update(lst)
-        return self._push(touched)
+            i = get(id(p))
+            if i is None:
+                p.set_value(v)  # not in the solver model: keep Pyomo in step, nothing to push
+            else:
+                idx.append(i)
+                vals.append(v)
+        if not idx:
+            return 0
+        return self.set_param_array(np.asarray(idx, dtype=np.int64), np.asarray(vals, dtype=float))
+
+    def set_param_array(self, idx: np.ndarray, values: np.ndarray) -> int:
+        """Vectorised ``set_params``: ``idx`` from ``param_indices``, ``values`` the new values."""
+        values = np.asarray(values, dtype=float)
+        diff = self._pv[idx] != values
+        if not diff.all():
+            idx, values = idx[diff], values[diff]
+        if len(idx) == 0:
+            return 0
+        self._pv[idx] = values
+        params = self._params
+        for i, v in zip(idx.tolist(), values.tolist()):
+            params[i]._value = v  # mutable ParamData; same as set_value without re-validation
+        key = idx.tobytes()
+        slots = self._touch_cache.get(key)
+        if slots is None:
+            slots = np.unique(np.concatenate([self._by_param[i] for i in idx])) if len(idx) else idx
+            if len(self._touch_cache) < 64:
+                self._touch_cache[key] = slots
+        return self._push(slots)
 
     def refresh_all(self) -> int:
-        """Re-evaluate every mutable entry and push what differs (after direct param edits)."""
-        return self._push(range(len(self._items)))
+        """Re-read every param from Pyomo and push what differs (after direct param edits)."""
+        self._pv[:-1] = [float(p.value) for p in self._params]
+        return self._push(np.arange(self.n_slots))
 
-    def _push(self, touched: Iterable[int]) -> int:
-        cost_i, cost_v = [], []
-        rowb_i, rowb_l, rowb_u = [], [], []
-        colb_i, colb_l, colb_u = [], [], []
-        coefs = []
-        offset = None
-        quad = False
-        inf = self._inf
-        n = 0
-        for k in touched:
-            item = self._items[k]
-            new = self._eval(item)
-            if new == self._last[k]:
-                continue
-            self._last[k] = new
-            n += 1
-            kind, idx, _ = item
-            if kind == _COST:
-                cost_i.append(idx[0])
-                cost_v.append(new)
-            elif kind == _COEF:
-                coefs.append((idx[0], idx[1], new))
-            elif kind == _ROWB:
-                rowb_i.append(idx[0])
-                rowb_l.append(-inf if new[0] is None else new[0])
-                rowb_u.append(inf if new[1] is None else new[1])
-            elif kind == _COLB:
-                colb_i.append(idx[0])
-                colb_l.append(-inf if new[0] is None else new[0])
-                colb_u.append(inf if new[1] is None else new[1])
-            elif kind == _OFFSET:
-                offset = new
-            elif kind == _QUAD:
-                quad = True
+    def _push(self, slots: np.ndarray) -> int:
+        if len(slots) == 0:
+            return 0
+        new = self._vector_values(slots)
+        sc = self._is_scalar[slots]
+        if sc.any():
+            for j in np.flatnonzero(sc):
+                new[j] = _evaluate(self._scalar[int(slots[j])])
+        ch = new != self._last[slots]
+        if not ch.any():
+            return 0
+        C = slots[ch]
+        self._last[C] = new[ch]
+        kind = self._kind[C]
         h = self.highs
-        if cost_i:
-            h.changeColsCost(len(cost_i), np.asarray(cost_i, dtype=np.int32),
-                             np.asarray(cost_v, dtype=np.double))
-        if rowb_i:
-            h.changeRowsBounds(len(rowb_i), np.asarray(rowb_i, dtype=np.int32),
-                               np.asarray(rowb_l, dtype=np.double), np.asarray(rowb_u, dtype=np.double))
-        if colb_i:
-            h.changeColsBounds(len(colb_i), np.asarray(colb_i, dtype=np.int32),
-                               np.asarray(colb_l, dtype=np.double), np.asarray(colb_u, dtype=np.double))
-        for r, c, v in coefs:
-            h.changeCoeff(r, c, v)
-        if offset is not None:
-            h.changeObjectiveOffset(offset)
-        if quad:
+        n = 0
+        m = kind == _COST
+        if m.any():
+            cols = self._pos[C[m]].astype(np.int32)
+            h.changeColsCost(len(cols), cols, self._last[C[m]])
+            n += len(cols)
+        m = kind == _COEF
+        if m.any():
+            for r, c, v in zip(self._pos[C[m]].tolist(), self._pos2[C[m]].tolist(), self._last[C[m]].tolist()):
+                h.changeCoeff(r, c, v)
+            n += int(m.sum())
+        for kb, fn in ((_ROWB, h.changeRowsBounds), (_COLB, h.changeColsBounds)):
+            m = kind == kb
+            if m.any():
+                b = C[m]
+                lo_first = self._partner[b] > b  # the lower side is added first
+                lo = np.where(lo_first, b, self._partner[b])
+                where, first = np.unique(self._pos[lo], return_index=True)
+                lo = lo[first]
+                up = self._partner[lo]
+                fn(len(where), where.astype(np.int32), self._last[lo], self._last[up])
+                n += len(where)
+        m = kind == _OFFSET
+        if m.any():
+            h.changeObjectiveOffset(float(self._last[C[m]][0]))
+            n += 1
+        if (kind == _QUAD).any():
             self._push_hessian()
+            n += int((kind == _QUAD).sum())
         self._pushed_pending += n
-        if n:
-            self._invalidate()
+        self._invalidate()
         return n
 
     def _push_hessian(self) -> None:

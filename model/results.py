@@ -6,7 +6,7 @@ import pandas as pd
 import pyomo.environ as pyo
 
 from model.build import ModelInstance
-from model.build.demand import served
+from model.build.demand import served, substitutes_of
 
 TOL = 1e-7
 KUSD = 1000.0  # t × $/kg = k$
@@ -77,7 +77,7 @@ def demand_table(inst: ModelInstance) -> pd.DataFrame:
     for (n, sg, c, t) in m.DT:
         ref = pyo.value(m.demand_ref_t[n, sg, c, t])
         q = pyo.value(served(m, n, sg, c, t))
-        subs = sum(m.sub_use[n2, s2, c2, x, t].value or 0.0 for (n2, s2, c2, x) in m.SUB if (n2, s2, c2) == (n, sg, c))
+        subs = sum(m.sub_use[n, sg, c, x, t].value or 0.0 for x in substitutes_of(m, n, sg, c))
         if ref <= TOL and q <= TOL:
             continue
         rows += [(s, y, n, sg, c, ref, q, max(0.0, ref - q), subs) for s, y in _expand(inst, t)]

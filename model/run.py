@@ -104,11 +104,11 @@ def solve_resolved(resolved: ResolvedConfig, data: DataSet | None = None, keep_i
     }
     tables["security"] = _security(tables, data, cfg)
     summary = summarize(inst, tables, solver.info)
+    timings["tables_s"] = time.perf_counter() - t0
     if len(cfg.scenarios) > 1:
         t1 = time.perf_counter()
-        summary["value_of_stochastic_solution"] = value_of_stochastic_solution(cfg, data, solver.info.objective_kusd)
+        summary["value_of_stochastic_solution"] = value_of_stochastic_solution(inst, solver)
         timings["vss_s"] = time.perf_counter() - t1
-    timings["tables_s"] = time.perf_counter() - t0
     manifest = {
         "run": cfg.name,
         "config": cfg.model_dump(mode="json"),

@@ -12,8 +12,8 @@ import pyomo.environ as pyo
 
 from model.build import create_model
 from model.build.index import TRUNK
+from model.build import ModelInstance
 from model.config import RunConfig
-from model.dataset import DataSet
 from model.solve import Solver
 from model.wedges import solve_equilibrium
 
@@ -30,35 +30,43 @@ def reference_scenario(cfg: RunConfig) -> str | None:
     return next((s for s, sc in cfg.scenarios.items() if not sc.export_controls), None)
 
 
-def value_of_stochastic_solution(cfg: RunConfig, data: DataSet, stochastic_objective_kusd: float) -> dict:
+def value_of_stochastic_solution(inst: ModelInstance, solver: Solver) -> dict:
+    """Run after the stochastic solve and after its tables are taken: fixes the first-stage
+    variables of ``inst`` to the no-disruption plan and re-solves the same persistent model."""
+    cfg, data = inst.cfg, inst.data
+    stochastic_objective_kusd = solver.info.objective_kusd
     ref = reference_scenario(cfg)
     if ref is None or len(cfg.scenarios) < 2:
-        return {"vss_usd": None, "note": "needs two or more scenarios, one without export controls"}
+        return {"vss_usd": None, "note": "needs two or more scenarios, one of them the no-disruption reference"}
     det_cfg = cfg.model_copy(update={"scenarios": {ref: cfg.scenarios[ref].model_copy(update={"probability": 1.0})},
                                      "reference_scenario": None})
     det = create_model(det_cfg, data)
     solve_equilibrium(det, Solver(det.m, det_cfg.solver))
-    sto = create_model(cfg, data)
-    tree = sto.ix.tree
+    tree = inst.ix.tree
     shared = {t for t in range(len(tree)) if tree.branch[t] == TRUNK and len(tree.scenarios[t]) > 1}
     det_t = {det.ix.tree.year[t]: t for t in range(len(det.ix.tree))}
-    fixed = 0
+    fixed = []
     for name, pos in T_POS.items():
-        var = getattr(sto.m, name, None)
+        var = getattr(inst.m, name, None)
         if var is None:
             continue
         dvar = getattr(det.m, name)
         for idx in var:
-            if idx[pos] not in shared:
-                continue
-            didx = idx[:pos] + (det_t[tree.year[idx[pos]]],) + idx[pos + 1:]
-            var[idx].fix(dvar[didx].value or 0.0)
-            fixed += 1
-    solver = Solver(sto.m, cfg.solver)
-    solve_equilibrium(sto, solver)
-    eev = solver.info.objective_kusd
+            if idx[pos] in shared:
+                didx = idx[:pos] + (det_t[tree.year[idx[pos]]],) + idx[pos + 1:]
+                v, val = var[idx], dvar[didx].value or 0.0
+                fixed.append((v, v.lb, v.ub))
+                v.setlb(val)      # bounds, not fix(): a persistent solver updates bounds in place
+                v.setub(val)
+    try:
+        solve_equilibrium(inst, solver)
+        eev = solver.info.objective_kusd
+    finally:
+        for v, lb, ub in fixed:
+            v.setlb(lb)
+            v.setub(ub)
     return {"vss_usd": (stochastic_objective_kusd - eev) * 1000.0,
             "stochastic_objective_usd": stochastic_objective_kusd * 1000.0,
             "no_disruption_plan_objective_usd": eev * 1000.0,
-            "reference_scenario": ref, "first_stage_variables_fixed": fixed,
+            "reference_scenario": ref, "first_stage_variables_fixed": len(fixed),
             "first_stage_years": sorted({tree.year[t] for t in shared})}

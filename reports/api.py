@@ -117,9 +117,4 @@ def report(run_dirs: list[Path], out: Path, baseline: Path | None = None) -> Pat
         raise ReeblocError(out, "--out", f"unknown report format '{out.suffix or out.name}'; use .html, .md or .xlsx")
     if not out.parent.exists():
         raise ReeblocError(out, "--out", f"folder {out.parent} does not exist")
-    rep = build(run_dirs, baseline, charts=writer is not render.excel)
-    try:
-        return writer(rep, out)
-    finally:
-        for c in rep.charts:
-            c.close()
+    return writer(build(run_dirs, baseline, charts=writer is not render.excel), out)

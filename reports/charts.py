@@ -1,4 +1,4 @@
-"""Charts (matplotlib, Agg) drawn from the report tables, never from the run folders directly."""
+"""Charts (matplotlib Figures, no pyplot) drawn from the report tables, never from the run folders."""
 
 from __future__ import annotations
 
@@ -7,14 +7,18 @@ import re
 from dataclasses import dataclass
 
 import matplotlib
+import numpy as np
+from matplotlib.figure import Figure  # no pyplot: no global figure registry, no backend switch
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+from .tables import Table
 
-from .tables import Table  # noqa: E402
+RC = {"svg.fonttype": "none", "svg.hashsalt": "reebloc", "font.size": 9}  # text stays text in SVG
+TAB10 = matplotlib.colormaps["tab10"].colors
 
-plt.rcParams.update({"svg.fonttype": "none", "svg.hashsalt": "reebloc", "font.size": 9})
+
+def _subplots(*args, figsize, **kw):
+    fig = Figure(figsize=figsize, layout="constrained")
+    return fig, fig.subplots(*args, **kw)
 
 
 @dataclass
@@ -26,15 +30,12 @@ class Chart:
 
     def svg(self) -> str:
         buf = io.StringIO()
-        self.fig.savefig(buf, format="svg", metadata={"Date": None})
+        with matplotlib.rc_context(RC):
+            self.fig.savefig(buf, format="svg", metadata={"Date": None})
         text = buf.getvalue()
         # inline SVG: drop the XML prolog and doctype; make ids unique per chart
         text = text[text.index("<svg"):]
         return re.sub(r'(id="|url\(#|href="#)', lambda m: f"{m.group(1)}{self.key}-", text)
-
-    def close(self) -> None:
-        if self.fig is not None:
-            plt.close(self.fig)
 
 
 def _runs(t: Table) -> list[str]:
@@ -50,9 +51,9 @@ def government_by_instrument(t: Table) -> Chart:
     runs = [r for r in _runs(t) if t.df[r].notna().any()] if len(t.df) else []
     if not runs:
         return _empty(key, title, t)
-    fig, axes = plt.subplots(1, len(runs), figsize=(max(4.5, 3.6 * len(runs)), 3.4), sharey=True, squeeze=False, layout="constrained")
+    fig, axes = _subplots(1, len(runs), figsize=(max(4.5, 3.6 * len(runs)), 3.4), sharey=True, squeeze=False)
     instruments = sorted(t.df["instrument"].unique())
-    colors = dict(zip(instruments, plt.cm.tab10.colors * 3))
+    colors = dict(zip(instruments, TAB10 * 3))
     for ax, run in zip(axes[0], runs):
         piv = t.df.pivot_table(index="year", columns="instrument", values=run, aggfunc="sum").fillna(0.0) / 1e6
         x = np.arange(len(piv))
@@ -84,10 +85,10 @@ def china_content(t: Table) -> Chart:
     if not runs:
         return _empty(key, title, t)
     series = list(t.df.groupby(["node", "commodity"]).groups)
-    fig, ax = plt.subplots(figsize=(8, 3.6), layout="constrained")
+    fig, ax = _subplots(figsize=(8, 3.6))
     styles = ["-", "--", ":", "-."]
     for i, run in enumerate(runs):
-        color = plt.cm.tab10.colors[i % 10]
+        color = TAB10[i % 10]
         for j, (node, com) in enumerate(series):
             d = t.df[(t.df["node"] == node) & (t.df["commodity"] == com)].sort_values("year")
             ax.plot(d["year"], d[run], styles[j % 4], marker="o", ms=3, color=color, label=f"{run}: {node} {com}")
@@ -104,7 +105,7 @@ def unserved(t: Table) -> Chart:
     runs = [r for r in _runs(t) if t.df[r].notna().any()] if len(t.df) else []
     if not runs:
         return _empty(key, title, t)
-    fig, ax = plt.subplots(figsize=(7, 3.4), layout="constrained")
+    fig, ax = _subplots(figsize=(7, 3.4))
     x = np.arange(len(t.df))
     w = 0.8 / len(runs)
     for i, run in enumerate(runs):
@@ -125,7 +126,7 @@ def prices(t: Table) -> Chart:
     n = len(series)
     cols = min(3, n)
     rows = (n + cols - 1) // cols
-    fig, axes = plt.subplots(rows, cols, figsize=(3.6 * cols, 2.8 * rows), squeeze=False, layout="constrained")
+    fig, axes = _subplots(rows, cols, figsize=(3.6 * cols, 2.8 * rows), squeeze=False)
     for ax, (node, com) in zip(axes.flat, series):
         d = t.df[(t.df["node"] == node) & (t.df["commodity"] == com)].sort_values("year")
         for run in runs:
@@ -149,14 +150,14 @@ def welfare(t: Table, delta: bool = False) -> Chart:
         return _empty(key, title, t)
     parts = [c for c in t.df["component"].unique() if c != "total"]
     nodes = sorted(t.df["node"].unique())
-    fig, axes = plt.subplots(1, len(cols), figsize=(max(4.5, 3.8 * len(cols)), 3.4), sharey=True, squeeze=False, layout="constrained")
+    fig, axes = _subplots(1, len(cols), figsize=(max(4.5, 3.8 * len(cols)), 3.4), sharey=True, squeeze=False)
     for ax, col in zip(axes[0], cols):
         piv = t.df.pivot_table(index="node", columns="component", values=col, aggfunc="sum").reindex(nodes).fillna(0.0) / 1e6
         pos = np.zeros(len(nodes))
         neg = np.zeros(len(nodes))
         for i, p in enumerate(parts):
             v = piv[p].to_numpy() if p in piv else np.zeros(len(nodes))
-            ax.bar(nodes, v, bottom=np.where(v >= 0, pos, neg), color=plt.cm.tab10.colors[i % 10], label=p)
+            ax.bar(nodes, v, bottom=np.where(v >= 0, pos, neg), color=TAB10[i % 10], label=p)
             pos += np.where(v >= 0, v, 0)
             neg += np.where(v < 0, v, 0)
         if "total" in piv:
@@ -172,6 +173,11 @@ def welfare(t: Table, delta: bool = False) -> Chart:
 
 
 def all_charts(tables: dict[str, Table], with_baseline: bool) -> dict[str, Chart]:
+    with matplotlib.rc_context(RC):
+        return _all_charts(tables, with_baseline)
+
+
+def _all_charts(tables: dict[str, Table], with_baseline: bool) -> dict[str, Chart]:
     charts = [
         government_by_instrument(tables["government_by_instrument"]),
         china_content(tables["china_content"]),

@@ -43,13 +43,12 @@ class ReportHTML(HTMLParser):
 
     def __init__(self, text: str):
         super().__init__()
-        self.sections, self.charts, self.tables, self.tags = [], {}, {}, set()
+        self.sections, self.charts, self.tables = [], {}, {}
         self._chart = self._table = self._row = self._cell = None
         self.feed(text)
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
-        self.tags.add(tag)
         assert "src" not in a, f"external asset: {a}"
         if tag == "section":
             self.sections.append(a["data-section"])

@@ -306,6 +306,8 @@ class ReeblocEvaluator:
         inst.set_values = self.fh.set_params  # every Param change (wedges too) goes through FastHighs
         self.solver = FastSolver(self.fh)
         self.key = inst.ix.key() + inst.pi.key() + (tuple(sorted(inst.ix.coef.items())),)
+        if getattr(self, "fast", None) is not None:
+            self.fast = None  # the affine map refers to the old model's Params
         self._compile_outputs()
         self.stats["rebuilds"] += 1
 
@@ -369,10 +371,18 @@ class ReeblocEvaluator:
                 return
             used[S] = True
             maps.append((p.name, S, v0[S], slope, ref))
-        self.fast = {"plist": plist, "maps": maps,
+        fast_maps = []
+        for name, S, v0s, slope, ref in maps:
+            idx = self.fh.param_indices([plist[i] for i in S])
+            inside = idx >= 0
+            outside = [plist[i] for i in S[~inside]]
+            fast_maps.append((name, idx[inside], v0s[inside], slope[inside], ref,
+                              outside, v0s[~inside], slope[~inside]))
+        self.fast = {"plist": plist, "maps": maps, "fast_maps": fast_maps,
                      "config_params": [p for p in self.params if p.path is not None]}
 
     def _fast_changes(self, x: dict) -> list:
+        """(ParamData, value) pairs of a variant (used to verify the affine map)."""
         plist = self.fast["plist"]
         out = []
         for name, S, v0, slope, ref in self.fast["maps"]:
@@ -380,6 +390,19 @@ class ReeblocEvaluator:
                 vals = v0 + slope * (float(x[name]) - ref)
                 out.extend(zip([plist[i] for i in S], vals.tolist()))
         return out
+
+    def _fast_push(self, x: dict) -> int:
+        idx_all, val_all = [], []
+        for name, idx, v0, slope, ref, outside, v0o, slopeo in self.fast["fast_maps"]:
+            dx = float(x[name]) - ref
+            if len(idx):
+                idx_all.append(idx)
+                val_all.append(v0 + slope * dx)
+            for p, v in zip(outside, (v0o + slopeo * dx).tolist()):
+                p.set_value(v)
+        if not idx_all:
+            return 0
+        return self.fh.set_param_array(np.concatenate(idx_all), np.concatenate(val_all))
 
     # ------------------------------------------------------------ evaluate
     def evaluate(self, x: dict) -> dict:
@@ -394,8 +417,8 @@ class ReeblocEvaluator:
                 resolved, data = self.variant(x)
             else:
                 resolved, data = self.resolved, self.base_data
-            changes = self._fast_changes(x)
             if not self._verified:
+                changes = self._fast_changes(x)
                 self._verified = True
                 full = inst.param_values(resolved.config, data)
                 pred = dict((id(p), v) for p, v in changes)
@@ -410,15 +433,24 @@ class ReeblocEvaluator:
                 if has_wedges(inst):
                     inst.pi = build_policy_index(inst.ix, inst.cfg, self.where)
             inst.data = data
-            self.fh.set_params(changes)
+            self._fast_push(x)
         else:
             resolved, data = self.variant(x)
             return self.evaluate_general(x, resolved, data)
-        self.solver.reset()
-        report = solve_equilibrium(inst, self.solver)
+        report = self._solve()
         self.last_info = {"rebuilt": rebuilt, "solves": self.solver.info.solves,
                           "wedges_converged": bool(report.get("converged", True))}
         return self._outputs()
+
+    def _solve(self) -> dict:
+        """``solve_equilibrium`` (wedge fixed point); a model without wedges is one solve."""
+        from model.wedges import has_wedges, solve_equilibrium
+
+        self.solver.reset()
+        if has_wedges(self.inst):
+            return solve_equilibrium(self.inst, self.solver)
+        self.solver.solve()
+        return {"iterations": 1, "residual_usd_per_kg": 0.0, "converged": True}
 
     def _base_value(self, p):
         if not hasattr(self, "_base_vals"):
@@ -439,8 +471,7 @@ class ReeblocEvaluator:
             inst.cfg, inst.data = cfg, data
             inst.pi = build_policy_index(inst.ix, cfg, self.where)
             self.fh.set_params(inst.param_values(cfg, data))
-        self.solver.reset()
-        report = solve_equilibrium(self.inst, self.solver)
+        report = self._solve()
         self.last_info = {"rebuilt": rebuilt, "solves": self.solver.info.solves,
                           "wedges_converged": bool(report.get("converged", True))}
         return self._outputs()
