@@ -1,0 +1,252 @@
+"""Sweeps: designs, resumable store (SIGKILL), local processes, Dask, Sobol of Ishigami, and the
+reebloc evaluator's re-solved answers against rebuilt ones."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from model.errors import ReeblocError
+from model.sweep.api import run_sweep
+from model.sweep.design import make_design
+from model.sweep.spec import load_sweep
+
+ROOT = Path(__file__).resolve().parent.parent
+CONFIGS = ROOT / "tests" / "configs"
+
+PI = float(np.pi)
+
+
+def ishigami_yaml(tmp_path: Path, name="ish", design=None, delay=0.0, chunk_size=None) -> Path:
+    cfg = {
+        "name": name,
+        "evaluator": "ishigami",
+        "evaluator_options": {"a": 7.0, "b": 0.1, "delay_s": delay},
+        "design": design or {"kind": "lhs", "n": 40, "seed": 3},
+        "parameters": [{"name": f"x{i}", "path": f"x{i}", "change": "substitute", "low": -PI, "high": PI}
+                       for i in (1, 2, 3)],
+        "outputs": [{"name": "y", "summary": "y"}],
+    }
+    if chunk_size:
+        cfg["chunk_size"] = chunk_size
+    f = tmp_path / f"{name}.yaml"
+    f.write_text(yaml.safe_dump(cfg))
+    return f
+
+
+def results(folder: Path) -> pd.DataFrame:
+    return pd.read_parquet(folder / "results.parquet")
+
+
+# ---------------------------------------------------------------- designs and config
+def test_designs_sizes_and_seed(tmp_path):
+    f = ishigami_yaml(tmp_path)
+    rs = load_sweep(f)
+    for design, n in [({"kind": "grid", "levels": 3}, 27), ({"kind": "oat", "levels": 3}, 7),
+                      ({"kind": "lhs", "n": 50, "seed": 1}, 50), ({"kind": "sobol", "n": 8, "seed": 1}, 40),
+                      ({"kind": "morris", "n": 5, "levels": 4, "seed": 1}, 20)]:
+        cfg = rs.config.model_copy(update={"design": type(rs.config.design).model_validate(design)})
+        X = make_design(cfg)
+        assert len(X) == n and list(X["variant"]) == list(range(n)), design
+        assert X[["x1", "x2", "x3"]].min().min() >= -PI - 1e-12
+        if design["kind"] in ("lhs", "sobol", "morris"):  # the seed fixes the design
+            assert X.equals(make_design(cfg))
+
+
+def test_sweep_config_errors(tmp_path):
+    f = ishigami_yaml(tmp_path)
+    raw = yaml.safe_load(f.read_text())
+    raw["parameters"][0]["hihg"] = 3
+    f.write_text(yaml.safe_dump(raw))
+    with pytest.raises(ReeblocError, match="parameters.0.hihg"):
+        load_sweep(f)
+
+
+# ---------------------------------------------------------------- Sobol indices of Ishigami
+def test_ishigami_sobol_indices_match_analytic(tmp_path):
+    from model.sweep.analysis import sensitivity
+    from model.sweep.evaluators import IshigamiEvaluator
+
+    f = ishigami_yaml(tmp_path, design={"kind": "sobol", "n": 2048, "seed": 11}, chunk_size=2048)
+    folder = run_sweep(f, workers=1, out=tmp_path / "out", progress=False)
+    df = results(folder)
+    assert len(df) == 2048 * 5 and (df["status"] == "optimal").all()
+    manifest = json.loads((folder / "manifest.json").read_text())
+    idx = sensitivity(df, manifest)["y"]
+    exact = IshigamiEvaluator.analytic(7.0, 0.1)
+    assert exact["S1"][0] == pytest.approx(0.3139, abs=1e-3) and exact["ST"][2] == pytest.approx(0.2437, abs=1e-3)
+    for kind in ("S1", "ST"):
+        for i, name in enumerate(["x1", "x2", "x3"]):
+            row = idx.set_index("parameter").loc[name]
+            assert abs(row[kind] - exact[kind][i]) <= row[f"{kind}_conf"], (kind, name, row[kind], exact[kind][i])
+
+
+# ---------------------------------------------------------------- resumable after SIGKILL
+def test_sigkill_then_resume_gives_exactly_all_rows(tmp_path):
+    f = ishigami_yaml(tmp_path, name="killme", design={"kind": "lhs", "n": 120, "seed": 5}, delay=0.01,
+                      chunk_size=4)
+    out = tmp_path / "out"
+    code = textwrap.dedent(f"""
+        from model.sweep.api import run_sweep
+        run_sweep({str(f)!r}, workers=1, out={str(out)!r}, progress=False)
+    """)
+    proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, start_new_session=True)
+    chunks = out / "killme" / "chunks"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        n = len(list(chunks.glob("c-*.parquet"))) if chunks.exists() else 0
+        if n >= 5:
+            break
+        time.sleep(0.02)
+    os.killpg(proc.pid, signal.SIGKILL)  # our own child's process group
+    proc.wait(timeout=30)
+    done_before = len(list(chunks.glob("c-*.parquet")))
+    assert 5 <= done_before < 30, done_before
+    assert not (out / "killme" / "results.parquet").exists()
+    folder = run_sweep(f, workers=1, out=out, progress=False)
+    df = results(folder)
+    assert sorted(df["variant"]) == list(range(120))  # no duplicate, none lost
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["chunks_resumed"] == done_before
+    assert manifest["evaluated_this_run"] == 120 - 4 * done_before
+    # same answers as an uninterrupted sweep
+    clean = results(run_sweep(f, workers=1, out=tmp_path / "clean", progress=False))
+    pd.testing.assert_series_equal(df["y"], clean["y"])
+    # a finished sweep rerun evaluates nothing
+    again = json.loads((run_sweep(f, workers=1, out=out, progress=False) / "manifest.json").read_text())
+    assert again["evaluated_this_run"] == 0
+
+
+def test_changed_sweep_is_not_resumed(tmp_path):
+    f = ishigami_yaml(tmp_path, design={"kind": "lhs", "n": 8, "seed": 1})
+    run_sweep(f, workers=1, out=tmp_path / "out", progress=False)
+    g = ishigami_yaml(tmp_path, design={"kind": "lhs", "n": 8, "seed": 2})
+    with pytest.raises(ReeblocError, match="different sweep"):
+        run_sweep(g, workers=1, out=tmp_path / "out", progress=False)
+    folder = run_sweep(g, workers=1, out=tmp_path / "out", progress=False, resume=False)
+    assert len(results(folder)) == 8
+
+
+# ---------------------------------------------------------------- executors
+def test_local_processes_and_dask_match_in_process(tmp_path):
+    from dask.distributed import LocalCluster
+
+    f = ishigami_yaml(tmp_path, design={"kind": "lhs", "n": 30, "seed": 9}, chunk_size=5)
+    ref = results(run_sweep(f, workers=1, out=tmp_path / "a", progress=False))
+    procs = results(run_sweep(f, workers=2, out=tmp_path / "b", progress=False))
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        folder = run_sweep(f, scheduler=cluster.scheduler_address, out=tmp_path / "c", progress=False)
+    dsk = results(folder)
+    assert json.loads((folder / "manifest.json").read_text())["executor"]["kind"] == "dask"
+    for df in (procs, dsk):
+        assert list(df["variant"]) == list(range(30))
+        np.testing.assert_allclose(df["y"], ref["y"], rtol=0, atol=0)
+    assert (folder / "results.csv").exists()
+
+
+# ---------------------------------------------------------------- reebloc: re-solved == rebuilt
+def reebloc_sweep(tmp_path: Path) -> Path:
+    base = tmp_path / "base.yaml"
+    base.write_text(textwrap.dedent(f"""
+        base: {CONFIGS / 'chain_ban.yaml'}
+        name: chain_floor
+        policies:
+          us_floor: {{kind: price_floor, facilities: [us_sep], commodity: ndpr_oxide, price_usd_per_kg: 70,
+                      reference_node: CN, payer: US}}
+    """))
+    cfg = {
+        "name": "chain_sweep",
+        "base": "base.yaml",
+        "design": {"kind": "lhs", "n": 6, "seed": 4},
+        "parameters": [
+            {"name": "cn_cost", "table": "costs", "where": {"facility": "cn_*"}, "column": "cost_usd_per_kg",
+             "change": "relative", "low": 0.7, "high": 1.4},
+            {"name": "us_cap", "table": "capacity", "where": {"facility": "us_*", "year": "*"},
+             "column": "capacity_t", "change": "relative", "low": 0.5, "high": 1.5},
+            {"name": "freight", "table": "routes", "where": {}, "column": "freight_usd_per_kg",
+             "change": "absolute", "low": 0.0, "high": 2.0},
+            {"name": "floor", "path": "policies.us_floor.price_usd_per_kg", "change": "substitute",
+             "low": 40, "high": 120},
+            {"name": "stock", "path": "policies.us_stock.capacity_t", "change": "relative", "low": 0.2, "high": 1.0},
+        ],
+        "outputs": [
+            {"name": "objective", "summary": "objective_kusd"},
+            {"name": "p_us_ndpr", "table": "prices", "where": {"node": "US", "commodity": "ndpr_oxide"},
+             "column": "price_usd_per_kg", "agg": "mean"},
+            {"name": "welfare", "summary": "welfare_total_usd_discounted"},
+            {"name": "us_flows", "table": "flows", "where": {"destination": "US"}, "column": "quantity_t",
+             "agg": "sum"},
+        ],
+    }
+    f = tmp_path / "sweep.yaml"
+    f.write_text(yaml.safe_dump(cfg))
+    return f
+
+
+def rebuilt_outputs(ev, x: dict) -> dict:
+    from model.run import solve_resolved
+    from model.sweep.evaluators import aggregate, select
+
+    resolved, data = ev.variant(x)
+    res = solve_resolved(resolved, data)
+    out = {"objective": res.summary["objective_kusd"], "welfare": res.summary["welfare_total_usd_discounted"]}
+    for name, table, where, col, agg in [("p_us_ndpr", "prices", {"node": "US", "commodity": "ndpr_oxide"},
+                                          "price_usd_per_kg", "mean"),
+                                         ("us_flows", "flows", {"destination": "US"}, "quantity_t", "sum")]:
+        df = res.tables[table]
+        out[name] = aggregate(df[select(df, where)][col].to_numpy(dtype=float), agg)
+    return out
+
+
+@pytest.mark.parametrize("mode", ["auto", "general"])
+def test_reebloc_resolved_matches_rebuilt(tmp_path, mode):
+    from model.sweep.evaluators import ReeblocEvaluator
+
+    rs = load_sweep(reebloc_sweep(tmp_path))
+    ev = ReeblocEvaluator(rs, mode=mode)
+    if mode == "auto":
+        assert ev.fast is not None  # these parameters are affine in the model Params
+    X = make_design(rs.config)
+    rng = np.random.default_rng(0)
+    for i in rng.permutation(len(X)):
+        x = X.iloc[i].drop("variant").to_dict()
+        got, want = ev.evaluate(x), rebuilt_outputs(ev, x)
+        for k in want:
+            assert got[k] == pytest.approx(want[k], rel=1e-6, abs=1e-6), (k, x)
+    assert ev.stats["rebuilds"] == 1  # one build per worker, every variant a re-solve
+
+
+def test_reebloc_structure_change_rebuilds(tmp_path):
+    from model.sweep.evaluators import ReeblocEvaluator
+
+    f = reebloc_sweep(tmp_path)
+    raw = yaml.safe_load(f.read_text())
+    raw["parameters"] = [
+        {"name": "elasticity", "table": "demand", "where": {"segment": "ev"}, "column": "elasticity",
+         "change": "substitute", "values": [-0.5, -0.2, 0.0]},
+        {"name": "cn_cost", "table": "costs", "where": {"facility": "cn_*"}, "column": "cost_usd_per_kg",
+         "change": "relative", "low": 0.7, "high": 1.4}]
+    raw["design"] = {"kind": "grid", "levels": 2}
+    f.write_text(yaml.safe_dump(raw))
+    rs = load_sweep(f)
+    ev = ReeblocEvaluator(rs)
+    assert ev.fast is None  # elasticity moves demand blocks non-linearly and can change structure
+    X = make_design(rs.config)
+    assert len(X) == 6
+    for i in range(len(X)):
+        x = X.iloc[i].drop("variant").to_dict()
+        got, want = ev.evaluate(x), rebuilt_outputs(ev, x)
+        for k in want:
+            assert got[k] == pytest.approx(want[k], rel=1e-6, abs=1e-6), (k, x)
+    assert ev.stats["rebuilds"] >= 2  # elasticity 0 turns the elastic rows inelastic: a new model
