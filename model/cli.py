@@ -63,6 +63,16 @@ def _sweep_report(a) -> int:
     return 0
 
 
+def _verify(a) -> int:
+    from model.verify import verify
+    bad = 0
+    for item, status in verify(a.run_dir):
+        print(f"{item}: {status}")
+        bad += status != "identical"
+    print("verified: identical" if not bad else f"NOT reproduced: {bad} item(s) differ")
+    return 0 if not bad else 1
+
+
 def _calibrate(a) -> int:
     from model.calibrate import main as calibrate_main
     return calibrate_main(a)
@@ -98,6 +108,9 @@ def parser() -> argparse.ArgumentParser:
     sr.add_argument("sweep_dir")
     sr.add_argument("--out", required=True)
     sr.set_defaults(func=_sweep_report)
+    ve = sub.add_parser("verify", help="re-run a run folder from its manifest and compare byte for byte")
+    ve.add_argument("run_dir")
+    ve.set_defaults(func=_verify)
     cal = sub.add_parser("calibrate", help="compare the 2025 baseline with observed figures (docs/calibration.md)")
     cal.add_argument("config", nargs="?", default="runs/baseline.yaml")
     cal.add_argument("--out", default="docs/calibration.md")

@@ -83,7 +83,7 @@ class PriceFloor(PolicyBase):
 class Offtake(PolicyBase):
     """Offtake guarantee: the buyer takes ``share`` (or ``volume_t``) of a facility's output of
     ``commodity`` at the contract price (fixed, or cost-plus: (unit cost + inputs at market
-    prices) × (1 + margin)) and uses it for resale at the market price, its own demand, or a stockpile.
+    prices) × (1 + margin)) and uses it for resale at the market price or for its own demand.
     Net cost = (contract price − market price) × q.
     """
 
@@ -95,7 +95,7 @@ class Offtake(PolicyBase):
     contract_price_usd_per_kg: float | None = Field(default=None, ge=0)
     cost_plus_margin: float | None = Field(default=None, ge=0)
     buyer: str = "US"
-    use: Literal["resale", "own_demand", "stockpile"] = "resale"
+    use: Literal["resale", "own_demand"] = "resale"
 
     @model_validator(mode="after")
     def _one_of(self):

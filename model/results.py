@@ -125,3 +125,15 @@ def disposal_table(inst: ModelInstance) -> pd.DataFrame:
         if q > TOL:
             rows += [(s, y, n, c, q) for s, y in _expand(inst, t)]
     return _frame(rows, ["node", "commodity", "quantity_t"], inst.cfg.name, ["node", "commodity"])
+
+
+def substitutes_table(inst: ModelInstance) -> pd.DataFrame:
+    """Demand met by substitutes: replaced_t of the segment's commodity, substitute_t drawn."""
+    m, rows = inst.m, []
+    for (n, sg, c, x, t) in m.SUBT:
+        q = m.sub_use[n, sg, c, x, t].value or 0.0
+        if q > TOL:
+            ratio = pyo.value(m.sub_ratio[n, sg, c, x])
+            rows += [(s, y, n, sg, c, x, q, q * ratio) for s, y in _expand(inst, t)]
+    return _frame(rows, ["node", "segment", "commodity", "substitute", "replaced_t", "substitute_t"],
+                  inst.cfg.name, ["node", "segment", "commodity", "substitute"])

@@ -25,7 +25,8 @@ from model.build import ModelInstance, create_model
 from model.config import ResolvedConfig, load_config
 from model.dataset import DataSet, load_dataset
 from model.errors import ReeblocError
-from model.results import (demand_table, disposal_table, flows_table, policies_table, prices_table, production_table,
+from model.health import check as check_health
+from model.results import (demand_table, disposal_table, flows_table, substitutes_table, policies_table, prices_table, production_table,
                            stockpiles_table)
 from model.solve import Solver, balance_prices
 from model.stochastic import value_of_stochastic_solution
@@ -101,8 +102,10 @@ def solve_resolved(resolved: ResolvedConfig, data: DataSet | None = None, keep_i
         "policies": policies_table(inst, solver.duals),
         "stockpiles": stockpiles_table(inst),
         "disposal": disposal_table(inst),
+        "substitutes": substitutes_table(inst),
     }
     tables["security"] = _security(tables, data, cfg)
+    health = check_health(tables)
     summary = summarize(inst, tables, solver.info)
     timings["tables_s"] = time.perf_counter() - t0
     if len(cfg.scenarios) > 1:
@@ -122,6 +125,7 @@ def solve_resolved(resolved: ResolvedConfig, data: DataSet | None = None, keep_i
                    "objective_kusd": solver.info.objective_kusd, "solves": solver.info.solves,
                    "seconds": round(solver.info.seconds, 4)},
         "wedges": wedge_report,
+        "health": health or "ok",
         "scenarios": {s: {"probability": sc.probability, "diverges": sc.divergence_year()}
                       for s, sc in cfg.scenarios.items()},
         "model_size": {"variables": inst.m.nvariables(), "constraints": inst.m.nconstraints()},
@@ -169,16 +173,15 @@ def run_folder(root: Path, name: str) -> Path:
 
 def write_run(result: RunResult, final: Path, force: bool, t_start: float) -> None:
     final.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".tmp", dir=final.parent))
+    _remove_stale(final)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.{os.getpid()}.", suffix=".tmp", dir=final.parent))
     try:
         t0 = time.perf_counter()
-        for name, df in result.tables.items():
-            df = _tidy_floats(df)
-            df.to_csv(tmp / f"{name}.csv", index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
+        write_tables(result.tables, tmp)
         result.manifest["timings_s"]["write_s"] = round(time.perf_counter() - t0, 4)
         result.manifest["timings_s"]["total_s"] = round(time.perf_counter() - t_start, 4)
         _dump(tmp / "summary.json", result.summary)
-        _dump(tmp / "manifest.json", result.manifest)
+        _dump(tmp / "manifest.json", result.manifest, sort_keys=False)   # keeps the config's own order
         if final.exists():
             if not force:
                 raise ReeblocError(final, None, "run folder appeared while running; not overwritten")
@@ -193,6 +196,27 @@ def write_run(result: RunResult, final: Path, force: bool, t_start: float) -> No
         raise
 
 
+def write_tables(tables: dict[str, pd.DataFrame], folder: Path) -> None:
+    """CSV tables, sorted by their keys at creation, floats fixed at 6 decimals: byte-stable."""
+    for name, df in tables.items():
+        _tidy_floats(df).to_csv(folder / f"{name}.csv", index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
+
+
+def _remove_stale(final: Path) -> None:
+    """Remove temporary folders of this run name left by killed processes (never anything else)."""
+    for p in final.parent.glob(f".{final.name}.*.tmp"):
+        try:
+            pid = int(p.name[len(final.name) + 2:].split(".", 1)[0])
+        except ValueError:
+            continue
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            shutil.rmtree(p, ignore_errors=True)
+        except PermissionError:
+            pass
+
+
 def _tidy_floats(df: pd.DataFrame) -> pd.DataFrame:
     """Round away solver noise (|x| < 1e-9) and negative zeros so tables compare byte for byte."""
     df = df.copy()
@@ -203,8 +227,8 @@ def _tidy_floats(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
-def _dump(path: Path, obj) -> None:
-    path.write_text(json.dumps(obj, indent=2, sort_keys=True, default=_json_default) + "\n", encoding="utf-8")
+def _dump(path: Path, obj, sort_keys: bool = True) -> None:
+    path.write_text(json.dumps(obj, indent=2, sort_keys=sort_keys, default=_json_default) + "\n", encoding="utf-8")
 
 
 def _json_default(o):

@@ -2,27 +2,13 @@
 
 from __future__ import annotations
 
-import pandas as pd
 import pytest
+
+from model.health import net_position
 
 from tests.conftest import solved
 
 KEY = ["scenario", "year", "node", "commodity"]
-
-
-def net_position(t: dict) -> pd.Series:
-    """production + imports − exports − demand drawn − stockpile net − disposal, per KEY."""
-    parts = [t["production"].groupby(KEY).quantity_t.sum()]
-    f = t["flows"]
-    parts.append(f.rename(columns={"destination": "node"}).groupby(KEY).quantity_t.sum())
-    parts.append(-f.rename(columns={"origin": "node"}).groupby(KEY).quantity_t.sum())
-    d = t["demand"].assign(own=lambda x: x.served_t - x.served_by_substitutes_t)
-    parts.append(-d.groupby(KEY).own.sum())
-    s = t["stockpiles"]
-    if not s.empty:
-        parts.append((s.release_t - s.purchase_t).groupby([s[k] for k in KEY]).sum())
-    parts.append(-t["disposal"].groupby(KEY).quantity_t.sum())
-    return pd.concat(parts, axis=1).fillna(0).sum(axis=1)
 
 
 @pytest.mark.parametrize("name", ["transport", "spe3", "chain"])

@@ -238,6 +238,9 @@ def test_reebloc_structure_change_rebuilds(tmp_path):
         {"name": "cn_cost", "table": "costs", "where": {"facility": "cn_*"}, "column": "cost_usd_per_kg",
          "change": "relative", "low": 0.7, "high": 1.4}]
     raw["design"] = {"kind": "grid", "levels": 2}
+    # prices at a demand step's edge are not unique: a warm start may return another valid dual
+    # (same objective and flows); cold starts reproduce the fresh run's choice
+    raw["warm_start"] = False
     f.write_text(yaml.safe_dump(raw))
     rs = load_sweep(f)
     ev = ReeblocEvaluator(rs)
@@ -250,3 +253,26 @@ def test_reebloc_structure_change_rebuilds(tmp_path):
         for k in want:
             assert got[k] == pytest.approx(want[k], rel=1e-6, abs=1e-6), (k, x)
     assert ev.stats["rebuilds"] >= 2  # elasticity 0 turns the elastic rows inelastic: a new model
+
+
+# ---------------------------------------------------------------- report
+def test_sweep_report_formats(tmp_path):
+    from model.sweep.api import sweep_report
+
+    f = ishigami_yaml(tmp_path, design={"kind": "morris", "n": 10, "levels": 4, "seed": 2})
+    folder = run_sweep(f, workers=1, out=tmp_path / "out", progress=False)
+    for ext in ("html", "md", "xlsx"):
+        out = sweep_report(folder, tmp_path / f"rep.{ext}")
+        assert out.exists() and out.stat().st_size > 500
+    text = (tmp_path / "rep.html").read_text()
+    assert "mu_star" in text and "R²" in text and "data:image/png;base64" in text
+    assert (tmp_path / "rep_charts" / "tornado_y.png").exists()
+
+
+def test_bad_selector_is_one_line_error(tmp_path):
+    f = reebloc_sweep(tmp_path)
+    raw = yaml.safe_load(f.read_text())
+    raw["parameters"][0]["where"] = {"facility": "zz_*"}
+    f.write_text(yaml.safe_dump(raw))
+    with pytest.raises(ReeblocError, match=r"parameters.0.where: selects no row of costs"):
+        run_sweep(f, workers=1, out=tmp_path / "out", progress=False)

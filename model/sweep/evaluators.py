@@ -56,12 +56,23 @@ class EvaluatorFactory:
 _CACHE: dict[tuple, Evaluator] = {}
 
 
+class WorkerError(ReeblocError):
+    """A ReeblocError raised in a worker process, picklable so it reaches the CLI as one line."""
+
+    def __reduce__(self):
+        return (WorkerError, (self.file, self.field, self.message))
+
+
 def get_evaluator(factory: EvaluatorFactory) -> Evaluator:
     key = (factory.sweep_path, factory.digest, factory.threads)
     ev = _CACHE.get(key)
     if ev is None:
         _CACHE.clear()
-        ev = _CACHE[key] = factory.create()
+        try:
+            ev = factory.create()
+        except ReeblocError as e:
+            raise WorkerError(e.file, e.field, e.message) from None
+        _CACHE[key] = ev
     return ev
 
 
@@ -447,6 +458,8 @@ class ReeblocEvaluator:
         from model.wedges import has_wedges, solve_equilibrium
 
         self.solver.reset()
+        if not self.rs.config.warm_start:
+            self.fh.reset_basis()
         if has_wedges(self.inst):
             return solve_equilibrium(self.inst, self.solver)
         self.solver.solve()

@@ -127,6 +127,8 @@ class SweepConfig(_Strict):
     outputs: list[Output] = Field(min_length=1)
     chunk_size: int | None = Field(default=None, ge=1)
     threads: int = Field(default=1, ge=1, description="HiGHS threads per worker")
+    warm_start: bool = Field(default=True, description="re-solve from the previous variant's basis; "
+                             "false: cold start (same duals as a fresh run where prices are not unique)")
 
     @model_validator(mode="after")
     def _names(self):
@@ -154,7 +156,7 @@ class ResolvedSweep(BaseModel):
 
     def digest(self) -> str:
         """Hash of everything that defines the variants (resume refuses a changed sweep)."""
-        d = self.config.model_dump(mode="json", exclude={"description", "chunk_size", "threads"})
+        d = self.config.model_dump(mode="json", exclude={"description", "chunk_size", "threads", "warm_start"})
         d["base_path"] = str(self.base_path) if self.base_path else None
         return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()[:16]
 
