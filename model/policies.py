@@ -28,7 +28,8 @@ class Tariff(PolicyBase):
     """Import tariff on arcs origin → destination: wedge = specific + ad_valorem × P_base.
 
     ``base: equilibrium`` takes P_base as the exporter's market price (resolved by fixed-point
-    iteration); ``base: reference`` takes ``reference_price_usd_per_kg[commodity]``.
+    iteration); ``base: reference`` takes ``reference_price_usd_per_kg[commodity]``, a number or a
+    series by year (``{ndpr_oxide: {2025: 60, 2026: 65}}``; years between entries take the latest earlier one).
     Revenue accrues to the importing node's government.
     """
 
@@ -39,13 +40,24 @@ class Tariff(PolicyBase):
     ad_valorem: float = Field(default=0.0, ge=0, description="share of the base price")
     specific_usd_per_kg: float = Field(default=0.0, ge=0)
     base: Literal["equilibrium", "reference"] = "equilibrium"
-    reference_price_usd_per_kg: dict[str, float] = Field(default_factory=dict)
+    reference_price_usd_per_kg: dict[str, Union[float, dict[int, float]]] = Field(default_factory=dict)
+
+    def reference_price(self, commodity: str, year: int) -> float | None:
+        return price_in_year(self.reference_price_usd_per_kg.get(commodity), year)
 
     @model_validator(mode="after")
     def _reference(self):
         if self.base == "reference" and self.ad_valorem > 0 and not self.reference_price_usd_per_kg:
             raise ValueError("base: reference needs reference_price_usd_per_kg {commodity: price}")
         return self
+
+
+def price_in_year(value, year: int) -> float | None:
+    """A constant price, or the latest entry at or before ``year`` of a {year: price} series."""
+    if value is None or isinstance(value, (int, float)):
+        return value
+    earlier = [y for y in value if y <= year]
+    return value[max(earlier)] if earlier else value[min(value)]
 
 
 class Bloc(PolicyBase):
@@ -61,7 +73,10 @@ class Bloc(PolicyBase):
     internal_specific_usd_per_kg: float = Field(default=0.0, ge=0)
     external_ad_valorem: float = Field(default=0.0, ge=0)
     external_specific_usd_per_kg: float = Field(default=0.0, ge=0)
-    reference_price_usd_per_kg: dict[str, float] = Field(default_factory=dict)
+    reference_price_usd_per_kg: dict[str, Union[float, dict[int, float]]] = Field(default_factory=dict)
+
+    def reference_price(self, commodity: str, year: int) -> float | None:
+        return price_in_year(self.reference_price_usd_per_kg.get(commodity), year)
 
 
 class PriceFloor(PolicyBase):

@@ -56,7 +56,7 @@ def arc_wedge_parts(inst: ModelInstance, prices: dict, o: str, d: str, c: str, t
     parts = []
     for name, p in pi.tariffs.items():
         if p.active(y) and tariff_applies(p, o, d, c):
-            base = p.reference_price_usd_per_kg.get(c, 0.0) if p.base == "reference" else Po
+            base = (p.reference_price(c, y) or 0.0) if p.base == "reference" else Po
             parts.append((name, "tariff", p.specific_usd_per_kg + p.ad_valorem * base))
     for name, p in pi.blocs.items():
         side = bloc_side(p, o, d, c) if p.active(y) else None
@@ -65,7 +65,7 @@ def arc_wedge_parts(inst: ModelInstance, prices: dict, o: str, d: str, c: str, t
         elif side == "external":
             ext = p.external_specific_usd_per_kg + p.external_ad_valorem * Po
             parts.append((name, "bloc_tariff", ext))
-            ref = p.reference_price_usd_per_kg.get(c)
+            ref = p.reference_price(c, y)
             if ref is not None:
                 landed = Po + pyo.value(inst.m.freight_usd_per_kg[o, d, c]) + ext
                 parts.append((name, "bloc_levy", max(0.0, ref - landed)))

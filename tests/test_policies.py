@@ -168,3 +168,33 @@ def test_transfers_cancel_out_of_total_welfare():
     for t, y in enumerate(inst.ix.years):
         assert w[w.year == y].total_usd.sum() == pytest.approx(true[t], rel=1e-9, abs=1.0)
     assert (w.tariff_revenue_usd >= 0).all() and w.tariff_revenue_usd.sum() > 0
+
+
+def test_reference_price_series_by_year():
+    r = solve_two({"t": {"kind": "tariff", "origins": ["CN"], "destinations": ["US"], "ad_valorem": 0.1,
+                         "base": "reference", "reference_price_usd_per_kg": {"ndpr_oxide": {2025: 50, 2026: 70}}}})
+    assert price(r, "US", 2025) == pytest.approx(62 + 5)
+    assert price(r, "US", 2026) == pytest.approx(62 + 7)
+
+
+def test_ad_valorem_fixed_point_on_an_endogenous_exporter_price():
+    """In the 3-region textbook market the exporter's price moves with the tariff: the iteration
+    converges to a wedge equal to rate × the exporter's final price; with one iteration it warns."""
+    from model.config import apply_overrides, load_config
+    from model.run import solve_resolved
+    from model.wedges import WedgeWarning
+    from tests.conftest import CONFIGS
+    base = load_config(CONFIGS / "spe3.yaml")
+    tariff = {"t": {"kind": "tariff", "origins": ["r1"], "destinations": ["r2", "r3"], "ad_valorem": 0.2}}
+    r = solve_resolved(apply_overrides(base, {"policies": tariff}))
+    w = r.manifest["wedges"]
+    assert w["converged"] and w["iterations"] > 2 and w["residual_usd_per_kg"] <= 0.01
+    p = r.tables["prices"].set_index("node").price_usd_per_kg
+    f = r.tables["flows"]
+    assert p["r1"] < 24 - 0.5                      # the tax falls partly on the exporter
+    for d, freight in (("r2", 3), ("r3", 6)):
+        if ((f.origin == "r1") & (f.destination == d)).any():
+            assert p[d] - p["r1"] == pytest.approx(freight + 0.2 * p["r1"], abs=0.02)
+    with pytest.warns(WedgeWarning, match="did not converge"):
+        r1 = solve_resolved(apply_overrides(base, {"policies": tariff, "wedges": {"max_iterations": 1}}))
+    assert r1.manifest["wedges"]["converged"] is False
