@@ -125,7 +125,7 @@ class FastHighs:
         """
         s = self._solver
         kinds, pos, pos2, partner = [], [], [], []
-        coef, p1, p2 = [], [], []
+        coef, p1, p2, p3, t_ptr = [], [], [], [], [0]  # terms of every slot, slot k: t_ptr[k]:t_ptr[k+1]
         scalar: dict[int, object] = {}  # slot -> compiled/expr evaluated one by one
         slot_params: list[list[ParamData]] = []
         params: list[ParamData] = []
@@ -152,15 +152,18 @@ class FastHighs:
             if c is None:  # missing bound
                 c = -self._inf if side_partner == -2 else self._inf
             if isinstance(c, float):
-                coef.append(c), p1.append(-1), p2.append(-1)
-            elif isinstance(c, _Compiled) and len(c.terms) == 1 and len(c.terms[0][1]) <= 2:
-                cc, tp = c.terms[0]
+                terms = ((c, ()),)
+            elif isinstance(c, _Compiled) and c.terms and all(len(tp) <= 3 for _, tp in c.terms):
+                terms = c.terms
+            else:
+                terms = ((0.0, ()),)
+                scalar[k] = c
+            for cc, tp in terms:
                 coef.append(cc)
                 p1.append(pidx(tp[0]) if len(tp) > 0 else -1)
                 p2.append(pidx(tp[1]) if len(tp) > 1 else -1)
-            else:
-                coef.append(0.0), p1.append(-1), p2.append(-1)
-                scalar[k] = c
+                p3.append(pidx(tp[2]) if len(tp) > 2 else -1)
+            t_ptr.append(len(coef))
             return k
 
         def add_bounds(kind, where, lo, up):
@@ -199,8 +202,9 @@ class FastHighs:
         self._pos2 = np.asarray(pos2, dtype=np.int64)
         self._partner = np.asarray(partner, dtype=np.int64)
         self._coef = np.asarray(coef, dtype=float)
-        self._p1 = np.where(np.asarray(p1, dtype=np.int64) < 0, sentinel, p1).astype(np.int64)
-        self._p2 = np.where(np.asarray(p2, dtype=np.int64) < 0, sentinel, p2).astype(np.int64)
+        self._p1, self._p2, self._p3 = (np.where(np.asarray(p, dtype=np.int64) < 0, sentinel, p).astype(np.int64)
+                                        for p in (p1, p2, p3))
+        self._t_ptr = np.asarray(t_ptr, dtype=np.int64)
         self._scalar = scalar
         self._is_scalar = np.zeros(len(kinds), dtype=bool)
         self._is_scalar[list(scalar)] = True
@@ -210,15 +214,26 @@ class FastHighs:
             for p in ps:
                 by_param[pindex[id(p)]].append(k)
         self._by_param = [np.asarray(sorted(set(b)), dtype=np.int64) for b in by_param]
-        self._touch_cache: dict[bytes, np.ndarray] = {}
+        self._touch_cache: dict[bytes, tuple] = {}
         self.n_slots = len(kinds)
-        self._last = self._vector_values(np.arange(self.n_slots))
+        self._all = self._with_terms(np.arange(self.n_slots))
+        self._last = self._vector_values(self._all)
         for k, c in scalar.items():
             self._last[k] = _evaluate(c)
 
-    def _vector_values(self, slots: np.ndarray) -> np.ndarray:
+    def _with_terms(self, slots: np.ndarray) -> tuple:
+        """(slots, their term indices, start of each slot's terms) for vectorised evaluation."""
+        first = self._t_ptr[slots]
+        lengths = self._t_ptr[slots + 1] - first
+        starts = np.cumsum(lengths) - lengths
+        terms = np.arange(int(lengths.sum()), dtype=np.int64) - np.repeat(starts - first, lengths)
+        return slots, terms, starts
+
+    def _vector_values(self, touched: tuple) -> np.ndarray:
+        _slots, T, starts = touched
         pv = self._pv
-        return self._coef[slots] * pv[self._p1[slots]] * pv[self._p2[slots]]
+        tv = self._coef[T] * pv[self._p1[T]] * pv[self._p2[T]] * pv[self._p3[T]]
+        return np.add.reduceat(tv, starts) if len(T) else tv
 
     @property
     def mutable_params(self) -> list[ParamData]:
@@ -273,22 +288,23 @@ class FastHighs:
         for i, v in zip(idx.tolist(), values.tolist()):
             params[i]._value = v  # mutable ParamData; same as set_value without re-validation
         key = idx.tobytes()
-        slots = self._touch_cache.get(key)
-        if slots is None:
-            slots = np.unique(np.concatenate([self._by_param[i] for i in idx])) if len(idx) else idx
+        touched = self._touch_cache.get(key)
+        if touched is None:
+            touched = self._with_terms(np.unique(np.concatenate([self._by_param[i] for i in idx])))
             if len(self._touch_cache) < 64:
-                self._touch_cache[key] = slots
-        return self._push(slots)
+                self._touch_cache[key] = touched
+        return self._push(touched)
 
     def refresh_all(self) -> int:
         """Re-read every param from Pyomo and push what differs (after direct param edits)."""
         self._pv[:-1] = [float(p.value) for p in self._params]
-        return self._push(np.arange(self.n_slots))
+        return self._push(self._all)
 
-    def _push(self, slots: np.ndarray) -> int:
+    def _push(self, touched: tuple) -> int:
+        slots = touched[0]
         if len(slots) == 0:
             return 0
-        new = self._vector_values(slots)
+        new = self._vector_values(touched)
         sc = self._is_scalar[slots]
         if sc.any():
             for j in np.flatnonzero(sc):
