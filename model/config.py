@@ -166,8 +166,9 @@ def _merge(base: dict, over: dict, origins: dict, src: Path, log_lines: list, pr
         if isinstance(v, dict) and isinstance(out.get(k), dict):
             out[k] = _merge(out[k], v, origins, src, log_lines, key + ".")
         else:
-            if k in out and key != "base":
-                log_lines.append(f"{key}: {_short(out[k])} -> {_short(v)}")
+            if key != "base":
+                old = _short(out[k]) if k in out else "(not set)"
+                log_lines.append(f"{key}: {old} -> {_short(v)}")
             out[k] = copy.deepcopy(v)
             _mark(origins, key, v, src)
     return out

@@ -152,7 +152,9 @@ def us_unserved(run: RunData) -> dict:
 
 def expected_by_year(run: RunData, df: pd.DataFrame, col: str) -> pd.Series:
     probs = run.probs
-    w = df["scenario"].astype(str).map(probs) * df[col]
+    if df.empty:
+        return pd.Series(0.0, index=run.years)
+    w = df["scenario"].astype(str).map(probs).astype(float) * df[col].astype(float)
     return w.groupby(df["year"]).sum().reindex(run.years, fill_value=0.0)
 
 
@@ -196,8 +198,10 @@ def share_at_or_above(run: RunData, node: str, commodity: str, years: list[int],
     """Probability-weighted share of years in which the price is at least ``level`` (−$0.5/kg)."""
     p = run.prices[(run.prices["node"] == node) & (run.prices["commodity"] == commodity)
                    & (run.prices["year"].isin(years))]
+    if p.empty or not years:
+        return 0.0
     hit = (p["price_usd_per_kg"] >= level - 0.5).astype(float)
-    return float((p["scenario"].astype(str).map(run.probs) * hit).sum() / len(years)) if years else 0.0
+    return float((p["scenario"].astype(str).map(run.probs).astype(float) * hit).sum() / len(years))
 
 
 def fingerprint(runs: list[RunData]) -> tuple[str, str]:
@@ -370,7 +374,7 @@ def render(runs: list[RunData], baseline: str = "baseline", cfd: str = "mp-dod",
         floor_cost = sum(by_pol_c.get(n, 0.0) for n in floor_policies(rc))
         cons = lambda r, nodes: sum(r.summary["consumer_cost_usd_discounted"].get(n, 0.0) for n in nodes)  # noqa: E731
         yrs = bl_pol.get("years") or {"start": y0, "end": y_last}
-        act = list(range(int(yrs["start"]), int(yrs["end"]) + 1))
+        act = [y for y in range(int(yrs["start"]), int(yrs["end"]) + 1) if y in first.years] or first.years[-1:]
         w(f"`{cfd}` pays MP a contract for difference on a {fl_txt} NdPr floor out of the budget; "
           f"`{bloc}` sets the zone's NdPr oxide reference price at "
           f"{'$%g/kg' % ref if ref is not None else '(none)'} and enforces it by levies on outsiders "
@@ -458,7 +462,7 @@ def render(runs: list[RunData], baseline: str = "baseline", cfd: str = "mp-dod",
         bl = bloc_of(rb)
         members = list(bl[1]["members"]) if bl else [NODE]
         yrs = (bl[1].get("years") if bl else None) or {"start": y0, "end": y_last}
-        act = list(range(int(yrs["start"]), int(yrs["end"]) + 1))
+        act = [y for y in range(int(yrs["start"]), int(yrs["end"]) + 1) if y in first.years] or first.years[-1:]
         quick = act[:QUICK_SUPPLY_YEARS]
         stab = []
         for com, lab in ((NDPR, "NdPr oxide"), (MAGNET, "magnet")):
@@ -542,7 +546,7 @@ def main(argv: list[str] | None = None) -> int:
         runs = [load_run(p) for p in a.runs]
         text = render(runs, baseline=a.baseline, cfd=a.cfd, bloc=a.bloc)
     except ReeblocError as e:
-        print(f"error: {e}", file=sys.stderr)
+        print(f"error: {e.line()}", file=sys.stderr)
         return 2
     if a.check:
         if a.out == "-":
