@@ -135,6 +135,29 @@ def resolve_inputs(inputs: str, origin: Path) -> Path:
 
 # ---------------------------------------------------------------- loading and inheritance
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """SafeLoader that rejects a key given twice in one mapping (PyYAML keeps the last silently).
+    Merge keys (``<<: *anchor``) may still be overridden by explicit keys."""
+
+    def construct_mapping(self, node, deep=False):
+        if isinstance(node, yaml.MappingNode):
+            seen = set()
+            for key_node, _ in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    continue
+                key = self.construct_object(key_node, deep=deep)
+                try:
+                    dup = key in seen
+                except TypeError:       # unhashable key: the constructor reports it
+                    continue
+                if dup:
+                    raise yaml.constructor.ConstructorError(
+                        "while constructing a mapping", node.start_mark, f"duplicate key {key!r}",
+                        key_node.start_mark)
+                seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
 def read_yaml(path: Path) -> dict:
     """Safe-load a YAML mapping; errors name the file and line."""
     try:
@@ -146,7 +169,7 @@ def read_yaml(path: Path) -> dict:
     except IsADirectoryError:
         raise ReeblocError(path, None, "is a folder, expected a YAML file") from None
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_UniqueKeyLoader)   # a SafeLoader: no object construction
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark else "yaml"
@@ -314,6 +337,10 @@ def _config_error(e: ValidationError, raw: dict, path: Path, origins: dict) -> R
         return ReeblocError(src, dotted, f"unknown key{hint}")
     if typ == "missing":
         return ReeblocError(src, dotted, "required key is missing")
+    if clean and clean[-1] == "[key]":     # a name YAML did not read as text (no, off, 1, ...)
+        return ReeblocError(src, ".".join(clean[:-2]) or "(top level)",
+                            f"name {_short(err.get('input'))} is not text; quote it (YAML reads "
+                            "yes/no/on/off/true/false as booleans and digits as numbers)")
     if typ == "union_tag_invalid":
         ctx = err.get("ctx", {})
         return ReeblocError(src, dotted + ".kind",

@@ -6,8 +6,10 @@ header excluded) and the column.
 
 from __future__ import annotations
 
+import csv
 import difflib
 import hashlib
+import io
 import math
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -20,6 +22,8 @@ from model.errors import ReeblocError
 STR, INT, FLOAT, OPTSTR, OPTFLOAT = "str", "int", "float", "optstr", "optfloat"
 STATUSES = ("operating", "committed", "announced", "speculative")
 STAGES = ("mine", "separation", "metal", "magnet")
+MAX_ABS = 1e15        # larger numbers are typos or stand-ins for infinity (HiGHS reads 1e20 as infinite)
+YEAR_RANGE = (1000, 9999)
 
 
 @dataclass(frozen=True)
@@ -115,13 +119,17 @@ def _read(folder: Path, name: str, spec: Spec) -> pd.DataFrame | None:
         if spec.required:
             raise ReeblocError(path, None, "required table is missing")
         return None
+    if path.is_dir():
+        raise ReeblocError(path, None, "is a folder, expected a CSV file")
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as e:
         raise ReeblocError(path, None, f"not UTF-8 text (bad byte at offset {e.start})") from None
+    except OSError as e:
+        raise ReeblocError(path, None, f"cannot be read ({e.strerror})") from None
     if not text.strip():
         raise ReeblocError(path, None, f"empty file; expected a header row: {','.join(spec.columns)}")
-    import io
+    _check_widths(path, text)
     try:
         df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as e:
@@ -142,6 +150,23 @@ def _read(folder: Path, name: str, spec: Spec) -> pd.DataFrame | None:
     for col, typ in spec.columns.items():
         df[col] = _convert(df[col], typ, path, col)
     return df
+
+
+def _check_widths(path: Path, text: str) -> None:
+    """A data row with more fields than the header (a stray or trailing comma) would shift or
+    drop values silently: name it. Blank lines are skipped, as the reader does."""
+    width = None
+    row = 0
+    for fields in csv.reader(io.StringIO(text, newline="")):
+        if not fields:
+            continue
+        if width is None:
+            width = len(fields)
+            continue
+        row += 1
+        if len(fields) > width:
+            raise ReeblocError(path, f"row {row}", f"{len(fields)} fields, but the header has {width} "
+                               "(a stray comma, or a trailing one?)")
 
 
 def _convert(s: pd.Series, typ: str, path: Path, col: str) -> pd.Series:
@@ -165,9 +190,13 @@ def _convert(s: pd.Series, typ: str, path: Path, col: str) -> pd.Series:
         if not math.isfinite(x):
             raise ReeblocError(path, f"row {i + 1}, column {col!r}", f"expected a finite number, got {v!r}")
         if typ == INT:
-            if x != int(x):
-                raise ReeblocError(path, f"row {i + 1}, column {col!r}", f"expected a whole year, got {v!r}")
+            if x != int(x) or not YEAR_RANGE[0] <= x <= YEAR_RANGE[1]:
+                raise ReeblocError(path, f"row {i + 1}, column {col!r}",
+                                   f"expected a whole year from {YEAR_RANGE[0]} to {YEAR_RANGE[1]}, got {v!r}")
             x = int(x)
+        elif abs(x) >= MAX_ABS:
+            raise ReeblocError(path, f"row {i + 1}, column {col!r}",
+                               f"expected a number smaller than {MAX_ABS:g} in size, got {v!r}")
         out.append(x)
     return pd.Series(out, index=s.index, dtype="int64" if typ == INT else "float64")
 

@@ -297,7 +297,9 @@ def render(runs: list[RunData], baseline: str = "baseline", cfd: str = "mp-dod",
     w("China content of the NdFeB magnets reaching US demand (traced through the chain, "
       "`security.csv`, node US, ndfeb_magnet). *Expected*: probability-weighted over the scenarios; "
       "*worst*: the scenario with the most China content that year. \"First below\" is the first year "
-      f"under {pct(THRESHOLD, 0)}; \"below from\" the first year from which it stays under to {y_last}.")
+      f"under {pct(THRESHOLD, 0)}; \"below from\" the first year from which it stays under to {y_last}. "
+      "Shares are rounded to whole percent: the traced content can move by a few tenths between "
+      "equally good LP solutions.")
     w("")
     w(f"| variant | first below (expected) | below from (expected) | first below (worst) | "
       f"expected {y0} | expected 2028 | expected 2030 | expected {y_last} | worst {y_last} |")
@@ -308,8 +310,8 @@ def render(runs: list[RunData], baseline: str = "baseline", cfd: str = "mp-dod",
         fb[r.label] = first_below(t["expected"])
         get = lambda y, col="expected": t[col].get(y, float("nan"))  # noqa: E731
         w(f"| {r.label} | {year_or(fb[r.label], y_last)} | {year_or(stays_below_from(t['expected']), y_last)} | "
-          f"{year_or(first_below(t['worst']), y_last)} | {pct(get(y0))} | {pct(get(2028))} | {pct(get(2030))} | "
-          f"{pct(get(y_last))} | {pct(get(y_last, 'worst'))} ({t['worst_scenario'].get(y_last, '')}) |")
+          f"{year_or(first_below(t['worst']), y_last)} | {pct(get(y0), 0)} | {pct(get(2028), 0)} | {pct(get(2030), 0)} | "
+          f"{pct(get(y_last), 0)} | {pct(get(y_last, 'worst'), 0)} ({t['worst_scenario'].get(y_last, '')}) |")
     w("")
     w("Expected China content by year:")
     w("")
@@ -413,12 +415,17 @@ def render(runs: list[RunData], baseline: str = "baseline", cfd: str = "mp-dod",
         for lab, a, b in rows:
             w(f"| {lab} | {a} | {b} |")
         w("")
-        cheaper = "the bloc" if (us_b + d_us_b) < (us_c + d_us_c) else "the CfD"
+        floor_c = floor_cost + d_us_c
+        cheaper = "the bloc" if (us_b + d_us_b) < floor_c else "the CfD"
+        shift = d_us_b > d_us_c and us_b < us_c
         w(f"Computed: under the CfD the US government pays {money(us_c)} (the floor alone {money(floor_cost)}) "
           f"and US consumers {money(d_us_c, True)} against the baseline; under the bloc the US government's net "
           f"cost is {money(us_b)} (negative: levy and tariff revenue) and US consumers pay {money(d_us_b, True)}. "
-          f"The same floor moves the bill from taxpayers to magnet buyers; for the US as government plus "
-          f"consumers {cheaper} costs less (CfD {money(us_c + d_us_c)}, bloc {money(us_b + d_us_b)}).")
+          + ("The same floor moves the bill from taxpayers to magnet buyers. " if shift else
+             "The bloc does not move the bill from taxpayers to magnet buyers here. ")
+          + f"For the US as government plus consumers {cheaper} costs less (CfD floor alone plus consumers "
+          f"{money(floor_c)}, bloc {money(us_b + d_us_b)}); the CfD covers MP's NdPr only, the bloc every "
+          "member's trade in oxide, metal and magnets.")
         if level is not None:
             w("")
             sh = share_at_or_above(rb, NODE, NDPR, act, level)
@@ -488,16 +495,20 @@ def render(runs: list[RunData], baseline: str = "baseline", cfd: str = "mp-dod",
               f"{usd_kg(ps_b['min'])}–{usd_kg(ps_b['max'])} under `{bloc}` (spread {usd_kg(spread_b)}) against "
               f"{usd_kg(ps_0['min'])}–{usd_kg(ps_0['max'])} in the baseline (spread {usd_kg(spread_0)}): "
               + (f"agrees (more stable: {why})." if ok else "disagrees (neither a higher minimum nor a narrower spread)."))
-        w(f"- Supply: members' ({', '.join(members)}) NdPr oxide output, expected, {quick[0]}–{quick[-1]}: "
-          f"{tonnes(out_b.sum())} t under the bloc against {tonnes(out_0.sum())} t in the baseline "
-          f"({pct(rise)}); their magnet output {tonnes(mag_b.sum())} t against {tonnes(mag_0.sum())} t "
-          f"({pct(rise_m)}). Threshold for \"quickly\": more than {pct(QUICK_SUPPLY_TOLERANCE, 0)} more NdPr "
-          f"oxide in the first {QUICK_SUPPLY_YEARS} years: "
-          f"{'disagrees (the bloc adds supply quickly)' if adds else 'agrees (no quick supply response)'}.")
+        adds_m = rise_m > QUICK_SUPPLY_TOLERANCE
+        us_b = member_output(rb, [NODE], MAGNET).reindex(quick).sum()
+        us_0 = member_output(base, [NODE], MAGNET).reindex(quick).sum()
+        w(f"- Supply, expected, {quick[0]}–{quick[-1]} (the bloc's first {QUICK_SUPPLY_YEARS} years; \"quickly\" = "
+          f"more than {pct(QUICK_SUPPLY_TOLERANCE, 0)} above the baseline): members' ({', '.join(members)}) "
+          f"NdPr oxide output {tonnes(out_b.sum())} t against {tonnes(out_0.sum())} t ({pct(rise, 1)}): "
+          f"{'disagrees (adds oxide supply quickly)' if adds else 'agrees (no quick oxide supply response)'}; "
+          f"members' magnet output {tonnes(mag_b.sum())} t against {tonnes(mag_0.sum())} t ({pct(rise_m, 1)}), "
+          f"of which US plants {tonnes(us_b)} t against {tonnes(us_0)} t: "
+          f"{'disagrees (adds magnet supply quickly, from member capacity already in the data that the bloc price makes worth running)' if adds_m else 'agrees (no quick magnet supply response)'}.")
         if fb.get(bloc) is not None and fb.get(baseline) != fb.get(bloc):
-            w(f"- China content of US magnets nevertheless falls below {pct(THRESHOLD, 0)} in {fb[bloc]} under "
-              f"the bloc (baseline: {year_or(fb.get(baseline), y_last)}): the zone re-routes existing "
-              "non-Chinese supply to members (trade diversion) rather than adding new supply.")
+            w(f"- China content of US magnets falls below {pct(THRESHOLD, 0)} in {fb[bloc]} under the bloc "
+              f"(baseline: {year_or(fb.get(baseline), y_last)}): members' magnets replace Chinese ones at the "
+              "higher zone price.")
         w("")
     # C3
     firms = [x for x in SINGLE_FIRM if x in by]
@@ -525,6 +536,8 @@ def render(runs: list[RunData], baseline: str = "baseline", cfd: str = "mp-dod",
       "scenario-year; compare variants on differences that persist over several years.")
     w("- China content falls when China's exports are cut (the `october_back` and `full_ban` scenarios) "
       "because supply is lost, not replaced: read it with the unserved-demand table.")
+    w("- Unserved demand for elastic segments is the reference quantity less what is served "
+      "(`docs/data.md`): it includes demand priced out by higher prices, not only physical shortage.")
     w("- Government costs are expected values over the four export-control scenarios; outlays (equity, "
       "grants, loan subsidies) have no market effect in the model. Assumptions behind each variant: "
       "`docs/policy-library.md`.")
