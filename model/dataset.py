@@ -135,6 +135,9 @@ def _read(folder: Path, name: str, spec: Spec) -> pd.DataFrame | None:
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as e:
         raise ReeblocError(path, None, f"not a valid CSV table: {str(e).strip().splitlines()[-1]}") from None
     df.columns = [str(c).strip() for c in df.columns]
+    twice = df.columns[df.columns.duplicated()]
+    if len(twice):
+        raise ReeblocError(path, f"column {twice[0]!r}", "appears twice in the header")
     for col in df.columns:
         if col not in spec.columns:
             close = difflib.get_close_matches(col, list(spec.columns), n=1)

@@ -201,6 +201,9 @@ FOUND = [
     ("duplicate nested YAML key", C.replace_in_config("years: {start: 2025, end: 2027}",
                                                       "years: {start: 2025, end: 2027, end: 2026}"),
      ["run.yaml", "line 4", "duplicate key 'end'"]),
+    ("a header naming a column twice, once with a space", C.edit_rows("nodes", lambda r: [r[0] + ["node "]] +
+                                                                        [x + ["CN"] for x in r[1:]]),
+     ["nodes.csv", "column 'node'", "twice"]),
     ("a policy named off", C.append_to_config("policies: {off: {kind: stockpile, node: US, commodity: ndfeb_magnet, "
                                               "capacity_t: 1}}"), ["run.yaml", "policies", "name false is not text"]),
 ]

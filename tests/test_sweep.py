@@ -286,3 +286,13 @@ def test_bad_selector_is_one_line_error(tmp_path):
     f.write_text(yaml.safe_dump(raw))
     with pytest.raises(ReeblocError, match=r"parameters.0.where: selects no row of costs"):
         run_sweep(f, workers=1, out=tmp_path / "out", progress=False)
+
+
+def test_unknown_output_key_stops_the_sweep(tmp_path):
+    f = reebloc_sweep(tmp_path)
+    raw = yaml.safe_load(f.read_text())
+    raw["outputs"][2]["summary"] = "welfare_totl_usd_discounted"
+    raw["design"] = {"kind": "lhs", "n": 2, "seed": 1}
+    f.write_text(yaml.safe_dump(raw))
+    with pytest.raises(ReeblocError, match=r"outputs.welfare.summary: no key 'welfare_totl_usd_discounted'"):
+        run_sweep(f, workers=1, out=tmp_path / "out", progress=False)

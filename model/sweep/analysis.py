@@ -49,6 +49,8 @@ def sensitivity(df: pd.DataFrame, manifest: dict) -> dict[str, pd.DataFrame]:
     out = {}
     df = df.sort_values("variant")
     for o in manifest["outputs"]:
+        if o not in df:
+            continue
         y = df[o].to_numpy(dtype=float)
         if not np.isfinite(y).all():
             continue  # failed variants break the estimator's structure: report without indices
@@ -78,6 +80,8 @@ def metamodel(df: pd.DataFrame, manifest: dict) -> dict[str, tuple[pd.DataFrame,
     keep = [c for c in names if X[c].std(ddof=0) > 0]
     out = {}
     for o in manifest["outputs"]:
+        if o not in ok:
+            continue
         y = pd.to_numeric(ok[o], errors="coerce")
         good = y.notna() & X[keep].notna().all(axis=1)
         if good.sum() <= len(keep) + 1 or not keep:
@@ -156,7 +160,7 @@ def analyse(sweep_dir: Path) -> dict:
             charts[f"tornado_{o}"] = tornado_chart(meta[o][0], o, meta[o][1]["r2"])
         if o in idx:
             charts[f"indices_{o}"] = index_chart(idx[o], o)
-    desc = df[manifest["outputs"]].apply(pd.to_numeric, errors="coerce").describe().T
+    desc = df[[o for o in manifest["outputs"] if o in df]].apply(pd.to_numeric, errors="coerce").describe().T
     return {"results": df, "manifest": manifest, "indices": idx, "metamodel": meta, "charts": charts,
             "describe": desc}
 

@@ -86,7 +86,7 @@ def run_sweep(path: str | Path, scheduler=None, workers: int | None = None, resu
                       "per_variant_wall": round(run_s / stats["variants"], 5) if stats["variants"] else None},
         "versions": _versions(),
     }
-    df = store.consolidate(n, manifest)
+    df = store.consolidate(n, manifest, ensure_columns=[o.name for o in cfg.outputs])
     failed = int((df["status"] != "optimal").sum())
     manifest["failed"] = failed
     from model.sweep.store import atomic_write_text

@@ -87,6 +87,8 @@ def run_chunk(factory: EvaluatorFactory, chunk_id: int, rows: pd.DataFrame) -> p
         try:
             y = ev.evaluate(x)
             status = "optimal"
+        except WorkerError:
+            raise  # a mistake in the sweep file (an output that does not exist): stop the sweep
         except Exception as e:  # one bad variant must not sink the sweep; its status says why
             y = {}
             status = f"error: {type(e).__name__}: {e}"[:300]
@@ -250,6 +252,7 @@ class ReeblocEvaluator:
             if mode == "fast" and self.fast is None:
                 raise ReeblocError(rs.path, "parameters", "affine fast mode not applicable")
         self._verified = False
+        self._outputs_checked = False
 
     # ------------------------------------------------------------ targets and variants
     def _check_targets(self) -> None:
@@ -503,9 +506,12 @@ class ReeblocEvaluator:
                 try:
                     v = get_path(summary, o.summary)
                 except KeyError:
-                    raise ReeblocError(self.rs.path, f"outputs.{o.name}.summary",
-                                       f"no key {o.summary!r} in summary.json") from None
-                out[o.name] = float(v) if v is not None else float("nan")
+                    if not self._outputs_checked:  # the first variant decides: a typo stops the sweep
+                        raise WorkerError(self.rs.path, f"outputs.{o.name}.summary",
+                                          f"no key {o.summary!r} in summary.json (top-level keys: "
+                                          f"{', '.join(summary)})") from None
+                    v = None  # e.g. a payer without payments in this variant
+                out[o.name] = float(v) if isinstance(v, (int, float)) else float("nan")
             elif o.name in self._price_rows:
                 rows, ts = self._price_rows[o.name]
                 duals = self.fh.duals(rows)
@@ -515,11 +521,15 @@ class ReeblocEvaluator:
             else:
                 df = tables.get(o.table)
                 if df is None:
-                    raise ReeblocError(self.rs.path, f"outputs.{o.name}.table",
-                                       f"no result table {o.table!r} (have {', '.join(tables)})")
+                    raise WorkerError(self.rs.path, f"outputs.{o.name}.table",
+                                      f"no result table {o.table!r} (have {', '.join(tables)})")
+                if (o.column is not None and o.column not in df.columns) or any(c not in df.columns for c in o.where):
+                    raise WorkerError(self.rs.path, f"outputs.{o.name}",
+                                      f"table {o.table} has columns {', '.join(df.columns)}")
                 sel = df[select(df, o.where)]
                 vals = sel[o.column].to_numpy(dtype=float) if o.agg != "count" else np.zeros(len(sel))
                 out[o.name] = aggregate(vals, o.agg)
+        self._outputs_checked = True
         return out
 
     def tables(self) -> tuple[dict, dict]:

@@ -81,8 +81,11 @@ class ChunkStore:
             return pd.DataFrame()
         return pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
 
-    def consolidate(self, n_variants: int, manifest: dict) -> pd.DataFrame:
+    def consolidate(self, n_variants: int, manifest: dict, ensure_columns: list[str] = ()) -> pd.DataFrame:
         df = self.read_all().sort_values("variant", kind="stable").reset_index(drop=True)
+        for c in ensure_columns:  # an output every variant failed to produce is still a column
+            if c not in df.columns:
+                df[c] = float("nan")
         dup = df["variant"].duplicated()
         if dup.any():  # cannot happen with atomic chunk files; refuse rather than hide it
             raise ReeblocError(self.folder, "chunks", f"{int(dup.sum())} duplicate variant rows")
