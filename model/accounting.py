@@ -75,19 +75,29 @@ def government_rows(inst: ModelInstance, prices: dict) -> list[tuple]:
                               ("stockpile_holding", hold, None)):
             if abs(usd) > TOL:
                 rows.append((t, sp.payer, ins, p, usd * KUSD, rec))
+    return rows
+
+
+def outlay_rows(inst: ModelInstance) -> list[tuple]:
+    """(scenario, year, payer, type, policy, usd) of fixed outlays, including years outside the run
+    (a 15-year loan outlives an 11-year horizon): those are reported under every scenario."""
+    ix, out = inst.ix, []
+    first, last = ix.years[0], ix.years[-1]
     for name, p in inst.cfg.policies.items():
         if isinstance(p, Outlay) and p.enabled:
-            for y, usd in p.cash_flows().items():
-                for t in range(len(ix.tree)):
-                    if ix.tree.year[t] == y and usd:
-                        rows.append((t, p.payer, p.type, name, usd, payer_node(p.payer, ix.nodes, name)))
-    return rows
+            payer_node(p.payer, ix.nodes, name)
+            for y, usd in sorted(p.cash_flows().items()):
+                anchor = min(max(y, first), last)
+                ts = [t for t in range(len(ix.tree)) if ix.tree.year[t] == anchor]
+                out += [(s, y, p.payer, p.type, name, usd) for t in ts for s in ix.tree.scenarios[t] if usd]
+    return out
 
 
 def government_table(inst: ModelInstance, prices: dict) -> pd.DataFrame:
     out = []
     for (t, payer, ins, pol, usd, _) in government_rows(inst, prices):
         out += [(s, y, payer, ins, pol, usd) for s, y in _expand(inst, t)]
+    out += outlay_rows(inst)
     df = pd.DataFrame(out, columns=["scenario", "year", "payer", "instrument", "policy", "usd"])
     df.insert(0, "run", inst.cfg.name)
     return df.sort_values(["scenario", "year", "payer", "instrument", "policy"], kind="stable").reset_index(drop=True)
@@ -125,13 +135,21 @@ def welfare_table(inst: ModelInstance, prices: dict) -> pd.DataFrame:
         if (o, d, c, t) in m.AT_friction:
             wedge += pyo.value(m.friction_usd_per_kg[o, d, c, t])
         acc[t, o]["ps"] += (P(d, c, t) - P(o, c, t) - wedge) * q   # arbitrage/quota rent to exporters
+    years = set(ix.years)
+    for (s, y, payer, ins, pol, usd) in outlay_rows(inst):
+        if y in years:   # a transfer from the payer to producers at the payer's node
+            t = ix.tree.of[s, y]
+            if s == ix.tree.scenarios[t][0]:
+                node = payer_node(payer, ix.nodes)
+                acc[t, node]["gov"] -= usd / KUSD
+                acc[t, node]["ps"] += usd / KUSD
     for (t, payer, ins, pol, usd, rec) in government_rows(inst, prices):
         k = usd / KUSD
         gnode = payer_node(payer, ix.nodes)
         acc[t, gnode]["gov"] -= k
         if ins in ("tariff", "bloc_tariff", "bloc_levy"):
             acc[t, gnode]["tariff"] -= k
-        elif ins in ("price_floor", "offtake", "offtake_resale", "offtake_own_use", "equity", "loan", "grant"):
+        elif ins in ("price_floor", "offtake", "offtake_resale", "offtake_own_use"):
             acc[t, rec]["ps"] += k      # a transfer to the producer (net of what the buyer gets back)
         # stockpile purchases/releases are paid at P to/from the market, whose sales already count them
     out = []

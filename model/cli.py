@@ -73,6 +73,11 @@ def _verify(a) -> int:
     return 0 if not bad else 1
 
 
+def _findings(a) -> int:
+    from model.findings import main as findings_main
+    return findings_main(a.args)
+
+
 def _calibrate(a) -> int:
     from model.calibrate import main as calibrate_main
     return calibrate_main(a)
@@ -111,6 +116,10 @@ def parser() -> argparse.ArgumentParser:
     ve = sub.add_parser("verify", help="re-run a run folder from its manifest and compare byte for byte")
     ve.add_argument("run_dir")
     ve.set_defaults(func=_verify)
+    fd = sub.add_parser("findings", add_help=False,
+                        help="docs/findings.md from policy-library run folders (RUN_DIR... --out FILE [--check])")
+    fd.add_argument("args", nargs=argparse.REMAINDER)
+    fd.set_defaults(func=_findings)
     cal = sub.add_parser("calibrate", help="compare the 2025 baseline with observed figures (docs/calibration.md)")
     cal.add_argument("config", nargs="?", default="runs/baseline.yaml")
     cal.add_argument("--out", default="docs/calibration.md")

@@ -125,7 +125,8 @@ class Stockpile(PolicyBase):
     """Strategic stockpile at ``node`` of ``commodity``: buys on the market, holds at a cost,
     releases (``release: disruption`` only in scenarios with export controls in force, or ``any``).
     stock_y = stock_{y−1} + purchase_y − release_y, 0 ≤ stock_y ≤ capacity_t;
-    optional target: stock_y ≥ target_days/365 × reference demand of the node (years ≥ target_from).
+    optional target: stock_y ≥ target_days/365 × reference demand of the node (years ≥ target_from),
+    held in normal times and relaxed where a disruption allows releases (the cover is there to be used).
     """
 
     kind: Literal["stockpile"]
@@ -149,7 +150,9 @@ class Stockpile(PolicyBase):
 class Outlay(PolicyBase):
     """Fixed outlay with no market effect. equity/grant: ``amount_usd`` in ``year``; loan: an
     expected loss ``expected_loss_rate × amount`` in ``year`` and an interest subsidy
-    ``interest_subsidy_rate × amount`` in each of ``term_years`` years from ``year``.
+    ``interest_subsidy_rate × amount`` in each of ``term_years`` years from ``year``. Cash flows
+    outside the run's years are still reported (government.csv rows with those years, discounted
+    in the summary) but enter no year's welfare.
     """
 
     kind: Literal["outlay"]

@@ -128,6 +128,9 @@ def test_outlays_by_year():
     assert gov(r, "equity", year=2025) == pytest.approx(4e8)
     assert gov(r, "loan", year=2025) == pytest.approx(1.5e8 * (0.02 + 0.1))
     assert gov(r, "loan", year=2026) == pytest.approx(1.5e8 * 0.02)
+    # the run covers 2025-2026; the loan's later subsidy years are still reported
+    assert gov(r, "loan", year=2029) == pytest.approx(1.5e8 * 0.02)
+    assert gov(r, "loan", year=2030) == pytest.approx(0.0)
 
 
 ALL_IN = {

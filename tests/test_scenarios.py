@@ -67,6 +67,19 @@ def test_zero_probability_buys_no_stockpile_unless_a_target_forces_it():
     assert (pol[(pol.constraint == "target_days")].shadow_price > 0).any()
 
 
+def test_cover_target_is_held_in_normal_times_and_drawn_in_a_disruption():
+    r = solve(0.7, **{"policies.us_stock.target_days": 30})
+    s = r.tables["stockpiles"].set_index(["scenario", "year"]).stock_t
+    d = r.tables["demand"]
+    need = {y: 30 / 365 * d[(d.node == "US") & (d.year == y) & (d.scenario == "no_controls")].demand_t.sum()
+            for y in (2025, 2026, 2027)}
+    for y in (2025, 2026, 2027):
+        assert s["no_controls", y] >= need[y] - 1e-6
+    assert s["ban", 2026] < need[2026] - 1.0 or s["ban", 2027] < need[2027] - 1.0
+    rel = r.tables["stockpiles"]
+    assert rel[rel.scenario == "ban"].release_t.sum() > 0
+
+
 def test_expected_values_are_probability_weighted(likely_ban):
     s = likely_ban.summary
     by = s["unserved_t"]["by_scenario"]

@@ -498,7 +498,7 @@ class ReeblocEvaluator:
         out = {}
         tables = summary = None
         if self._need_tables:
-            tables, summary = self.tables()
+            tables, summary = self.tables(lazy=True)
         for o in self.outputs:
             if o.summary == "objective_kusd" and summary is None:
                 out[o.name] = self.fh.objective
@@ -520,9 +520,9 @@ class ReeblocEvaluator:
                 out[o.name] = aggregate(vals, o.agg)
             else:
                 df = tables.get(o.table)
-                if df is None:
+                if df is None:  # (security is built when an output asks for it)
                     raise WorkerError(self.rs.path, f"outputs.{o.name}.table",
-                                      f"no result table {o.table!r} (have {', '.join(tables)})")
+                                      f"no result table {o.table!r} (have {', '.join(tables._builders)})")
                 if (o.column is not None and o.column not in df.columns) or any(c not in df.columns for c in o.where):
                     raise WorkerError(self.rs.path, f"outputs.{o.name}",
                                       f"table {o.table} has columns {', '.join(df.columns)}")
@@ -532,11 +532,15 @@ class ReeblocEvaluator:
         self._outputs_checked = True
         return out
 
-    def tables(self) -> tuple[dict, dict]:
-        """The run's result tables and summary for the current solution (as ``model.run``)."""
+    def tables(self, lazy: bool = False) -> tuple[dict, dict | None]:
+        """The run's result tables and summary for the current solution (as ``model.run``).
+
+        ``lazy``: build only the tables that are read (and the summary only if a summary output
+        other than ``objective_kusd`` is asked for; its ``security`` block only if a requested
+        key lies under it) — tabulation is most of a variant's time when outputs need it.
+        """
+        from model import results as R
         from model.accounting import government_table, welfare_table
-        from model.results import (demand_table, disposal_table, flows_table, policies_table,
-                                   prices_table, production_table, stockpiles_table)
         from model.run import _security
         from model.solve import balance_prices
         from model.summary import summarize
@@ -545,18 +549,51 @@ class ReeblocEvaluator:
         self.fh.load_all(duals=False)
         duals = self.solver.duals
         prices = balance_prices(inst.m, duals)
-        tables = {
-            "flows": flows_table(inst),
-            "production": production_table(inst),
-            "prices": prices_table(inst, prices),
-            "demand": demand_table(inst),
-            "government": government_table(inst, prices),
-            "welfare": welfare_table(inst, prices),
-            "policies": policies_table(inst, duals),
-            "stockpiles": stockpiles_table(inst),
-            "disposal": disposal_table(inst),
+        builders = {
+            "flows": lambda: R.flows_table(inst),
+            "production": lambda: R.production_table(inst),
+            "prices": lambda: R.prices_table(inst, prices),
+            "demand": lambda: R.demand_table(inst),
+            "government": lambda: government_table(inst, prices),
+            "welfare": lambda: welfare_table(inst, prices),
+            "policies": lambda: R.policies_table(inst, duals),
+            "stockpiles": lambda: R.stockpiles_table(inst),
+            "disposal": lambda: R.disposal_table(inst),
         }
-        tables["security"] = _security(tables, inst.data, inst.cfg)
-        summary = summarize(inst, tables, self.solver.info)
+        if hasattr(R, "substitutes_table"):
+            builders["substitutes"] = lambda: R.substitutes_table(inst)
+        summary_keys = [o.summary for o in self.outputs if o.summary not in (None, "objective_kusd")]
+        need_security = not lazy or any(k.split(".")[0] == "security" for k in summary_keys) or any(
+            o.table == "security" for o in self.outputs)
+        tables = _LazyTables(builders)
+        if need_security:
+            builders["security"] = lambda: _security(tables, inst.data, inst.cfg)
+        if not lazy:
+            for k in builders:
+                tables[k]
+        summary = summarize(inst, tables, self.solver.info) if (summary_keys or not lazy) else None
         return tables, summary
+
+
+class _LazyTables(dict):
+    """A dict of result tables built on first access (``[]``, ``get``, ``in``)."""
+
+    def __init__(self, builders: dict):
+        super().__init__()
+        self._builders = builders
+
+    def __missing__(self, key):
+        if key not in self._builders:
+            raise KeyError(key)
+        value = self[key] = self._builders[key]()
+        return value
+
+    def get(self, key, default=None):
+        try:
+            return self[key]
+        except KeyError:
+            return default
+
+    def __contains__(self, key):
+        return key in self._builders
 
