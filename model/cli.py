@@ -74,8 +74,8 @@ def _verify(a) -> int:
 
 
 def _findings(a) -> int:
-    from model.findings import main as findings_main
-    return findings_main(a.args)
+    from model.findings import run_args
+    return run_args(a)
 
 
 def _calibrate(a) -> int:
@@ -116,9 +116,9 @@ def parser() -> argparse.ArgumentParser:
     ve = sub.add_parser("verify", help="re-run a run folder from its manifest and compare byte for byte")
     ve.add_argument("run_dir")
     ve.set_defaults(func=_verify)
-    fd = sub.add_parser("findings", add_help=False,
-                        help="docs/findings.md from policy-library run folders (RUN_DIR... --out FILE [--check])")
-    fd.add_argument("args", nargs=argparse.REMAINDER)
+    fd = sub.add_parser("findings", help="docs/findings.md from policy-library run folders")
+    from model.findings import add_arguments as findings_arguments
+    findings_arguments(fd)
     fd.set_defaults(func=_findings)
     cal = sub.add_parser("calibrate", help="compare the 2025 baseline with observed figures (docs/calibration.md)")
     cal.add_argument("config", nargs="?", default="runs/baseline.yaml")

@@ -545,16 +545,23 @@ def render(runs: list[RunData], baseline: str = "baseline", cfd: str = "mp-dod",
     return "\n".join(out)
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="reebloc findings",
-                                 description="docs/findings.md from policy-library run folders")
+def add_arguments(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("runs", nargs="+", help="run folders (e.g. runs/out/library-*)")
     ap.add_argument("--out", default="-", help="output file (default: stdout)")
     ap.add_argument("--baseline", default="baseline", help="label of the baseline run (name without 'library-')")
     ap.add_argument("--cfd", default="mp-dod", help="label of the CfD run for the bloc comparison")
     ap.add_argument("--bloc", default="bloc-zone", help="label of the bloc run for the bloc comparison")
     ap.add_argument("--check", action="store_true", help="do not write; exit 1 if --out differs from the result")
-    a = ap.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="reebloc findings",
+                                 description="docs/findings.md from policy-library run folders")
+    add_arguments(ap)
+    return run_args(ap.parse_args(argv))
+
+
+def run_args(a: argparse.Namespace) -> int:
     try:
         runs = [load_run(p) for p in a.runs]
         text = render(runs, baseline=a.baseline, cfd=a.cfd, bloc=a.bloc)
