@@ -43,6 +43,16 @@ class SolverOptions(Strict):
     time_limit_s: float = Field(default=600.0, gt=0)
     options: dict[str, Any] = Field(default_factory=dict, description="passed to HiGHS as is")
 
+    @field_validator("options")
+    @classmethod
+    def _scalar_options(cls, v: dict) -> dict:
+        # HiGHS options are single values; a list or mapping would fail inside highspy with a traceback
+        for k, x in v.items():
+            if not isinstance(x, (bool, int, float, str)):
+                raise ValueError(f"option {k!r}: expected a single number, text or true/false, "
+                                 f"got a {'list' if isinstance(x, list) else type(x).__name__}")
+        return v
+
 
 class WedgeOptions(Strict):
     """Fixed-point iteration for price-dependent wedges (ad valorem tariffs, CfDs, levies)."""

@@ -12,6 +12,10 @@ Why: Pyomo's persistent ``update_parameters`` re-evaluates and pushes every muta
 its ``solve`` loads every value back; for a sweep where a variant changes a handful of params
 that overhead dominates HiGHS's own warm re-solve time.
 
+Param values are mirrored in a numpy array: change params through ``set_params`` /
+``set_param_array`` (or call ``refresh_all`` after editing Pyomo params directly), otherwise the
+solver keeps the old values — ``tests/test_fastpath.py`` shows such a stale update is caught.
+
 Limits: the model's *structure* is frozen at construction (adding/removing/activating
 components, fixing/unfixing variables, or changing a non-mutable value needs a new
 ``FastHighs``). Fixed variables are columns fixed at their build-time values.
@@ -24,7 +28,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Iterable, Mapping, Sequence
+from typing import Mapping, Sequence
 
 import numpy as np
 from pyomo.common.collections import ComponentMap

@@ -17,15 +17,14 @@ import re
 import signal
 import subprocess
 import sys
-import time
 import tempfile
+import time
 import traceback
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from model.cli import main
 from tests import campaign as C
@@ -204,6 +203,8 @@ FOUND = [
     ("a header naming a column twice, once with a space", C.edit_rows("nodes", lambda r: [r[0] + ["node "]] +
                                                                         [x + ["CN"] for x in r[1:]]),
      ["nodes.csv", "column 'node'", "twice"]),
+    ("a HiGHS option that is a list", C.append_to_config("solver: {options: {presolve: [on, off]}}"),
+     ["run.yaml", "solver.options", "option 'presolve'", "got a list"]),
     ("a policy named off", C.append_to_config("policies: {off: {kind: stockpile, node: US, commodity: ndfeb_magnet, "
                                               "capacity_t: 1}}"), ["run.yaml", "policies", "name false is not text"]),
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import platform
@@ -14,7 +15,7 @@ from model.sweep.design import make_design, salib_problem
 from model.sweep.evaluators import EvaluatorFactory
 from model.sweep.runner import execute
 from model.sweep.spec import load_sweep
-from model.sweep.store import ChunkStore
+from model.sweep.store import ChunkStore, atomic_write_text
 
 DEFAULT_OUT = Path("runs/out/sweeps")
 
@@ -89,14 +90,12 @@ def run_sweep(path: str | Path, scheduler=None, workers: int | None = None, resu
     df = store.consolidate(n, manifest, ensure_columns=[o.name for o in cfg.outputs])
     failed = int((df["status"] != "optimal").sum())
     manifest["failed"] = failed
-    from model.sweep.store import atomic_write_text
-    import json
     atomic_write_text(folder / "manifest.json", json.dumps(manifest, indent=2, sort_keys=True, default=str) + "\n")
     return folder
 
 
 def load_results(sweep_dir: str | Path) -> tuple[pd.DataFrame, dict]:
-    import json
+    """(results table, manifest) of a finished sweep."""
     d = Path(sweep_dir)
     return pd.read_parquet(d / "results.parquet"), json.loads((d / "manifest.json").read_text())
 

@@ -56,8 +56,9 @@ def execute(factory: EvaluatorFactory, todo: list[tuple[int, pd.DataFrame]], sto
 
 def _processes(factory, todo, finished, workers: int) -> None:
     ctx = mp.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=min(workers, len(todo)), mp_context=ctx,
-                             initializer=_init_worker, initargs=(factory.threads,)) as pool:
+    pool = ProcessPoolExecutor(max_workers=min(workers, len(todo)), mp_context=ctx,
+                               initializer=_init_worker, initargs=(factory.threads,))
+    try:
         # keep a bounded queue in flight so a kill loses little and memory stays flat
         pending = {}
         it = iter(todo)
@@ -73,6 +74,14 @@ def _processes(factory, todo, finished, workers: int) -> None:
                 nxt = next(it, None)
                 if nxt is not None:
                     pending[pool.submit(run_chunk, factory, nxt[0], nxt[1])] = nxt[0]
+    except BaseException:
+        # a sweep-file mistake raised in a worker, or Ctrl-C: do not wait for the other chunks
+        procs = list((getattr(pool, "_processes", None) or {}).values())
+        pool.shutdown(wait=False, cancel_futures=True)
+        for p in procs:
+            p.terminate()  # our own worker processes
+        raise
+    pool.shutdown(wait=True)
 
 
 def _dask(factory, todo, finished, scheduler) -> None:
