@@ -20,17 +20,15 @@ from pathlib import Path
 import pandas as pd
 
 import model
-from model.accounting import government_table, welfare_table
 from model.build import ModelInstance, create_model
 from model.config import ResolvedConfig, load_config
 from model.dataset import DataSet, load_dataset
 from model.errors import ReeblocError
 from model.health import check as check_health
-from model.results import (demand_table, disposal_table, flows_table, substitutes_table, policies_table, prices_table, production_table,
-                           stockpiles_table)
-from model.solve import Solver, balance_prices
+from model.solve import Solver
 from model.stochastic import value_of_stochastic_solution
 from model.summary import summarize
+from model.tabulate import tabulate
 from model.wedges import solve_equilibrium
 
 log = logging.getLogger("reebloc.run")
@@ -89,22 +87,9 @@ def solve_resolved(resolved: ResolvedConfig, data: DataSet | None = None, keep_i
     t0 = time.perf_counter()
     solver = Solver(inst.m, cfg.solver)
     wedge_report = solve_equilibrium(inst, solver)
-    prices = balance_prices(inst.m, solver.duals)
     timings["solve_s"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    tables = {
-        "flows": flows_table(inst),
-        "production": production_table(inst),
-        "prices": prices_table(inst, prices),
-        "demand": demand_table(inst),
-        "government": government_table(inst, prices),
-        "welfare": welfare_table(inst, prices),
-        "policies": policies_table(inst, solver.duals),
-        "stockpiles": stockpiles_table(inst),
-        "disposal": disposal_table(inst),
-        "substitutes": substitutes_table(inst),
-    }
-    tables["security"] = _security(tables, data, cfg)
+    tables = tabulate(inst, solver.duals)
     health = check_health(tables)
     summary = summarize(inst, tables, solver.info)
     timings["tables_s"] = time.perf_counter() - t0
@@ -131,14 +116,6 @@ def solve_resolved(resolved: ResolvedConfig, data: DataSet | None = None, keep_i
         "model_size": {"variables": inst.m.nvariables(), "constraints": inst.m.nconstraints()},
     }
     return RunResult(resolved, data, tables, summary, manifest, inst if keep_instance else None, timings)
-
-
-def _security(tables: dict, data: DataSet, cfg) -> pd.DataFrame:
-    from model.metrics.security import security_table
-    from model.stochastic import reference_scenario
-    base = reference_scenario(cfg)
-    return security_table(tables, data["commodities"], china_node=cfg.china_node,
-                          baseline_scenario=base if len(cfg.scenarios) > 1 else None)
 
 
 def run_in_memory(config: str | Path | ResolvedConfig, data: DataSet | None = None) -> RunResult:

@@ -722,17 +722,22 @@ def record(test: str, cls: str, outcome: str) -> None:
 
 
 def summary(settings: dict) -> dict:
+    """Counts per test, class and outcome; ``mutations`` and ``outcomes`` total the mutation tests
+    (validate, run, harmless), ``kills`` the SIGKILL test."""
     tests = {}
-    totals = Counter()
     for test, by_class in sorted(RECORD.items()):
         t_out = Counter()
         for c in by_class.values():
             t_out.update(c)
         tests[test] = {"examples": sum(t_out.values()), "outcomes": dict(sorted(t_out.items())),
                        "by_class": {k: dict(sorted(v.items())) for k, v in sorted(by_class.items())}}
-        totals.update(t_out)
-    return {"settings": settings, "classes": len(CLASSES), "examples": sum(totals.values()),
-            "outcomes": dict(sorted(totals.items())), "tests": tests}
+    totals = Counter()
+    for test, t in tests.items():
+        if test != "kill":
+            totals.update(t["outcomes"])
+    return {"settings": settings, "classes": len(CLASSES), "mutations": sum(totals.values()),
+            "outcomes": dict(sorted(totals.items())), "kills": tests.get("kill", {}).get("outcomes", {}),
+            "tests": tests}
 
 
 def write_summary(path: str | Path, settings: dict) -> None:
@@ -740,18 +745,24 @@ def write_summary(path: str | Path, settings: dict) -> None:
 
 
 def table(report: dict) -> str:
-    """The counts of a JSON report as Markdown: one row per (test, class), one column per outcome."""
-    outcomes = sorted(report["outcomes"])
+    """The counts of a JSON report as Markdown: one row per (test, class), one column per outcome;
+    the last row totals the mutation tests (the SIGKILL test is listed but not in the total)."""
+    tests = report["tests"]
+    outcomes = sorted({o for t in tests.values() for o in t["outcomes"]})
+    total = Counter()
+    for test, t in tests.items():
+        if test != "kill":
+            total.update(t["outcomes"])
     lines = ["| test | class | " + " | ".join(outcomes) + " | total |",
              "|---|---|" + "---:|" * (len(outcomes) + 1)]
-    for test, t in report["tests"].items():
+    for test, t in tests.items():
         for cls, c in t["by_class"].items():
             lines.append(f"| {test} | {cls} | " + " | ".join(str(c.get(o, 0)) for o in outcomes)
                          + f" | {sum(c.values())} |")
         lines.append(f"| **{test}** | all | " + " | ".join(f"**{t['outcomes'].get(o, 0)}**" for o in outcomes)
                      + f" | **{t['examples']}** |")
-    lines.append(f"| **all** | {report['classes']} classes | "
-                 + " | ".join(f"**{report['outcomes'][o]}**" for o in outcomes) + f" | **{report['examples']}** |")
+    lines.append(f"| **mutations** | {report['classes']} classes | "
+                 + " | ".join(f"**{total.get(o, 0)}**" for o in outcomes) + f" | **{sum(total.values())}** |")
     return "\n".join(lines)
 
 

@@ -77,8 +77,9 @@ class Index:
     linear: bool
 
     def key(self) -> tuple:
-        """Hashable summary of the structure: two variants with the same key share a model."""
-        return (tuple(self.years), tuple(self.tree.branch), tuple(self.tree.year),
+        """Hashable summary of the structure: two variants with the same key share a model
+        (process coefficients are constants in the model, so they count as structure)."""
+        return (tuple(self.years), tuple(self.tree.branch), tuple(self.tree.year), tuple(sorted(self.coef.items())),
                 tuple(self.fac_t), tuple(sorted(self.sloped)), tuple(self.arcs),
                 tuple(self.demand_keys), tuple(sorted(self.elastic)), tuple(self.subs),
                 self.steps, self.linear)

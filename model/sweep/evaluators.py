@@ -539,61 +539,21 @@ class ReeblocEvaluator:
         other than ``objective_kusd`` is asked for; its ``security`` block only if a requested
         key lies under it) — tabulation is most of a variant's time when outputs need it.
         """
-        from model import results as R
-        from model.accounting import government_table, welfare_table
-        from model.run import _security
-        from model.solve import balance_prices
         from model.summary import summarize
+        from model.tabulate import LazyTables, table_builders
 
         inst = self.inst
         self.fh.load_all(duals=False)
-        duals = self.solver.duals
-        prices = balance_prices(inst.m, duals)
-        builders = {
-            "flows": lambda: R.flows_table(inst),
-            "production": lambda: R.production_table(inst),
-            "prices": lambda: R.prices_table(inst, prices),
-            "demand": lambda: R.demand_table(inst),
-            "government": lambda: government_table(inst, prices),
-            "welfare": lambda: welfare_table(inst, prices),
-            "policies": lambda: R.policies_table(inst, duals),
-            "stockpiles": lambda: R.stockpiles_table(inst),
-            "disposal": lambda: R.disposal_table(inst),
-        }
-        if hasattr(R, "substitutes_table"):
-            builders["substitutes"] = lambda: R.substitutes_table(inst)
+        builders = table_builders(inst, self.solver.duals)
         summary_keys = [o.summary for o in self.outputs if o.summary not in (None, "objective_kusd")]
         need_security = not lazy or any(k.split(".")[0] == "security" for k in summary_keys) or any(
             o.table == "security" for o in self.outputs)
-        tables = _LazyTables(builders)
-        if need_security:
-            builders["security"] = lambda: _security(tables, inst.data, inst.cfg)
+        if not need_security:
+            del builders["security"]
+        tables = LazyTables(builders)
         if not lazy:
-            for k in builders:
-                tables[k]
+            tables.build_all()
         summary = summarize(inst, tables, self.solver.info) if (summary_keys or not lazy) else None
         return tables, summary
 
-
-class _LazyTables(dict):
-    """A dict of result tables built on first access (``[]``, ``get``, ``in``)."""
-
-    def __init__(self, builders: dict):
-        super().__init__()
-        self._builders = builders
-
-    def __missing__(self, key):
-        if key not in self._builders:
-            raise KeyError(key)
-        value = self[key] = self._builders[key]()
-        return value
-
-    def get(self, key, default=None):
-        try:
-            return self[key]
-        except KeyError:
-            return default
-
-    def __contains__(self, key):
-        return key in self._builders
 
