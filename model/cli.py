@@ -51,7 +51,7 @@ def _report(a) -> int:
 
 def _sweep(a) -> int:
     from model.sweep.api import run_sweep
-    out = run_sweep(Path(a.config), scheduler=a.scheduler, workers=a.workers, out=a.out)
+    out = run_sweep(Path(a.config), scheduler=a.scheduler, workers=a.workers, out=a.out, resume=not a.fresh)
     print(f"wrote {out}")
     return 0
 
@@ -108,6 +108,8 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--scheduler", default=None, help="Dask scheduler address (default: local processes)")
     s.add_argument("--workers", type=int, default=None, help="local worker processes (default: cores)")
     s.add_argument("--out", default=None, help="output root (default runs/out/sweeps)")
+    s.add_argument("--fresh", action="store_true",
+                   help="start again instead of resuming a sweep folder that exists")
     s.set_defaults(func=_sweep)
     sr = sub.add_parser("sweep-report", help="sensitivity indices and metamodel of a finished sweep")
     sr.add_argument("sweep_dir")

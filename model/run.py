@@ -25,7 +25,7 @@ from model.config import ResolvedConfig, load_config
 from model.dataset import DataSet, load_dataset
 from model.errors import ReeblocError
 from model.health import check as check_health
-from model.solve import Solver
+from model.solve import make_solver
 from model.stochastic import value_of_stochastic_solution
 from model.summary import summarize
 from model.tabulate import tabulate
@@ -85,8 +85,9 @@ def solve_resolved(resolved: ResolvedConfig, data: DataSet | None = None, keep_i
     inst = create_model(cfg, data, where=resolved.path)
     timings["build_s"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    solver = Solver(inst.m, cfg.solver)
+    solver = make_solver(inst, cfg.solver)
     wedge_report = solve_equilibrium(inst, solver)
+    solver.load()
     timings["solve_s"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     tables = tabulate(inst, solver.duals)

@@ -14,7 +14,7 @@ from model.build import create_model
 from model.build.index import TRUNK
 from model.build import ModelInstance
 from model.config import RunConfig
-from model.solve import Solver
+from model.solve import Solver, make_solver
 from model.wedges import solve_equilibrium
 
 # position of the tree-node index t in each variable's index tuple
@@ -41,7 +41,9 @@ def value_of_stochastic_solution(inst: ModelInstance, solver: Solver) -> dict:
     det_cfg = cfg.model_copy(update={"scenarios": {ref: cfg.scenarios[ref].model_copy(update={"probability": 1.0})},
                                      "reference_scenario": None})
     det = create_model(det_cfg, data)
-    solve_equilibrium(det, Solver(det.m, det_cfg.solver))
+    det_solver = make_solver(det, det_cfg.solver)
+    solve_equilibrium(det, det_solver)
+    det_solver.load()
     tree = inst.ix.tree
     shared = {t for t in range(len(tree)) if tree.branch[t] == TRUNK and len(tree.scenarios[t]) > 1}
     det_t = {det.ix.tree.year[t]: t for t in range(len(det.ix.tree))}
@@ -54,17 +56,13 @@ def value_of_stochastic_solution(inst: ModelInstance, solver: Solver) -> dict:
         for idx in var:
             if idx[pos] in shared:
                 didx = idx[:pos] + (det_t[tree.year[idx[pos]]],) + idx[pos + 1:]
-                v, val = var[idx], dvar[didx].value or 0.0
-                fixed.append((v, v.lb, v.ub))
-                v.setlb(val)      # bounds, not fix(): a persistent solver updates bounds in place
-                v.setub(val)
+                fixed.append((var[idx], dvar[didx].value or 0.0))
+    solver.fix_columns(fixed)     # bounds held in the solver; the Pyomo model is left as solved
     try:
         solve_equilibrium(inst, solver)
         eev = solver.info.objective_kusd
     finally:
-        for v, lb, ub in fixed:
-            v.setlb(lb)
-            v.setub(ub)
+        solver.restore_columns()
     return {"vss_usd": (stochastic_objective_kusd - eev) * 1000.0,
             "stochastic_objective_usd": stochastic_objective_kusd * 1000.0,
             "no_disruption_plan_objective_usd": eev * 1000.0,

@@ -176,43 +176,6 @@ def get_path(raw: dict, dotted: str):
     return node
 
 
-class _Duals:
-    """``duals.get(con, default)`` over HiGHS's row duals, without building a dict."""
-
-    def __init__(self, fh):
-        self.fh = fh
-
-    def get(self, con, default=0.0):
-        r = self.fh._con_map.get(con)
-        return default if r is None else self.fh.row_duals()[r]
-
-    def __getitem__(self, con):
-        return self.fh.row_duals()[self.fh._con_map[con]]
-
-
-class FastSolver:
-    """Stand-in for ``model.solve.Solver`` backed by ``FastHighs`` (for ``solve_equilibrium``)."""
-
-    def __init__(self, fh):
-        from model.solve import SolveInfo
-        self.fh = fh
-        self._info_cls = SolveInfo
-        self.info = SolveInfo()
-        self.duals = _Duals(fh)
-
-    def reset(self):
-        self.info = self._info_cls()
-
-    def solve(self):
-        res = self.fh.solve()
-        self.info.seconds += res.seconds
-        self.info.solves += 1
-        self.info.status = "optimal"
-        self.info.termination = "convergenceCriteriaSatisfied"
-        self.info.objective_kusd = res.objective
-        return self.info
-
-
 class ReeblocEvaluator:
     """Build once, re-solve per variant.
 
@@ -306,20 +269,19 @@ class ReeblocEvaluator:
 
     def _structure(self, cfg, data) -> tuple:
         from model.build import ModelInstance
-        from model.build.index import build_index
-        coef = tuple(sorted(build_index(cfg, data).coef.items()))
-        return ModelInstance.structure_key(cfg, data, self.where) + (coef,)
+        return ModelInstance.structure_key(cfg, data, self.where)   # includes process coefficients
 
     # ------------------------------------------------------------ model
     def _build(self, cfg, data) -> None:
         from model.build import create_model
         from model.fastpath import FastHighs
+        from model.solve import FastSolver
 
         self.inst = inst = create_model(cfg, data, where=self.where)
         self.fh = FastHighs(inst.m, {"threads": self.threads})
         inst.set_values = self.fh.set_params  # every Param change (wedges too) goes through FastHighs
-        self.solver = FastSolver(self.fh)
-        self.key = inst.ix.key() + inst.pi.key() + (tuple(sorted(inst.ix.coef.items())),)
+        self.solver = FastSolver(self.inst.m, fh=self.fh)
+        self.key = inst.ix.key() + inst.pi.key()
         if getattr(self, "fast", None) is not None:
             self.fast = None  # the affine map refers to the old model's Params
         self._compile_outputs()

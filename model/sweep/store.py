@@ -40,7 +40,7 @@ class ChunkStore:
             same = old.get("digest") == meta["digest"] and old.get("n_variants") == meta["n_variants"]
             if resume and not same:
                 raise ReeblocError(self.folder, "sweep.json", "this folder holds a different sweep "
-                                   "(config or design changed); remove it or run with resume off")
+                                   "(config or design changed); start again with --fresh")
             if resume:
                 meta["chunk_size"] = old["chunk_size"]  # chunk ids must keep their meaning
                 return
