@@ -51,6 +51,15 @@ class SolverOptions(Strict):
             if not isinstance(x, (bool, int, float, str)):
                 raise ValueError(f"option {k!r}: expected a single number, text or true/false, "
                                  f"got a {'list' if isinstance(x, list) else type(x).__name__}")
+        # HiGHS itself says whether it knows the option and accepts the value
+        import highspy
+        from pyomo.common.tee import capture_output
+        with capture_output(capture_fd=True):      # the HiGHS banner is printed at C level
+            h = highspy.Highs()
+            h.setOptionValue("output_flag", False)
+        for k, x in v.items():
+            if h.setOptionValue(k, x) != highspy.HighsStatus.kOk:
+                raise ValueError(f"HiGHS rejects option {k!r} = {x!r} (unknown option or wrong type)")
         return v
 
 

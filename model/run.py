@@ -10,6 +10,7 @@ import json
 import logging
 import os
 import platform
+import re
 import shutil
 import subprocess
 import tempfile
@@ -131,6 +132,8 @@ def run(config_path: str | Path, out: str | Path | None = None, force: bool = Fa
     resolved = load_config(config_path)
     resolve_s = time.perf_counter() - t0
     root = Path(out) if out is not None else DEFAULT_OUT
+    if root.exists() and not root.is_dir():
+        raise ReeblocError(root, "--out", "is a file; expected a folder for run outputs")
     final = run_folder(root, resolved.config.name)
     if final.exists() and not force:
         raise ReeblocError(final, None, "run folder exists; use --force to replace it or --out to write elsewhere")
@@ -152,7 +155,7 @@ def run_folder(root: Path, name: str) -> Path:
 def write_run(result: RunResult, final: Path, force: bool, t_start: float) -> None:
     final.parent.mkdir(parents=True, exist_ok=True)
     _remove_stale(final)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.{os.getpid()}.", suffix=".tmp", dir=final.parent))
+    tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.tmp-{os.getpid()}-", dir=final.parent))
     try:
         t0 = time.perf_counter()
         write_tables(result.tables, tmp)
@@ -163,7 +166,7 @@ def write_run(result: RunResult, final: Path, force: bool, t_start: float) -> No
         if final.exists():
             if not force:
                 raise ReeblocError(final, None, "run folder appeared while running; not overwritten")
-            old = final.with_name(f".{final.name}.old-{os.getpid()}")
+            old = final.with_name(f".{final.name}.old-{os.getpid()}")   # restored by _remove_stale if killed here
             os.replace(final, old)
             os.replace(tmp, final)
             shutil.rmtree(old)
@@ -181,18 +184,29 @@ def write_tables(tables: dict[str, pd.DataFrame], folder: Path) -> None:
 
 
 def _remove_stale(final: Path) -> None:
-    """Remove temporary folders of this run name left by killed processes (never anything else)."""
-    for p in final.parent.glob(f".{final.name}.*.tmp"):
-        try:
-            pid = int(p.name[len(final.name) + 2:].split(".", 1)[0])
-        except ValueError:
+    """Clean up after runs of this name killed part-way (only ``.<name>.tmp-<pid>-*`` and
+    ``.<name>.old-<pid>`` folders of dead processes in the output root; nothing else):
+    a temporary folder is removed; an earlier run set aside for ``--force`` is put back if the
+    new one never replaced it, else removed."""
+    pattern = re.compile(rf"^\.{re.escape(final.name)}\.(tmp|old)-(\d+)(-.*)?$")
+    for p in sorted(final.parent.iterdir()):
+        m = pattern.match(p.name)
+        if not m or not p.is_dir() or _alive(int(m.group(2))):
             continue
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
+        if m.group(1) == "old" and not final.exists():
+            os.replace(p, final)
+        else:
             shutil.rmtree(p, ignore_errors=True)
-        except PermissionError:
-            pass
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _tidy_floats(df: pd.DataFrame) -> pd.DataFrame:

@@ -83,6 +83,7 @@ CONFIG_CASES = [
     ("name: chain", "name: ../escape", ["name", "letters"]),
     ("years: {start: 2025, end: 2027}", "years: {start: 2025, end: 2031}", ["outside the data horizon"]),
     ("years: {start: 2025, end: 2027}", "years: {start: 2025, end: 2027", ["line", "invalid YAML"]),
+    ("discount_rate: 0.05", "discount_rate: 0.05\nsolver: {options: {time_limt: 3}}", ["solver.options", "HiGHS rejects option 'time_limt'"]),
 ]
 
 
@@ -124,6 +125,14 @@ def test_existing_run_is_not_overwritten(copy_dataset, tmp_path, capsys):
     assert marker.read_text() == before
     assert run_cli(capsys, "run", str(cfg), "--out", str(out), "--force")[0] == 0
     assert sorted(p.name for p in out.iterdir()) == ["chain"]   # no temporary folders left
+
+
+def test_out_pointing_at_a_file(copy_dataset, tmp_path, capsys):
+    folder, cfg = copy_dataset("chain")
+    f = tmp_path / "a_file"
+    f.write_text("x")
+    code, err = run_cli(capsys, "run", str(cfg), "--out", str(f))
+    assert code == 2 and "a_file: --out: is a file" in err
 
 
 def test_cli_subprocess_exit_code_and_no_traceback(copy_dataset, tmp_path):

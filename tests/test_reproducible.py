@@ -123,3 +123,21 @@ def test_yaml_is_loaded_safely(tmp_path, capsys):
     cfg.write_text("name: !!python/object/apply:os.system ['echo pwned']\n")
     code, cap = run_cli(capsys, "validate", str(cfg))
     assert code == 2 and "invalid YAML" in cap.err and "pwned" not in cap.out
+
+
+def test_stale_cleanup_touches_only_dead_runs_of_the_same_name(tmp_path):
+    """A dead run's temporary folder goes; a live one's, another name's and a look-alike name's stay;
+    an earlier run set aside for --force by a killed process is put back."""
+    from model.run import _remove_stale
+    final = tmp_path / "base"
+    dead = 2 ** 22 + 12345          # beyond pid_max on this machine: never alive
+    (tmp_path / f".base.tmp-{dead}-abc").mkdir()
+    (tmp_path / f".base.tmp-{os.getpid()}-abc").mkdir()           # alive: this process
+    (tmp_path / f".base.99.tmp-{dead}-abc").mkdir()                # run named "base.99"
+    (tmp_path / f".other.tmp-{dead}-abc").mkdir()
+    (tmp_path / f".base.old-{dead}").mkdir()
+    (tmp_path / f".base.old-{dead}" / "manifest.json").write_text("{}")
+    _remove_stale(final)
+    left = sorted(p.name for p in tmp_path.iterdir())
+    assert left == sorted([f".base.tmp-{os.getpid()}-abc", f".base.99.tmp-{dead}-abc", f".other.tmp-{dead}-abc", "base"])
+    assert (final / "manifest.json").exists()

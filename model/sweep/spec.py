@@ -162,15 +162,9 @@ class ResolvedSweep(BaseModel):
 
 
 def load_sweep(path: str | Path) -> ResolvedSweep:
+    from model.config import read_yaml
     path = Path(path).resolve()
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ReeblocError(path, None, "file not found") from None
-    except yaml.YAMLError as e:
-        raise ReeblocError(path, None, f"invalid YAML: {e}") from None
-    if not isinstance(raw, dict):
-        raise ReeblocError(path, None, "expected a YAML mapping")
+    raw = read_yaml(path)      # safe, duplicate keys refused, errors name the line
     try:
         cfg = SweepConfig.model_validate(raw)
     except ValidationError as e:
