@@ -22,7 +22,7 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 from model.errors import ReeblocError
 from model.policies import POLICY_CLASSES, Policy
 from model.scenarios import ExportControl, Scenario
-from model.schema_base import Strict, YearSpan
+from model.schema_base import Num, Strict, YearSpan
 
 log = logging.getLogger("reebloc.config")
 
@@ -40,7 +40,7 @@ class Curves(Strict):
 class SolverOptions(Strict):
     name: Literal["highs"] = "highs"
     threads: int = Field(default=1, ge=1)
-    time_limit_s: float = Field(default=600.0, gt=0)
+    time_limit_s: Num = Field(default=600.0, gt=0)
     options: dict[str, Any] = Field(default_factory=dict, description="passed to HiGHS as is")
 
     @field_validator("options")
@@ -67,8 +67,8 @@ class WedgeOptions(Strict):
     """Fixed-point iteration for price-dependent wedges (ad valorem tariffs, CfDs, levies)."""
 
     max_iterations: int = Field(default=50, ge=1)
-    tolerance_usd_per_kg: float = Field(default=0.01, gt=0)
-    damping: float = Field(default=0.5, gt=0, le=1, description="weight of the new iterate")
+    tolerance_usd_per_kg: Num = Field(default=0.01, gt=0)
+    damping: Num = Field(default=0.5, gt=0, le=1, description="weight of the new iterate")
 
 
 class RunConfig(Strict):
@@ -77,7 +77,7 @@ class RunConfig(Strict):
     base: str | None = None
     inputs: str
     years: YearSpan
-    discount_rate: float = Field(ge=0, le=1)
+    discount_rate: Num = Field(ge=0, le=1)
     curves: Curves = Field(default_factory=Curves)
     scenarios: dict[str, Scenario] = Field(default_factory=lambda: {"base": Scenario(probability=1.0)})
     policies: dict[str, Policy] = Field(default_factory=dict)

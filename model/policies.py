@@ -10,7 +10,7 @@ from typing import Annotated, Literal, Union
 
 from pydantic import Field, model_validator
 
-from model.schema_base import Strict, YearSpan
+from model.schema_base import Num, Strict, YearSpan
 
 AllOr = Union[Literal["*"], list[str]]
 
@@ -37,10 +37,10 @@ class Tariff(PolicyBase):
     origins: AllOr = "*"
     destinations: AllOr = "*"
     commodities: AllOr = "*"
-    ad_valorem: float = Field(default=0.0, ge=0, description="share of the base price")
-    specific_usd_per_kg: float = Field(default=0.0, ge=0)
+    ad_valorem: Num = Field(default=0.0, ge=0, description="share of the base price")
+    specific_usd_per_kg: Num = Field(default=0.0, ge=0)
     base: Literal["equilibrium", "reference"] = "equilibrium"
-    reference_price_usd_per_kg: dict[str, Union[float, dict[int, float]]] = Field(default_factory=dict)
+    reference_price_usd_per_kg: dict[str, Union[Num, dict[int, Num]]] = Field(default_factory=dict)
 
     def reference_price(self, commodity: str, year: int) -> float | None:
         return price_in_year(self.reference_price_usd_per_kg.get(commodity), year)
@@ -69,11 +69,11 @@ class Bloc(PolicyBase):
     kind: Literal["bloc"]
     members: list[str] = Field(min_length=1)
     commodities: AllOr = "*"
-    internal_ad_valorem: float = Field(default=0.0, ge=0)
-    internal_specific_usd_per_kg: float = Field(default=0.0, ge=0)
-    external_ad_valorem: float = Field(default=0.0, ge=0)
-    external_specific_usd_per_kg: float = Field(default=0.0, ge=0)
-    reference_price_usd_per_kg: dict[str, Union[float, dict[int, float]]] = Field(default_factory=dict)
+    internal_ad_valorem: Num = Field(default=0.0, ge=0)
+    internal_specific_usd_per_kg: Num = Field(default=0.0, ge=0)
+    external_ad_valorem: Num = Field(default=0.0, ge=0)
+    external_specific_usd_per_kg: Num = Field(default=0.0, ge=0)
+    reference_price_usd_per_kg: dict[str, Union[Num, dict[int, Num]]] = Field(default_factory=dict)
 
     def reference_price(self, commodity: str, year: int) -> float | None:
         return price_in_year(self.reference_price_usd_per_kg.get(commodity), year)
@@ -88,10 +88,10 @@ class PriceFloor(PolicyBase):
     kind: Literal["price_floor"]
     facilities: list[str] = Field(min_length=1)
     commodity: str
-    price_usd_per_kg: float = Field(ge=0)
+    price_usd_per_kg: Num = Field(ge=0)
     reference_node: str
-    upside_share: float = Field(default=0.0, ge=0, le=1)
-    volume_cap_t: float | None = Field(default=None, ge=0, description="per year, all facilities")
+    upside_share: Num = Field(default=0.0, ge=0, le=1)
+    volume_cap_t: Num | None = Field(default=None, ge=0, description="per year, all facilities")
     payer: str = "US"
 
 
@@ -105,10 +105,10 @@ class Offtake(PolicyBase):
     kind: Literal["offtake"]
     facility: str
     commodity: str
-    share: float | None = Field(default=None, ge=0, le=1)
-    volume_t: float | None = Field(default=None, ge=0)
-    contract_price_usd_per_kg: float | None = Field(default=None, ge=0)
-    cost_plus_margin: float | None = Field(default=None, ge=0)
+    share: Num | None = Field(default=None, ge=0, le=1)
+    volume_t: Num | None = Field(default=None, ge=0)
+    contract_price_usd_per_kg: Num | None = Field(default=None, ge=0)
+    cost_plus_margin: Num | None = Field(default=None, ge=0)
     buyer: str = "US"
     use: Literal["resale", "own_demand"] = "resale"
 
@@ -132,11 +132,11 @@ class Stockpile(PolicyBase):
     kind: Literal["stockpile"]
     node: str
     commodity: str
-    capacity_t: float = Field(ge=0)
-    initial_t: float = Field(default=0.0, ge=0)
-    holding_cost_usd_per_kg_yr: float = Field(default=0.0, ge=0)
+    capacity_t: Num = Field(ge=0)
+    initial_t: Num = Field(default=0.0, ge=0)
+    holding_cost_usd_per_kg_yr: Num = Field(default=0.0, ge=0)
     release: Literal["disruption", "any"] = "disruption"
-    target_days: float | None = Field(default=None, ge=0)
+    target_days: Num | None = Field(default=None, ge=0)
     target_from: int | None = None
     payer: str = "US"
 
@@ -157,11 +157,11 @@ class Outlay(PolicyBase):
 
     kind: Literal["outlay"]
     type: Literal["equity", "loan", "grant"]
-    amount_usd: float = Field(ge=0)
+    amount_usd: Num = Field(ge=0)
     year: int
     payer: str = "US"
-    interest_subsidy_rate: float = Field(default=0.0, ge=0, le=1)
-    expected_loss_rate: float = Field(default=0.0, ge=0, le=1)
+    interest_subsidy_rate: Num = Field(default=0.0, ge=0, le=1)
+    expected_loss_rate: Num = Field(default=0.0, ge=0, le=1)
     term_years: int = Field(default=1, ge=1)
 
     def cash_flows(self) -> dict[int, float]:

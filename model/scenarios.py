@@ -6,7 +6,7 @@ from typing import Literal, Union
 
 from pydantic import Field, model_validator
 
-from model.schema_base import Strict, YearSpan
+from model.schema_base import Num, Strict, YearSpan
 
 
 class OutsideBloc(Strict):
@@ -24,11 +24,11 @@ class ExportControl(Strict):
     destinations: Union[Literal["all"], list[str], OutsideBloc] = "all"
     years: YearSpan
     kind: Literal["ban", "quota", "share", "licence"]
-    quota_t: float | None = Field(default=None, ge=0)
-    share: float | None = Field(default=None, ge=0, le=1)
-    reference_t: float | None = Field(default=None, ge=0)
-    cost_usd_per_kg: float = Field(default=0.0, ge=0)
-    cap_t: float | None = Field(default=None, ge=0)
+    quota_t: Num | None = Field(default=None, ge=0)
+    share: Num | None = Field(default=None, ge=0, le=1)
+    reference_t: Num | None = Field(default=None, ge=0)
+    cost_usd_per_kg: Num = Field(default=0.0, ge=0)
+    cap_t: Num | None = Field(default=None, ge=0)
     description: str = ""
 
     @model_validator(mode="after")
@@ -49,7 +49,7 @@ class Scenario(Strict):
     """A state of the world with a probability. Decisions in years before ``diverges`` are
     shared with the trunk (non-anticipativity); default: the first year any control applies."""
 
-    probability: float = Field(ge=0, le=1)
+    probability: Num = Field(ge=0, le=1)
     diverges: int | None = None
     description: str = ""
     export_controls: dict[str, ExportControl] = Field(default_factory=dict)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from typing import Annotated
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 
 class Strict(BaseModel):
@@ -30,4 +32,12 @@ class YearSpan(Strict):
         return self.start <= year <= self.end
 
 
-NonNeg = Field(ge=0)
+def _no_bool(v):
+    """YAML reads yes/no/true/false as booleans; pydantic would take them as 1/0."""
+    if isinstance(v, bool):
+        raise ValueError(f"expected a number, got {str(v).lower()}")
+    return v
+
+
+Num = Annotated[float, BeforeValidator(_no_bool)]
+"""A float that refuses booleans."""

@@ -72,6 +72,7 @@ def test_unknown_column_suggests(copy_dataset, capsys):
 CONFIG_CASES = [
     ("discount_rate: 0.05", "discount_rte: 0.05", ["discount_rte", "unknown key", "did you mean 'discount_rate'"]),
     ("discount_rate: 0.05", "discount_rate: lots", ["discount_rate", "number"]),
+    ("discount_rate: 0.05", "discount_rate: yes", ["discount_rate", "expected a number, got true"]),
     ("years: {start: 2025, end: 2027}", "years: {start: 2025, end: 2024}", ["years", "before start"]),
     ("curves: {form: steps, steps: 10}", "curves: {form: stairs, steps: 10}", ["curves.form", "steps"]),
     ("discount_rate: 0.05", "discount_rate: 0.05\npolicies: {f: {kind: price_flor}}", ["policies.f.kind", "price_floor"]),
