@@ -107,11 +107,8 @@ def welfare_table(inst: ModelInstance, prices: dict) -> pd.DataFrame:
     m, ix = inst.m, inst.ix
     P = lambda n, c, t: prices.get((n, c, t), 0.0)  # noqa: E731
     acc = defaultdict(lambda: defaultdict(float))   # (t, node) -> column -> k$ (then usd)
-    for (n, s, c, t, k) in m.DTK:
-        acc[t, n]["cs"] += pyo.value(m.block_wtp_usd_per_kg[n, s, c, t, k]) * (m.blk[n, s, c, t, k].value or 0.0)
-    for (n, s, c, t) in m.DT_qp:
-        q = m.served_qp[n, s, c, t].value or 0.0
-        acc[t, n]["cs"] += pyo.value(m.demand_intercept[n, s, c, t]) * q - 0.5 * pyo.value(m.demand_slope[n, s, c, t]) * q * q
+    for (t, n), v in willingness_to_pay_kusd(inst).items():
+        acc[t, n]["cs"] += v
     for (n, s, c, t) in m.DT:
         acc[t, n]["cs"] -= P(n, c, t) * pyo.value(own_use(m, n, s, c, t))
     for (n, s, c, x, t) in m.SUBT:
@@ -122,7 +119,7 @@ def welfare_table(inst: ModelInstance, prices: dict) -> pd.DataFrame:
         if a <= TOL:
             continue
         n, proc = fac.at[f, "node"], fac.at[f, "process"]
-        sales = sum(k * a * P(n, c, t) for (p, c), k in ix.coef.items() if p == proc)
+        sales = sum(k * a * P(n, c, t) for c, k in ix.by_process[proc])
         acc[t, n]["ps"] += sales - facility_cost_kusd(inst, f, t)
     for (o, d, c, t) in m.AT:
         q = m.flow[o, d, c, t].value or 0.0
@@ -162,15 +159,24 @@ def welfare_table(inst: ModelInstance, prices: dict) -> pd.DataFrame:
     return df.sort_values(["scenario", "year", "node"], kind="stable").reset_index(drop=True)
 
 
+def willingness_to_pay_kusd(inst: ModelInstance) -> dict[tuple[int, str], float]:
+    """(t, node) → Σ wtp·blk + Σ (a q − ½ b q²) of served demand, k$."""
+    m = inst.m
+    out = defaultdict(float)
+    for (n, s, c, t, k) in m.DTK:
+        out[t, n] += pyo.value(m.block_wtp_usd_per_kg[n, s, c, t, k]) * (m.blk[n, s, c, t, k].value or 0.0)
+    for (n, s, c, t) in m.DT_qp:
+        q = m.served_qp[n, s, c, t].value or 0.0
+        out[t, n] += pyo.value(m.demand_intercept[n, s, c, t]) * q - 0.5 * pyo.value(m.demand_slope[n, s, c, t]) * q * q
+    return out
+
+
 def true_welfare_usd(inst: ModelInstance) -> dict[int, float]:
     """Per tree node: WTP − true operating cost − freight − licence friction − holding (USD)."""
     m = inst.m
     out = defaultdict(float)
-    for (n, s, c, t, k) in m.DTK:
-        out[t] += pyo.value(m.block_wtp_usd_per_kg[n, s, c, t, k]) * (m.blk[n, s, c, t, k].value or 0.0)
-    for (n, s, c, t) in m.DT_qp:
-        q = m.served_qp[n, s, c, t].value or 0.0
-        out[t] += pyo.value(m.demand_intercept[n, s, c, t]) * q - 0.5 * pyo.value(m.demand_slope[n, s, c, t]) * q * q
+    for (t, n), v in willingness_to_pay_kusd(inst).items():
+        out[t] += v
     for (f, t) in m.FT:
         out[t] -= facility_cost_kusd(inst, f, t)
     for (o, d, c, t) in m.AT:

@@ -55,7 +55,7 @@ def production_table(inst: ModelInstance) -> pd.DataFrame:
         if a <= TOL:
             continue
         proc, node = fac.at[f, "process"], fac.at[f, "node"]
-        coefs = [(c, k) for (p, c), k in ix.coef.items() if p == proc]
+        coefs = ix.by_process[proc]
         out_total = sum(k for _, k in coefs if k > 0)
         cost = facility_cost_kusd(inst, f, t) * KUSD
         for c, k in coefs:

@@ -85,7 +85,7 @@ def offtake_contract_price(inst: ModelInstance, p: str, t: int, prices: dict) ->
     out_coef = inst.ix.coef[(fac["process"], o.commodity)]
     unit = pyo.value(inst.m.cost_usd_per_kg[o.facility, t])
     inputs = sum(-k * prices.get((fac["node"], c, t), 0.0)
-                 for (pr, c), k in inst.ix.coef.items() if pr == fac["process"] and k < 0)
+                 for c, k in inst.ix.by_process[fac["process"]] if k < 0)
     return (unit + inputs) / out_coef * (1 + o.cost_plus_margin)
 
 

@@ -19,11 +19,8 @@ def define_balance(m, ix, pi) -> None:
 
     node_of = ix.facilities["node"].to_dict()
     proc_of = ix.facilities["process"].to_dict()
-    by_process: dict[str, list] = {}
-    for (p, c), k in ix.coef.items():
-        by_process.setdefault(p, []).append((c, k))
     for f, t in ix.fac_t:
-        for c, k in by_process.get(proc_of[f], []):
+        for c, k in ix.by_process.get(proc_of[f], []):
             add(node_of[f], c, t, k * m.act[f, t])
     for (o, d, c, t) in m.AT:
         add(d, c, t, m.flow[o, d, c, t])

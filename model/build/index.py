@@ -76,6 +76,15 @@ class Index:
     steps: int
     linear: bool
 
+    @property
+    def by_process(self) -> dict[str, list[tuple[str, float]]]:
+        """process → [(commodity, coefficient_t)], inputs negative."""
+        if not hasattr(self, "_by_process"):
+            self._by_process = {}
+            for (p, c), k in self.coef.items():
+                self._by_process.setdefault(p, []).append((c, k))
+        return self._by_process
+
     def key(self) -> tuple:
         """Hashable summary of the structure: two variants with the same key share a model
         (process coefficients are constants in the model, so they count as structure)."""

@@ -46,8 +46,8 @@ def define_origin_rule(m, ix, pi) -> None:
     node_of = ix.facilities["node"].to_dict()
     proc_of = ix.facilities["process"].to_dict()
     for f, t in ix.fac_t:
-        for (p, c), k in ix.coef.items():
-            if p == proc_of[f] and k > 0:
+        for c, k in ix.by_process.get(proc_of[f], []):
+            if k > 0:
                 made.setdefault((node_of[f], c, t), []).append(k * m.act[f, t])
     for (p, t) in m.STK:
         sp = pi.stockpiles[p]
