@@ -44,11 +44,11 @@ def scenarios(n: int, seed: int = 1) -> dict:
 
 
 def one(n: int) -> dict:
-    from model.build import create_model
-    from model.config import apply_overrides, load_config
-    from model.dataset import load_dataset
-    from model.solve import Solver
-    from model.wedges import solve_equilibrium
+    from reebloc.equilibrium import create_model
+    from reebloc.inputs.config import apply_overrides, load_config
+    from reebloc.inputs.dataset import load_dataset
+    from reebloc.solve.solver import Solver
+    from reebloc.solve.wedges import solve_equilibrium
     base = load_config(ROOT / "runs" / "baseline.yaml")
     resolved = apply_overrides(base, {"scenarios": scenarios(n)})
     data = load_dataset(resolved.data_dir, resolved.config.year_list)

@@ -99,12 +99,12 @@ def apply_and_solve(h: highspy.Highs, d: dict, rows: np.ndarray) -> tuple[float,
 
 # ---------------------------------------------------------------- default data set
 def bench_default(n_variants: int, n_rebuilds: int) -> dict:
-    from model.build import create_model
-    from model.solve import Solver, balance_prices
-    from model.sweep.design import make_design
-    from model.sweep.evaluators import ReeblocEvaluator
-    from model.sweep.spec import load_sweep
-    from model.wedges import solve_equilibrium
+    from reebloc.equilibrium import create_model
+    from reebloc.solve.solver import Solver, balance_prices
+    from reebloc.sweep.design import make_design
+    from reebloc.sweep.evaluators import ReeblocEvaluator
+    from reebloc.sweep.spec import load_sweep
+    from reebloc.solve.wedges import solve_equilibrium
 
     rs = load_sweep(ROOT / "runs/sweeps/baseline_lhs.yaml")
     X = make_design(rs.config)
@@ -185,7 +185,7 @@ def bench_synthetic(n_variants: int, n_rebuilds: int, n_src=300, n_dst=334) -> d
     import pyomo.environ as pyo
     from pyomo.contrib.solver.common.factory import SolverFactory
 
-    from model.fastpath import FastHighs
+    from reebloc.solve.fastpath import FastHighs
 
     rng = np.random.default_rng(1)
     m = transport_model(n_src, n_dst)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from model.errors import ReeblocError
+from reebloc.errors import ReeblocError
 
 # The run tables a report reads (docs/architecture.md); a run made before one existed lacks it.
 TABLES = ("prices", "demand", "government", "welfare", "security")

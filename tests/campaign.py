@@ -9,7 +9,7 @@ in which file, and what a correct program must answer:
 - ``expect="any"``: legal but unusual input (a zero, a far-off year): either outcome, cleanly.
 
 ``tests/test_campaign.py`` applies them to a fresh copy of ``tests/data/chain`` +
-``tests/configs/chain.yaml`` and calls ``model.cli.main`` in-process. ``RECORD`` counts what was
+``tests/configs/chain.yaml`` and calls ``reebloc.app.cli.main`` in-process. ``RECORD`` counts what was
 tried per class and outcome; see docs/reliability.md.
 """
 
@@ -27,7 +27,7 @@ from typing import Callable
 
 import hypothesis.strategies as st
 
-from model.dataset import FLOAT, INT, OPTFLOAT, OPTSTR, SPECS
+from reebloc.inputs.dataset import FLOAT, INT, OPTFLOAT, OPTSTR, SPECS
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data" / "chain"

@@ -15,7 +15,7 @@ DATA = ROOT / "tests" / "data"
 @lru_cache(maxsize=None)
 def solved(config_name: str):
     """RunResult of tests/configs/<config_name>.yaml (solved once per session)."""
-    from model.run import run_in_memory
+    from reebloc.app.run import run_in_memory
     return run_in_memory(CONFIGS / f"{config_name}.yaml")
 
 

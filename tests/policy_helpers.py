@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from model.config import apply_overrides, load_config
-from model.dataset import load_dataset
-from model.run import solve_resolved
+from reebloc.inputs.config import apply_overrides, load_config
+from reebloc.inputs.dataset import load_dataset
+from reebloc.app.run import solve_resolved
 from tests.conftest import CONFIGS
 
 BASE = load_config(CONFIGS / "two.yaml")

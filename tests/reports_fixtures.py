@@ -46,7 +46,7 @@ CHANGED_DEMAND = {"node": "US", "year": "2027", "factor": 1.2}  # one row of the
 
 
 def make_runs(tmp: Path) -> dict[str, Path]:
-    from model.run import run
+    from reebloc.app.run import run
 
     data = tmp / "data"
     base_data = shutil.copytree(CHAIN_DATA, data / "chain")

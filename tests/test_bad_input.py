@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from model.cli import main
+from reebloc.app.cli import main
 
 
 def run_cli(capsys, *args):
@@ -140,6 +140,6 @@ def test_cli_subprocess_exit_code_and_no_traceback(copy_dataset, tmp_path):
     """The real console entry: exit 2, one line on stderr."""
     folder, cfg = copy_dataset("chain")
     edit(folder / "routes.csv", "CN,AU,reo", "CX,AU,reo")
-    p = subprocess.run([sys.executable, "-m", "model.cli", "validate", str(cfg)], capture_output=True, text=True)
+    p = subprocess.run([sys.executable, "-m", "reebloc.app.cli", "validate", str(cfg)], capture_output=True, text=True)
     assert p.returncode == 2
     assert "Traceback" not in p.stderr and len(p.stderr.strip().splitlines()) == 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from model.health import net_position
+from reebloc.outputs.health import net_position
 
 from tests.conftest import solved
 

@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from model.cli import main
+from reebloc.app.cli import main
 from tests import campaign as C
 
 N = int(os.environ.get("REEBLOC_CAMPAIGN_EXAMPLES", "4"))
@@ -226,7 +226,7 @@ def test_yaml_merge_keys_still_override(tmp_path, capsys):
     cfg = C.make_case(tmp_path)
     cfg.write_text("x-base: &b {start: 2025, end: 2026}\n" + cfg.read_text().replace(
         "years: {start: 2025, end: 2027}", "years: {<<: *b, end: 2027}"))
-    from model.config import load_config
+    from reebloc.inputs.config import load_config
     assert load_config(cfg).config.year_list == [2025, 2026, 2027]
 
 
@@ -243,7 +243,7 @@ def test_sigkill_run_at_random_points(tmp_path):
     expected = sorted(p.name for p in final.iterdir())
     for _ in range(KILLS):
         before = (final / "manifest.json").read_bytes()
-        p = subprocess.Popen([sys.executable, "-m", "model.cli", "-q", "run", str(cfg), "--out", str(out), "--force"],
+        p = subprocess.Popen([sys.executable, "-m", "reebloc.app.cli", "-q", "run", str(cfg), "--out", str(out), "--force"],
                              cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(rng.uniform(0.2, 4.0))
         p.kill()                     # SIGKILL, our own child

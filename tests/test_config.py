@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from model.config import load_config
+from reebloc.inputs.config import load_config
 from tests.conftest import CONFIGS
 
 
@@ -27,7 +27,7 @@ def test_base_inheritance_merges_and_logs(caplog, tmp_path):
 
 
 def test_overrides_are_in_the_manifest():
-    from model.run import run_in_memory
+    from reebloc.app.run import run_in_memory
     r = run_in_memory(CONFIGS / "spe3_steps.yaml")
     assert "curves.form: linear -> steps" in r.manifest["overrides"]
     assert r.manifest["config"]["curves"] == {"form": "steps", "steps": 50}

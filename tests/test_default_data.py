@@ -22,7 +22,7 @@ def _read(name: str) -> pd.DataFrame:
 
 
 def test_loader_accepts_default_data():
-    from model.dataset import load_dataset
+    from reebloc.inputs.dataset import load_dataset
     data = load_dataset(DEFAULT)
     assert data.horizon == (2025, 2035)
 
@@ -82,8 +82,8 @@ def test_csvs_match_their_generator(tmp_path):
 
 @lru_cache(maxsize=None)
 def _calibration():
-    from model.calibrate import calibrate
-    from model.run import run_in_memory
+    from reebloc.app.calibrate import calibrate
+    from reebloc.app.run import run_in_memory
     t0 = time.perf_counter()
     result = run_in_memory(BASELINE)
     seconds = time.perf_counter() - t0

@@ -9,7 +9,7 @@ from pyomo.contrib.solver.common.factory import SolverFactory
 
 from pyomo.common.collections import ComponentMap
 
-from model.fastpath import FastHighs, NotOptimalError
+from reebloc.solve.fastpath import FastHighs, NotOptimalError
 
 RTOL = 1e-6
 

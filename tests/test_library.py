@@ -1,4 +1,4 @@
-"""The policy library (runs/library/*.yaml) and the findings generator (model/findings.py).
+"""The policy library (runs/library/*.yaml) and the findings generator (reports/findings.py).
 
 - every library config validates against the default data set (policy references included);
 - each runs on a reduced horizon (2025-2027, one scenario: fast), with the wedge iteration converged;
@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from model.config import apply_overrides, load_config
-from model.findings import main as findings_main
-from model.findings import load_run, render
-from model.run import run, solve_resolved
+from reebloc.inputs.config import apply_overrides, load_config
+from reebloc.reports.findings import main as findings_main
+from reebloc.reports.findings import load_run, render
+from reebloc.app.run import run, solve_resolved
 
 ROOT = Path(__file__).resolve().parent.parent
 LIBRARY = ROOT / "runs" / "library"
@@ -40,8 +40,8 @@ def test_library_holds_every_variant_once():
 
 @pytest.mark.parametrize("variant", VARIANTS)
 def test_config_validates_with_its_comment_block(variant):
-    from model.build import ModelInstance
-    from model.dataset import load_dataset
+    from reebloc.equilibrium import ModelInstance
+    from reebloc.inputs.dataset import load_dataset
     text = config(variant).read_text()
     raw = yaml.safe_load(text)
     assert raw["base"] == "../scenarios/brief_regimes.yaml"

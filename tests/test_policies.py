@@ -86,8 +86,8 @@ def test_bloc_levy_lifts_outsider_to_reference_price():
     """JP (member, $70 + $1 freight, 2,000 t) trades tariff-free; China's landed $62 is levied up
     to the $90 reference: levy $28/kg on the imported tonnes."""
     from tests.policy_helpers import DATA, BASE
-    from model.config import apply_overrides
-    from model.run import solve_resolved
+    from reebloc.inputs.config import apply_overrides
+    from reebloc.app.run import solve_resolved
     cap = DATA["capacity"].copy()
     cap.loc[cap.facility == "jp_sep", "capacity_t"] = 2000
     r = solve_resolved(apply_overrides(BASE, {"policies": {"zone": bloc()}}), DATA.with_table("capacity", cap))
@@ -156,11 +156,11 @@ def test_government_rows_sum_to_summary_totals():
 
 def test_transfers_cancel_out_of_total_welfare():
     """Σ_nodes (CS + PS + government) = WTP − true cost − freight, whatever the policies."""
-    from model.accounting import true_welfare_usd
-    from model.config import apply_overrides
-    from model.build import create_model
-    from model.solve import Solver
-    from model.wedges import solve_equilibrium
+    from reebloc.outputs.accounting import true_welfare_usd
+    from reebloc.inputs.config import apply_overrides
+    from reebloc.equilibrium import create_model
+    from reebloc.solve.solver import Solver
+    from reebloc.solve.wedges import solve_equilibrium
     from tests.policy_helpers import BASE, DATA
     cfg = apply_overrides(BASE, {"policies": ALL_IN}).config
     inst = create_model(cfg, DATA)
@@ -183,9 +183,9 @@ def test_reference_price_series_by_year():
 def test_ad_valorem_fixed_point_on_an_endogenous_exporter_price():
     """In the 3-region textbook market the exporter's price moves with the tariff: the iteration
     converges to a wedge equal to rate × the exporter's final price; with one iteration it warns."""
-    from model.config import apply_overrides, load_config
-    from model.run import solve_resolved
-    from model.wedges import WedgeWarning
+    from reebloc.inputs.config import apply_overrides, load_config
+    from reebloc.app.run import solve_resolved
+    from reebloc.solve.wedges import WedgeWarning
     from tests.conftest import CONFIGS
     base = load_config(CONFIGS / "spe3.yaml")
     tariff = {"t": {"kind": "tariff", "origins": ["r1"], "destinations": ["r2", "r3"], "ad_valorem": 0.2}}

@@ -22,10 +22,10 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 from reports_fixtures import CHANGED_DEMAND, make_runs  # noqa: E402
 
-from model.errors import ReeblocError  # noqa: E402
-from reports import compare, report  # noqa: E402
-from reports.api import build  # noqa: E402
-from reports.render import fmt  # noqa: E402
+from reebloc.errors import ReeblocError  # noqa: E402
+from reebloc.reports import compare, report  # noqa: E402
+from reebloc.reports.api import build  # noqa: E402
+from reebloc.reports.render import fmt  # noqa: E402
 
 SECTIONS = ["headline", "government", "security", "unserved", "prices", "welfare", "differs", "provenance"]
 CHARTS = ["government_by_instrument", "china_content", "unserved_by_scenario", "prices", "welfare_by_node", "welfare_delta"]

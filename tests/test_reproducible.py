@@ -13,8 +13,8 @@ import warnings
 import pandas as pd
 import pytest
 
-from model.cli import main
-from model.health import HealthWarning, check
+from reebloc.app.cli import main
+from reebloc.outputs.health import HealthWarning, check
 from tests.conftest import CONFIGS, ROOT, solved
 
 
@@ -29,7 +29,7 @@ def test_same_inputs_give_byte_identical_tables_across_processes(tmp_path):
     for seed in ("1", "2"):
         out = tmp_path / seed
         env = {**os.environ, "PYTHONHASHSEED": seed}
-        p = subprocess.run([sys.executable, "-m", "model.cli", "-q", "run", str(CONFIGS / "chain_ban.yaml"),
+        p = subprocess.run([sys.executable, "-m", "reebloc.app.cli", "-q", "run", str(CONFIGS / "chain_ban.yaml"),
                             "--out", str(out)], capture_output=True, text=True, env=env, cwd=ROOT)
         assert p.returncode == 0, p.stderr
         outs.append(out / "chain_ban")
@@ -71,7 +71,7 @@ def test_sigkill_during_run_leaves_no_run_folder(tmp_path, delay):
     """Kill `reebloc run` at different points: either the finished folder or nothing at all; a
     later run cleans the dead process's temporary folder."""
     out = tmp_path / "out"
-    p = subprocess.Popen([sys.executable, "-m", "model.cli", "-q", "run", str(CONFIGS / "chain_ban.yaml"),
+    p = subprocess.Popen([sys.executable, "-m", "reebloc.app.cli", "-q", "run", str(CONFIGS / "chain_ban.yaml"),
                           "--out", str(out)], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(delay)
     p.send_signal(signal.SIGKILL)
@@ -111,8 +111,8 @@ def test_health_check_names_the_bad_row():
 
 
 def test_run_name_cannot_escape_output_folder(tmp_path):
-    from model.errors import ReeblocError
-    from model.run import run_folder
+    from reebloc.errors import ReeblocError
+    from reebloc.app.run import run_folder
     with pytest.raises(ReeblocError):
         run_folder(tmp_path, "../elsewhere")
     assert run_folder(tmp_path, "ok-name") == (tmp_path / "ok-name").resolve()
@@ -128,7 +128,7 @@ def test_yaml_is_loaded_safely(tmp_path, capsys):
 def test_stale_cleanup_touches_only_dead_runs_of_the_same_name(tmp_path):
     """A dead run's temporary folder goes; a live one's, another name's and a look-alike name's stay;
     an earlier run set aside for --force by a killed process is put back."""
-    from model.run import _remove_stale
+    from reebloc.app.run import _remove_stale
     final = tmp_path / "base"
     dead = 2 ** 22 + 12345          # beyond pid_max on this machine: never alive
     (tmp_path / f".base.tmp-{dead}-abc").mkdir()

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from model.config import apply_overrides, load_config
-from model.run import solve_resolved
+from reebloc.inputs.config import apply_overrides, load_config
+from reebloc.app.run import solve_resolved
 from tests.conftest import CONFIGS
 
 BAN = load_config(CONFIGS / "chain_ban.yaml")
@@ -136,9 +136,9 @@ def test_licence_friction_is_a_price_wedge():
 def test_brief_regimes_are_expressible():
     """April 2025 licences (shared 2025-26 history), kept; the October 2025 expansion back after
     2026-11-10; a full ban — on the default data set's commodities."""
-    from model.build.index import TRUNK, build_index
-    from model.build.policyindex import build_policy_index
-    from model.dataset import load_dataset
+    from reebloc.equilibrium.index import TRUNK, build_index
+    from reebloc.equilibrium.policyindex import build_policy_index
+    from reebloc.inputs.dataset import load_dataset
     r = load_config(CONFIGS.parent.parent / "runs" / "scenarios" / "brief_regimes.yaml")
     cfg = r.config
     assert set(cfg.scenarios) == {"no_controls", "april_kept", "october_back", "full_ban"}

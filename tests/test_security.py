@@ -8,8 +8,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from model.metrics.security import SECURITY_COLUMNS, security_table, summary_security
-from model.metrics.tracing import trace_content
+from reebloc.outputs.metrics.security import SECURITY_COLUMNS, security_table, summary_security
+from reebloc.outputs.metrics.tracing import trace_content
 
 COMMODITIES = pd.DataFrame(
     {

@@ -17,10 +17,10 @@ import pandas as pd
 import pytest
 import yaml
 
-from model.errors import ReeblocError
-from model.sweep.api import run_sweep
-from model.sweep.design import make_design
-from model.sweep.spec import load_sweep
+from reebloc.errors import ReeblocError
+from reebloc.sweep.api import run_sweep
+from reebloc.sweep.design import make_design
+from reebloc.sweep.spec import load_sweep
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIGS = ROOT / "tests" / "configs"
@@ -75,8 +75,8 @@ def test_sweep_config_errors(tmp_path):
 
 # ---------------------------------------------------------------- Sobol indices of Ishigami
 def test_ishigami_sobol_indices_match_analytic(tmp_path):
-    from model.sweep.analysis import sensitivity
-    from model.sweep.evaluators import IshigamiEvaluator
+    from reebloc.sweep.analysis import sensitivity
+    from reebloc.sweep.evaluators import IshigamiEvaluator
 
     f = ishigami_yaml(tmp_path, design={"kind": "sobol", "n": 2048, "seed": 11}, chunk_size=2048)
     folder = run_sweep(f, workers=1, out=tmp_path / "out", progress=False)
@@ -98,7 +98,7 @@ def test_sigkill_then_resume_gives_exactly_all_rows(tmp_path):
                       chunk_size=4)
     out = tmp_path / "out"
     code = textwrap.dedent(f"""
-        from model.sweep.api import run_sweep
+        from reebloc.sweep.api import run_sweep
         run_sweep({str(f)!r}, workers=1, out={str(out)!r}, progress=False)
     """)
     proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, start_new_session=True)
@@ -195,8 +195,8 @@ def reebloc_sweep(tmp_path: Path) -> Path:
 
 
 def rebuilt_outputs(ev, x: dict) -> dict:
-    from model.run import solve_resolved
-    from model.sweep.evaluators import aggregate, select
+    from reebloc.app.run import solve_resolved
+    from reebloc.sweep.evaluators import aggregate, select
 
     resolved, data = ev.variant(x)
     res = solve_resolved(resolved, data)
@@ -211,14 +211,14 @@ def rebuilt_outputs(ev, x: dict) -> dict:
 
 @pytest.mark.parametrize("mode,warm", [("auto", True), ("auto", False), ("general", False)])
 def test_reebloc_resolved_matches_rebuilt(tmp_path, mode, warm):
-    """Re-solved variants agree with a fresh build + solve (``model.run.solve_resolved``).
+    """Re-solved variants agree with a fresh build + solve (``reebloc.app.run.solve_resolved``).
 
     This fixture is degenerate (tied costs, binding capacities): prices and even flows have
     alternative optima, so a warm start from another variant's basis may return another,
     equally optimal, answer. Warm: the objective (unique) must agree. Cold (``warm_start:
     false``): every output, prices and flows included, must agree with the fresh run.
     """
-    from model.sweep.evaluators import ReeblocEvaluator
+    from reebloc.sweep.evaluators import ReeblocEvaluator
 
     f = reebloc_sweep(tmp_path)
     raw = yaml.safe_load(f.read_text())
@@ -238,7 +238,7 @@ def test_reebloc_resolved_matches_rebuilt(tmp_path, mode, warm):
 
 
 def test_reebloc_structure_change_rebuilds(tmp_path):
-    from model.sweep.evaluators import ReeblocEvaluator
+    from reebloc.sweep.evaluators import ReeblocEvaluator
 
     f = reebloc_sweep(tmp_path)
     raw = yaml.safe_load(f.read_text())
@@ -267,7 +267,7 @@ def test_reebloc_structure_change_rebuilds(tmp_path):
 
 # ---------------------------------------------------------------- report
 def test_sweep_report_formats(tmp_path):
-    from model.sweep.api import sweep_report
+    from reebloc.sweep.api import sweep_report
 
     f = ishigami_yaml(tmp_path, design={"kind": "morris", "n": 10, "levels": 4, "seed": 2})
     folder = run_sweep(f, workers=1, out=tmp_path / "out", progress=False)

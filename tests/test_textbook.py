@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from model.config import apply_overrides, load_config
-from model.run import solve_resolved
+from reebloc.inputs.config import apply_overrides, load_config
+from reebloc.app.run import solve_resolved
 from tests.conftest import CONFIGS, solved
 
 

@@ -4,7 +4,7 @@
   ``sweep_report(sweep_dir, out) -> Path``, ``load_results(sweep_dir)``
 - ``spec``: the sweep-file schema (pydantic) and ``load_sweep``
 - ``design``: grid / one-at-a-time / Latin hypercube / Sobol / Morris designs
-- ``evaluators``: ``ReeblocEvaluator`` (build once, re-solve with ``model.fastpath.FastHighs``),
+- ``evaluators``: ``ReeblocEvaluator`` (build once, re-solve with ``reebloc.solve.fastpath.FastHighs``),
   ``IshigamiEvaluator`` (stand-in with known indices), ``run_chunk``
 - ``runner``: in-process, local processes or Dask
 - ``store``: the resumable chunk store

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from model.errors import ReeblocError
+from reebloc.errors import ReeblocError
 
 
 def _load(sweep_dir: Path) -> tuple[pd.DataFrame, dict]:

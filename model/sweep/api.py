@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from model.sweep.design import make_design, salib_problem
-from model.sweep.evaluators import EvaluatorFactory
-from model.sweep.runner import execute
-from model.sweep.spec import load_sweep
-from model.sweep.store import ChunkStore, atomic_write_text
+from reebloc.sweep.design import make_design, salib_problem
+from reebloc.sweep.evaluators import EvaluatorFactory
+from reebloc.sweep.runner import execute
+from reebloc.sweep.spec import load_sweep
+from reebloc.sweep.store import ChunkStore, atomic_write_text
 
 DEFAULT_OUT = Path("runs/out/sweeps")
 
@@ -102,5 +102,5 @@ def load_results(sweep_dir: str | Path) -> tuple[pd.DataFrame, dict]:
 
 def sweep_report(sweep_dir: str | Path, out: str | Path) -> Path:
     """Sensitivity indices, metamodel and charts of a finished sweep as .html, .md or .xlsx."""
-    from model.sweep.analysis import write_report
+    from reebloc.sweep.analysis import write_report
     return write_report(Path(sweep_dir), Path(out))

@@ -11,7 +11,7 @@ import itertools
 import numpy as np
 import pandas as pd
 
-from model.sweep.spec import SweepConfig
+from reebloc.sweep.spec import SweepConfig
 
 
 def salib_problem(cfg: SweepConfig) -> dict:

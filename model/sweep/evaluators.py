@@ -4,7 +4,7 @@ A worker receives an ``EvaluatorFactory`` (small, picklable) and chunks of varia
 the evaluator once (``get_evaluator`` caches it per process) and calls ``evaluate(x)`` per
 variant. ``IshigamiEvaluator`` is a stand-in with known Sobol indices that exercises the same
 machinery; ``ReeblocEvaluator`` builds the reebloc model once and re-solves each variant on a
-persistent HiGHS model (``model.fastpath.FastHighs``), rebuilding only when a variant changes
+persistent HiGHS model (``reebloc.solve.fastpath.FastHighs``), rebuilding only when a variant changes
 the model's structure.
 """
 
@@ -21,8 +21,8 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 
-from model.errors import ReeblocError
-from model.sweep.spec import Output, Parameter, ResolvedSweep, load_sweep
+from reebloc.errors import ReeblocError
+from reebloc.sweep.spec import Output, Parameter, ResolvedSweep, load_sweep
 
 log = logging.getLogger("reebloc.sweep")
 
@@ -192,8 +192,8 @@ class ReeblocEvaluator:
     """
 
     def __init__(self, rs: ResolvedSweep, threads: int = 1, mode: str = "auto"):
-        from model.config import load_config
-        from model.dataset import load_dataset
+        from reebloc.inputs.config import load_config
+        from reebloc.inputs.dataset import load_dataset
 
         self.rs = rs
         self.params: list[Parameter] = list(rs.config.parameters)
@@ -246,7 +246,7 @@ class ReeblocEvaluator:
 
     def variant(self, x: dict):
         """(ResolvedConfig, DataSet) of a variant."""
-        from model.config import apply_overrides
+        from reebloc.inputs.config import apply_overrides
 
         over = {}
         data = self.base_data
@@ -268,14 +268,14 @@ class ReeblocEvaluator:
         return resolved, data
 
     def _structure(self, cfg, data) -> tuple:
-        from model.build import ModelInstance
+        from reebloc.equilibrium import ModelInstance
         return ModelInstance.structure_key(cfg, data, self.where)   # includes process coefficients
 
     # ------------------------------------------------------------ model
     def _build(self, cfg, data) -> None:
-        from model.build import create_model
-        from model.fastpath import FastHighs
-        from model.solve import FastSolver
+        from reebloc.equilibrium import create_model
+        from reebloc.solve.fastpath import FastHighs
+        from reebloc.solve.solver import FastSolver
 
         self.inst = inst = create_model(cfg, data, where=self.where)
         self.fh = FastHighs(inst.m, {"threads": self.threads})
@@ -382,8 +382,8 @@ class ReeblocEvaluator:
 
     # ------------------------------------------------------------ evaluate
     def evaluate(self, x: dict) -> dict:
-        from model.build.policyindex import build_policy_index
-        from model.wedges import has_wedges, solve_equilibrium
+        from reebloc.equilibrium.policyindex import build_policy_index
+        from reebloc.solve.wedges import has_wedges, solve_equilibrium
 
         self.stats["variants"] += 1
         rebuilt = False
@@ -420,7 +420,7 @@ class ReeblocEvaluator:
 
     def _solve(self) -> dict:
         """``solve_equilibrium`` (wedge fixed point); a model without wedges is one solve."""
-        from model.wedges import has_wedges, solve_equilibrium
+        from reebloc.solve.wedges import has_wedges, solve_equilibrium
 
         self.solver.reset()
         if not self.rs.config.warm_start:
@@ -436,8 +436,8 @@ class ReeblocEvaluator:
         return self._base_vals[p]
 
     def evaluate_general(self, x: dict, resolved, data) -> dict:
-        from model.build.policyindex import build_policy_index
-        from model.wedges import solve_equilibrium
+        from reebloc.equilibrium.policyindex import build_policy_index
+        from reebloc.solve.wedges import solve_equilibrium
 
         cfg = resolved.config
         key = self._structure(cfg, data)
@@ -495,14 +495,14 @@ class ReeblocEvaluator:
         return out
 
     def tables(self, lazy: bool = False) -> tuple[dict, dict | None]:
-        """The run's result tables and summary for the current solution (as ``model.run``).
+        """The run's result tables and summary for the current solution (as ``reebloc.app.run``).
 
         ``lazy``: build only the tables that are read (and the summary only if a summary output
         other than ``objective_kusd`` is asked for; its ``security`` block only if a requested
         key lies under it) — tabulation is most of a variant's time when outputs need it.
         """
-        from model.summary import summarize
-        from model.tabulate import LazyTables, table_builders
+        from reebloc.outputs.summary import summarize
+        from reebloc.outputs.tabulate import LazyTables, table_builders
 
         inst = self.inst
         self.fh.load_all(duals=False)

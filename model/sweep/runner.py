@@ -13,8 +13,8 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 import pandas as pd
 from tqdm import tqdm
 
-from model.sweep.evaluators import EvaluatorFactory, run_chunk
-from model.sweep.store import ChunkStore
+from reebloc.sweep.evaluators import EvaluatorFactory, run_chunk
+from reebloc.sweep.store import ChunkStore
 
 
 def _init_worker(threads: int) -> None:

@@ -40,7 +40,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from model.errors import ReeblocError
+from reebloc.errors import ReeblocError
 
 
 class _Strict(BaseModel):
@@ -162,7 +162,7 @@ class ResolvedSweep(BaseModel):
 
 
 def load_sweep(path: str | Path) -> ResolvedSweep:
-    from model.config import read_yaml
+    from reebloc.inputs.config import read_yaml
     path = Path(path).resolve()
     raw = read_yaml(path)      # safe, duplicate keys refused, errors name the line
     try:
@@ -188,7 +188,7 @@ def fill_assumptions(rs: ResolvedSweep) -> None:
     """
     import pandas as pd
 
-    from model.config import load_config
+    from reebloc.inputs.config import load_config
 
     if rs.base_path is None:
         raise ReeblocError(rs.path, "parameters", "assumption ranges need a base run config")

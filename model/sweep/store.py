@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from model.errors import ReeblocError
+from reebloc.errors import ReeblocError
 
 _CHUNK = re.compile(r"^c-(\d{6})\.parquet$")
 

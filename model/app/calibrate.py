@@ -1,0 +1,298 @@
+"""Calibration: the base year of a run next to the observed figures of ``observed.csv``.
+
+``calibrate(config_path)`` solves the run in memory and returns one row per observed metric:
+metric, observed, low, high, model, hit, explanation. ``write_page`` renders
+``docs/calibration.md``; ``reebloc calibrate [config] [--out page]`` does both (exit 1 on a miss).
+
+Each metric has one definition here (``METRICS``), computed from the run's tidy tables for the
+calibration year (the ``year`` of the observed row) in the run's first scenario:
+
+- shares of production are in tonnes of the stage's main commodity (output rows only);
+- prices are the duals of the node balances;
+- the US magnet import share is in tonnes (the observed ~84% is a share of import *value*;
+  with landed prices within a few cents of each other the two agree to well under a point).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import pandas as pd
+
+from reebloc.errors import ReeblocError
+
+COLUMNS = ["metric", "year", "observed", "low", "high", "unit", "model", "hit", "explanation"]
+
+
+@dataclass(frozen=True)
+class Metric:
+    description: str
+    compute: Callable[[dict, int, str], tuple[float, str]]  # tables, year, china node -> (value, detail)
+    drivers: str  # what moves the model figure (used to explain a miss)
+
+
+def _out(tables: dict, year: int) -> pd.DataFrame:
+    p = tables["production"]
+    return p[(p["year"] == year) & (p["quantity_t"] > 0)]
+
+
+def _share(tables: dict, year: int, cn: str, commodities: list[str], exclude_process: tuple[str, ...] = ()):
+    p = _out(tables, year)
+    p = p[p["commodity"].isin(commodities) & ~p["process"].isin(exclude_process)]
+    total = p["quantity_t"].sum()
+    china = p.loc[p["node"] == cn, "quantity_t"].sum()
+    return (china / total if total > 0 else float("nan")), china, total
+
+
+def _mine_share(tables, year, cn):
+    s, c, t = _share(tables, year, cn, ["reo_light", "reo_ionic"])
+    return s, f"China {c:,.0f} t of {t:,.0f} t REO mined"
+
+
+def _separation_share(tables, year, cn):
+    s, c, t = _share(tables, year, cn, ["ndpr_oxide"])
+    s2, c2, t2 = _share(tables, year, cn, ["ndpr_oxide"], exclude_process=("recycle", "new_supply_generic"))
+    return s, (f"China {c:,.0f} t of {t:,.0f} t NdPr oxide (incl. recycled oxide); "
+               f"primary separation only: {s2:.1%}")
+
+
+def _magnet_share(tables, year, cn):
+    s, c, t = _share(tables, year, cn, ["ndfeb_magnet"])
+    return s, f"China {c:,.0f} t of {t:,.0f} t NdFeB"
+
+
+def _ndpr_price(tables, year, cn):
+    p = tables["prices"]
+    row = p[(p["year"] == year) & (p["node"] == cn) & (p["commodity"] == "ndpr_oxide")]
+    if row.empty:
+        return float("nan"), "no NdPr oxide price at the China node"
+    return float(row["price_usd_per_kg"].iloc[0]), "dual of China's NdPr oxide balance"
+
+
+def _us_import_share(tables, year, cn):
+    f = tables["flows"]
+    f = f[(f["year"] == year) & (f["destination"] == "US") & (f["commodity"] == "ndfeb_magnet")]
+    total = f["quantity_t"].sum()
+    china = f.loc[f["origin"] == cn, "quantity_t"].sum()
+    others = ", ".join(f"{o} {q:,.0f} t" for o, q in f.groupby("origin")["quantity_t"].sum().items() if o != cn)
+    return (china / total if total > 0 else float("nan")), f"imports {total:,.0f} t: China {china:,.0f} t; {others or 'no others'}"
+
+
+def _facility_output(facility: str, commodity: str):
+    def compute(tables, year, cn):
+        p = _out(tables, year)
+        q = p[(p["facility"] == facility) & (p["commodity"] == commodity)]["quantity_t"].sum()
+        return float(q), f"{facility} output of {commodity}"
+    return compute
+
+
+def _node_mine_output(node: str):
+    def compute(tables, year, cn):
+        p = _out(tables, year)
+        q = p[(p["node"] == node) & p["commodity"].isin(["reo_light", "reo_ionic"])]["quantity_t"].sum()
+        return float(q), f"{node} mined REO"
+    return compute
+
+
+METRICS: dict[str, Metric] = {
+    "china_share_mine_output": Metric(
+        "China's share of world mine output (t REO)", _mine_share,
+        "mine capacities (China's quota, USGS country output) and whether every mine covers its cost at the "
+        "concentrate price"),
+    "china_share_separation": Metric(
+        "China's share of NdPr oxide output (separation and recycling)", _separation_share,
+        "ex-China separation capacities (MP, Lynas, Neo) and China's secondary supply: with fewer Chinese "
+        "recycled tonnes or more ex-China separation the share falls"),
+    "china_share_magnet_output": Metric(
+        "China's share of NdFeB magnet output (t)", _magnet_share,
+        "capacities of non-China magnet makers and whether they run (their cost against China's, "
+        "asm_cost_magnet_incumbent_credit)"),
+    "china_ndpr_price": Metric(
+        "China NdPr oxide price ($/kg, ex-VAT)", _ndpr_price,
+        "the marginal NdPr supply: China's secondary-supply tranche (asm_cost_recycle_marginal) less its "
+        "Dy/Tb credit, while it has spare capacity; if demand outruns it, the generic new-supply cost or demand"),
+    "china_share_us_magnet_imports": Metric(
+        "China's share of US NdFeB magnet imports (t)", _us_import_share,
+        "what non-China makers (Japan) have left after their own use and where it earns most (freight "
+        "differences of cents); a US tariff on China in the run shifts all of Japan's output to the US"),
+    "mp_ndpr_output": Metric(
+        "MP Materials NdPr oxide output (t)", _facility_output("us_mp_mountain_pass_sep", "ndpr_oxide"),
+        "MP's 2025 separation capacity (d-mp-ndpr-2025) and its margin against selling concentrate to China "
+        "(asm_cost_sep_exchina vs asm_cost_sep_cn)"),
+    "us_mine_output": Metric(
+        "US mine output (t REO)", _node_mine_output("US"),
+        "Mountain Pass capacity and an outlet for concentrate MP does not separate (export to China)"),
+}
+
+
+def calibrate(config_path: str | Path, result=None) -> pd.DataFrame:
+    """Solve ``config_path`` (unless ``result``, a RunResult, is given) and compare its base year
+    with ``observed.csv`` of its data set. Columns: ``COLUMNS``."""
+    if result is None:
+        from reebloc.app.run import run_in_memory
+        result = run_in_memory(config_path)
+    data = result.data
+    if not data.has("observed"):
+        raise ReeblocError(data.folder / "observed.csv", None, "no observed figures to calibrate against")
+    cfg = result.resolved.config
+    cn = cfg.china_node
+    scenario = next(iter(cfg.scenarios))
+    tables = {k: v[v["scenario"] == scenario] if "scenario" in v.columns else v
+              for k, v in result.tables.items() if isinstance(v, pd.DataFrame)}
+    rows = []
+    for r in data["observed"].itertuples():
+        year = int(r.year)
+        m = METRICS.get(r.metric)
+        if year not in cfg.year_list:
+            value, detail, hit = float("nan"), f"year {year} is not in the run", False
+        elif m is None:
+            value, detail, hit = float("nan"), "no model definition for this metric (model/app/calibrate.py)", False
+        else:
+            value, detail = m.compute(tables, year, cn)
+            hit = bool(r.low <= value <= r.high)
+        rows.append({"metric": r.metric, "year": year, "observed": r.value, "low": r.low, "high": r.high,
+                     "unit": r.unit, "model": value, "hit": hit,
+                     "explanation": _explain(r, value, hit, detail, m)})
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def _explain(r, value, hit, detail, m: Metric | None) -> str:
+    if m is None or value != value:  # NaN
+        return detail
+    if hit:
+        gap = value - r.value
+        return f"hit ({detail}); {_fmt(abs(gap), r.unit)} {'above' if gap > 0 else 'below'} the observed figure"
+    side = "above" if value > r.high else "below"
+    edge = r.high if value > r.high else r.low
+    return (f"MISS: {_fmt(abs(value - edge), r.unit)} {side} the band ({detail}). "
+            f"The model figure is driven by {m.drivers}.")
+
+
+def _fmt(v: float, unit: str) -> str:
+    if unit == "share":
+        return f"{v * 100:.1f} pts"
+    if unit == "usd_per_kg":
+        return f"${v:,.2f}/kg"
+    return f"{v:,.0f} {unit}"
+
+
+def _cell(v, unit):
+    if v != v:
+        return "n/a"
+    if unit == "share":
+        return f"{v:.1%}"
+    if unit == "usd_per_kg":
+        return f"{v:,.1f}"
+    return f"{v:,.0f}"
+
+
+# ----------------------------------------------------------------------------- extra context
+
+def context_figures(result, year: int = 2025) -> pd.DataFrame:
+    """Other base-year figures worth a glance (not targets): model value next to a published one."""
+    cn = result.resolved.config.china_node
+    scenario = next(iter(result.resolved.config.scenarios))
+    t = {k: v[(v["scenario"] == scenario) & (v["year"] == year)] for k, v in result.tables.items()
+         if isinstance(v, pd.DataFrame) and "year" in v.columns}
+    p = t["production"]
+    out = p[p["quantity_t"] > 0]
+    pr = t["prices"]
+
+    def price(node, c):
+        x = pr[(pr["node"] == node) & (pr["commodity"] == c)]["price_usd_per_kg"]
+        return float(x.iloc[0]) if len(x) else float("nan")
+
+    def prod(node, c):
+        return float(out[(out["node"] == node) & (out["commodity"] == c)]["quantity_t"].sum())
+
+    d = t["demand"]
+    rows = [
+        ("World mine output, t REO", out[out["commodity"].isin(["reo_light", "reo_ionic"])]["quantity_t"].sum(),
+         "390,000 (2025, usgs-mcs-2026)"),
+        ("China NdPr oxide output, t", prod(cn, "ndpr_oxide"), "~106,000 (2024, china-industry-2024)"),
+        ("China Dy+Tb oxide output, t", prod(cn, "dytb_oxide"), "~4,150 (2024: Dy 3,500 + Tb 650)"),
+        ("China NdFeB output, t", prod(cn, "ndfeb_magnet"), "~300,000 (2024)"),
+        ("China NdFeB exports, t", t["flows"][(t["flows"]["origin"] == cn) & (t["flows"]["commodity"] == "ndfeb_magnet")]["quantity_t"].sum(),
+         "58,152 (2024, china-customs-2024)"),
+        ("China NdFeB price, $/kg", price(cn, "ndfeb_magnet"), "49-51 export unit value (2024)"),
+        ("China Dy+Tb oxide price (blend), $/kg", price(cn, "dytb_oxide"), "~346 (2024 Dy/Tb blend, d-dytb-price)"),
+        ("China light concentrate price, $/kg REO", price(cn, "reo_light"), "no published benchmark used"),
+        ("Lynas NdPr output, t", float(out[(out["facility"] == "my_lynas_malaysia_sep") & (out["commodity"] == "ndpr_oxide")]["quantity_t"].sum()),
+         "~6,559 (FY25)"),
+        ("Unserved NdFeB demand, t", float(d["unserved_t"].sum()), "0 (no controls in the baseline)"),
+    ]
+    return pd.DataFrame(rows, columns=["figure", "model", "published"])
+
+
+# ----------------------------------------------------------------------------- page
+
+def write_page(table: pd.DataFrame, out: str | Path, config_path: str | Path, result=None,
+               seconds: float | None = None) -> Path:
+    out = Path(out)
+    lines = [
+        "# Calibration of the default data set",
+        "",
+        f"Generated by `reebloc calibrate {config_path}` on {_dt.date.today().isoformat()}"
+        + (f" (solve and tables {seconds:.1f} s)" if seconds is not None else "") + ". Do not edit by hand.",
+        "",
+        "The base year of the run is set beside the observed figures of `inputs/default/observed.csv`. "
+        "A metric is a hit when the model figure lies inside the band [low, high]. Definitions are in "
+        "`model/app/calibrate.py`: production shares in tonnes of the stage's main commodity, prices as "
+        "duals of the China node's balance, the US import share in tonnes (observed: share of value).",
+        "",
+        "| metric | year | observed | band | model | hit |",
+        "|---|---:|---:|---:|---:|:---:|",
+    ]
+    for r in table.itertuples():
+        lines.append(f"| {r.metric} | {r.year} | {_cell(r.observed, r.unit)} | "
+                     f"{_cell(r.low, r.unit)}–{_cell(r.high, r.unit)} | {_cell(r.model, r.unit)} | "
+                     f"{'yes' if r.hit else '**no**'} |")
+    n_hit = int(table["hit"].sum())
+    lines += ["", f"**{n_hit} of {len(table)} metrics inside their bands.**", "", "## Explanations", ""]
+    for r in table.itertuples():
+        desc = METRICS[r.metric].description if r.metric in METRICS else r.metric
+        lines.append(f"- **{r.metric}** — {desc}: {r.explanation}")
+    lines += ["", "## How the base year comes about", "",
+              "- **Mines** run at capacity: China's 270 kt quota (asm_cn_ionic_quota splits it into hard rock and "
+              "ion-adsorption clays), USGS 2025 output elsewhere. Every mine covers its cost at the concentrate "
+              "price, so the mine share is the USGS share.",
+              "- **NdPr price.** China's quota binds, so the price is set by the marginal *secondary* supply "
+              "(recycling and off-quota feed, `cn_secondary_marginal`, cost asm_cost_recycle_marginal): "
+              "P(NdPr) ≈ cost − 0.05 × P(Dy/Tb). Concentrate is worth what a Chinese separator pays for it "
+              "(P(NdPr) less asm_cost_sep_cn, per 4.5 t REO).",
+              "- **Dy/Tb price** is set where standard and low-heavy magnets are both made: the low-heavy premium "
+              "(asm_cost_magnet_lowhre_premium) equals the Dy/Tb saved (0.015 t per t magnet) less the extra NdPr.",
+              "- **MP** separates up to its 2025 capacity because its cash separation cost (asm_cost_sep_exchina) "
+              "is below China's plus the freight its concentrate would pay; the rest of its concentrate goes to China.",
+              "- **Magnets.** Non-China incumbents (Japan, Korea, Vietnam, VAC, Narva) run at capacity; Japan's output "
+              "beyond its own use goes to the US, China supplies the rest of US imports. New US magnet plants "
+              "(MP Independence/10X, USA Rare Earth) cost more (asm_cost_magnet_new) and do not run without policy "
+              "support — which is what the policy variants are for.",
+              ""]
+    if result is not None:
+        ctx = context_figures(result)
+        lines += ["## Other base-year figures (not targets)", "", "| figure | model | published |", "|---|---:|---|"]
+        for r in ctx.itertuples():
+            lines.append(f"| {r.figure} | {r.model:,.1f} | {r.published} |")
+        lines.append("")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text("\n".join(lines), encoding="utf-8")
+    return out
+
+
+def main(args) -> int:
+    """CLI entry: ``reebloc calibrate [config] [--out docs/calibration.md]``."""
+    from reebloc.app.run import run_in_memory
+    t0 = time.perf_counter()
+    result = run_in_memory(args.config)
+    seconds = time.perf_counter() - t0
+    table = calibrate(args.config, result=result)
+    page = write_page(table, args.out, args.config, result=result, seconds=seconds)
+    with pd.option_context("display.width", 200, "display.max_colwidth", 60):
+        print(table[["metric", "observed", "low", "high", "model", "hit"]].to_string(index=False))
+    print(f"{int(table['hit'].sum())}/{len(table)} hit; wrote {page}")
+    return 0 if bool(table["hit"].all()) else 1

@@ -1,0 +1,153 @@
+"""Command line: a thin face over the Python API. User mistakes print one line and exit 2."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import time
+import warnings
+from pathlib import Path
+
+from reebloc.errors import ReeblocError
+
+
+def _run(a) -> int:
+    from reebloc.app.run import run
+    for cfg in a.configs:
+        t0 = time.perf_counter()
+        folder = run(cfg, out=a.out, force=a.force)
+        print(f"{cfg}: wrote {folder} in {time.perf_counter() - t0:.2f} s")
+    return 0
+
+
+def _validate(a) -> int:
+    from reebloc.equilibrium import ModelInstance
+    from reebloc.inputs.config import load_config
+    from reebloc.inputs.dataset import load_dataset
+    for cfg in a.configs:
+        r = load_config(cfg)
+        data = load_dataset(r.data_dir, r.config.year_list)
+        ModelInstance.structure_key(r.config, data, where=r.path)   # checks policy references
+        print(f"{cfg}: ok ({len(data['facilities'])} facilities, {len(data['routes'])} routes, "
+              f"years {r.config.years.start}-{r.config.years.end}, {len(r.config.scenarios)} scenario(s), "
+              f"{len(r.config.policies)} policies)")
+    return 0
+
+
+def _compare(a) -> int:
+    from reebloc.reports.api import compare
+    print(compare([Path(p) for p in a.runs]))
+    return 0
+
+
+def _report(a) -> int:
+    from reebloc.reports.api import report
+    out = report([Path(p) for p in a.runs], Path(a.out), baseline=Path(a.baseline) if a.baseline else None)
+    print(f"wrote {out}")
+    return 0
+
+
+def _sweep(a) -> int:
+    from reebloc.sweep.api import run_sweep
+    out = run_sweep(Path(a.config), scheduler=a.scheduler, workers=a.workers, out=a.out, resume=not a.fresh)
+    print(f"wrote {out}")
+    return 0
+
+
+def _sweep_report(a) -> int:
+    from reebloc.sweep.api import sweep_report
+    out = sweep_report(Path(a.sweep_dir), Path(a.out))
+    print(f"wrote {out}")
+    return 0
+
+
+def _verify(a) -> int:
+    from reebloc.app.verify import verify
+    bad = 0
+    for item, status in verify(a.run_dir):
+        print(f"{item}: {status}")
+        bad += status != "identical"
+    print("verified: identical" if not bad else f"NOT reproduced: {bad} item(s) differ")
+    return 0 if not bad else 1
+
+
+def _findings(a) -> int:
+    from reebloc.reports.findings import run_args
+    return run_args(a)
+
+
+def _calibrate(a) -> int:
+    from reebloc.app.calibrate import main as calibrate_main
+    return calibrate_main(a)
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="reebloc", description="Rare-earth supply under price floors and trade blocs.")
+    p.add_argument("-q", "--quiet", action="store_true", help="print only errors and results")
+    sub = p.add_subparsers(dest="command", required=True)
+    r = sub.add_parser("run", help="solve one or more run configs and write runs/out/<name>/")
+    r.add_argument("configs", nargs="+")
+    r.add_argument("--out", default=None, help="output root (default runs/out); the run goes to OUT/<name>/")
+    r.add_argument("--force", action="store_true", help="replace an existing run folder")
+    r.set_defaults(func=_run)
+    v = sub.add_parser("validate", help="check configs and their data sets without solving")
+    v.add_argument("configs", nargs="+")
+    v.set_defaults(func=_validate)
+    c = sub.add_parser("compare", help="headline figures of run folders side by side")
+    c.add_argument("runs", nargs="+")
+    c.set_defaults(func=_compare)
+    rp = sub.add_parser("report", help="HTML, Markdown or Excel report over run folders")
+    rp.add_argument("runs", nargs="+")
+    rp.add_argument("--out", required=True, help="FILE.html, FILE.md or FILE.xlsx")
+    rp.add_argument("--baseline", default=None, help="run folder every other variant is compared with")
+    rp.set_defaults(func=_report)
+    s = sub.add_parser("sweep", help="run a sensitivity sweep (runs/sweeps/<name>.yaml)")
+    s.add_argument("config")
+    s.add_argument("--scheduler", default=None, help="Dask scheduler address (default: local processes)")
+    s.add_argument("--workers", type=int, default=None, help="local worker processes (default: cores)")
+    s.add_argument("--out", default=None, help="output root (default runs/out/sweeps)")
+    s.add_argument("--fresh", action="store_true",
+                   help="start again instead of resuming a sweep folder that exists")
+    s.set_defaults(func=_sweep)
+    sr = sub.add_parser("sweep-report", help="sensitivity indices and metamodel of a finished sweep")
+    sr.add_argument("sweep_dir")
+    sr.add_argument("--out", required=True)
+    sr.set_defaults(func=_sweep_report)
+    ve = sub.add_parser("verify", help="re-run a run folder from its manifest and compare byte for byte")
+    ve.add_argument("run_dir")
+    ve.set_defaults(func=_verify)
+    fd = sub.add_parser("findings", help="docs/findings.md from policy-library run folders")
+    from reebloc.reports.findings import add_arguments as findings_arguments
+    findings_arguments(fd)
+    fd.set_defaults(func=_findings)
+    cal = sub.add_parser("calibrate", help="compare the 2025 baseline with observed figures (docs/calibration.md)")
+    cal.add_argument("config", nargs="?", default="runs/baseline.yaml")
+    cal.add_argument("--out", default="docs/calibration.md")
+    cal.set_defaults(func=_calibrate)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING if args.quiet else logging.INFO, format="%(message)s",
+                        stream=sys.stderr)
+    logging.getLogger("pyomo").setLevel(logging.ERROR)
+    warnings.simplefilter("default")
+    warnings.formatwarning = lambda msg, cat, *rest: f"warning: {msg}\n"
+    try:
+        return args.func(args) or 0
+    except ReeblocError as e:
+        print(f"error: {e.line()}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:       # e.g. `reebloc compare ... | head`
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,229 @@
+"""A run: resolve → load → build → solve → tables → one self-describing folder, written atomically.
+
+``run()`` writes ``<out_root>/<name>/`` via a temporary folder renamed at the end, so a failed or
+killed run leaves nothing half-written, and never overwrites an earlier run without ``force``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import platform
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+import reebloc
+from reebloc.equilibrium import ModelInstance, create_model
+from reebloc.inputs.config import ResolvedConfig, load_config
+from reebloc.inputs.dataset import DataSet, load_dataset
+from reebloc.errors import ReeblocError
+from reebloc.outputs.health import check as check_health
+from reebloc.solve.solver import make_solver
+from reebloc.solve.stochastic import value_of_stochastic_solution
+from reebloc.outputs.summary import summarize
+from reebloc.outputs.tabulate import tabulate
+from reebloc.solve.wedges import solve_equilibrium
+
+log = logging.getLogger("reebloc.run")
+DEFAULT_OUT = Path("runs/out")
+FLOAT_FORMAT = "%.6f"
+
+
+@dataclass
+class RunResult:
+    """Everything a run produced, in memory."""
+
+    resolved: ResolvedConfig
+    data: DataSet
+    tables: dict[str, pd.DataFrame]
+    summary: dict
+    manifest: dict
+    instance: ModelInstance | None = None
+    timings: dict = field(default_factory=dict)
+
+    def __getitem__(self, name):
+        return self.summary if name == "summary" else self.tables[name]
+
+
+def _versions() -> dict:
+    import highspy
+    import pyomo
+    try:
+        from importlib.metadata import version
+        highs = version("highspy")
+    except Exception:  # pragma: no cover - metadata missing
+        highs = getattr(highspy, "__version__", "unknown")
+    return {"reebloc": reebloc.__version__, "python": platform.python_version(), "pyomo": pyomo.version.version,
+            "highspy": highs, "pandas": pd.__version__}
+
+
+def _git_commit() -> str | None:
+    here = Path(__file__).resolve().parent.parent
+    try:
+        out = subprocess.run(["git", "-C", str(here), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5)
+        return out.stdout.strip() or None if out.returncode == 0 else None
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def solve_resolved(resolved: ResolvedConfig, data: DataSet | None = None, keep_instance: bool = False) -> RunResult:
+    """Load (unless given), build, solve and tabulate; nothing is written."""
+    cfg = resolved.config
+    timings = {}
+    t0 = time.perf_counter()
+    if data is None:
+        data = load_dataset(resolved.data_dir, cfg.year_list)
+    timings["load_s"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    inst = create_model(cfg, data, where=resolved.path)
+    timings["build_s"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    solver = make_solver(inst, cfg.solver)
+    wedge_report = solve_equilibrium(inst, solver)
+    solver.load()
+    timings["solve_s"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    tables = tabulate(inst, solver.duals)
+    health = check_health(tables)
+    summary = summarize(inst, tables, solver.info)
+    timings["tables_s"] = time.perf_counter() - t0
+    if len(cfg.scenarios) > 1:
+        t1 = time.perf_counter()
+        summary["value_of_stochastic_solution"] = value_of_stochastic_solution(inst, solver)
+        timings["vss_s"] = time.perf_counter() - t1
+    manifest = {
+        "run": cfg.name,
+        "config": cfg.model_dump(mode="json"),
+        "config_files": [str(p) for p in resolved.files],
+        "overrides": resolved.overrides,
+        "inputs": {"path": str(data.folder), "files": data.hashes},
+        "versions": _versions(),
+        "git_commit": _git_commit(),
+        "timings_s": {k: round(v, 4) for k, v in timings.items()},
+        "solver": {"name": "highs", "status": solver.info.status, "termination": solver.info.termination,
+                   "objective_kusd": solver.info.objective_kusd, "solves": solver.info.solves,
+                   "seconds": round(solver.info.seconds, 4)},
+        "wedges": wedge_report,
+        "health": health or "ok",
+        "scenarios": {s: {"probability": sc.probability, "diverges": sc.divergence_year()}
+                      for s, sc in cfg.scenarios.items()},
+        "model_size": {"variables": inst.m.nvariables(), "constraints": inst.m.nconstraints()},
+    }
+    return RunResult(resolved, data, tables, summary, manifest, inst if keep_instance else None, timings)
+
+
+def run_in_memory(config: str | Path | ResolvedConfig, data: DataSet | None = None) -> RunResult:
+    resolved = config if isinstance(config, ResolvedConfig) else load_config(config)
+    return solve_resolved(resolved, data)
+
+
+def run(config_path: str | Path, out: str | Path | None = None, force: bool = False) -> Path:
+    """Run a config and write ``<out>/<name>/``; returns the run folder."""
+    t_all = time.perf_counter()
+    t0 = time.perf_counter()
+    resolved = load_config(config_path)
+    resolve_s = time.perf_counter() - t0
+    root = Path(out) if out is not None else DEFAULT_OUT
+    if root.exists() and not root.is_dir():
+        raise ReeblocError(root, "--out", "is a file; expected a folder for run outputs")
+    final = run_folder(root, resolved.config.name)
+    if final.exists() and not force:
+        raise ReeblocError(final, None, "run folder exists; use --force to replace it or --out to write elsewhere")
+    result = solve_resolved(resolved)
+    result.manifest["timings_s"] = {"resolve_s": round(resolve_s, 4), **result.manifest["timings_s"]}
+    write_run(result, final, force, t_all)
+    return final
+
+
+def run_folder(root: Path, name: str) -> Path:
+    """``root/name``, refusing names that would escape ``root``."""
+    root = root.resolve()
+    final = (root / name).resolve()
+    if final.parent != root:
+        raise ReeblocError(None, "name", f"run name {name!r} would write outside {root}")
+    return final
+
+
+def write_run(result: RunResult, final: Path, force: bool, t_start: float) -> None:
+    final.parent.mkdir(parents=True, exist_ok=True)
+    _remove_stale(final)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.tmp-{os.getpid()}-", dir=final.parent))
+    try:
+        t0 = time.perf_counter()
+        write_tables(result.tables, tmp)
+        result.manifest["timings_s"]["write_s"] = round(time.perf_counter() - t0, 4)
+        result.manifest["timings_s"]["total_s"] = round(time.perf_counter() - t_start, 4)
+        _dump(tmp / "summary.json", result.summary)
+        _dump(tmp / "manifest.json", result.manifest, sort_keys=False)   # keeps the config's own order
+        if final.exists():
+            if not force:
+                raise ReeblocError(final, None, "run folder appeared while running; not overwritten")
+            old = final.with_name(f".{final.name}.old-{os.getpid()}")   # restored by _remove_stale if killed here
+            os.replace(final, old)
+            os.replace(tmp, final)
+            shutil.rmtree(old)
+        else:
+            os.replace(tmp, final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def write_tables(tables: dict[str, pd.DataFrame], folder: Path) -> None:
+    """CSV tables, sorted by their keys at creation, floats fixed at 6 decimals: byte-stable."""
+    for name, df in tables.items():
+        _tidy_floats(df).to_csv(folder / f"{name}.csv", index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
+
+
+def _remove_stale(final: Path) -> None:
+    """Clean up after runs of this name killed part-way (only ``.<name>.tmp-<pid>-*`` and
+    ``.<name>.old-<pid>`` folders of dead processes in the output root; nothing else):
+    a temporary folder is removed; an earlier run set aside for ``--force`` is put back if the
+    new one never replaced it, else removed."""
+    pattern = re.compile(rf"^\.{re.escape(final.name)}\.(tmp|old)-(\d+)(-.*)?$")
+    for p in sorted(final.parent.iterdir()):
+        m = pattern.match(p.name)
+        if not m or not p.is_dir() or _alive(int(m.group(2))):
+            continue
+        if m.group(1) == "old" and not final.exists():
+            os.replace(p, final)
+        else:
+            shutil.rmtree(p, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _tidy_floats(df: pd.DataFrame) -> pd.DataFrame:
+    """Round away solver noise (|x| < 1e-9) and negative zeros so tables compare byte for byte."""
+    df = df.copy()
+    for c in df.columns:
+        if pd.api.types.is_float_dtype(df[c]):
+            s = df[c].round(9)
+            df[c] = s.where(s != 0, 0.0)
+    return df
+
+
+def _dump(path: Path, obj, sort_keys: bool = True) -> None:
+    path.write_text(json.dumps(obj, indent=2, sort_keys=sort_keys, default=_json_default) + "\n", encoding="utf-8")
+
+
+def _json_default(o):
+    if hasattr(o, "item"):
+        return o.item()
+    return str(o)

@@ -1,0 +1,119 @@
+"""Index sets of the model: years, the scenario tree, facilities, arcs, demand rows.
+
+The scenario tree is a fan: every scenario follows the *trunk* until its divergence year and
+its own branch from then on. A tree node ``t`` is (branch, year); all scenarios mapped to the
+same tree node share its decisions (non-anticipativity by construction).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from reebloc.inputs.config import RunConfig
+from reebloc.inputs.dataset import DataSet
+
+TRUNK = "trunk"
+
+
+@dataclass
+class Tree:
+    """Tree nodes ``t`` = 0..n-1 with year, branch, probability, parent and scenarios."""
+
+    year: list[int] = field(default_factory=list)
+    branch: list[str] = field(default_factory=list)
+    prob: list[float] = field(default_factory=list)
+    parent: list[int | None] = field(default_factory=list)
+    scenarios: list[list[str]] = field(default_factory=list)
+    of: dict[tuple[str, int], int] = field(default_factory=dict)  # (scenario, year) -> t
+
+    @classmethod
+    def build(cls, cfg: RunConfig) -> "Tree":
+        tree = cls()
+        ids: dict[tuple[str, int], int] = {}
+        single = len(cfg.scenarios) == 1
+        for y in cfg.year_list:
+            for s in sorted(cfg.scenarios):   # canonical order: the LP does not depend on YAML order
+                sc = cfg.scenarios[s]
+                d = sc.divergence_year()
+                b = s if (single or (d is not None and y >= d)) else TRUNK
+                key = (b, y)
+                if key not in ids:
+                    ids[key] = len(tree.year)
+                    tree.year.append(y)
+                    tree.branch.append(b)
+                    tree.prob.append(0.0)
+                    tree.scenarios.append([])
+                    prev = tree.of.get((s, y - 1))
+                    tree.parent.append(prev)
+                t = ids[key]
+                tree.prob[t] += sc.probability
+                tree.scenarios[t].append(s)
+                tree.of[(s, y)] = t
+        return tree
+
+    def __len__(self) -> int:
+        return len(self.year)
+
+
+@dataclass
+class Index:
+    """Everything the model is indexed by, derived from config and data (its *structure*)."""
+
+    years: list[int]
+    tree: Tree
+    nodes: list[str]
+    commodities: list[str]
+    coef: dict[tuple[str, str], float]              # (process, commodity) -> t per unit activity
+    facilities: pd.DataFrame                        # facility, node, process, start_year, end_year
+    fac_t: list[tuple[str, int]]                    # (facility, t) where the facility may run
+    sloped: set[str]                                # facilities with a rising marginal cost
+    arcs: list[tuple[str, str, str]]                # (origin, destination, commodity)
+    demand_keys: list[tuple[str, str, str]]         # (node, segment, commodity)
+    elastic: set[tuple[str, str, str]]
+    subs: list[tuple[str, str, str, str]]           # (node, segment, commodity, substitute)
+    steps: int
+    linear: bool
+
+    @property
+    def by_process(self) -> dict[str, list[tuple[str, float]]]:
+        """process → [(commodity, coefficient_t)], inputs negative."""
+        if not hasattr(self, "_by_process"):
+            self._by_process = {}
+            for (p, c), k in self.coef.items():
+                self._by_process.setdefault(p, []).append((c, k))
+        return self._by_process
+
+    def key(self) -> tuple:
+        """Hashable summary of the structure: two variants with the same key share a model
+        (process coefficients are constants in the model, so they count as structure)."""
+        return (tuple(self.years), tuple(self.tree.branch), tuple(self.tree.year), tuple(sorted(self.coef.items())),
+                tuple(self.fac_t), tuple(sorted(self.sloped)), tuple(self.arcs),
+                tuple(self.demand_keys), tuple(sorted(self.elastic)), tuple(self.subs),
+                self.steps, self.linear)
+
+
+def build_index(cfg: RunConfig, data: DataSet) -> Index:
+    tree = Tree.build(cfg)
+    fac = data["facilities"].set_index("facility")
+    years = cfg.year_list
+    fac_t = [(f, t) for f, r in fac.iterrows() for t in range(len(tree))
+             if r["start_year"] <= tree.year[t] <= r["end_year"]]
+    costs = data["costs"]
+    sloped = set(costs.loc[costs["slope_usd_per_kg_per_t"] > 0, "facility"])
+    coef = {(r.process, r.commodity): float(r.coefficient_t) for r in data["processes"].itertuples()}
+    arcs = [(r.origin, r.destination, r.commodity) for r in data["routes"].itertuples()
+            if r.origin != r.destination]
+    dem = data["demand"]
+    keys = sorted(set(zip(dem["node"], dem["segment"], dem["commodity"])))
+    elastic = set(zip(*[dem.loc[dem["elasticity"] < 0, c] for c in ("node", "segment", "commodity")]))
+    subs = []
+    if data.has("substitution"):
+        for r in data["substitution"].itertuples():
+            subs += [(n, s, c, r.substitute) for (n, s, c) in keys if s == r.segment and c == r.commodity]
+    return Index(years=years, tree=tree, nodes=list(data["nodes"]["node"]),
+                 commodities=list(data["commodities"]["commodity"]), coef=coef,
+                 facilities=fac, fac_t=fac_t, sloped=sloped, arcs=arcs, demand_keys=keys,
+                 elastic=elastic, subs=sorted(subs), steps=cfg.curves.steps,
+                 linear=cfg.curves.form == "linear")

@@ -1,0 +1,113 @@
+"""Policy instruments in the model (DESIGN §3–§4): CfD floors, offtake, stockpiles, export controls.
+
+Price-dependent payments enter as per-kg Params updated by the wedge iteration (reebloc.solve.wedges).
+"""
+
+from __future__ import annotations
+
+import pyomo.environ as pyo
+
+
+def define_floors(m, ix, pi) -> None:
+    """Covered output cov[p,f,t] ≤ coef × act[f,t]; Σ_f cov ≤ volume cap. The producer earns
+    floor_subsidy_usd_per_kg[p,t] = (F − P_ref)⁺ − share·(P_ref − F)⁺ on covered tonnes.
+
+    Equation: docs/model.md § Equations, row “CfD floor”.
+    """
+    m.FLR = pyo.Set(dimen=3, initialize=pi.floor_rows, ordered=True)
+    m.FLY = pyo.Set(dimen=2, initialize=pi.floor_years, ordered=True)
+    m.floor_subsidy_usd_per_kg = pyo.Param(m.FLY, mutable=True, initialize=0.0)
+    m.cov = pyo.Var(m.FLR, within=pyo.NonNegativeReals)
+    m.floor_output = pyo.Constraint(m.FLR, rule=lambda m, p, f, t: floor_output_rule(m, ix, pi, p, f, t))
+    capped = [(p, t) for (p, t) in pi.floor_years if pi.floors[p].volume_cap_t is not None]
+    m.FLY_cap = pyo.Set(dimen=2, initialize=capped, ordered=True)
+    m.floor_cap_t = pyo.Param(m.FLY_cap, mutable=True, initialize=0.0)
+    m.floor_cap = pyo.Constraint(m.FLY_cap, rule=floor_cap_rule)
+
+
+def floor_output_rule(m, ix, pi, p, f, t):
+    """cov[p,f,t] ≤ coef(process_f, c) × act[f,t] (== when uncapped: every tonne is covered)."""
+    c = pi.floors[p].commodity
+    out = ix.coef[(ix.facilities.at[f, "process"], c)] * m.act[f, t]
+    if pi.floors[p].volume_cap_t is None:
+        return m.cov[p, f, t] == out
+    return m.cov[p, f, t] <= out
+
+
+def floor_cap_rule(m, p, t):
+    """Σ_f cov[p,f,t] ≤ floor_cap_t[p,t]; dual = value of cap room to the producers."""
+    return sum(m.cov[p2, f, t2] for (p2, f, t2) in m.FLR if p2 == p and t2 == t) <= m.floor_cap_t[p, t]
+
+
+def define_offtake(m, ix, pi) -> None:
+    """Offtake volume off[p,t] = share × output (or ≤ volume_t and ≤ output); the producer earns
+    offtake_subsidy_usd_per_kg[p,t] = contract price − market price on it.
+
+    Equation: docs/model.md § Equations, row “offtake”.
+    """
+    m.OFT = pyo.Set(dimen=2, initialize=pi.offtake_rows, ordered=True)
+    m.offtake_subsidy_usd_per_kg = pyo.Param(m.OFT, mutable=True, initialize=0.0)
+    m.offtake_volume_t = pyo.Param(m.OFT, mutable=True, initialize=0.0)
+    m.off = pyo.Var(m.OFT, within=pyo.NonNegativeReals)
+    m.offtake_output = pyo.Constraint(m.OFT, rule=lambda m, p, t: offtake_rule(m, ix, pi, p, t))
+    vol = [(p, t) for (p, t) in pi.offtake_rows if pi.offtakes[p].volume_t is not None]
+    m.offtake_cap = pyo.Constraint(vol, rule=lambda m, p, t: m.off[p, t] <= m.offtake_volume_t[p, t])
+
+
+def offtake_rule(m, ix, pi, p, t):
+    """off = share × coef × act (share form) or off ≤ coef × act (volume form)."""
+    o = pi.offtakes[p]
+    out = ix.coef[(ix.facilities.at[o.facility, "process"], o.commodity)] * m.act[o.facility, t]
+    if o.share is not None:
+        return m.off[p, t] == o.share * out
+    return m.off[p, t] <= out
+
+
+def define_stockpiles(m, ix, pi) -> None:
+    """stock[p,t] = stock[p,parent(t)] (or initial_t) + buy[p,t] − release[p,t] ≤ capacity;
+    release only where allowed; target: stock ≥ target_days/365 × reference demand.
+
+    Equation: docs/model.md § Equations, row “stockpile”.
+    """
+    m.STK = pyo.Set(dimen=2, initialize=pi.stock_rows, ordered=True)
+    m.stock = pyo.Var(m.STK, within=pyo.NonNegativeReals)
+    m.buy = pyo.Var(m.STK, within=pyo.NonNegativeReals)
+    m.release = pyo.Var(m.STK, within=pyo.NonNegativeReals)
+    m.stock_capacity_t = pyo.Param(m.STK, mutable=True, initialize=0.0)
+    m.stock_initial_t = pyo.Param(list(pi.stockpiles), mutable=True, initialize=0.0)
+    m.stock_holding_usd_per_kg = pyo.Param(m.STK, mutable=True, initialize=0.0)
+    m.stock_balance = pyo.Constraint(m.STK, rule=lambda m, p, t: stock_balance_rule(m, ix, p, t))
+    m.stock_limit = pyo.Constraint(m.STK, rule=lambda m, p, t: m.stock[p, t] <= m.stock_capacity_t[p, t])
+    closed = [(p, t) for (p, t) in pi.stock_rows if not pi.release_ok[p, t]]
+    m.stock_no_release = pyo.Constraint(closed, rule=lambda m, p, t: m.release[p, t] == 0)
+    inactive = [(p, t) for (p, t) in pi.stock_rows if not pi.stockpiles[p].active(ix.tree.year[t])]
+    m.stock_no_buy = pyo.Constraint(inactive, rule=lambda m, p, t: m.buy[p, t] == 0)
+    m.TGT = pyo.Set(dimen=2, initialize=pi.target_rows, ordered=True)
+    m.stock_target_t = pyo.Param(m.TGT, mutable=True, initialize=0.0)
+    m.stock_target = pyo.Constraint(m.TGT, rule=lambda m, p, t: m.stock[p, t] >= m.stock_target_t[p, t])
+
+
+def stock_balance_rule(m, ix, p, t):
+    """stock[p,t] = stock[p,parent] + buy − release."""
+    parent = ix.tree.parent[t]
+    prev = m.stock_initial_t[p] if parent is None else m.stock[p, parent]
+    return m.stock[p, t] == prev + m.buy[p, t] - m.release[p, t]
+
+
+def define_controls(m, ix, pi) -> None:
+    """Export controls with a cap: Σ_{controlled arcs} flow ≤ control_cap_t (0 for a ban).
+
+    Equation: docs/model.md § Equations, row “export controls”.
+    """
+    rows = [(cid, t) for (cid, t, arcs) in pi.controls]
+    m.CTL = pyo.Set(dimen=2, initialize=rows, ordered=True)
+    m.control_cap_t = pyo.Param(m.CTL, mutable=True, initialize=0.0)
+    arcs_of = {(cid, t): arcs for (cid, t, arcs) in pi.controls}
+    m.control = pyo.Constraint(m.CTL, rule=lambda m, cid, t: control_rule(m, arcs_of[cid, t], cid, t))
+
+
+def control_rule(m, arcs, cid, t):
+    """Σ_a flow[a,t] ≤ control_cap_t[cid,t]."""
+    if not arcs:
+        return pyo.Constraint.Skip
+    return sum(m.flow[a + (t,)] for a in arcs) <= m.control_cap_t[cid, t]

@@ -1,0 +1,163 @@
+"""Which policy rows apply where: the structural part of the instruments (DESIGN §3–§4)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from reebloc.equilibrium.index import TRUNK, Index
+from reebloc.inputs.config import RunConfig
+from reebloc.errors import ReeblocError
+from reebloc.inputs.policies import Bloc, Offtake, PriceFloor, Stockpile, Tariff
+
+
+def _match(sel, value) -> bool:
+    return sel == "*" or value in sel
+
+
+@dataclass
+class PolicyIndex:
+    tariffs: dict[str, Tariff] = field(default_factory=dict)
+    blocs: dict[str, Bloc] = field(default_factory=dict)
+    floors: dict[str, PriceFloor] = field(default_factory=dict)
+    offtakes: dict[str, Offtake] = field(default_factory=dict)
+    stockpiles: dict[str, Stockpile] = field(default_factory=dict)
+    wedge_arcs: list[tuple] = field(default_factory=list)        # (o, d, c, t) with a tariff or levy
+    floor_rows: list[tuple] = field(default_factory=list)        # (policy, facility, t)
+    floor_years: list[tuple] = field(default_factory=list)       # (policy, t)
+    offtake_rows: list[tuple] = field(default_factory=list)      # (policy, t)
+    stock_rows: list[tuple] = field(default_factory=list)        # (policy, t)
+    release_ok: dict[tuple, bool] = field(default_factory=dict)  # (policy, t) -> may release
+    target_rows: list[tuple] = field(default_factory=list)       # (policy, t)
+    controls: list[tuple] = field(default_factory=list)          # (control id, t, [arcs])
+    friction_arcs: list[tuple] = field(default_factory=list)     # (o, d, c, t)
+    disrupted: set[int] = field(default_factory=set)             # tree nodes with a control in force
+    friction_set: set = field(default_factory=set)
+    friction: dict = field(default_factory=dict)                 # (o, d, c, t) -> licence cost $/kg
+    control_caps: dict = field(default_factory=dict)             # (control id, t) -> cap t
+
+    def key(self) -> tuple:
+        return (tuple(self.wedge_arcs), tuple(self.floor_rows), tuple(self.floor_years),
+                tuple(self.offtake_rows), tuple(self.stock_rows), tuple(sorted(self.release_ok.items())),
+                tuple(self.target_rows), tuple((c, t, tuple(a)) for c, t, a in self.controls),
+                tuple(self.friction_arcs),
+                tuple((k, p.volume_cap_t is None) for k, p in self.floors.items()))
+
+
+def tariff_applies(p: Tariff, o: str, d: str, c: str) -> bool:
+    return _match(p.origins, o) and _match(p.destinations, d) and _match(p.commodities, c)
+
+
+def bloc_side(p: Bloc, o: str, d: str, c: str) -> str | None:
+    """'internal' for member→member arcs, 'external' for outsider→member, else None."""
+    if not _match(p.commodities, c) or d not in p.members:
+        return None
+    return "internal" if o in p.members else "external"
+
+
+def controls_at(cfg: RunConfig, tree, t: int) -> list[tuple[str, object]]:
+    """Export controls in force at tree node t: its scenario's (on a branch), or the controls
+    that every scenario on the trunk shares (validated identical in the config)."""
+    y, b = tree.year[t], tree.branch[t]
+    s = b if b != TRUNK else tree.scenarios[t][0]
+    prefix = b if b != TRUNK else TRUNK
+    controls = cfg.scenarios[s].export_controls
+    return [(f"{prefix}.{name}", controls[name]) for name in sorted(controls) if controls[name].years.covers(y)]
+
+
+def build_policy_index(ix: Index, cfg: RunConfig, where) -> PolicyIndex:
+    """``where`` is the config file, named in errors about unknown references."""
+    pi = PolicyIndex()
+    fac = ix.facilities
+    nodes, comms = set(ix.nodes), set(ix.commodities)
+
+    def need(ok: bool, field_: str, msg: str):
+        if not ok:
+            raise ReeblocError(where, field_, msg)
+
+    for name in sorted(cfg.policies):       # canonical order: the LP does not depend on YAML order
+        p = cfg.policies[name]
+        f = f"policies.{name}"
+        if isinstance(p, (Tariff, Bloc)):
+            for attr in (("origins", "destinations") if isinstance(p, Tariff) else ("members",)):
+                sel = getattr(p, attr)
+                for n in ([] if sel == "*" else sel):
+                    need(n in nodes, f"{f}.{attr}", f"unknown node {n!r}")
+            if p.commodities != "*":
+                for c in p.commodities:
+                    need(c in comms, f"{f}.commodities", f"unknown commodity {c!r}")
+        if isinstance(p, PriceFloor):
+            for fa in p.facilities:
+                need(fa in fac.index, f"{f}.facilities", f"unknown facility {fa!r}")
+            need(p.commodity in comms, f"{f}.commodity", f"unknown commodity {p.commodity!r}")
+            need(p.reference_node in nodes, f"{f}.reference_node", f"unknown node {p.reference_node!r}")
+            for fa in p.facilities:
+                need(ix.coef.get((fac.at[fa, "process"], p.commodity), 0) > 0, f"{f}.facilities",
+                     f"facility {fa!r} does not produce {p.commodity!r}")
+        if isinstance(p, Offtake):
+            need(p.facility in fac.index, f"{f}.facility", f"unknown facility {p.facility!r}")
+            need(ix.coef.get((fac.at[p.facility, "process"], p.commodity), 0) > 0, f"{f}.commodity",
+                 f"facility {p.facility!r} does not produce {p.commodity!r}")
+        if isinstance(p, Stockpile):
+            need(p.node in nodes, f"{f}.node", f"unknown node {p.node!r}")
+            need(p.commodity in comms, f"{f}.commodity", f"unknown commodity {p.commodity!r}")
+        if not p.enabled:
+            continue
+        {Tariff: pi.tariffs, Bloc: pi.blocs, PriceFloor: pi.floors, Offtake: pi.offtakes,
+         Stockpile: pi.stockpiles}.get(type(p), {})[name] = p
+
+    tree = ix.tree
+    for t in range(len(tree)):
+        for cid, c in controls_at(cfg, tree, t):
+            f = f"scenarios.{cid.split('.')[0]}.export_controls.{cid.split('.', 1)[1]}"
+            need(c.exporter in nodes, f + ".exporter", f"unknown node {c.exporter!r}")
+            for k in c.commodities:
+                need(k in comms, f + ".commodities", f"unknown commodity {k!r}")
+            dest = c.destinations
+            if isinstance(dest, list):
+                for n in dest:
+                    need(n in nodes, f + ".destinations", f"unknown node {n!r}")
+                targets = set(dest)
+            elif dest == "all":
+                targets = nodes
+            else:
+                bloc = cfg.policies.get(dest.outside_bloc)
+                need(isinstance(bloc, Bloc), f + ".destinations.outside_bloc",
+                     f"no bloc policy named {dest.outside_bloc!r}")
+                targets = nodes - set(bloc.members)
+            arcs = [a for a in ix.arcs if a[0] == c.exporter and a[1] in targets and a[2] in c.commodities]
+            pi.disrupted.add(t)
+            if c.kind == "licence" and c.cost_usd_per_kg > 0:
+                pi.friction_arcs += [a + (t,) for a in arcs]
+                for a in arcs:
+                    pi.friction[a + (t,)] = pi.friction.get(a + (t,), 0.0) + c.cost_usd_per_kg
+            if c.cap() is not None:
+                pi.controls.append((cid, t, arcs))
+                pi.control_caps[cid, t] = c.cap()
+    pi.friction_arcs = sorted(set(pi.friction_arcs))
+    pi.friction_set = set(pi.friction_arcs)
+
+    fac_t = set(ix.fac_t)
+    for t in range(len(tree)):
+        y = tree.year[t]
+        for a in ix.arcs:
+            hit = any(p.active(y) and tariff_applies(p, *a) for p in pi.tariffs.values()) or \
+                any(p.active(y) and bloc_side(p, *a) for p in pi.blocs.values())
+            if hit:
+                pi.wedge_arcs.append(a + (t,))
+        for name, p in pi.floors.items():
+            if p.active(y):
+                rows = [(name, fa, t) for fa in p.facilities if (fa, t) in fac_t]
+                pi.floor_rows += rows
+                if rows:
+                    pi.floor_years.append((name, t))
+        for name, p in pi.offtakes.items():
+            if p.active(y) and (p.facility, t) in fac_t:
+                pi.offtake_rows.append((name, t))
+        for name, p in pi.stockpiles.items():
+            pi.stock_rows.append((name, t))
+            pi.release_ok[name, t] = p.active(y) and (p.release == "any" or t in pi.disrupted)
+            # the cover target holds in normal times; in a disruption the stock may be drawn below it
+            drawable = t in pi.disrupted and p.release == "disruption"
+            if p.active(y) and p.target_days and (p.target_from is None or y >= p.target_from) and not drawable:
+                pi.target_rows.append((name, t))
+    return pi

@@ -1,0 +1,70 @@
+"""Supply: facility activity, capacity and operating cost (DESIGN §2)."""
+
+from __future__ import annotations
+
+import pyomo.environ as pyo
+
+
+def define_supply(m, ix) -> None:
+    """Variables act[f,t] ≥ 0 (t of main output per year) and, for facilities with a rising
+    marginal cost in steps form, tranches act_step[f,t,k].
+
+    Equation: docs/model.md § Equations, row “capacity, rising cost”.
+    """
+    m.FT = pyo.Set(dimen=2, initialize=ix.fac_t, ordered=True)
+    m.capacity_t = pyo.Param(m.FT, mutable=True, initialize=0.0)
+    m.cost_usd_per_kg = pyo.Param(m.FT, mutable=True, initialize=0.0)
+    m.act = pyo.Var(m.FT, within=pyo.NonNegativeReals)
+    m.capacity = pyo.Constraint(m.FT, rule=capacity_rule)
+    sl = [(f, t) for f, t in ix.fac_t if f in ix.sloped]
+    m.FT_sloped = pyo.Set(dimen=2, initialize=sl, ordered=True)
+    m.slope_usd_per_kg_per_t = pyo.Param(m.FT_sloped, mutable=True, initialize=0.0)
+    if not ix.linear:
+        m.K_supply = pyo.RangeSet(0, ix.steps - 1)
+        m.act_step = pyo.Var(m.FT_sloped, m.K_supply, within=pyo.NonNegativeReals)
+        m.tranche_sum = pyo.Constraint(m.FT_sloped, rule=tranche_sum_rule)
+        m.tranche_width = pyo.Constraint(m.FT_sloped, m.K_supply, rule=tranche_width_rule)
+
+
+def capacity_rule(m, f, t):
+    """act[f,t] ≤ capacity_t[f,t]; dual = scarcity rent ($/kg, weighted)."""
+    return m.act[f, t] <= m.capacity_t[f, t]
+
+
+def tranche_sum_rule(m, f, t):
+    """act[f,t] = Σ_k act_step[f,t,k]."""
+    return m.act[f, t] == sum(m.act_step[f, t, k] for k in m.K_supply)
+
+
+def tranche_width_rule(m, f, t, k):
+    """act_step[f,t,k] ≤ capacity_t[f,t] / K."""
+    return m.act_step[f, t, k] <= m.capacity_t[f, t] / len(m.K_supply)
+
+
+class Quad(tuple):
+    """A quadratic term coef·x², kept apart so the weight multiplies the coefficient
+    (Pyomo's standard repn cannot expand param × (param × x × x))."""
+
+    def __new__(cls, coef, var):
+        return super().__new__(cls, (coef, var))
+
+
+def supply_cost(m):
+    """Operating cost of tree node t, k$: Σ_f c·act (+ the rising part: steps Σ_k (c + s(k+½)w)·act_step
+    with w = cap/K, or the exact QP term ½ s act²)."""
+    out = {}
+    sloped = set(m.FT_sloped)
+    for f, t in m.FT:
+        c = m.cost_usd_per_kg[f, t]
+        if (f, t) not in sloped:
+            term = c * m.act[f, t]
+        elif hasattr(m, "act_step"):
+            K = len(m.K_supply)
+            w = m.capacity_t[f, t] / K
+            term = sum((c + m.slope_usd_per_kg_per_t[f, t] * (k + 0.5) * w) * m.act_step[f, t, k]
+                       for k in m.K_supply)
+        else:
+            out.setdefault(t, []).append(c * m.act[f, t])
+            term = Quad(0.5 * m.slope_usd_per_kg_per_t[f, t], m.act[f, t])
+        out.setdefault(t, []).append(term)
+    return out

@@ -1,0 +1,382 @@
+"""Run configs: YAML → validated, inherited, logged (Calliope-style overrides).
+
+A config may name a ``base`` config (path relative to itself); the base is loaded recursively
+and this file's keys override it (dicts merge key by key, everything else is replaced). Every
+override is logged as ``key: old -> new``. A cycle of bases is an error. Unknown keys are errors
+that name the key, the file that set it and the closest valid key.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import logging
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import Field, ValidationError, field_validator, model_validator
+
+from reebloc.errors import ReeblocError
+from reebloc.inputs.policies import POLICY_CLASSES, Policy
+from reebloc.inputs.scenarios import ExportControl, Scenario
+from reebloc.inputs.schema_base import Num, Strict, YearSpan
+
+log = logging.getLogger("reebloc.config")
+
+NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
+
+
+class Curves(Strict):
+    """How elastic demand and sloped supply enter the model: ``steps`` (LP, default) or
+    ``linear`` (exact convex QP; small cases only)."""
+
+    form: Literal["steps", "linear"] = "steps"
+    steps: int = Field(default=10, ge=1, le=1000)
+
+
+class SolverOptions(Strict):
+    name: Literal["highs"] = "highs"
+    threads: int = Field(default=1, ge=1)
+    time_limit_s: Num = Field(default=600.0, gt=0)
+    options: dict[str, Any] = Field(default_factory=dict, description="passed to HiGHS as is")
+
+    @field_validator("options")
+    @classmethod
+    def _scalar_options(cls, v: dict) -> dict:
+        # HiGHS options are single values; a list or mapping would fail inside highspy with a traceback
+        for k, x in v.items():
+            if not isinstance(x, (bool, int, float, str)):
+                raise ValueError(f"option {k!r}: expected a single number, text or true/false, "
+                                 f"got a {'list' if isinstance(x, list) else type(x).__name__}")
+        # HiGHS itself says whether it knows the option and accepts the value
+        import highspy
+        from pyomo.common.tee import capture_output
+        with capture_output(capture_fd=True):      # the HiGHS banner is printed at C level
+            h = highspy.Highs()
+            h.setOptionValue("output_flag", False)
+        for k, x in v.items():
+            if h.setOptionValue(k, x) != highspy.HighsStatus.kOk:
+                raise ValueError(f"HiGHS rejects option {k!r} = {x!r} (unknown option or wrong type)")
+        return v
+
+
+class WedgeOptions(Strict):
+    """Fixed-point iteration for price-dependent wedges (ad valorem tariffs, CfDs, levies)."""
+
+    max_iterations: int = Field(default=50, ge=1)
+    tolerance_usd_per_kg: Num = Field(default=0.01, gt=0)
+    damping: Num = Field(default=0.5, gt=0, le=1, description="weight of the new iterate")
+
+
+class RunConfig(Strict):
+    name: str
+    description: str = ""
+    base: str | None = None
+    inputs: str
+    years: YearSpan
+    discount_rate: Num = Field(ge=0, le=1)
+    curves: Curves = Field(default_factory=Curves)
+    scenarios: dict[str, Scenario] = Field(default_factory=lambda: {"base": Scenario(probability=1.0)})
+    policies: dict[str, Policy] = Field(default_factory=dict)
+    solver: SolverOptions = Field(default_factory=SolverOptions)
+    wedges: WedgeOptions = Field(default_factory=WedgeOptions)
+    china_node: str = "CN"
+    reference_scenario: str | None = Field(
+        default=None, description="the no-disruption scenario (price rises, VSS); default: one without controls")
+
+    @field_validator("name")
+    @classmethod
+    def _safe_name(cls, v: str) -> str:
+        if not NAME_RE.match(v) or v in (".", ".."):
+            raise ValueError("letters, digits, '_', '-', '.' only (it names the output folder)")
+        return v
+
+    @field_validator("scenarios")
+    @classmethod
+    def _probabilities(cls, scenarios):
+        if not scenarios:
+            raise ValueError("at least one scenario is needed")
+        total = sum(s.probability for s in scenarios.values())
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(f"scenario probabilities sum to {total:g}, expected 1")
+        for sname, s in scenarios.items():
+            d = s.divergence_year()
+            for cname, c in s.export_controls.items():
+                if d is None or c.years.start >= d or len(scenarios) == 1:
+                    continue
+                # before divergence a control is history shared by every scenario still on the trunk
+                for other, o in scenarios.items():
+                    od = o.divergence_year()
+                    if other != sname and (od is None or od > c.years.start):
+                        oc = o.export_controls.get(cname)
+                        if oc is None or oc.model_dump() != c.model_dump():
+                            raise ValueError(
+                                f"scenario {sname}: control {cname} starts {c.years.start}, before the scenario "
+                                f"diverges ({d}); a control in force before divergence must appear identically "
+                                f"in every scenario ({other} differs)")
+        return scenarios
+
+    @model_validator(mode="after")
+    def _reference(self):
+        if self.reference_scenario is not None and self.reference_scenario not in self.scenarios:
+            raise ValueError(f"reference_scenario {self.reference_scenario!r} is not one of the scenarios "
+                             f"({', '.join(self.scenarios)})")
+        return self
+
+    @property
+    def year_list(self) -> list[int]:
+        return self.years.years()
+
+
+@dataclass
+class ResolvedConfig:
+    """A validated config with where it came from."""
+
+    config: RunConfig
+    path: Path
+    files: list[Path]
+    raw: dict
+    overrides: list[str] = field(default_factory=list)
+    origins: dict[str, Path] = field(default_factory=dict)
+
+    @property
+    def data_dir(self) -> Path:
+        return resolve_inputs(self.config.inputs, self.origins.get("inputs", self.path))
+
+
+def resolve_inputs(inputs: str, origin: Path) -> Path:
+    p = Path(inputs)
+    return p if p.is_absolute() else (origin.parent / p).resolve()
+
+
+# ---------------------------------------------------------------- loading and inheritance
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """SafeLoader that rejects a key given twice in one mapping (PyYAML keeps the last silently).
+    Merge keys (``<<: *anchor``) may still be overridden by explicit keys."""
+
+    def construct_mapping(self, node, deep=False):
+        if isinstance(node, yaml.MappingNode):
+            seen = set()
+            for key_node, _ in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    continue
+                key = self.construct_object(key_node, deep=deep)
+                try:
+                    dup = key in seen
+                except TypeError:       # unhashable key: the constructor reports it
+                    continue
+                if dup:
+                    raise yaml.constructor.ConstructorError(
+                        "while constructing a mapping", node.start_mark, f"duplicate key {key!r}",
+                        key_node.start_mark)
+                seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+def read_yaml(path: Path) -> dict:
+    """Safe-load a YAML mapping; errors name the file and line."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise ReeblocError(path, None, "file not found") from None
+    except UnicodeDecodeError as e:
+        raise ReeblocError(path, None, f"not UTF-8 text ({e.reason} at byte {e.start})") from None
+    except IsADirectoryError:
+        raise ReeblocError(path, None, "is a folder, expected a YAML file") from None
+    try:
+        data = yaml.load(text, Loader=_UniqueKeyLoader)   # a SafeLoader: no object construction
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark else "yaml"
+        problem = getattr(e, "problem", None) or str(e).splitlines()[0]
+        raise ReeblocError(path, where, f"invalid YAML: {problem}") from None
+    if data is None:
+        raise ReeblocError(path, None, "empty file, expected a YAML mapping")
+    if not isinstance(data, dict):
+        raise ReeblocError(path, None, f"expected a YAML mapping at top level, got {type(data).__name__}")
+    return data
+
+
+def _merge(base: dict, over: dict, origins: dict, src: Path, log_lines: list, prefix="") -> dict:
+    out = copy.deepcopy(base)
+    for k, v in over.items():
+        key = f"{prefix}{k}"
+        if isinstance(v, dict) and isinstance(out.get(k), dict):
+            out[k] = _merge(out[k], v, origins, src, log_lines, key + ".")
+        else:
+            if key != "base":
+                old = _short(out[k]) if k in out else "(not set)"
+                log_lines.append(f"{key}: {old} -> {_short(v)}")
+            out[k] = copy.deepcopy(v)
+            _mark(origins, key, v, src)
+    return out
+
+
+def _mark(origins: dict, key: str, v: Any, src: Path) -> None:
+    origins[key] = src
+    if isinstance(v, dict):
+        for k, sub in v.items():
+            _mark(origins, f"{key}.{k}", sub, src)
+
+
+def _short(v: Any) -> str:
+    s = yaml.safe_dump(v, default_flow_style=True, width=10**6).strip()
+    if s.endswith("\n..."):
+        s = s[:-4]
+    s = s.removesuffix("...").strip()
+    return s if len(s) <= 80 else s[:77] + "..."
+
+
+def _load_raw(path: Path, stack: tuple[Path, ...], origins: dict, log_lines: list) -> tuple[dict, list[Path]]:
+    path = path.resolve()
+    if path in stack:
+        chain = " -> ".join(p.name for p in stack + (path,))
+        raise ReeblocError(stack[-1], "base", f"inheritance cycle: {chain}")
+    # top-level keys starting "x-" hold YAML anchors for reuse (as in docker compose); not config
+    data = {k: v for k, v in read_yaml(path).items() if not str(k).startswith("x-")}
+    base = data.get("base")
+    if base is None:
+        for k, v in data.items():
+            _mark(origins, k, v, path)
+        return data, [path]
+    if not isinstance(base, str):
+        raise ReeblocError(path, "base", f"expected a path to a config file, got {base!r}")
+    base_path = (path.parent / base).resolve()
+    if not base_path.exists():
+        raise ReeblocError(path, "base", f"base config {base} not found (looked at {base_path})")
+    parent, files = _load_raw(base_path, stack + (path,), origins, log_lines)
+    parent = {k: v for k, v in parent.items() if k != "base"}
+    merged = _merge(parent, data, origins, path, log_lines)
+    return merged, files + [path]
+
+
+def load_config(path: str | Path) -> ResolvedConfig:
+    """Read, inherit and validate a run config. Raises ReeblocError on any user mistake."""
+    path = Path(path)
+    origins: dict[str, Path] = {}
+    log_lines: list[str] = []
+    raw, files = _load_raw(path, (), origins, log_lines)
+    for line in log_lines:
+        log.info("override %s", line)
+    cfg = validate_config(raw, path, origins)
+    return ResolvedConfig(config=cfg, path=path.resolve(), files=files, raw=raw,
+                          overrides=log_lines, origins=origins)
+
+
+def validate_config(raw: dict, path: Path, origins: dict | None = None) -> RunConfig:
+    origins = origins or {}
+    try:
+        return RunConfig.model_validate(raw)
+    except ValidationError as e:
+        raise _config_error(e, raw, path, origins) from None
+
+
+def apply_overrides(resolved: ResolvedConfig, changes: dict[str, Any]) -> ResolvedConfig:
+    """Return a copy with dotted-path values replaced (used by sweeps), validated again."""
+    raw = copy.deepcopy(resolved.raw)
+    for dotted, value in changes.items():
+        node = raw
+        parts = dotted.split(".")
+        for p in parts[:-1]:
+            if not isinstance(node.get(p), dict):
+                raise ReeblocError(resolved.path, dotted, f"no such config path (at '{p}')")
+            node = node[p]
+        node[parts[-1]] = value
+    cfg = validate_config(raw, resolved.path, resolved.origins)
+    return ResolvedConfig(config=cfg, path=resolved.path, files=resolved.files, raw=raw,
+                          overrides=resolved.overrides + [f"{k}: -> {_short(v)}" for k, v in changes.items()],
+                          origins=resolved.origins)
+
+
+# ---------------------------------------------------------------- error messages
+
+def _fields_at(loc: tuple, raw: dict) -> list[str]:
+    """Valid keys of the schema block that contains ``loc[-1]`` (for 'did you mean')."""
+    from pydantic import BaseModel
+    model: Any = RunConfig
+    node: Any = raw
+    i = 0
+    parts = list(loc[:-1])
+    while i < len(parts):
+        p = parts[i]
+        if model is RunConfig and p == "policies" and i + 1 < len(parts):
+            kind = (node.get("policies", {}).get(parts[i + 1]) or {}).get("kind") if isinstance(node, dict) else None
+            model = POLICY_CLASSES.get(kind)
+            node = node["policies"][parts[i + 1]]
+            i += 2
+            if i < len(parts) and parts[i] == kind:
+                i += 1
+            continue
+        if model is RunConfig and p == "scenarios" and i + 1 < len(parts):
+            model, node, i = Scenario, node["scenarios"][parts[i + 1]], i + 2
+            continue
+        if model is Scenario and p == "export_controls" and i + 1 < len(parts):
+            model, node, i = ExportControl, node["export_controls"][parts[i + 1]], i + 2
+            continue
+        if model is None or not (isinstance(model, type) and issubclass(model, BaseModel)):
+            return []
+        f = model.model_fields.get(p)
+        if f is None:
+            return []
+        ann = f.annotation
+        sub = [a for a in getattr(ann, "__args__", (ann,)) if isinstance(a, type) and issubclass(a, BaseModel)]
+        model = sub[0] if sub else None
+        node = node.get(p, {}) if isinstance(node, dict) else {}
+        i += 1
+    if model is None:
+        return []
+    return [k for k in model.model_fields]
+
+
+def _config_error(e: ValidationError, raw: dict, path: Path, origins: dict) -> ReeblocError:
+    errors = e.errors()
+    # a misspelt key also shows as a missing one: name the misspelling first
+    err = next((x for x in errors if x["type"] == "extra_forbidden"), errors[0])
+    loc = tuple(str(p) for p in err["loc"])
+    # drop the discriminator tag pydantic inserts for tagged unions (policies.<name>.<kind>.field)
+    clean = []
+    for i, p in enumerate(loc):
+        if i >= 2 and loc[i - 2] == "policies" and p in POLICY_CLASSES:
+            continue
+        if i >= 1 and clean and clean[-1] in ("destinations", "origins", "commodities") and p in (
+                "list[str]", "OutsideBloc", "literal['all']", "literal['*']"):
+            continue
+        clean.append(p)
+    dotted = ".".join(clean) or "(top level)"
+    src = _origin_of(dotted, origins) or path
+    typ = err["type"]
+    if typ == "extra_forbidden":
+        valid = _fields_at(tuple(clean), raw)
+        close = difflib.get_close_matches(clean[-1], valid, n=1, cutoff=0.5)
+        hint = f"; did you mean '{close[0]}'?" if close else (f"; valid keys: {', '.join(valid)}" if valid else "")
+        return ReeblocError(src, dotted, f"unknown key{hint}")
+    if typ == "missing":
+        return ReeblocError(src, dotted, "required key is missing")
+    if clean and clean[-1] == "[key]":     # a name YAML did not read as text (no, off, 1, ...)
+        return ReeblocError(src, ".".join(clean[:-2]) or "(top level)",
+                            f"name {_short(err.get('input'))} is not text; quote it (YAML reads "
+                            "yes/no/on/off/true/false as booleans and digits as numbers)")
+    if typ == "union_tag_invalid":
+        ctx = err.get("ctx", {})
+        return ReeblocError(src, dotted + ".kind",
+                            f"unknown policy kind {ctx.get('tag')!r}; expected one of {', '.join(POLICY_CLASSES)}")
+    if typ == "union_tag_not_found":
+        return ReeblocError(src, dotted + ".kind", f"missing; expected one of {', '.join(POLICY_CLASSES)}")
+    msg = err["msg"].removeprefix("Value error, ")
+    got = err.get("input")
+    if typ not in ("value_error", "assertion_error") and not isinstance(got, dict):
+        msg = f"{msg} (got {_short(got)})"
+    return ReeblocError(src, dotted, msg)
+
+
+def _origin_of(dotted: str, origins: dict) -> Path | None:
+    parts = dotted.split(".")
+    for n in range(len(parts), 0, -1):
+        k = ".".join(parts[:n])
+        if k in origins:
+            return origins[k]
+    return None

@@ -1,0 +1,315 @@
+"""Data sets: a folder of tidy CSV tables (see docs/data.md), loaded and checked.
+
+Every check stops at the first breach with one line naming the file, the data row (1-based,
+header excluded) and the column.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import hashlib
+import io
+import math
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Callable
+
+import pandas as pd
+
+from reebloc.errors import ReeblocError
+
+STR, INT, FLOAT, OPTSTR, OPTFLOAT = "str", "int", "float", "optstr", "optfloat"
+STATUSES = ("operating", "committed", "announced", "speculative")
+STAGES = ("mine", "separation", "metal", "magnet")
+MAX_ABS = 1e15        # larger numbers are typos or stand-ins for infinity (HiGHS reads 1e20 as infinite)
+YEAR_RANGE = (1000, 9999)
+
+
+@dataclass(frozen=True)
+class Spec:
+    """Schema of one table: column types, key, references, bounds."""
+
+    columns: dict[str, str]
+    key: tuple[str, ...]
+    refs: dict[str, tuple[str, str]] = field(default_factory=dict)  # column -> (table, column)
+    nonneg: tuple[str, ...] = ()
+    checks: tuple[tuple[str, Callable[[float], bool], str], ...] = ()  # column, ok(value), expected
+    required: bool = True
+    cites: bool = True
+
+
+def _in(values):
+    return lambda v: v in values
+
+
+SPECS: dict[str, Spec] = {
+    "sources": Spec({"source_id": STR, "citation": STR, "url": OPTSTR, "note": OPTSTR},
+                    ("source_id",), cites=False),
+    "assumptions": Spec({"assumption_id": STR, "description": STR, "unit": STR, "central": FLOAT,
+                         "low": FLOAT, "high": FLOAT, "note": OPTSTR}, ("assumption_id",), cites=False),
+    "nodes": Spec({"node": STR, "name": STR, "source_id": STR}, ("node",)),
+    "commodities": Spec({"commodity": STR, "name": STR, "stage": STR, "source_id": STR}, ("commodity",),
+                        checks=(("stage", _in(STAGES), f"one of {', '.join(STAGES)}"),)),
+    "processes": Spec({"process": STR, "commodity": STR, "coefficient_t": FLOAT, "source_id": STR},
+                      ("process", "commodity"), refs={"commodity": ("commodities", "commodity")},
+                      checks=(("coefficient_t", lambda v: v != 0, "a non-zero number"),)),
+    "facilities": Spec({"facility": STR, "node": STR, "process": STR, "owner": STR, "status": STR,
+                        "start_year": INT, "end_year": INT, "source_id": STR}, ("facility",),
+                       refs={"node": ("nodes", "node"), "process": ("processes", "process")},
+                       checks=(("status", _in(STATUSES), f"one of {', '.join(STATUSES)}"),)),
+    "capacity": Spec({"facility": STR, "year": INT, "capacity_t": FLOAT, "source_id": STR},
+                     ("facility", "year"), refs={"facility": ("facilities", "facility")},
+                     nonneg=("capacity_t",)),
+    "costs": Spec({"facility": STR, "year": INT, "cost_usd_per_kg": FLOAT,
+                   "slope_usd_per_kg_per_t": OPTFLOAT, "source_id": STR},
+                  ("facility", "year"), refs={"facility": ("facilities", "facility")},
+                  nonneg=("cost_usd_per_kg", "slope_usd_per_kg_per_t")),
+    "demand": Spec({"node": STR, "segment": STR, "commodity": STR, "year": INT, "quantity_t": FLOAT,
+                    "price_usd_per_kg": FLOAT, "elasticity": FLOAT, "voll_usd_per_kg": FLOAT,
+                    "source_id": STR}, ("node", "segment", "commodity", "year"),
+                   refs={"node": ("nodes", "node"), "commodity": ("commodities", "commodity")},
+                   nonneg=("quantity_t", "price_usd_per_kg"),
+                   checks=(("elasticity", lambda v: v <= 0, "<= 0"),
+                           ("voll_usd_per_kg", lambda v: v > 0, "> 0"))),
+    "routes": Spec({"origin": STR, "destination": STR, "commodity": STR, "freight_usd_per_kg": FLOAT,
+                    "source_id": STR}, ("origin", "destination", "commodity"),
+                   refs={"origin": ("nodes", "node"), "destination": ("nodes", "node"),
+                         "commodity": ("commodities", "commodity")}, nonneg=("freight_usd_per_kg",)),
+    "substitution": Spec({"segment": STR, "commodity": STR, "substitute": STR, "max_share": FLOAT,
+                          "ratio_t_per_t": FLOAT, "source_id": STR}, ("segment", "commodity", "substitute"),
+                         refs={"commodity": ("commodities", "commodity"),
+                               "substitute": ("commodities", "commodity")},
+                         checks=(("max_share", lambda v: 0 <= v <= 1, "between 0 and 1"),
+                                 ("ratio_t_per_t", lambda v: v > 0, "> 0")), required=False),
+    "observed": Spec({"metric": STR, "year": INT, "value": FLOAT, "low": FLOAT, "high": FLOAT,
+                      "unit": STR, "source_id": STR}, ("metric", "year"), required=False),
+}
+YEAR_TABLES = ("capacity", "costs", "demand")
+
+
+@dataclass(frozen=True)
+class DataSet:
+    """The loaded tables (filtered to the run's years) and the hashes of the files read."""
+
+    folder: Path
+    tables: dict[str, pd.DataFrame]
+    hashes: dict[str, str]
+    horizon: tuple[int, int]
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        return self.tables[name]
+
+    def has(self, name: str) -> bool:
+        return name in self.tables and not self.tables[name].empty
+
+    def with_table(self, name: str, df: pd.DataFrame) -> "DataSet":
+        tables = dict(self.tables)
+        tables[name] = df
+        return replace(self, tables=tables)
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _read(folder: Path, name: str, spec: Spec) -> pd.DataFrame | None:
+    path = folder / f"{name}.csv"
+    if not path.exists():
+        if spec.required:
+            raise ReeblocError(path, None, "required table is missing")
+        return None
+    if path.is_dir():
+        raise ReeblocError(path, None, "is a folder, expected a CSV file")
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise ReeblocError(path, None, f"not UTF-8 text (bad byte at offset {e.start})") from None
+    except OSError as e:
+        raise ReeblocError(path, None, f"cannot be read ({e.strerror})") from None
+    if not text.strip():
+        raise ReeblocError(path, None, f"empty file; expected a header row: {','.join(spec.columns)}")
+    _check_widths(path, text)
+    try:
+        df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as e:
+        raise ReeblocError(path, None, f"not a valid CSV table: {str(e).strip().splitlines()[-1]}") from None
+    df.columns = [str(c).strip() for c in df.columns]
+    twice = df.columns[df.columns.duplicated()]
+    if len(twice):
+        raise ReeblocError(path, f"column {twice[0]!r}", "appears twice in the header")
+    for col in df.columns:
+        if col not in spec.columns:
+            close = difflib.get_close_matches(col, list(spec.columns), n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else f"; expected columns: {', '.join(spec.columns)}"
+            raise ReeblocError(path, f"column {col!r}", f"unknown column{hint}")
+    for col, typ in spec.columns.items():
+        if col not in df.columns:
+            if typ in (OPTSTR, OPTFLOAT):
+                df[col] = ""
+            else:
+                raise ReeblocError(path, f"column {col!r}", "required column is missing")
+    df = df[list(spec.columns)].copy()
+    for col, typ in spec.columns.items():
+        df[col] = _convert(df[col], typ, path, col)
+    return df
+
+
+def _check_widths(path: Path, text: str) -> None:
+    """A data row with more fields than the header (a stray or trailing comma) would shift or
+    drop values silently: name it. Blank lines are skipped, as the reader does."""
+    width = None
+    row = 0
+    for fields in csv.reader(io.StringIO(text, newline="")):
+        if not fields:
+            continue
+        if width is None:
+            width = len(fields)
+            continue
+        row += 1
+        if len(fields) > width:
+            raise ReeblocError(path, f"row {row}", f"{len(fields)} fields, but the header has {width} "
+                               "(a stray comma, or a trailing one?)")
+
+
+def _convert(s: pd.Series, typ: str, path: Path, col: str) -> pd.Series:
+    s = s.astype(str).str.strip()
+    if typ in (STR, OPTSTR):
+        if typ == STR:
+            bad = s[s == ""]
+            if len(bad):
+                raise ReeblocError(path, f"row {bad.index[0] + 1}, column {col!r}", "empty; a value is required")
+        return s
+    out = []
+    for i, v in s.items():
+        if v == "" and typ == OPTFLOAT:
+            out.append(0.0)
+            continue
+        try:
+            x = float(v)
+        except ValueError:
+            raise ReeblocError(path, f"row {i + 1}, column {col!r}",
+                               f"expected a number, got {v!r}" if v else "empty; a number is required") from None
+        if not math.isfinite(x):
+            raise ReeblocError(path, f"row {i + 1}, column {col!r}", f"expected a finite number, got {v!r}")
+        if typ == INT:
+            if x != int(x) or not YEAR_RANGE[0] <= x <= YEAR_RANGE[1]:
+                raise ReeblocError(path, f"row {i + 1}, column {col!r}",
+                                   f"expected a whole year from {YEAR_RANGE[0]} to {YEAR_RANGE[1]}, got {v!r}")
+            x = int(x)
+        elif abs(x) >= MAX_ABS:
+            raise ReeblocError(path, f"row {i + 1}, column {col!r}",
+                               f"expected a number smaller than {MAX_ABS:g} in size, got {v!r}")
+        out.append(x)
+    return pd.Series(out, index=s.index, dtype="int64" if typ == INT else "float64")
+
+
+def _fail(folder: Path, name: str, row: int, col: str, msg: str) -> ReeblocError:
+    return ReeblocError(folder / f"{name}.csv", f"row {row + 1}, column {col!r}", msg)
+
+
+def load_dataset(folder: str | Path, years: list[int] | None = None) -> DataSet:
+    """Load and check every table; keep rows of ``years`` (all when None)."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise ReeblocError(folder, None, "data-set folder not found")
+    tables = {}
+    for name, spec in SPECS.items():
+        df = _read(folder, name, spec)
+        if df is not None:
+            tables[name] = df
+    for name, df in tables.items():
+        spec = SPECS[name]
+        dup = df.duplicated(list(spec.key), keep="first")
+        if dup.any():
+            i = int(dup.idxmax())
+            key = ", ".join(f"{k}={df.at[i, k]}" for k in spec.key)
+            raise _fail(folder, name, i, spec.key[-1], f"duplicate key ({key})")
+        for col in spec.nonneg:
+            neg = df[df[col] < 0]
+            if len(neg):
+                i = neg.index[0]
+                raise _fail(folder, name, i, col, f"expected a value >= 0, got {df.at[i, col]:g}")
+        for col, ok, expected in spec.checks:
+            for i, v in df[col].items():
+                if not ok(v):
+                    raise _fail(folder, name, i, col, f"expected {expected}, got {v!r}")
+        for col, (rtable, rcol) in spec.refs.items():
+            known = set(tables[rtable][rcol]) if rtable in tables else set()
+            for i, v in df[col].items():
+                if v not in known:
+                    close = difflib.get_close_matches(v, sorted(known), n=1)
+                    hint = f"; did you mean '{close[0]}'?" if close else ""
+                    raise _fail(folder, name, i, col, f"unknown {rcol} {v!r} (not in {rtable}.csv){hint}")
+    _check_sources(folder, tables)
+    _check_assumptions(folder, tables["assumptions"])
+    _check_processes(folder, tables)
+    _check_substitution(folder, tables)
+    horizon = _check_years(folder, tables, years)
+    if years is not None:
+        keep = set(years)
+        for name in YEAR_TABLES:
+            tables[name] = tables[name][tables[name]["year"].isin(keep)].reset_index(drop=True)
+    hashes = {p.name: sha256(p) for p in sorted(folder.glob("*.csv"))}
+    return DataSet(folder=folder.resolve(), tables=tables, hashes=hashes, horizon=horizon)
+
+
+def _check_sources(folder: Path, tables: dict) -> None:
+    known = set(tables["sources"]["source_id"]) | set(tables["assumptions"]["assumption_id"])
+    for name, df in tables.items():
+        if not SPECS[name].cites:
+            continue
+        for i, v in df["source_id"].items():
+            if v not in known:
+                raise _fail(folder, name, i, "source_id",
+                            f"unknown source {v!r} (not in sources.csv or assumptions.csv)")
+
+
+def _check_assumptions(folder: Path, df: pd.DataFrame) -> None:
+    for i, r in df.iterrows():
+        if not (r["low"] <= r["central"] <= r["high"]):
+            raise _fail(folder, "assumptions", i, "central",
+                        f"expected low <= central <= high, got {r['low']:g} <= {r['central']:g} <= {r['high']:g}")
+
+
+def _check_processes(folder: Path, tables: dict) -> None:
+    df = tables["processes"]
+    for p, g in df.groupby("process", sort=False):
+        if not (g["coefficient_t"] > 0).any():
+            raise _fail(folder, "processes", g.index[0], "coefficient_t",
+                        f"process {p!r} has no output (no positive coefficient)")
+
+
+def _check_substitution(folder: Path, tables: dict) -> None:
+    if "substitution" not in tables:
+        return
+    segments = set(tables["demand"]["segment"])
+    for i, v in tables["substitution"]["segment"].items():
+        if v not in segments:
+            raise _fail(folder, "substitution", i, "segment", f"unknown segment {v!r} (not in demand.csv)")
+
+
+def _check_years(folder: Path, tables: dict, years: list[int] | None) -> tuple[int, int]:
+    """The data's horizon is the span of demand years; every dated row must fall inside it,
+    and the run's years must too."""
+    d = tables["demand"]
+    if d.empty:
+        raise ReeblocError(folder / "demand.csv", None, "no demand rows")
+    lo, hi = int(d["year"].min()), int(d["year"].max())
+    for name in ("capacity", "costs"):
+        df = tables[name]
+        bad = df[(df["year"] < lo) | (df["year"] > hi)]
+        if len(bad):
+            i = bad.index[0]
+            raise _fail(folder, name, i, "year", f"year {df.at[i, 'year']} outside the data horizon {lo}-{hi} (demand years)")
+    f = tables["facilities"]
+    for i, r in f.iterrows():
+        if r["end_year"] < r["start_year"]:
+            raise _fail(folder, "facilities", i, "end_year",
+                        f"end_year {r['end_year']} is before start_year {r['start_year']}")
+    if years is not None:
+        missing = [y for y in years if y < lo or y > hi]
+        if missing:
+            raise ReeblocError(folder / "demand.csv", "year",
+                               f"the run's years {min(years)}-{max(years)} are outside the data horizon {lo}-{hi}")
+    return lo, hi

@@ -1,0 +1,180 @@
+"""Policy instruments as config data (DESIGN §3). Each is a named entry under ``policies:``.
+
+Every instrument has ``kind`` (the discriminator), ``enabled`` and optional ``years``; numeric
+fields are plain numbers so sweeps can address them as ``policies.<name>.<field>``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal, Union
+
+from pydantic import Field, model_validator
+
+from reebloc.inputs.schema_base import Num, Strict, YearSpan
+
+AllOr = Union[Literal["*"], list[str]]
+
+
+class PolicyBase(Strict):
+    enabled: bool = True
+    years: YearSpan | None = Field(default=None, description="active years; default: the whole run")
+    description: str = ""
+
+    def active(self, year: int) -> bool:
+        return self.enabled and (self.years is None or self.years.covers(year))
+
+
+class Tariff(PolicyBase):
+    """Import tariff on arcs origin → destination: wedge = specific + ad_valorem × P_base.
+
+    ``base: equilibrium`` takes P_base as the exporter's market price (resolved by fixed-point
+    iteration); ``base: reference`` takes ``reference_price_usd_per_kg[commodity]``, a number or a
+    series by year (``{ndpr_oxide: {2025: 60, 2026: 65}}``; years between entries take the latest earlier one).
+    Revenue accrues to the importing node's government.
+    """
+
+    kind: Literal["tariff"]
+    origins: AllOr = "*"
+    destinations: AllOr = "*"
+    commodities: AllOr = "*"
+    ad_valorem: Num = Field(default=0.0, ge=0, description="share of the base price")
+    specific_usd_per_kg: Num = Field(default=0.0, ge=0)
+    base: Literal["equilibrium", "reference"] = "equilibrium"
+    reference_price_usd_per_kg: dict[str, Union[Num, dict[int, Num]]] = Field(default_factory=dict)
+
+    def reference_price(self, commodity: str, year: int) -> float | None:
+        return price_in_year(self.reference_price_usd_per_kg.get(commodity), year)
+
+    @model_validator(mode="after")
+    def _reference(self):
+        if self.base == "reference" and self.ad_valorem > 0 and not self.reference_price_usd_per_kg:
+            raise ValueError("base: reference needs reference_price_usd_per_kg {commodity: price}")
+        return self
+
+
+def price_in_year(value, year: int) -> float | None:
+    """A constant price, or the latest entry at or before ``year`` of a {year: price} series."""
+    if value is None or isinstance(value, (int, float)):
+        return value
+    earlier = [y for y in value if y <= year]
+    return value[max(earlier)] if earlier else value[min(value)]
+
+
+class Bloc(PolicyBase):
+    """Trade bloc: members trade at the internal rate; outsiders pay the external rate and a
+    variable levy that lifts their landed price to the bloc reference price:
+    levy = max(0, P_ref − (P_origin + freight + external tariff)).
+    """
+
+    kind: Literal["bloc"]
+    members: list[str] = Field(min_length=1)
+    commodities: AllOr = "*"
+    internal_ad_valorem: Num = Field(default=0.0, ge=0)
+    internal_specific_usd_per_kg: Num = Field(default=0.0, ge=0)
+    external_ad_valorem: Num = Field(default=0.0, ge=0)
+    external_specific_usd_per_kg: Num = Field(default=0.0, ge=0)
+    reference_price_usd_per_kg: dict[str, Union[Num, dict[int, Num]]] = Field(default_factory=dict)
+
+    def reference_price(self, commodity: str, year: int) -> float | None:
+        return price_in_year(self.reference_price_usd_per_kg.get(commodity), year)
+
+
+class PriceFloor(PolicyBase):
+    """Contract for difference on covered output q of ``commodity``:
+    payer pays (F − P_ref)⁺ q and receives upside_share × (P_ref − F)⁺ q, P_ref the price at
+    ``reference_node``. The producer dispatches on P_node + (F − P_ref)⁺ − share (P_ref − F)⁺.
+    """
+
+    kind: Literal["price_floor"]
+    facilities: list[str] = Field(min_length=1)
+    commodity: str
+    price_usd_per_kg: Num = Field(ge=0)
+    reference_node: str
+    upside_share: Num = Field(default=0.0, ge=0, le=1)
+    volume_cap_t: Num | None = Field(default=None, ge=0, description="per year, all facilities")
+    payer: str = "US"
+
+
+class Offtake(PolicyBase):
+    """Offtake guarantee: the buyer takes ``share`` (or ``volume_t``) of a facility's output of
+    ``commodity`` at the contract price (fixed, or cost-plus: (unit cost + inputs at market
+    prices) × (1 + margin)) and uses it for resale at the market price or for its own demand.
+    Net cost = (contract price − market price) × q.
+    """
+
+    kind: Literal["offtake"]
+    facility: str
+    commodity: str
+    share: Num | None = Field(default=None, ge=0, le=1)
+    volume_t: Num | None = Field(default=None, ge=0)
+    contract_price_usd_per_kg: Num | None = Field(default=None, ge=0)
+    cost_plus_margin: Num | None = Field(default=None, ge=0)
+    buyer: str = "US"
+    use: Literal["resale", "own_demand"] = "resale"
+
+    @model_validator(mode="after")
+    def _one_of(self):
+        if (self.share is None) == (self.volume_t is None):
+            raise ValueError("give exactly one of share or volume_t")
+        if (self.contract_price_usd_per_kg is None) == (self.cost_plus_margin is None):
+            raise ValueError("give exactly one of contract_price_usd_per_kg or cost_plus_margin")
+        return self
+
+
+class Stockpile(PolicyBase):
+    """Strategic stockpile at ``node`` of ``commodity``: buys on the market, holds at a cost,
+    releases (``release: disruption`` only in scenarios with export controls in force, or ``any``).
+    stock_y = stock_{y−1} + purchase_y − release_y, 0 ≤ stock_y ≤ capacity_t;
+    optional target: stock_y ≥ target_days/365 × reference demand of the node (years ≥ target_from),
+    held in normal times and relaxed where a disruption allows releases (the cover is there to be used).
+    """
+
+    kind: Literal["stockpile"]
+    node: str
+    commodity: str
+    capacity_t: Num = Field(ge=0)
+    initial_t: Num = Field(default=0.0, ge=0)
+    holding_cost_usd_per_kg_yr: Num = Field(default=0.0, ge=0)
+    release: Literal["disruption", "any"] = "disruption"
+    target_days: Num | None = Field(default=None, ge=0)
+    target_from: int | None = None
+    payer: str = "US"
+
+    @model_validator(mode="after")
+    def _initial(self):
+        if self.initial_t > self.capacity_t:
+            raise ValueError(f"initial_t ({self.initial_t}) exceeds capacity_t ({self.capacity_t})")
+        return self
+
+
+class Outlay(PolicyBase):
+    """Fixed outlay with no market effect. equity/grant: ``amount_usd`` in ``year``; loan: an
+    expected loss ``expected_loss_rate × amount`` in ``year`` and an interest subsidy
+    ``interest_subsidy_rate × amount`` in each of ``term_years`` years from ``year``. Cash flows
+    outside the run's years are still reported (government.csv rows with those years, discounted
+    in the summary) but enter no year's welfare.
+    """
+
+    kind: Literal["outlay"]
+    type: Literal["equity", "loan", "grant"]
+    amount_usd: Num = Field(ge=0)
+    year: int
+    payer: str = "US"
+    interest_subsidy_rate: Num = Field(default=0.0, ge=0, le=1)
+    expected_loss_rate: Num = Field(default=0.0, ge=0, le=1)
+    term_years: int = Field(default=1, ge=1)
+
+    def cash_flows(self) -> dict[int, float]:
+        """Cost to the payer by year (USD, undiscounted)."""
+        if self.type in ("equity", "grant"):
+            return {self.year: self.amount_usd}
+        flows = {self.year + k: self.interest_subsidy_rate * self.amount_usd for k in range(self.term_years)}
+        flows[self.year] = flows.get(self.year, 0.0) + self.expected_loss_rate * self.amount_usd
+        return flows
+
+
+Policy = Annotated[
+    Union[Tariff, Bloc, PriceFloor, Offtake, Stockpile, Outlay], Field(discriminator="kind")
+]
+POLICY_CLASSES = {c.model_fields["kind"].annotation.__args__[0]: c
+                  for c in (Tariff, Bloc, PriceFloor, Offtake, Stockpile, Outlay)}

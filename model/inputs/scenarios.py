@@ -1,0 +1,63 @@
+"""Disruption scenarios (DESIGN §4): probabilities, divergence years, export controls."""
+
+from __future__ import annotations
+
+from typing import Literal, Union
+
+from pydantic import Field, model_validator
+
+from reebloc.inputs.schema_base import Num, Strict, YearSpan
+
+
+class OutsideBloc(Strict):
+    outside_bloc: str = Field(description="name of a bloc policy: controls hit every non-member")
+
+
+class ExportControl(Strict):
+    """A control on ``exporter``'s arcs for ``commodities`` to ``destinations``:
+    ban (flow = 0), quota (Σ flow ≤ quota_t), share (Σ flow ≤ share × reference_t),
+    licence (a friction cost_usd_per_kg on each kg and Σ flow ≤ cap_t if given).
+    """
+
+    exporter: str = "CN"
+    commodities: list[str] = Field(min_length=1)
+    destinations: Union[Literal["all"], list[str], OutsideBloc] = "all"
+    years: YearSpan
+    kind: Literal["ban", "quota", "share", "licence"]
+    quota_t: Num | None = Field(default=None, ge=0)
+    share: Num | None = Field(default=None, ge=0, le=1)
+    reference_t: Num | None = Field(default=None, ge=0)
+    cost_usd_per_kg: Num = Field(default=0.0, ge=0)
+    cap_t: Num | None = Field(default=None, ge=0)
+    description: str = ""
+
+    @model_validator(mode="after")
+    def _fields_for_kind(self):
+        need = {"quota": ["quota_t"], "share": ["share", "reference_t"], "licence": []}
+        for f in need.get(self.kind, []):
+            if getattr(self, f) is None:
+                raise ValueError(f"kind {self.kind} needs {f}")
+        return self
+
+    def cap(self) -> float | None:
+        """Annual cap on the controlled flows (t), None if uncapped."""
+        return {"ban": 0.0, "quota": self.quota_t,
+                "share": (self.share or 0) * (self.reference_t or 0), "licence": self.cap_t}[self.kind]
+
+
+class Scenario(Strict):
+    """A state of the world with a probability. Decisions in years before ``diverges`` are
+    shared with the trunk (non-anticipativity); default: the first year any control applies."""
+
+    probability: Num = Field(ge=0, le=1)
+    diverges: int | None = None
+    description: str = ""
+    export_controls: dict[str, ExportControl] = Field(default_factory=dict)
+
+    def divergence_year(self) -> int | None:
+        """Explicit ``diverges``, else the first year any of its controls applies (None: never)."""
+        if self.diverges is not None:
+            return self.diverges
+        if self.export_controls:
+            return min(c.years.start for c in self.export_controls.values())
+        return None

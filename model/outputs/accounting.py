@@ -1,0 +1,189 @@
+"""Who pays: government payments by instrument, and welfare by node with true costs (DESIGN §3).
+
+government.csv: positive usd = cost to the payer, negative = revenue (tariffs, levies, resale).
+welfare.csv per node: CS = WTP − expenditure; PS = sales − purchased inputs − true cost + trade
+rents of its exporters + transfers received; government_net = revenue − payments; total = CS + PS
++ government_net. Transfers (tariffs, levies, CfD and offtake payments, outlays) cancel in Σ total.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import pandas as pd
+import pyomo.environ as pyo
+
+from reebloc.equilibrium import ModelInstance
+from reebloc.equilibrium.demand import own_use
+from reebloc.errors import ReeblocError
+from reebloc.inputs.policies import Outlay
+from reebloc.outputs.tables import KUSD, TOL, _expand, facility_cost_kusd
+from reebloc.solve.wedges import arc_wedge_parts, floor_subsidy, offtake_contract_price
+
+
+def payer_node(payer: str, nodes: list[str], where=None) -> str:
+    """'US' or 'US_DoD' → 'US': a payer is a node, or a node and an agency joined by '_'."""
+    head = payer.split("_", 1)[0]
+    if head in nodes:
+        return head
+    raise ReeblocError(where, "payer", f"payer {payer!r} must be a node or node_agency (e.g. US_DoD)")
+
+
+def government_rows(inst: ModelInstance, prices: dict) -> list[tuple]:
+    """(t, payer, instrument, policy, usd, recipient_node) per tree node; recipient is where the
+    transfer lands (None for revenue)."""
+    m, ix, pi = inst.m, inst.ix, inst.pi
+    P = lambda n, c, t: prices.get((n, c, t), 0.0)  # noqa: E731
+    rows = []
+    used = getattr(inst, "wedge_prices", prices)
+    for (o, d, c, t) in m.AT_wedge:
+        q = m.flow[o, d, c, t].value or 0.0
+        if q <= TOL:
+            continue
+        parts = arc_wedge_parts(inst, used, o, d, c, t)
+        tariff_p = pyo.value(m.tariff_usd_per_kg[o, d, c, t])
+        levy_p = pyo.value(m.levy_usd_per_kg[o, d, c, t])
+        tsum = sum(v for _, i, v in parts if i != "bloc_levy")
+        lsum = sum(v for _, i, v in parts if i == "bloc_levy")
+        for name, ins, v in parts:
+            total, s = (levy_p, lsum) if ins == "bloc_levy" else (tariff_p, tsum)
+            usd = q * (total * v / s if s > 0 else 0.0) * KUSD
+            if usd:
+                rows.append((t, d, ins, name, -usd, None))
+    for (p, f, t) in m.FLR:
+        fl = pi.floors[p]
+        q = m.cov[p, f, t].value or 0.0
+        pay = floor_subsidy(fl.price_usd_per_kg, P(fl.reference_node, fl.commodity, t), fl.upside_share)
+        if q > TOL:
+            rows.append((t, fl.payer, "price_floor", p, pay * q * KUSD, ix.facilities.at[f, "node"]))
+    for (p, t) in m.OFT:
+        o = pi.offtakes[p]
+        q = m.off[p, t].value or 0.0
+        if q <= TOL:
+            continue
+        node = ix.facilities.at[o.facility, "node"]
+        contract = offtake_contract_price(inst, p, t, prices)
+        rows.append((t, o.buyer, "offtake", p, contract * q * KUSD, node))
+        back = "offtake_resale" if o.use == "resale" else "offtake_own_use"
+        rows.append((t, o.buyer, back, p, -P(node, o.commodity, t) * q * KUSD, node))
+    for (p, t) in m.STK:
+        sp = pi.stockpiles[p]
+        pr = P(sp.node, sp.commodity, t)
+        buy, rel, stock = (m.buy[p, t].value or 0.0, m.release[p, t].value or 0.0, m.stock[p, t].value or 0.0)
+        hold = pyo.value(m.stock_holding_usd_per_kg[p, t]) * stock
+        for ins, usd, rec in (("stockpile_purchase", pr * buy, sp.node), ("stockpile_release", -pr * rel, sp.node),
+                              ("stockpile_holding", hold, None)):
+            if abs(usd) > TOL:
+                rows.append((t, sp.payer, ins, p, usd * KUSD, rec))
+    return rows
+
+
+def outlay_rows(inst: ModelInstance) -> list[tuple]:
+    """(scenario, year, payer, type, policy, usd) of fixed outlays, including years outside the run
+    (a 15-year loan outlives an 11-year horizon): those are reported under every scenario."""
+    ix, out = inst.ix, []
+    first, last = ix.years[0], ix.years[-1]
+    for name, p in inst.cfg.policies.items():
+        if isinstance(p, Outlay) and p.enabled:
+            payer_node(p.payer, ix.nodes, name)
+            for y, usd in sorted(p.cash_flows().items()):
+                anchor = min(max(y, first), last)
+                ts = [t for t in range(len(ix.tree)) if ix.tree.year[t] == anchor]
+                out += [(s, y, p.payer, p.type, name, usd) for t in ts for s in ix.tree.scenarios[t] if usd]
+    return out
+
+
+def government_table(inst: ModelInstance, prices: dict) -> pd.DataFrame:
+    out = []
+    for (t, payer, ins, pol, usd, _) in government_rows(inst, prices):
+        out += [(s, y, payer, ins, pol, usd) for s, y in _expand(inst, t)]
+    out += outlay_rows(inst)
+    df = pd.DataFrame(out, columns=["scenario", "year", "payer", "instrument", "policy", "usd"])
+    df.insert(0, "run", inst.cfg.name)
+    return df.sort_values(["scenario", "year", "payer", "instrument", "policy"], kind="stable").reset_index(drop=True)
+
+
+def welfare_table(inst: ModelInstance, prices: dict) -> pd.DataFrame:
+    m, ix = inst.m, inst.ix
+    P = lambda n, c, t: prices.get((n, c, t), 0.0)  # noqa: E731
+    acc = defaultdict(lambda: defaultdict(float))   # (t, node) -> column -> k$ (then usd)
+    for (t, n), v in willingness_to_pay_kusd(inst).items():
+        acc[t, n]["cs"] += v
+    for (n, s, c, t) in m.DT:
+        acc[t, n]["cs"] -= P(n, c, t) * pyo.value(own_use(m, n, s, c, t))
+    for (n, s, c, x, t) in m.SUBT:
+        acc[t, n]["cs"] -= P(n, x, t) * pyo.value(m.sub_ratio[n, s, c, x]) * (m.sub_use[n, s, c, x, t].value or 0.0)
+    fac = ix.facilities
+    for (f, t) in m.FT:
+        a = m.act[f, t].value or 0.0
+        if a <= TOL:
+            continue
+        n, proc = fac.at[f, "node"], fac.at[f, "process"]
+        sales = sum(k * a * P(n, c, t) for c, k in ix.by_process[proc])
+        acc[t, n]["ps"] += sales - facility_cost_kusd(inst, f, t)
+    for (o, d, c, t) in m.AT:
+        q = m.flow[o, d, c, t].value or 0.0
+        if q <= TOL:
+            continue
+        wedge = pyo.value(m.freight_usd_per_kg[o, d, c])
+        for comp in ("tariff_usd_per_kg", "levy_usd_per_kg"):
+            if (o, d, c, t) in m.AT_wedge:
+                wedge += pyo.value(getattr(m, comp)[o, d, c, t])
+        if (o, d, c, t) in m.AT_friction:
+            wedge += pyo.value(m.friction_usd_per_kg[o, d, c, t])
+        acc[t, o]["ps"] += (P(d, c, t) - P(o, c, t) - wedge) * q   # arbitrage/quota rent to exporters
+    years = set(ix.years)
+    for (s, y, payer, ins, pol, usd) in outlay_rows(inst):
+        if y in years:   # a transfer from the payer to producers at the payer's node
+            t = ix.tree.of[s, y]
+            if s == ix.tree.scenarios[t][0]:
+                node = payer_node(payer, ix.nodes)
+                acc[t, node]["gov"] -= usd / KUSD
+                acc[t, node]["ps"] += usd / KUSD
+    for (t, payer, ins, pol, usd, rec) in government_rows(inst, prices):
+        k = usd / KUSD
+        gnode = payer_node(payer, ix.nodes)
+        acc[t, gnode]["gov"] -= k
+        if ins in ("tariff", "bloc_tariff", "bloc_levy"):
+            acc[t, gnode]["tariff"] -= k
+        elif ins in ("price_floor", "offtake", "offtake_resale", "offtake_own_use"):
+            acc[t, rec]["ps"] += k      # a transfer to the producer (net of what the buyer gets back)
+        # stockpile purchases/releases are paid at P to/from the market, whose sales already count them
+    out = []
+    for (t, n), d in acc.items():
+        cs, ps, gov, tar = d["cs"] * KUSD, d["ps"] * KUSD, d["gov"] * KUSD, d["tariff"] * KUSD
+        out += [(s, y, n, cs, ps, gov, tar, cs + ps + gov) for s, y in _expand(inst, t)]
+    df = pd.DataFrame(out, columns=["scenario", "year", "node", "consumer_surplus_usd", "producer_surplus_usd",
+                                    "government_net_usd", "tariff_revenue_usd", "total_usd"])
+    df.insert(0, "run", inst.cfg.name)
+    return df.sort_values(["scenario", "year", "node"], kind="stable").reset_index(drop=True)
+
+
+def willingness_to_pay_kusd(inst: ModelInstance) -> dict[tuple[int, str], float]:
+    """(t, node) → Σ wtp·blk + Σ (a q − ½ b q²) of served demand, k$."""
+    m = inst.m
+    out = defaultdict(float)
+    for (n, s, c, t, k) in m.DTK:
+        out[t, n] += pyo.value(m.block_wtp_usd_per_kg[n, s, c, t, k]) * (m.blk[n, s, c, t, k].value or 0.0)
+    for (n, s, c, t) in m.DT_qp:
+        q = m.served_qp[n, s, c, t].value or 0.0
+        out[t, n] += pyo.value(m.demand_intercept[n, s, c, t]) * q - 0.5 * pyo.value(m.demand_slope[n, s, c, t]) * q * q
+    return out
+
+
+def true_welfare_usd(inst: ModelInstance) -> dict[int, float]:
+    """Per tree node: WTP − true operating cost − freight − licence friction − holding (USD)."""
+    m = inst.m
+    out = defaultdict(float)
+    for (t, n), v in willingness_to_pay_kusd(inst).items():
+        out[t] += v
+    for (f, t) in m.FT:
+        out[t] -= facility_cost_kusd(inst, f, t)
+    for (o, d, c, t) in m.AT:
+        q = m.flow[o, d, c, t].value or 0.0
+        out[t] -= pyo.value(m.freight_usd_per_kg[o, d, c]) * q
+        if (o, d, c, t) in m.AT_friction:
+            out[t] -= pyo.value(m.friction_usd_per_kg[o, d, c, t]) * q
+    for (p, t) in m.STK:
+        out[t] -= pyo.value(m.stock_holding_usd_per_kg[p, t]) * (m.stock[p, t].value or 0.0)
+    return {t: v * KUSD for t, v in out.items()}

@@ -1,0 +1,139 @@
+"""Solution → tidy tables keyed by run, scenario, year (docs/architecture.md)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pyomo.environ as pyo
+
+from reebloc.equilibrium import ModelInstance
+from reebloc.equilibrium.demand import served, substitutes_of
+
+TOL = 1e-7
+KUSD = 1000.0  # t × $/kg = k$
+
+
+def _expand(inst: ModelInstance, t: int):
+    """(scenario, year) pairs sharing tree node t."""
+    return [(s, inst.ix.tree.year[t]) for s in inst.ix.tree.scenarios[t]]
+
+
+def _frame(rows: list, columns: list[str], run: str, sort: list[str]) -> pd.DataFrame:
+    df = pd.DataFrame(rows, columns=["scenario", "year"] + columns)
+    df.insert(0, "run", run)
+    return df.sort_values(["scenario", "year"] + sort, kind="stable").reset_index(drop=True)
+
+
+def flows_table(inst: ModelInstance) -> pd.DataFrame:
+    m, rows = inst.m, []
+    for (o, d, c, t) in m.AT:
+        q = m.flow[o, d, c, t].value or 0.0
+        if q > TOL:
+            fr = q * pyo.value(m.freight_usd_per_kg[o, d, c]) * KUSD
+            rows += [(s, y, o, d, c, q, fr) for s, y in _expand(inst, t)]
+    return _frame(rows, ["origin", "destination", "commodity", "quantity_t", "freight_usd"], inst.cfg.name,
+                  ["origin", "destination", "commodity"])
+
+
+def facility_cost_kusd(inst: ModelInstance, f: str, t: int) -> float:
+    """True operating cost of a facility in a tree node, k$ (steps or QP form as modelled)."""
+    m = inst.m
+    c, a = pyo.value(m.cost_usd_per_kg[f, t]), m.act[f, t].value or 0.0
+    if (f, t) not in m.FT_sloped:
+        return c * a
+    s = pyo.value(m.slope_usd_per_kg_per_t[f, t])
+    if hasattr(m, "act_step"):
+        w = pyo.value(m.capacity_t[f, t]) / len(m.K_supply)
+        return sum((c + s * (k + 0.5) * w) * (m.act_step[f, t, k].value or 0.0) for k in m.K_supply)
+    return c * a + 0.5 * s * a * a
+
+
+def production_table(inst: ModelInstance) -> pd.DataFrame:
+    m, ix, rows = inst.m, inst.ix, []
+    fac = ix.facilities
+    for (f, t) in m.FT:
+        a = m.act[f, t].value or 0.0
+        if a <= TOL:
+            continue
+        proc, node = fac.at[f, "process"], fac.at[f, "node"]
+        coefs = ix.by_process[proc]
+        out_total = sum(k for _, k in coefs if k > 0)
+        cost = facility_cost_kusd(inst, f, t) * KUSD
+        for c, k in coefs:
+            share = k / out_total if k > 0 else 0.0
+            rows += [(s, y, f, node, proc, c, k * a, cost * share) for s, y in _expand(inst, t)]
+    return _frame(rows, ["facility", "node", "process", "commodity", "quantity_t", "cost_usd"], inst.cfg.name,
+                  ["facility", "commodity"])
+
+
+def prices_table(inst: ModelInstance, prices: dict) -> pd.DataFrame:
+    rows = []
+    for (n, c, t), p in prices.items():
+        rows += [(s, y, n, c, p) for s, y in _expand(inst, t)]
+    return _frame(rows, ["node", "commodity", "price_usd_per_kg"], inst.cfg.name, ["node", "commodity"])
+
+
+def demand_table(inst: ModelInstance) -> pd.DataFrame:
+    m, rows = inst.m, []
+    for (n, sg, c, t) in m.DT:
+        ref = pyo.value(m.demand_ref_t[n, sg, c, t])
+        q = pyo.value(served(m, n, sg, c, t))
+        subs = sum(m.sub_use[n, sg, c, x, t].value or 0.0 for x in substitutes_of(m, n, sg, c))
+        if ref <= TOL and q <= TOL:
+            continue
+        rows += [(s, y, n, sg, c, ref, q, max(0.0, ref - q), subs) for s, y in _expand(inst, t)]
+    return _frame(rows, ["node", "segment", "commodity", "demand_t", "served_t", "unserved_t",
+                         "served_by_substitutes_t"], inst.cfg.name, ["node", "segment", "commodity"])
+
+
+def stockpiles_table(inst: ModelInstance) -> pd.DataFrame:
+    m, pi, rows = inst.m, inst.pi, []
+    for (p, t) in m.STK:
+        sp = pi.stockpiles[p]
+        vals = (m.buy[p, t].value or 0.0, m.release[p, t].value or 0.0, m.stock[p, t].value or 0.0)
+        rows += [(s, y, p, sp.node, sp.commodity) + vals for s, y in _expand(inst, t)]
+    return _frame(rows, ["policy", "node", "commodity", "purchase_t", "release_t", "stock_t"], inst.cfg.name,
+                  ["policy"])
+
+
+def policies_table(inst: ModelInstance, duals: dict) -> pd.DataFrame:
+    """Shadow prices of policy constraints, next to the policy's name ($/kg per t of room)."""
+    m, rows = inst.m, []
+
+    def add(policy, kind, cname, con, t, unit="usd_per_kg"):
+        w = pyo.value(m.weight[t])
+        val = abs(duals.get(con, 0.0)) / w if w > 0 else 0.0
+        rows.extend((s, y, policy, kind, cname, val, unit) for s, y in _expand(inst, t))
+
+    for (p, t) in m.FLY_cap:
+        add(p, "price_floor", "volume_cap", m.floor_cap[p, t], t)
+    for (p, t) in m.TGT:
+        add(p, "stockpile", "target_days", m.stock_target[p, t], t)
+    for (p, t) in m.STK:
+        add(p, "stockpile", "capacity", m.stock_limit[p, t], t)
+    for (cid, t) in m.CTL:
+        if (cid, t) in m.control:
+            add(cid, "export_control", "cap", m.control[cid, t], t)
+    return _frame(rows, ["policy", "kind", "constraint", "shadow_price", "unit"], inst.cfg.name,
+                  ["policy", "constraint"])
+
+
+def disposal_table(inst: ModelInstance) -> pd.DataFrame:
+    """Free disposal of surplus joint products (only at a zero price)."""
+    m, rows = inst.m, []
+    for (n, c, t) in m.NCT:
+        q = m.dispose[n, c, t].value or 0.0
+        if q > TOL:
+            rows += [(s, y, n, c, q) for s, y in _expand(inst, t)]
+    return _frame(rows, ["node", "commodity", "quantity_t"], inst.cfg.name, ["node", "commodity"])
+
+
+def substitutes_table(inst: ModelInstance) -> pd.DataFrame:
+    """Demand met by substitutes: replaced_t of the segment's commodity, substitute_t drawn."""
+    m, rows = inst.m, []
+    for (n, sg, c, x, t) in m.SUBT:
+        q = m.sub_use[n, sg, c, x, t].value or 0.0
+        if q > TOL:
+            ratio = pyo.value(m.sub_ratio[n, sg, c, x])
+            rows += [(s, y, n, sg, c, x, q, q * ratio) for s, y in _expand(inst, t)]
+    return _frame(rows, ["node", "segment", "commodity", "substitute", "replaced_t", "substitute_t"],
+                  inst.cfg.name, ["node", "segment", "commodity", "substitute"])

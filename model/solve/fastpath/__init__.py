@@ -1,0 +1,133 @@
+"""Fast re-solve of a Pyomo LP / convex QP on a persistent HiGHS model.
+
+``FastHighs`` builds the HiGHS model once through Pyomo's ``pyomo.contrib.solver`` HiGHS
+interface, then indexes every solver coefficient, bound and right-hand side whose Pyomo
+expression contains a mutable ``Param`` by the params it contains. ``set_params`` changes
+param values and pushes to HiGHS *only* the entries that depend on the changed params (and
+only when their value actually changed); ``solve`` runs HiGHS from its current basis (warm
+start). Solutions are read straight from highspy's arrays by column / row index, never loaded
+into every Pyomo variable unless ``load_all`` is asked for.
+
+Why: Pyomo's persistent ``update_parameters`` re-evaluates and pushes every mutable entry and
+its ``solve`` loads every value back; for a sweep where a variant changes a handful of params
+that overhead dominates HiGHS's own warm re-solve time.
+
+Param values are mirrored in a numpy array: change params through ``set_params`` /
+``set_param_array`` (or call ``refresh_all`` after editing Pyomo params directly), otherwise the
+solver keeps the old values — ``tests/test_fastpath.py`` shows such a stale update is caught.
+
+Limits: the model's *structure* is frozen at construction (adding/removing/activating
+components, fixing/unfixing variables, or changing a non-mutable value needs a new
+``FastHighs``). Fixed variables are columns fixed at their build-time values.
+
+This module is generic: it depends on Pyomo, highspy and numpy only (plus the package's
+error type).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Mapping
+
+
+from reebloc.solve.fastpath.compile import Compiler
+from reebloc.solve.fastpath.result import FastResult, NotOptimalError
+from reebloc.solve.fastpath.read import Reader
+from reebloc.solve.fastpath.update import Updater
+
+__all__ = ["FastHighs", "FastResult", "NotOptimalError"]
+
+
+def _termination(status_name: str) -> str:
+    if status_name == "kOptimal":
+        return "optimal"
+    if status_name == "kInfeasible":
+        return "infeasible"
+    if status_name in ("kUnbounded", "kUnboundedOrInfeasible"):
+        return "unbounded" if status_name == "kUnbounded" else "infeasible_or_unbounded"
+    if status_name in ("kTimeLimit", "kIterationLimit"):
+        return "limit"
+    return "other"
+
+class FastHighs(Compiler, Updater, Reader):
+    """Persistent HiGHS model over a Pyomo ConcreteModel with param-targeted updates.
+
+    Parameters
+    ----------
+    model:
+        a Pyomo ConcreteModel (LP or convex QP, one active objective).
+    options:
+        HiGHS options (``setOptionValue``), e.g. ``{"threads": 1}``. Output is silenced
+        unless ``{"output_flag": True}`` is given.
+    """
+
+    def __init__(self, model, options: Mapping[str, object] | None = None):
+        from pyomo.contrib.solver.common.factory import SolverFactory
+
+        t0 = time.perf_counter()
+        self.model = model
+        solver = SolverFactory("highs")
+        solver.config.load_solutions = False
+        solver.config.raise_exception_on_nonoptimal_result = False
+        solver.set_instance(model)
+        self._solver = solver
+        self.highs = solver._solver_model
+        self.highs.setOptionValue("output_flag", False)
+        self.options = dict(options or {})
+        for k, v in self.options.items():
+            self.highs.setOptionValue(k, v)
+        self._inf = self.highs.getInfinity()
+        self._var_map: dict[int, int] = solver._pyomo_var_to_solver_var_map  # id(var) -> col
+        self._con_map = solver._pyomo_con_to_solver_con_map  # con -> row
+        self.n_cols = self.highs.getNumCol()
+        self.n_rows = self.highs.getNumRow()
+        self._index_items()
+        self._sol = None
+        self._col_value = self._row_dual = self._col_dual = self._row_value = None
+        self.last_result: FastResult | None = None
+        self._pushed_pending = 0
+        self.build_seconds = time.perf_counter() - t0
+
+    # ------------------------------------------------------------------ solve
+    def _invalidate(self) -> None:
+        self._sol = None
+        self._col_value = self._row_dual = self._col_dual = self._row_value = None
+
+    def solve(self, raise_on_failure: bool = True) -> FastResult:
+        """Re-solve from the current basis. Raises ``NotOptimalError`` unless optimal."""
+        import highspy
+
+        h = self.highs
+        self._invalidate()
+        t0 = time.perf_counter()
+        h.run()
+        secs = time.perf_counter() - t0
+        status = h.getModelStatus()
+        name = status.name if hasattr(status, "name") else str(status)
+        info = h.getInfo()
+        optimal = status == highspy.HighsModelStatus.kOptimal
+        res = FastResult(
+            status=h.modelStatusToString(status),
+            optimal=optimal,
+            termination=_termination(name),
+            objective=float(info.objective_function_value) if optimal else None,
+            seconds=secs,
+            simplex_iterations=int(info.simplex_iteration_count),
+            qp_iterations=int(getattr(info, "qp_iteration_count", 0) or 0),
+            pushed=self._pushed_pending,
+        )
+        self._pushed_pending = 0
+        self.last_result = res
+        if not optimal:
+            # drop the basis so the next variant starts clean
+            h.clearSolver()
+            if raise_on_failure:
+                raise NotOptimalError(res.status, res)
+        return res
+
+    @property
+    def objective(self) -> float:
+        if self.last_result is None or not self.last_result.optimal:
+            raise NotOptimalError("no optimal solution", self.last_result)
+        return self.last_result.objective
+

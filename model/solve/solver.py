@@ -1,0 +1,157 @@
+"""Solving with HiGHS through ``pyomo.contrib.solver`` (persistent), and reading prices."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import pyomo.environ as pyo
+from pyomo.contrib.solver.common.factory import SolverFactory
+from pyomo.contrib.solver.common.results import SolutionStatus, TerminationCondition
+
+from reebloc.inputs.config import SolverOptions
+from reebloc.errors import SolverError
+
+
+@dataclass
+class SolveInfo:
+    status: str = "not solved"
+    termination: str = ""
+    objective_kusd: float | None = None
+    seconds: float = 0.0
+    solves: int = 0
+    extra: dict = field(default_factory=dict)
+
+
+class Solver:
+    """A persistent HiGHS solver bound to one Pyomo model: ``solve()`` after any Param change
+    pushes the new values and re-solves from the previous basis."""
+
+    def __init__(self, m: pyo.ConcreteModel, opts: SolverOptions):
+        self.m = m
+        self.opt = SolverFactory("highs")
+        if not self.opt.available():
+            raise SolverError("unavailable", "HiGHS (highspy) is not installed")
+        self.config = dict(load_solutions=False, raise_exception_on_nonoptimal_result=False,
+                           time_limit=opts.time_limit_s, threads=opts.threads)
+        self.highs_options = {"output_flag": False, **opts.options}
+        self.info = SolveInfo()
+        self._built = False
+
+    def solve(self) -> SolveInfo:
+        t0 = time.perf_counter()
+        res = self.opt.solve(self.m, **self.config, solver_options=self.highs_options)
+        self.info.seconds += time.perf_counter() - t0
+        self.info.solves += 1
+        self.info.termination = res.termination_condition.name
+        ok = (res.termination_condition == TerminationCondition.convergenceCriteriaSatisfied
+              and res.solution_status == SolutionStatus.optimal)
+        self.info.status = "optimal" if ok else res.solution_status.name
+        if not ok:
+            raise SolverError(f"{res.termination_condition.name}/{res.solution_status.name}",
+                              "HiGHS stopped without an optimal solution")
+        res.solution_loader.load_vars()
+        self.duals = res.solution_loader.get_duals()
+        self.info.objective_kusd = float(res.incumbent_objective)
+        return self.info
+
+    def load(self) -> None:
+        """Values are loaded by every solve."""
+
+    def fix_columns(self, pairs) -> None:
+        """Hold variables at values through their bounds; ``restore_columns`` undoes it."""
+        self._bounds = getattr(self, "_bounds", [])
+        for v, x in pairs:
+            self._bounds.append((v, v.lb, v.ub))
+            v.setlb(x)
+            v.setub(x)
+
+    def restore_columns(self) -> None:
+        for v, lb, ub in getattr(self, "_bounds", []):
+            v.setlb(lb)
+            v.setub(ub)
+        self._bounds = []
+
+
+def balance_prices(m: pyo.ConcreteModel, duals: dict) -> dict[tuple, float]:
+    """P[n,c,t] in $/kg: the balance dual undone of its weight (probability × discount)."""
+    out = {}
+    for idx in m.balance:
+        con = m.balance[idx]
+        w = pyo.value(m.weight[idx[2]])
+        d = duals.get(con, 0.0)
+        out[idx] = (-d / w) if w > 0 else 0.0
+    return out
+
+
+class _RowDuals:
+    """``duals.get(con, default)`` over HiGHS's row duals, without building a dict."""
+
+    def __init__(self, fh):
+        self.fh = fh
+
+    def get(self, con, default=0.0):
+        r = self.fh._con_map.get(con)
+        return default if r is None else self.fh.row_duals()[r]
+
+    def __getitem__(self, con):
+        return self.fh.row_duals()[self.fh._con_map[con]]
+
+
+class FastSolver:
+    """Same interface as ``Solver``, backed by ``reebloc.solve.fastpath.FastHighs``: a re-solve pushes
+    only the coefficients that the changed Params touch. Worth its longer set-up when a run
+    re-solves (policy wedges, the value of the stochastic solution) and in sweeps.
+    Variable values reach Pyomo only on ``load()``."""
+
+    def __init__(self, m: pyo.ConcreteModel, opts: SolverOptions | None = None, fh=None):
+        from reebloc.solve.fastpath import FastHighs
+        self.m = m
+        if fh is None:
+            options = {"threads": opts.threads, "time_limit": opts.time_limit_s, **opts.options} if opts else {}
+            fh = FastHighs(m, options)
+        self.fh = fh
+        self.info = SolveInfo()
+        self.duals = _RowDuals(fh)
+        self._bounds: list = []
+
+    def reset(self):
+        self.info = SolveInfo()
+
+    def solve(self) -> SolveInfo:
+        res = self.fh.solve()            # raises NotOptimalError (a SolverError) unless optimal
+        self.info.seconds += res.seconds
+        self.info.solves += 1
+        self.info.status = "optimal"
+        self.info.termination = "convergenceCriteriaSatisfied"
+        self.info.objective_kusd = res.objective
+        return self.info
+
+    def load(self) -> None:
+        self.fh.load_all(duals=False)
+
+    def fix_columns(self, pairs) -> None:
+        """Hold variables at values (lb = ub) in HiGHS only; ``restore_columns`` undoes it."""
+        cols = self.fh.col_indices([v for v, _ in pairs])
+        keep = cols >= 0
+        cols = cols[keep]
+        vals = np.array([x for (_, x), k in zip(pairs, keep) if k], dtype=float)
+        lp = self.fh.highs.getLp()
+        lo, up = np.array(lp.col_lower_)[cols], np.array(lp.col_upper_)[cols]
+        self._bounds.append((cols, lo, up))
+        self.fh.highs.changeColsBounds(len(cols), cols.astype(np.int32), vals, vals)
+
+    def restore_columns(self) -> None:
+        while self._bounds:
+            cols, lo, up = self._bounds.pop()
+            self.fh.highs.changeColsBounds(len(cols), cols.astype(np.int32), lo, up)
+
+
+def make_solver(inst, opts: SolverOptions):
+    """The persistent Pyomo interface for a single solve; FastHighs when the run re-solves."""
+    if inst.has_wedges() or len(inst.cfg.scenarios) > 1:
+        solver = FastSolver(inst.m, opts)
+        inst.set_values = solver.fh.set_params      # every Param change goes through FastHighs
+        return solver
+    return Solver(inst.m, opts)

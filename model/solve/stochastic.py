@@ -1,0 +1,70 @@
+"""Value of the stochastic solution (VSS), DESIGN §4.
+
+VSS = W(stochastic plan) − W(plan made assuming no disruption), both evaluated over all
+scenarios: solve the one-scenario no-disruption model, fix its first-stage decisions (every
+variable at a tree node shared by two or more scenarios) in the extensive form, re-solve, and
+compare expected objectives. Objectives are maximised, so VSS ≥ 0.
+"""
+
+from __future__ import annotations
+
+import pyomo.environ as pyo
+
+from reebloc.equilibrium import create_model
+from reebloc.equilibrium.index import TRUNK
+from reebloc.equilibrium import ModelInstance
+from reebloc.inputs.config import RunConfig
+from reebloc.solve.solver import Solver, make_solver
+from reebloc.solve.wedges import solve_equilibrium
+
+# position of the tree-node index t in each variable's index tuple
+T_POS = {"act": 1, "act_step": 1, "flow": 3, "blk": 3, "served_qp": 3, "sub_use": 4, "cov": 2, "off": 1,
+         "stock": 1, "buy": 1, "release": 1, "dispose": 2}
+
+
+def reference_scenario(cfg: RunConfig) -> str | None:
+    """The no-disruption scenario: ``reference_scenario`` if set, else the one without export
+    controls (None if there is none)."""
+    if cfg.reference_scenario is not None:
+        return cfg.reference_scenario
+    return next((s for s, sc in cfg.scenarios.items() if not sc.export_controls), None)
+
+
+def value_of_stochastic_solution(inst: ModelInstance, solver: Solver) -> dict:
+    """Run after the stochastic solve and after its tables are taken: fixes the first-stage
+    variables of ``inst`` to the no-disruption plan and re-solves the same persistent model."""
+    cfg, data = inst.cfg, inst.data
+    stochastic_objective_kusd = solver.info.objective_kusd
+    ref = reference_scenario(cfg)
+    if ref is None or len(cfg.scenarios) < 2:
+        return {"vss_usd": None, "note": "needs two or more scenarios, one of them the no-disruption reference"}
+    det_cfg = cfg.model_copy(update={"scenarios": {ref: cfg.scenarios[ref].model_copy(update={"probability": 1.0})},
+                                     "reference_scenario": None})
+    det = create_model(det_cfg, data)
+    det_solver = make_solver(det, det_cfg.solver)
+    solve_equilibrium(det, det_solver)
+    det_solver.load()
+    tree = inst.ix.tree
+    shared = {t for t in range(len(tree)) if tree.branch[t] == TRUNK and len(tree.scenarios[t]) > 1}
+    det_t = {det.ix.tree.year[t]: t for t in range(len(det.ix.tree))}
+    fixed = []
+    for name, pos in T_POS.items():
+        var = getattr(inst.m, name, None)
+        if var is None:
+            continue
+        dvar = getattr(det.m, name)
+        for idx in var:
+            if idx[pos] in shared:
+                didx = idx[:pos] + (det_t[tree.year[idx[pos]]],) + idx[pos + 1:]
+                fixed.append((var[idx], dvar[didx].value or 0.0))
+    solver.fix_columns(fixed)     # bounds held in the solver; the Pyomo model is left as solved
+    try:
+        solve_equilibrium(inst, solver)
+        eev = solver.info.objective_kusd
+    finally:
+        solver.restore_columns()
+    return {"vss_usd": (stochastic_objective_kusd - eev) * 1000.0,
+            "stochastic_objective_usd": stochastic_objective_kusd * 1000.0,
+            "no_disruption_plan_objective_usd": eev * 1000.0,
+            "reference_scenario": ref, "first_stage_variables_fixed": len(fixed),
+            "first_stage_years": sorted({tree.year[t] for t in shared})}

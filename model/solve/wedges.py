@@ -1,0 +1,129 @@
+"""Price-dependent policy wedges, resolved by damped fixed-point iteration (DESIGN §3).
+
+Given prices P[n,c,t] ($/kg):
+- tariff[o,d,c,t]   = Σ specific + ad_valorem × P_base  (P_base = P[o,c,t], or a reference price)
+- levy[o,d,c,t]     = max(0, P_ref_bloc − (P[o,c,t] + freight + tariff))  on outsider → member arcs
+- floor subsidy[p,t]= (F − P[ref,c,t])⁺ − share × (P[ref,c,t] − F)⁺
+- offtake subsidy   = contract − P[node,c,t]; cost-plus contract = (unit cost + Σ inputs at P) / output coef × (1 + margin)
+Iterate: solve with wedges from P; recompute wedges from the new P; stop when no wedge moves
+by more than the tolerance. Prices are damped: P ← (1 − α) P + α P_new.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+
+import pyomo.environ as pyo
+from pyomo.common.collections import ComponentMap
+
+from reebloc.equilibrium import ModelInstance
+from reebloc.equilibrium.policyindex import bloc_side, tariff_applies
+from reebloc.inputs.policies import PriceFloor
+from reebloc.solve.solver import Solver, balance_prices
+
+log = logging.getLogger("reebloc.wedges")
+
+
+class WedgeWarning(UserWarning):
+    pass
+
+
+def wedge_values(inst: ModelInstance, prices: dict) -> dict:
+    """Value of every wedge Param for given prices."""
+    m, ix, pi = inst.m, inst.ix, inst.pi
+    tree = ix.tree
+    P = lambda n, c, t: prices.get((n, c, t), 0.0)  # noqa: E731
+    out = ComponentMap()
+    for (o, d, c, t) in m.AT_wedge:
+        parts = arc_wedge_parts(inst, prices, o, d, c, t)
+        out[m.tariff_usd_per_kg[o, d, c, t]] = sum(v for _, ins, v in parts if ins != "bloc_levy")
+        out[m.levy_usd_per_kg[o, d, c, t]] = sum(v for _, ins, v in parts if ins == "bloc_levy")
+    for (p, t) in m.FLY:
+        fl: PriceFloor = pi.floors[p]
+        pr = P(fl.reference_node, fl.commodity, t)
+        out[m.floor_subsidy_usd_per_kg[p, t]] = floor_subsidy(fl.price_usd_per_kg, pr, fl.upside_share)
+    for (p, t) in m.OFT:
+        out[m.offtake_subsidy_usd_per_kg[p, t]] = offtake_contract_price(inst, p, t, prices) - P(
+            ix.facilities.at[pi.offtakes[p].facility, "node"], pi.offtakes[p].commodity, t)
+    return out
+
+
+def arc_wedge_parts(inst: ModelInstance, prices: dict, o: str, d: str, c: str, t: int) -> list:
+    """[(policy, instrument, $/kg)] of the tariffs, bloc rates and levies on one arc."""
+    pi, y = inst.pi, inst.ix.tree.year[t]
+    Po = prices.get((o, c, t), 0.0)
+    parts = []
+    for name, p in pi.tariffs.items():
+        if p.active(y) and tariff_applies(p, o, d, c):
+            base = (p.reference_price(c, y) or 0.0) if p.base == "reference" else Po
+            parts.append((name, "tariff", p.specific_usd_per_kg + p.ad_valorem * base))
+    for name, p in pi.blocs.items():
+        side = bloc_side(p, o, d, c) if p.active(y) else None
+        if side == "internal":
+            parts.append((name, "bloc_tariff", p.internal_specific_usd_per_kg + p.internal_ad_valorem * Po))
+        elif side == "external":
+            ext = p.external_specific_usd_per_kg + p.external_ad_valorem * Po
+            parts.append((name, "bloc_tariff", ext))
+            ref = p.reference_price(c, y)
+            if ref is not None:
+                landed = Po + pyo.value(inst.m.freight_usd_per_kg[o, d, c]) + ext
+                parts.append((name, "bloc_levy", max(0.0, ref - landed)))
+    return parts
+
+
+def floor_subsidy(floor: float, ref_price: float, upside_share: float) -> float:
+    """$/kg paid to (+) or clawed back from (−) the producer: (F − P)⁺ − share·(P − F)⁺."""
+    return max(floor - ref_price, 0.0) - upside_share * max(ref_price - floor, 0.0)
+
+
+def offtake_contract_price(inst: ModelInstance, p: str, t: int, prices: dict) -> float:
+    o = inst.pi.offtakes[p]
+    if o.contract_price_usd_per_kg is not None:
+        return o.contract_price_usd_per_kg
+    fac = inst.ix.facilities.loc[o.facility]
+    out_coef = inst.ix.coef[(fac["process"], o.commodity)]
+    unit = pyo.value(inst.m.cost_usd_per_kg[o.facility, t])
+    inputs = sum(-k * prices.get((fac["node"], c, t), 0.0)
+                 for c, k in inst.ix.by_process[fac["process"]] if k < 0)
+    return (unit + inputs) / out_coef * (1 + o.cost_plus_margin)
+
+
+def has_wedges(inst: ModelInstance) -> bool:
+    """Whether the model has price-dependent wedges (see ``ModelInstance.has_wedges``)."""
+    return inst.has_wedges()
+
+
+def solve_equilibrium(inst: ModelInstance, solver: Solver) -> dict:
+    """Solve, iterating wedges to a fixed point; returns a report for the manifest."""
+    opts = inst.cfg.wedges
+    report = {"iterations": 0, "residual_usd_per_kg": 0.0, "converged": True}
+    # the first solve: wedges from zero prices (specific parts only, floors fully paid)
+    current = {}
+    inst.wedge_prices = current
+    inst.set_values(wedge_values(inst, current))
+    solver.solve()
+    prices = balance_prices(inst.m, solver.duals)
+    if not has_wedges(inst):
+        report["iterations"] = 1
+        return report
+    current = dict(prices)
+    for it in range(1, opts.max_iterations + 1):
+        target = wedge_values(inst, current)
+        inst.wedge_prices = current
+        inst.set_values(target)
+        solver.solve()
+        new = balance_prices(inst.m, solver.duals)
+        after = wedge_values(inst, new)
+        residual = max((abs(after[p] - target[p]) for p in target), default=0.0)
+        report.update(iterations=it + 1, residual_usd_per_kg=residual)
+        if residual <= opts.tolerance_usd_per_kg:
+            return report
+        a = opts.damping
+        current = {k: (1 - a) * current.get(k, 0.0) + a * v for k, v in new.items()}
+    report["converged"] = False
+    msg = (f"policy wedges did not converge in {opts.max_iterations} iterations "
+           f"(largest change {report['residual_usd_per_kg']:.4g} $/kg); results use the last iterate")
+    warnings.warn(msg, WedgeWarning, stacklevel=2)
+    log.warning(msg)
+    return report

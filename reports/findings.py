@@ -1,0 +1,591 @@
+"""docs/findings.md from run folders: the policy library's story in numbers (issue 8).
+
+Everything in the generated file is computed from the run folders given (``summary.json``,
+``manifest.json``, ``security.csv``, ``prices.csv``, ``production.csv``); nothing is typed by hand
+except the fixed wording around the numbers. Numbers are rounded to fixed precision so that
+regenerating from the same folders is byte-identical.
+
+    python -m reebloc.reports.findings runs/out/library-* --out docs/findings.md
+    python -m reebloc.reports.findings runs/out/library-* --out docs/findings.md --check   # exit 1 if stale
+
+Definitions (also printed in the file):
+
+- China content of US magnet supply: ``security.csv`` rows node=US, commodity=ndfeb_magnet,
+  metric=china_content. Expected = probability-weighted over the scenarios where it is defined
+  (renormalised, as ``reebloc.outputs.metrics.security.summary_security``); worst = the scenario with the
+  highest value that year.
+- Government cost: ``summary.json`` ``government_cost_usd_discounted`` (expected, discounted to
+  the base year; positive = cost, negative = revenue), by payer.
+- Unserved demand: ``summary.json`` ``unserved_t`` (all nodes and commodities, tonnes summed over
+  the years, undiscounted): expected and worst scenario; and the US magnet part from
+  ``security.csv`` (metric=unserved_t).
+- Consumer cost: ``summary.json`` ``consumer_cost_usd_discounted`` (spending on served final
+  demand at market prices, expected, discounted), compared with the baseline run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from reebloc.errors import ReeblocError
+
+THRESHOLD = 0.5                 # "China content below 50%"
+SHORT_RUN_YEARS = 2             # the brief: "at least 2-3 years"
+QUICK_SUPPLY_YEARS = 3          # "quickly": the first three years the bloc is in force
+QUICK_SUPPLY_TOLERANCE = 0.10   # a bloc "adds supply quickly" if members' NdPr output rises > 10%
+SUBSIDY_EFFECT_TOLERANCE = 0.10  # a subsidy "yields stable supply" if worst-case US unserved falls > 10%
+
+LIBRARY_ORDER = ["baseline", "mp-dod", "lynas-dod", "usare-commerce", "vault", "bloc-zone", "us-alone",
+                 "substitutes", "all-in"]
+GROUPS = {"domestic build-out": ["mp-dod", "usare-commerce"], "partner sourcing": ["lynas-dod", "bloc-zone"],
+          "substitutes": ["substitutes"]}
+SINGLE_FIRM = ["mp-dod", "lynas-dod", "usare-commerce"]
+NODE, MAGNET, NDPR = "US", "ndfeb_magnet", "ndpr_oxide"
+
+
+@dataclass
+class RunData:
+    label: str
+    folder: Path
+    summary: dict
+    manifest: dict
+    security: pd.DataFrame
+    prices: pd.DataFrame
+    production: pd.DataFrame
+
+    @property
+    def probs(self) -> dict[str, float]:
+        return {str(k): float(v) for k, v in self.summary["scenarios"].items()}
+
+    @property
+    def years(self) -> list[int]:
+        y = self.manifest["config"]["years"]
+        return list(range(int(y["start"]), int(y["end"]) + 1))
+
+
+def label_of(name: str) -> str:
+    return name.removeprefix("library-")
+
+
+def load_run(folder: str | Path) -> RunData:
+    folder = Path(folder)
+    for f in ("summary.json", "manifest.json", "security.csv", "prices.csv", "production.csv"):
+        if not (folder / f).exists():
+            raise ReeblocError(folder, None, f"not a run folder: {f} missing")
+    summary = json.loads((folder / "summary.json").read_text())
+    manifest = json.loads((folder / "manifest.json").read_text())
+    sec = pd.read_csv(folder / "security.csv")
+    sec = sec[(sec["node"] == NODE) & (sec["commodity"] == MAGNET)]
+    return RunData(label_of(summary["run"]), folder, summary, manifest, sec,
+                   pd.read_csv(folder / "prices.csv"), pd.read_csv(folder / "production.csv"))
+
+
+def order_runs(runs: list[RunData]) -> list[RunData]:
+    rank = {k: i for i, k in enumerate(LIBRARY_ORDER)}
+    labels = [r.label for r in runs]
+    dup = sorted({x for x in labels if labels.count(x) > 1})
+    if dup:
+        raise ReeblocError(None, "runs", f"run names given twice: {', '.join(dup)}")
+    return sorted(runs, key=lambda r: (rank.get(r.label, len(rank)), r.label))
+
+
+# ---------------------------------------------------------------- computations
+
+def expected_worst(run: RunData, metric: str) -> pd.DataFrame:
+    """Per year: expected (renormalised over scenarios with a value), worst value and scenario."""
+    df = run.security[run.security["metric"] == metric][["scenario", "year", "value"]].copy()
+    df["scenario"] = df["scenario"].astype(str)
+    df["p"] = df["scenario"].map(run.probs)
+    rows = []
+    for y in run.years:
+        g = df[df["year"] == y].dropna(subset=["value"])
+        if g.empty or g["p"].sum() <= 0:
+            rows.append((y, float("nan"), float("nan"), ""))
+            continue
+        g = g.sort_values(["value", "scenario"], ascending=[False, True], kind="stable")
+        rows.append((y, float((g["p"] * g["value"]).sum() / g["p"].sum()), float(g["value"].iloc[0]),
+                     str(g["scenario"].iloc[0])))
+    return pd.DataFrame(rows, columns=["year", "expected", "worst", "worst_scenario"]).set_index("year")
+
+
+def first_below(series: pd.Series, thr: float = THRESHOLD) -> int | None:
+    for y, v in series.items():
+        if pd.notna(v) and round(v, 6) < thr:
+            return int(y)
+    return None
+
+
+def stays_below_from(series: pd.Series, thr: float = THRESHOLD) -> int | None:
+    """First year from which every later year is below ``thr`` (None: never)."""
+    out = None
+    for y, v in series.items():
+        if pd.notna(v) and round(v, 6) < thr:
+            out = int(y) if out is None else out
+        else:
+            out = None
+    return out
+
+
+def us_payer(payer: str) -> bool:
+    return payer.split("_", 1)[0] == NODE
+
+
+def gov_costs(run: RunData) -> dict[str, float]:
+    return {str(k): float(v) for k, v in run.summary.get("government_cost_usd_discounted", {}).items()}
+
+
+def us_unserved(run: RunData) -> dict:
+    """US magnet unserved tonnes summed over the years: expected and worst scenario."""
+    df = run.security[run.security["metric"] == "unserved_t"]
+    per = df.groupby(df["scenario"].astype(str))["value"].sum().reindex(list(run.probs), fill_value=0.0)
+    exp = float(sum(run.probs[s] * per[s] for s in run.probs))
+    worst = per.sort_values(ascending=False, kind="stable")
+    return {"expected": exp, "worst": float(worst.iloc[0]), "worst_scenario": str(worst.index[0])}
+
+
+def expected_by_year(run: RunData, df: pd.DataFrame, col: str) -> pd.Series:
+    probs = run.probs
+    if df.empty:
+        return pd.Series(0.0, index=run.years)
+    w = df["scenario"].astype(str).map(probs).astype(float) * df[col].astype(float)
+    return w.groupby(df["year"]).sum().reindex(run.years, fill_value=0.0)
+
+
+def price_stats(run: RunData, node: str, commodity: str, years: list[int]) -> dict:
+    p = run.prices[(run.prices["node"] == node) & (run.prices["commodity"] == commodity)
+                   & (run.prices["year"].isin(years))]
+    exp = expected_by_year(run, p, "price_usd_per_kg").reindex(years)
+    return {"min": float(p["price_usd_per_kg"].min()), "max": float(p["price_usd_per_kg"].max()),
+            "expected_mean": float(exp.mean())}
+
+
+def member_output(run: RunData, members: list[str], commodity: str) -> pd.Series:
+    p = run.production[(run.production["node"].isin(members)) & (run.production["commodity"] == commodity)
+                       & (run.production["quantity_t"] > 0)]
+    return expected_by_year(run, p, "quantity_t")
+
+
+def bloc_of(run: RunData) -> tuple[str, dict] | None:
+    for name, pol in run.manifest["config"].get("policies", {}).items():
+        if pol.get("kind") == "bloc" and pol.get("enabled", True):
+            return name, pol
+    return None
+
+
+def floor_policies(run: RunData) -> list[str]:
+    pols = run.manifest["config"].get("policies", {})
+    names = [n for n, p in pols.items() if p.get("kind") == "price_floor"]
+    # the Q4 2025 payment of the same floor is booked as an outlay named <floor>_q4_2025
+    return names + [n for n in pols if any(n.startswith(f + "_") and pols[n].get("kind") == "outlay"
+                                              for f in names)]
+
+
+def floor_price(run: RunData, commodity: str = NDPR) -> float | None:
+    for p in run.manifest["config"].get("policies", {}).values():
+        if p.get("kind") == "price_floor" and p.get("commodity") == commodity:
+            return float(p["price_usd_per_kg"])
+    return None
+
+
+def share_at_or_above(run: RunData, node: str, commodity: str, years: list[int], level: float) -> float:
+    """Probability-weighted share of years in which the price is at least ``level`` (−$0.5/kg)."""
+    p = run.prices[(run.prices["node"] == node) & (run.prices["commodity"] == commodity)
+                   & (run.prices["year"].isin(years))]
+    if p.empty or not years:
+        return 0.0
+    hit = (p["price_usd_per_kg"] >= level - 0.5).astype(float)
+    return float((p["scenario"].astype(str).map(run.probs).astype(float) * hit).sum() / len(years))
+
+
+def fingerprint(runs: list[RunData]) -> tuple[str, str]:
+    """Short hashes of the input data files and of the resolved configs (run name, policies,
+    scenarios, years), so a stale findings file can be told from a changed model."""
+    inputs = sorted({(k, v) for r in runs for k, v in r.manifest["inputs"]["files"].items()})
+    h_in = hashlib.sha256(json.dumps(inputs).encode()).hexdigest()[:12]
+    cfgs = [json.dumps(r.manifest["config"], sort_keys=True) for r in runs]
+    h_cfg = hashlib.sha256("\n".join(cfgs).encode()).hexdigest()[:12]
+    return h_in, h_cfg
+
+
+# ---------------------------------------------------------------- formatting
+
+def musd(v: float | None, signed: bool = False) -> str:
+    if v is None or pd.isna(v):
+        return "–"
+    x = round(v / 1e6, 1)
+    if x == 0:
+        x = 0.0
+    return f"{x:+,.1f}" if signed else f"{x:,.1f}"
+
+
+def tonnes(v: float | None, signed: bool = False) -> str:
+    if v is None or pd.isna(v):
+        return "–"
+    x = round(v)
+    if x == 0:
+        x = 0
+    return f"{x:+,d}" if signed else f"{x:,d}"
+
+
+def pct(v: float | None, digits: int = 1) -> str:
+    if v is None or pd.isna(v):
+        return "–"
+    x = round(100 * v, digits)
+    if x == 0:
+        x = 0.0
+    return f"{x:.{digits}f}%"
+
+
+def usd_kg(v: float) -> str:
+    x = round(v, 1)
+    return f"${0.0 if x == 0 else x:.1f}/kg"
+
+
+def money(v: float | None, signed: bool = False) -> str:
+    """$1,234.5M (in running text)."""
+    s = musd(v, signed)
+    if s == "–":
+        return s
+    sign = s[0] if s[0] in "+-" else ""
+    return f"{sign}${s.lstrip('+-')}M"
+
+
+def year_or(y: int | None, last: int) -> str:
+    return str(y) if y is not None else f"not by {last}"
+
+
+def names(labels: list[str]) -> str:
+    return ", ".join(f"`{x}`" for x in labels) if labels else "none"
+
+
+# ---------------------------------------------------------------- the document
+
+def render(runs: list[RunData], baseline: str = "baseline", cfd: str = "mp-dod", bloc: str = "bloc-zone") -> str:
+    runs = order_runs(runs)
+    by = {r.label: r for r in runs}
+    base = by.get(baseline)
+    first = runs[0]
+    y0, y_last = first.years[0], first.years[-1]
+    h_in, h_cfg = fingerprint(runs)
+    out: list[str] = []
+    w = out.append
+    w("# Findings: the policy library in numbers")
+    w("")
+    w("Generated by `python -m reebloc.reports.findings` from the run folders of `runs/library/*.yaml`; do not "
+      "edit by hand. Regenerate with")
+    w("")
+    w("    reebloc run runs/library/*.yaml --force")
+    w("    python -m reebloc.reports.findings runs/out/library-* --out docs/findings.md")
+    w("")
+    w(f"Runs: {names([r.label for r in runs])}; years {y0}–{y_last}; scenarios "
+      + ", ".join(f"{s} ({p:.2f})" for s, p in first.probs.items())
+      + f". Input data fingerprint `{h_in}`, configs fingerprint `{h_cfg}`. The default data set is an "
+        "assumption-laden calibration (`docs/calibration.md`); the numbers move with it.")
+    w("")
+
+    # 1. China content
+    cc = {r.label: expected_worst(r, "china_content") for r in runs}
+    w(f"## 1. When does China content of US magnet supply fall below {pct(THRESHOLD, 0)}?")
+    w("")
+    w("China content of the NdFeB magnets reaching US demand (traced through the chain, "
+      "`security.csv`, node US, ndfeb_magnet). *Expected*: probability-weighted over the scenarios; "
+      "*worst*: the scenario with the most China content that year. \"First below\" is the first year "
+      f"under {pct(THRESHOLD, 0)}; \"below from\" the first year from which it stays under to {y_last}. "
+      "Shares are rounded to whole percent: the traced content can move by a few tenths between "
+      "equally good LP solutions.")
+    w("")
+    w(f"| variant | first below (expected) | below from (expected) | first below (worst) | "
+      f"expected {y0} | expected 2028 | expected 2030 | expected {y_last} | worst {y_last} |")
+    w("|---|---|---|---|---:|---:|---:|---:|---:|")
+    fb = {}
+    for r in runs:
+        t = cc[r.label]
+        fb[r.label] = first_below(t["expected"])
+        get = lambda y, col="expected": t[col].get(y, float("nan"))  # noqa: E731
+        w(f"| {r.label} | {year_or(fb[r.label], y_last)} | {year_or(stays_below_from(t['expected']), y_last)} | "
+          f"{year_or(first_below(t['worst']), y_last)} | {pct(get(y0), 0)} | {pct(get(2028), 0)} | {pct(get(2030), 0)} | "
+          f"{pct(get(y_last), 0)} | {pct(get(y_last, 'worst'), 0)} ({t['worst_scenario'].get(y_last, '')}) |")
+    w("")
+    w("Expected China content by year:")
+    w("")
+    w("| variant | " + " | ".join(str(y) for y in first.years) + " |")
+    w("|---|" + "---:|" * len(first.years))
+    for r in runs:
+        t = cc[r.label]
+        w(f"| {r.label} | " + " | ".join(pct(t['expected'].get(y), 0) for y in first.years) + " |")
+    w("")
+
+    # 2. government cost
+    payers = sorted({p for r in runs for p in gov_costs(r)}, key=lambda p: (not us_payer(p), p))
+    w("## 2. Government cost by payer (expected, discounted, $M)")
+    w("")
+    w(f"`summary.json` `government_cost_usd_discounted`, discounted to {y0} at "
+      f"{pct(first.summary.get('discount_rate', 0), 0)}; positive = cost, negative = revenue (tariffs, "
+      "levies, resale). `US_*` payers are US agencies; other nodes are partner governments collecting "
+      "bloc levies and tariffs.")
+    w("")
+    w("| variant | " + " | ".join(payers) + " | US total | all governments |")
+    w("|---|" + "---:|" * (len(payers) + 2))
+    for r in runs:
+        g = gov_costs(r)
+        us_tot = sum(v for p, v in g.items() if us_payer(p))
+        w(f"| {r.label} | " + " | ".join(musd(g[p]) if p in g else "–" for p in payers)
+          + f" | {musd(us_tot)} | {musd(sum(g.values()))} |")
+    w("")
+
+    # 3. unserved demand
+    w("## 3. Unserved demand (tonnes over the horizon, undiscounted)")
+    w("")
+    w("All nodes and commodities (`summary.json` `unserved_t`) and the US magnet part (`security.csv`). "
+      "Differences are against the baseline run.")
+    w("")
+    w("| variant | expected, all | worst, all | worst scenario | expected, US magnets | worst, US magnets "
+      "| worst scenario (US) | Δ worst US vs baseline |")
+    w("|---|---:|---:|---|---:|---:|---|---:|")
+    us_un = {r.label: us_unserved(r) for r in runs}
+    for r in runs:
+        u = r.summary["unserved_t"]
+        d = us_un[r.label]["worst"] - us_un[baseline]["worst"] if base else None
+        w(f"| {r.label} | {tonnes(u['expected'])} | {tonnes(u['worst'])} | {u.get('worst_scenario') or ''} | "
+          f"{tonnes(us_un[r.label]['expected'])} | {tonnes(us_un[r.label]['worst'])} | "
+          f"{us_un[r.label]['worst_scenario']} | {tonnes(d, signed=True)} |")
+    w("")
+
+    # 4. bloc versus CfD
+    fl = floor_price(by[cfd]) if cfd in by else None
+    fl_txt = f"${fl:g}/kg" if fl is not None else "the"
+    w(f"## 4. The same {fl_txt} NdPr floor: who pays, bloc or CfD?")
+    w("")
+    if base is None or cfd not in by or bloc not in by:
+        w(f"Needs the runs `{baseline}`, `{cfd}` and `{bloc}`.")
+        w("")
+    else:
+        rc, rb = by[cfd], by[bloc]
+        bl = bloc_of(rb)
+        bl_name, bl_pol = bl if bl else ("", {"members": [NODE], "years": None})
+        members = list(bl_pol["members"])
+        ref = (bl_pol.get("reference_price_usd_per_kg") or {}).get(NDPR)
+        by_pol_c = rc.summary.get("government_cost_by_policy_usd_discounted", {})
+        floor_cost = sum(by_pol_c.get(n, 0.0) for n in floor_policies(rc))
+        cons = lambda r, nodes: sum(r.summary["consumer_cost_usd_discounted"].get(n, 0.0) for n in nodes)  # noqa: E731
+        yrs = bl_pol.get("years") or {"start": y0, "end": y_last}
+        act = [y for y in range(int(yrs["start"]), int(yrs["end"]) + 1) if y in first.years] or first.years[-1:]
+        w(f"`{cfd}` pays MP a contract for difference on a {fl_txt} NdPr floor out of the budget; "
+          f"`{bloc}` sets the zone's NdPr oxide reference price at "
+          f"{'$%g/kg' % ref if ref is not None else '(none)'} and enforces it by levies on outsiders "
+          f"(members {', '.join(members)}, in force {act[0]}–{act[-1]}). Consumer cost = spending on "
+          "served final (magnet) demand at market prices, expected and discounted, against the baseline.")
+        w("")
+        w("| | CfD (`" + cfd + "`) | bloc (`" + bloc + "`) |")
+        w("|---|---:|---:|")
+        g_c, g_b = gov_costs(rc), gov_costs(rb)
+        us_c = sum(v for p, v in g_c.items() if us_payer(p))
+        us_b = sum(v for p, v in g_b.items() if us_payer(p))
+        oth_c = sum(v for p, v in g_c.items() if not us_payer(p))
+        oth_b = sum(v for p, v in g_b.items() if not us_payer(p))
+        by_pol_b = rb.summary.get("government_cost_by_policy_usd_discounted", {})
+        d_us_c = cons(rc, [NODE]) - cons(base, [NODE])
+        d_us_b = cons(rb, [NODE]) - cons(base, [NODE])
+        d_m_c = cons(rc, members) - cons(base, members)
+        d_m_b = cons(rb, members) - cons(base, members)
+        rows = [
+            ("the floor instrument's net cost to governments, $M", musd(floor_cost), musd(by_pol_b.get(bl_name))),
+            ("US government net cost, all instruments, $M", musd(us_c), musd(us_b)),
+            ("partner governments' net cost, $M", musd(oth_c), musd(oth_b)),
+            ("US consumer cost vs baseline, $M", musd(d_us_c, True), musd(d_us_b, True)),
+            ("members' consumer cost vs baseline, $M", musd(d_m_c, True), musd(d_m_b, True)),
+            ("US government + US consumers, $M", musd(us_c + d_us_c), musd(us_b + d_us_b)),
+        ]
+        level = ref if ref is not None else fl
+        if level is not None:
+            rows.append((f"US NdPr oxide price at or above ${level:g}/kg, share of scenario-years {act[0]}–{act[-1]}",
+                         pct(share_at_or_above(rc, NODE, NDPR, act, level)),
+                         pct(share_at_or_above(rb, NODE, NDPR, act, level))))
+        for com, lab in ((NDPR, "NdPr oxide"), (MAGNET, "magnet")):
+            for y in (act[0], act[-1]):
+                pc, pb = price_stats(rc, NODE, com, [y]), price_stats(rb, NODE, com, [y])
+                rows.append((f"US {lab} price {y}, expected", usd_kg(pc["expected_mean"]), usd_kg(pb["expected_mean"])))
+        for lab, a, b in rows:
+            w(f"| {lab} | {a} | {b} |")
+        w("")
+        floor_c = floor_cost + d_us_c
+        cheaper = "the bloc" if (us_b + d_us_b) < floor_c else "the CfD"
+        shift = d_us_b > d_us_c and us_b < us_c
+        w(f"Computed: under the CfD the US government pays {money(us_c)} (the floor alone {money(floor_cost)}) "
+          f"and US consumers {money(d_us_c, True)} against the baseline; under the bloc the US government's net "
+          f"cost is {money(us_b)} (negative: levy and tariff revenue) and US consumers pay {money(d_us_b, True)}. "
+          + ("The same floor moves the bill from taxpayers to magnet buyers. " if shift else
+             "The bloc does not move the bill from taxpayers to magnet buyers here. ")
+          + f"For the US as government plus consumers {cheaper} costs less (CfD floor alone plus consumers "
+          f"{money(floor_c)}, bloc {money(us_b + d_us_b)}); the CfD covers MP's NdPr only, the bloc every "
+          "member's trade in oxide, metal and magnets.")
+        if level is not None:
+            w("")
+            sh = share_at_or_above(rb, NODE, NDPR, act, level)
+            w(f"Inside the zone the NdPr oxide price reaches the ${level:g}/kg reference in {pct(sh)} of "
+              f"scenario-years: a levy on imports can only lift the price where the zone imports NdPr oxide; "
+              "where members' own output covers their use, the reference price does not bind and producers "
+              "get no floor (the CfD pays MP the floor whatever the market price).")
+        w("")
+
+    # 5. the brief's conclusions
+    w("## 5. The brief's conclusions against the numbers")
+    w("")
+    # C1
+    short = [y0 + k for k in range(SHORT_RUN_YEARS)]
+    w(f"**\"Domestic build-out, partner sourcing and substitutes each need at least 2–3 years; in the short "
+      f"run the US stays dependent on Chinese supply.\"** Test: expected China content stays at or above "
+      f"{pct(THRESHOLD, 0)} in {short[0]}–{short[-1]} (at least {SHORT_RUN_YEARS} years).")
+    w("")
+    for grp, labels in GROUPS.items():
+        have = [x for x in labels if x in by]
+        if not have:
+            continue
+        parts = []
+        for x in have:
+            yrs_dep = (fb[x] - y0) if fb[x] is not None else None
+            ok = yrs_dep is None or yrs_dep >= SHORT_RUN_YEARS
+            parts.append(f"`{x}`: first below {year_or(fb[x], y_last)}"
+                         + (f" ({yrs_dep} year{'s' if yrs_dep != 1 else ''} after {y0})" if yrs_dep is not None else "")
+                         + f" — {'agrees' if ok else 'disagrees'}")
+        w(f"- {grp}: " + "; ".join(parts) + ".")
+    agree = [r.label for r in runs if fb[r.label] is None or fb[r.label] - y0 >= SHORT_RUN_YEARS]
+    disagree = [r.label for r in runs if r.label not in agree]
+    never = [r.label for r in runs if fb[r.label] is None]
+    w(f"- All variants: at or above {pct(THRESHOLD, 0)} through {short[-1]} in {len(agree)} of {len(runs)} "
+      f"({names(agree)}); below earlier in {names(disagree)}. Never below {pct(THRESHOLD, 0)} in expectation "
+      f"by {y_last}: {names(never)}.")
+    w("")
+    # C2
+    if base is not None and bloc in by:
+        rb = by[bloc]
+        bl = bloc_of(rb)
+        members = list(bl[1]["members"]) if bl else [NODE]
+        yrs = (bl[1].get("years") if bl else None) or {"start": y0, "end": y_last}
+        act = [y for y in range(int(yrs["start"]), int(yrs["end"]) + 1) if y in first.years] or first.years[-1:]
+        quick = act[:QUICK_SUPPLY_YEARS]
+        stab = []
+        for com, lab in ((NDPR, "NdPr oxide"), (MAGNET, "magnet")):
+            ps_b, ps_0 = price_stats(rb, NODE, com, act), price_stats(base, NODE, com, act)
+            spread_b, spread_0 = ps_b["max"] - ps_b["min"], ps_0["max"] - ps_0["min"]
+            higher_min = ps_b["min"] > ps_0["min"] + 0.5
+            narrower = spread_b < spread_0 - 0.5
+            stab.append((lab, ps_b, ps_0, spread_b, spread_0, higher_min or narrower, higher_min, narrower))
+        out_b = member_output(rb, members, NDPR).reindex(quick)
+        out_0 = member_output(base, members, NDPR).reindex(quick)
+        mag_b = member_output(rb, members, MAGNET).reindex(quick)
+        mag_0 = member_output(base, members, MAGNET).reindex(quick)
+        rise = (out_b.sum() - out_0.sum()) / out_0.sum() if out_0.sum() > 0 else float("nan")
+        rise_m = (mag_b.sum() - mag_0.sum()) / mag_0.sum() if mag_0.sum() > 0 else float("nan")
+        adds = rise > QUICK_SUPPLY_TOLERANCE
+        w("**\"A bloc with coordinated tariffs keeps prices stable for investors but does not add supply "
+          "quickly.\"**")
+        w("")
+        for lab, ps_b, ps_0, spread_b, spread_0, ok, higher_min, narrower in stab:
+            why = ("higher floor" if higher_min else "") + (" and " if higher_min and narrower else "") + \
+                ("narrower spread" if narrower else "")
+            w(f"- {lab} prices: the US price over all scenarios and years {act[0]}–{act[-1]} ranges "
+              f"{usd_kg(ps_b['min'])}–{usd_kg(ps_b['max'])} under `{bloc}` (spread {usd_kg(spread_b)}) against "
+              f"{usd_kg(ps_0['min'])}–{usd_kg(ps_0['max'])} in the baseline (spread {usd_kg(spread_0)}): "
+              + (f"agrees (more stable: {why})." if ok else "disagrees (neither a higher minimum nor a narrower spread)."))
+        adds_m = rise_m > QUICK_SUPPLY_TOLERANCE
+        us_b = member_output(rb, [NODE], MAGNET).reindex(quick).sum()
+        us_0 = member_output(base, [NODE], MAGNET).reindex(quick).sum()
+        w(f"- Supply, expected, {quick[0]}–{quick[-1]} (the bloc's first {QUICK_SUPPLY_YEARS} years; \"quickly\" = "
+          f"more than {pct(QUICK_SUPPLY_TOLERANCE, 0)} above the baseline): members' ({', '.join(members)}) "
+          f"NdPr oxide output {tonnes(out_b.sum())} t against {tonnes(out_0.sum())} t ({pct(rise, 1)}): "
+          f"{'disagrees (adds oxide supply quickly)' if adds else 'agrees (no quick oxide supply response)'}; "
+          f"members' magnet output {tonnes(mag_b.sum())} t against {tonnes(mag_0.sum())} t ({pct(rise_m, 1)}), "
+          f"of which US plants {tonnes(us_b)} t against {tonnes(us_0)} t: "
+          f"{'disagrees (adds magnet supply quickly, from member capacity already in the data that the bloc price makes worth running)' if adds_m else 'agrees (no quick magnet supply response)'}.")
+        if fb.get(bloc) is not None and fb.get(baseline) != fb.get(bloc):
+            w(f"- China content of US magnets falls below {pct(THRESHOLD, 0)} in {fb[bloc]} under the bloc "
+              f"(baseline: {year_or(fb.get(baseline), y_last)}): members' magnets replace Chinese ones at the "
+              "higher zone price.")
+        w("")
+    # C3
+    firms = [x for x in SINGLE_FIRM if x in by]
+    if base is not None and firms:
+        w("**\"Whether big subsidies to single firms yield stable supply is uncertain.\"** Test: does the "
+          f"deal cut the worst-scenario US magnet shortfall by more than {pct(SUBSIDY_EFFECT_TOLERANCE, 0)} "
+          "against the baseline?")
+        w("")
+        b_w = us_un[baseline]["worst"]
+        b_e = us_un[baseline]["expected"]
+        for x in firms:
+            g = sum(v for p, v in gov_costs(by[x]).items() if us_payer(p))
+            dw, de = us_un[x]["worst"] - b_w, us_un[x]["expected"] - b_e
+            rel = -dw / b_w if b_w > 0 else 0.0
+            verdict = ("disagrees: supply in the worst case improves markedly" if rel > SUBSIDY_EFFECT_TOLERANCE
+                       else "agrees: little or no effect on worst-case supply")
+            w(f"- `{x}`: US government cost {money(g)}; worst-scenario US magnet unserved "
+              f"{tonnes(dw, True)} t ({pct(-rel)}), expected {tonnes(de, True)} t; China content first below "
+              f"{pct(THRESHOLD, 0)} {year_or(fb[x], y_last)} (baseline {year_or(fb.get(baseline), y_last)}) — {verdict}.")
+        w("")
+    w("## Reading these numbers")
+    w("")
+    w("- China content is traced through the solved flows. Where two routes cost the same, the LP may "
+      "pick either, so variants with the same market outcome can show different China content in a "
+      "scenario-year; compare variants on differences that persist over several years.")
+    w("- China content falls when China's exports are cut (the `october_back` and `full_ban` scenarios) "
+      "because supply is lost, not replaced: read it with the unserved-demand table.")
+    w("- Unserved demand for elastic segments is the reference quantity less what is served "
+      "(`docs/data.md`): it includes demand priced out by higher prices, not only physical shortage.")
+    w("- Government costs are expected values over the four export-control scenarios; outlays (equity, "
+      "grants, loan subsidies) have no market effect in the model. Assumptions behind each variant: "
+      "`docs/policy-library.md`.")
+    w("")
+    return "\n".join(out)
+
+
+def add_arguments(ap: argparse.ArgumentParser) -> None:
+    ap.add_argument("runs", nargs="+", help="run folders (e.g. runs/out/library-*)")
+    ap.add_argument("--out", default="-", help="output file (default: stdout)")
+    ap.add_argument("--baseline", default="baseline", help="label of the baseline run (name without 'library-')")
+    ap.add_argument("--cfd", default="mp-dod", help="label of the CfD run for the bloc comparison")
+    ap.add_argument("--bloc", default="bloc-zone", help="label of the bloc run for the bloc comparison")
+    ap.add_argument("--check", action="store_true", help="do not write; exit 1 if --out differs from the result")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="reebloc findings",
+                                 description="docs/findings.md from policy-library run folders")
+    add_arguments(ap)
+    return run_args(ap.parse_args(argv))
+
+
+def run_args(a: argparse.Namespace) -> int:
+    try:
+        runs = [load_run(p) for p in a.runs]
+        text = render(runs, baseline=a.baseline, cfd=a.cfd, bloc=a.bloc)
+    except ReeblocError as e:
+        print(f"error: {e.line()}", file=sys.stderr)
+        return 2
+    if a.check:
+        if a.out == "-":
+            print("error: --check needs --out FILE", file=sys.stderr)
+            return 2
+        old = Path(a.out).read_text(encoding="utf-8") if Path(a.out).exists() else None
+        if old != text:
+            print(f"{a.out}: differs from a fresh regeneration", file=sys.stderr)
+            return 1
+        print(f"{a.out}: up to date")
+        return 0
+    if a.out == "-":
+        sys.stdout.write(text)
+    else:
+        Path(a.out).parent.mkdir(parents=True, exist_ok=True)
+        Path(a.out).write_text(text, encoding="utf-8")
+        print(f"wrote {a.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
