@@ -24,11 +24,14 @@ ALLOWED = {
     "equilibrium": {"errors", "inputs", "equilibrium"},
     "solve": {"errors", "inputs", "equilibrium", "solve"},
     "outputs": {"errors", "inputs", "equilibrium", "solve", "outputs"},
-    "sweep": {"errors", "inputs", "equilibrium", "solve", "outputs", "sweep", "app"},
-    "app": {"", "errors", "inputs", "equilibrium", "solve", "outputs", "sweep", "app", "reports", "api"},
-    "api": {"errors", "inputs", "equilibrium", "solve", "outputs", "sweep", "app", "reports", "api"},
+    # strategy (issue 17): the leader's search re-solves the equilibrium (solve) and reads its
+    # payoff from the accounting (outputs); runs (app) call it, so it sits between the two
+    "strategy": {"errors", "inputs", "equilibrium", "solve", "outputs", "strategy"},
+    "sweep": {"errors", "inputs", "equilibrium", "solve", "outputs", "strategy", "sweep", "app"},
+    "app": {"", "errors", "inputs", "equilibrium", "solve", "outputs", "strategy", "sweep", "app", "reports", "api"},
+    "api": {"errors", "inputs", "equilibrium", "solve", "outputs", "strategy", "sweep", "app", "reports", "api"},
     "reports": {"errors", "reports"},
-    "": {"errors", "inputs", "equilibrium", "solve", "outputs", "sweep", "app", "reports", "api"},
+    "": {"errors", "inputs", "equilibrium", "solve", "outputs", "strategy", "sweep", "app", "reports", "api"},
 }
 
 

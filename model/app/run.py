@@ -86,14 +86,26 @@ def solve_resolved(resolved: ResolvedConfig, data: DataSet | None = None, keep_i
     inst = create_model(cfg, data, where=resolved.path)
     timings["build_s"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    solver = make_solver(inst, cfg.solver)
-    wedge_report = solve_equilibrium(inst, solver)
+    strategy = None
+    if cfg.strategy is not None:          # China as a leader: search its best response (reebloc.strategy)
+        from reebloc.strategy import play
+        solver = make_solver(inst, cfg.solver, fast=True)
+        strategy = play(inst, solver)
+        wedge_report = strategy.wedge_report
+        timings["strategy_s"] = strategy.seconds
+    else:
+        solver = make_solver(inst, cfg.solver)
+        wedge_report = solve_equilibrium(inst, solver)
     solver.load()
     timings["solve_s"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     tables = tabulate(inst, solver.duals)
+    if strategy is not None:
+        tables["strategy"] = strategy.table
     health = check_health(tables)
     summary = summarize(inst, tables, solver.info)
+    if strategy is not None:
+        summary["strategy"] = strategy.summary(inst)
     timings["tables_s"] = time.perf_counter() - t0
     if len(cfg.scenarios) > 1:
         t1 = time.perf_counter()

@@ -16,7 +16,8 @@ from reebloc.equilibrium.balance import define_balance
 from reebloc.equilibrium.demand import define_demand
 from reebloc.equilibrium.index import Index, build_index
 from reebloc.equilibrium.objective import define_objective
-from reebloc.equilibrium.policy import define_controls, define_floors, define_offtake, define_stockpiles
+from reebloc.equilibrium.policy import (define_controls, define_export_quotas, define_floors, define_offtake,
+                                        define_stockpiles)
 from reebloc.equilibrium.policyindex import PolicyIndex, build_policy_index
 from reebloc.equilibrium.supply import define_supply
 from reebloc.equilibrium.trade import define_origin_rule, define_trade
@@ -103,6 +104,7 @@ def create_model(cfg: RunConfig, data: DataSet, where=None) -> ModelInstance:
     define_offtake(m, ix, pi)
     define_stockpiles(m, ix, pi)
     define_controls(m, ix, pi)
+    define_export_quotas(m, ix, pi)
     define_balance(m, ix, pi)
     define_origin_rule(m, ix, pi)
     define_objective(m, ix)

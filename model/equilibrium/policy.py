@@ -111,3 +111,21 @@ def control_rule(m, arcs, cid, t):
     if not arcs:
         return pyo.Constraint.Skip
     return sum(m.flow[a + (t,)] for a in arcs) <= m.control_cap_t[cid, t]
+
+
+QUOTA_OFF_T = 1.0e9
+"""Value of a strategic export quota that is not in force (t/yr): far above any flow."""
+
+
+def define_export_quotas(m, ix, pi) -> None:
+    """The strategic leader's export quotas: Σ_{arcs of q} flow ≤ export_quota_t[q,t]
+    (``QUOTA_OFF_T`` until the leader sets it; reebloc.strategy).
+
+    Equation: docs/model.md § Equations, row “strategic export policy”.
+    """
+    rows = [(q, t) for (q, t, arcs) in pi.quotas]
+    m.XQ = pyo.Set(dimen=2, initialize=rows, ordered=True)
+    m.export_quota_t = pyo.Param(m.XQ, mutable=True, initialize=QUOTA_OFF_T)
+    arcs_of = {(q, t): arcs for (q, t, arcs) in pi.quotas}
+    m.export_quota = pyo.Constraint(
+        m.XQ, rule=lambda m, q, t: sum(m.flow[a + (t,)] for a in arcs_of[q, t]) <= m.export_quota_t[q, t])

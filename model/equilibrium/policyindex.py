@@ -34,12 +34,16 @@ class PolicyIndex:
     friction_set: set = field(default_factory=set)
     friction: dict = field(default_factory=dict)                 # (o, d, c, t) -> licence cost $/kg
     control_caps: dict = field(default_factory=dict)             # (control id, t) -> cap t
+    xtax_arcs: list[tuple] = field(default_factory=list)         # (o, d, c, t) a strategic export tax may hit
+    xtax_of: dict = field(default_factory=dict)                  # (o, d, c, t) -> [instrument names]
+    quotas: list[tuple] = field(default_factory=list)            # (instrument, t, [arcs]) strategic quotas
 
     def key(self) -> tuple:
         return (tuple(self.wedge_arcs), tuple(self.floor_rows), tuple(self.floor_years),
                 tuple(self.offtake_rows), tuple(self.stock_rows), tuple(sorted(self.release_ok.items())),
                 tuple(self.target_rows), tuple((c, t, tuple(a)) for c, t, a in self.controls),
-                tuple(self.friction_arcs),
+                tuple(self.friction_arcs), tuple(self.xtax_arcs),
+                tuple((q, t, tuple(a)) for q, t, a in self.quotas),
                 tuple((k, p.volume_cap_t is None) for k, p in self.floors.items()))
 
 
@@ -133,6 +137,7 @@ def build_policy_index(ix: Index, cfg: RunConfig, where) -> PolicyIndex:
             if c.cap() is not None:
                 pi.controls.append((cid, t, arcs))
                 pi.control_caps[cid, t] = c.cap()
+    strategy_rows(ix, cfg, pi, need)
     pi.friction_arcs = sorted(set(pi.friction_arcs))
     pi.friction_set = set(pi.friction_arcs)
 
@@ -161,3 +166,34 @@ def build_policy_index(ix: Index, cfg: RunConfig, where) -> PolicyIndex:
             if p.active(y) and p.target_days and (p.target_from is None or y >= p.target_from) and not drawable:
                 pi.target_rows.append((name, t))
     return pi
+
+
+def strategy_rows(ix: Index, cfg: RunConfig, pi: PolicyIndex, need) -> None:
+    """Arcs and years of the leader's instruments (``cfg.strategy``, reebloc.inputs.strategy)."""
+    st = cfg.strategy
+    if st is None:
+        return
+    nodes, comms = set(ix.nodes), set(ix.commodities)
+    player = st.player or cfg.china_node
+    need(player in nodes, "strategy.player" if st.player else "china_node", f"unknown node {player!r}")
+    tree = ix.tree
+    for name in sorted(st.instruments):
+        ins = st.instruments[name]
+        f = f"strategy.instruments.{name}"
+        need(ins.commodity in comms, f + ".commodity", f"unknown commodity {ins.commodity!r}")
+        if ins.destinations != "all":
+            for n in ins.destinations:
+                need(n in nodes, f + ".destinations", f"unknown node {n!r}")
+        targets = nodes if ins.destinations == "all" else set(ins.destinations)
+        arcs = [a for a in ix.arcs if a[0] == player and a[1] in targets and a[2] == ins.commodity]
+        need(bool(arcs), f + ".commodity", f"no route from {player} carries {ins.commodity!r} to "
+             f"{'any node' if ins.destinations == 'all' else ', '.join(ins.destinations)} (routes.csv)")
+        for t in range(len(tree)):
+            if ins.years is not None and not ins.years.covers(tree.year[t]):
+                continue
+            if ins.kind == "export_tax":
+                for a in arcs:
+                    pi.xtax_of.setdefault(a + (t,), []).append(name)
+            else:
+                pi.quotas.append((name, t, arcs))
+    pi.xtax_arcs = sorted(pi.xtax_of)

@@ -8,7 +8,8 @@ import pyomo.environ as pyo
 def define_trade(m, ix, pi) -> None:
     """flow[o,d,c,t] ≥ 0 on listed routes; wedge Params on the arcs that policies touch:
     tariff_usd_per_kg (tariffs and bloc rates, revenue to the importer), levy_usd_per_kg (bloc
-    reference-price levy, revenue to the importer), friction_usd_per_kg (licence cost, a real cost).
+    reference-price levy, revenue to the importer), friction_usd_per_kg (licence cost, a real cost),
+    export_tax_usd_per_kg (the strategic leader's export tax, revenue to the exporter; reebloc.strategy).
 
     Equation: docs/model.md § Equations, row “trade (arcs and wedges)”.
     """
@@ -21,19 +22,25 @@ def define_trade(m, ix, pi) -> None:
     m.levy_usd_per_kg = pyo.Param(m.AT_wedge, mutable=True, initialize=0.0)
     m.AT_friction = pyo.Set(dimen=4, initialize=pi.friction_arcs, ordered=True)
     m.friction_usd_per_kg = pyo.Param(m.AT_friction, mutable=True, initialize=0.0)
+    # the strategic leader's export tax (reebloc.strategy; empty without a strategy block)
+    m.AT_xtax = pyo.Set(dimen=4, initialize=pi.xtax_arcs, ordered=True)
+    m.export_tax_usd_per_kg = pyo.Param(m.AT_xtax, mutable=True, initialize=0.0)
 
 
 def trade_cost(m):
-    """Per tree node t, k$: Σ_a (freight + tariff + levy + friction) × flow."""
+    """Per tree node t, k$: Σ_a (freight + tariff + levy + friction + export tax) × flow."""
     out = {}
     wedge = set(m.AT_wedge)
     fric = set(m.AT_friction)
+    xtax = set(m.AT_xtax)
     for (o, d, c, t) in m.AT:
         per_kg = m.freight_usd_per_kg[o, d, c]
         if (o, d, c, t) in wedge:
             per_kg = per_kg + m.tariff_usd_per_kg[o, d, c, t] + m.levy_usd_per_kg[o, d, c, t]
         if (o, d, c, t) in fric:
             per_kg = per_kg + m.friction_usd_per_kg[o, d, c, t]
+        if (o, d, c, t) in xtax:
+            per_kg = per_kg + m.export_tax_usd_per_kg[o, d, c, t]
         out.setdefault(t, []).append(per_kg * m.flow[o, d, c, t])
     return out
 

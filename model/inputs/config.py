@@ -22,6 +22,7 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 from reebloc.errors import ReeblocError
 from reebloc.inputs.policies import POLICY_CLASSES, Policy
 from reebloc.inputs.scenarios import ExportControl, Scenario
+from reebloc.inputs.strategy import Instrument, Strategy
 from reebloc.inputs.schema_base import Num, Strict, YearSpan
 
 log = logging.getLogger("reebloc.config")
@@ -84,6 +85,7 @@ class RunConfig(Strict):
     solver: SolverOptions = Field(default_factory=SolverOptions)
     wedges: WedgeOptions = Field(default_factory=WedgeOptions)
     china_node: str = "CN"
+    strategy: Strategy | None = Field(default=None, description="China as a Stackelberg leader (docs/strategy.md)")
     reference_scenario: str | None = Field(
         default=None, description="the no-disruption scenario (price rises, VSS); default: one without controls")
 
@@ -313,6 +315,9 @@ def _fields_at(loc: tuple, raw: dict) -> list[str]:
             continue
         if model is RunConfig and p == "scenarios" and i + 1 < len(parts):
             model, node, i = Scenario, node["scenarios"][parts[i + 1]], i + 2
+            continue
+        if model is Strategy and p == "instruments" and i + 1 < len(parts):
+            model, node, i = Instrument, node["instruments"][parts[i + 1]], i + 2
             continue
         if model is Scenario and p == "export_controls" and i + 1 < len(parts):
             model, node, i = ExportControl, node["export_controls"][parts[i + 1]], i + 2

@@ -1,6 +1,7 @@
 """Who pays: government payments by instrument, and welfare by node with true costs (DESIGN §3).
 
-government.csv: positive usd = cost to the payer, negative = revenue (tariffs, levies, resale).
+government.csv: positive usd = cost to the payer, negative = revenue (tariffs, levies, resale,
+the strategic leader's export tax: instrument ``export_tax``, policy ``strategy``).
 welfare.csv per node: CS = WTP − expenditure; PS = sales − purchased inputs − true cost + trade
 rents of its exporters + transfers received; government_net = revenue − payments; total = CS + PS
 + government_net. Transfers (tariffs, levies, CfD and offtake payments, outlays) cancel in Σ total.
@@ -50,6 +51,11 @@ def government_rows(inst: ModelInstance, prices: dict) -> list[tuple]:
             usd = q * (total * v / s if s > 0 else 0.0) * KUSD
             if usd:
                 rows.append((t, d, ins, name, -usd, None))
+    for (o, d, c, t) in m.AT_xtax:     # the strategic leader's export tax: revenue to the exporter
+        q = m.flow[o, d, c, t].value or 0.0
+        tax = pyo.value(m.export_tax_usd_per_kg[o, d, c, t])
+        if q > TOL and tax:
+            rows.append((t, o, "export_tax", "strategy", -tax * q * KUSD, None))
     for (p, f, t) in m.FLR:
         fl = pi.floors[p]
         q = m.cov[p, f, t].value or 0.0
@@ -131,6 +137,8 @@ def welfare_table(inst: ModelInstance, prices: dict) -> pd.DataFrame:
                 wedge += pyo.value(getattr(m, comp)[o, d, c, t])
         if (o, d, c, t) in m.AT_friction:
             wedge += pyo.value(m.friction_usd_per_kg[o, d, c, t])
+        if (o, d, c, t) in m.AT_xtax:
+            wedge += pyo.value(m.export_tax_usd_per_kg[o, d, c, t])
         acc[t, o]["ps"] += (P(d, c, t) - P(o, c, t) - wedge) * q   # arbitrage/quota rent to exporters
     years = set(ix.years)
     for (s, y, payer, ins, pol, usd) in outlay_rows(inst):

@@ -148,9 +148,10 @@ class FastSolver:
             self.fh.highs.changeColsBounds(len(cols), cols.astype(np.int32), lo, up)
 
 
-def make_solver(inst, opts: SolverOptions):
-    """The persistent Pyomo interface for a single solve; FastHighs when the run re-solves."""
-    if inst.has_wedges() or len(inst.cfg.scenarios) > 1:
+def make_solver(inst, opts: SolverOptions, fast: bool = False):
+    """The persistent Pyomo interface for a single solve; FastHighs when the run re-solves
+    (policy wedges, several scenarios, or ``fast``: a strategic leader's search)."""
+    if fast or inst.has_wedges() or len(inst.cfg.scenarios) > 1:
         solver = FastSolver(inst.m, opts)
         inst.set_values = solver.fh.set_params      # every Param change goes through FastHighs
         return solver

@@ -1,0 +1,131 @@
+"""China as a Stackelberg leader (issue 17): textbook closed forms and bookkeeping.
+
+Dominant firm with a competitive fringe (Carlton & Perloff ch. 4; tests/data/domfirm, exact
+linear curves): world demand D(P) = 1500 − 10P (the linear curve through q = 1000 t at
+$50/kg with elasticity −0.5: slope 50/(0.5·1000) = 0.1 $/kg per t, intercept 150); fringe
+supply S(P) = (P − 10)/0.2 = 5P − 50; the leader makes at $20/kg and ships at $2/kg.
+Residual demand R(P) = D − S = 1550 − 15P. The leader maximises (P − 22)·R(P):
+1550 − 15P − 15(P − 22) = 0 → P* = 1880/30 = 62.667 $/kg, R = 610 t, export tax
+τ* = P* − 22 = 40.667 $/kg, payoff 40.667 × 610 = 24,806.67 k$ a year. Without the leader
+(τ = 0) the price is 22 and China sells 1550 − 330 = 1,220 t.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from reebloc.app.run import solve_resolved
+from reebloc.errors import ReeblocError
+from reebloc.inputs.config import apply_overrides, load_config
+from tests.conftest import CONFIGS
+
+P_STAR = 1880 / 30
+Q_LEADER = 1550 - 15 * P_STAR
+PAYOFF_YEAR_USD = (P_STAR - 22) * Q_LEADER * 1000
+
+
+def run(changes: dict | None = None):
+    resolved = load_config(CONFIGS / "domfirm.yaml")
+    if changes:
+        resolved = apply_overrides(resolved, changes)
+    return solve_resolved(resolved)
+
+
+def world_price(r, year=2025):
+    p = r.tables["prices"]
+    return float(p[(p.node == "W") & (p.year == year)].price_usd_per_kg.iloc[0])
+
+
+@pytest.fixture(scope="module")
+def taxed():
+    return run()
+
+
+def test_dominant_firm_export_tax_reproduces_closed_form(taxed):
+    st = taxed.tables["strategy"]
+    assert list(st.year) == [2025, 2026]                   # per-year schedule: one value a year
+    for y in (2025, 2026):
+        assert world_price(taxed, y) == pytest.approx(P_STAR, abs=1e-3)
+    assert st.value.tolist() == pytest.approx([P_STAR - 22] * 2, abs=1e-3)
+    assert st.exports_t.tolist() == pytest.approx([Q_LEADER] * 2, abs=0.05)
+    prod = taxed.tables["production"]
+    fringe = prod[(prod.facility == "fringe") & (prod.year == 2025)].quantity_t.sum()
+    assert fringe == pytest.approx(5 * P_STAR - 50, abs=0.05)
+    s = taxed.summary["strategy"]
+    assert s["payoff_usd_discounted"] == pytest.approx(2 * PAYOFF_YEAR_USD, rel=1e-5)   # QP tolerance
+    # competitive reference: China sells at cost + freight, no rent
+    assert abs(s["reference_payoff_usd_discounted"]) < 1e3
+    assert s["evaluations"] > 10 and s["converged"]
+
+
+def test_payoff_is_the_players_welfare_rows(taxed):
+    """Leader payoff = China's producer surplus (welfare.csv) + export-tax revenue (government.csv)."""
+    w, g = taxed.tables["welfare"], taxed.tables["government"]
+    ps = w[w.node == "CN"].producer_surplus_usd.sum()
+    tax = -g[(g.payer == "CN") & (g.instrument == "export_tax")].usd.sum()
+    s = taxed.summary["strategy"]
+    assert s["producer_surplus_usd_discounted"] + s["export_tax_usd_discounted"] == pytest.approx(ps + tax, rel=1e-9)
+    assert tax == pytest.approx(2 * PAYOFF_YEAR_USD, rel=1e-5)
+    # the tax is a transfer: Σ welfare = WTP − true cost − freight (no tax term)
+    dem_usd = w.total_usd.sum()
+    q = 1500 - 10 * P_STAR
+    wtp = (150 * q - 0.5 * 0.1 * q * q) * 1000
+    fringe_q = 5 * P_STAR - 50
+    cost = (20 * Q_LEADER + 10 * fringe_q + 0.5 * 0.2 * fringe_q ** 2 + 2 * Q_LEADER) * 1000
+    assert dem_usd == pytest.approx(2 * (wtp - cost), rel=1e-5)
+
+
+def test_dominant_firm_export_quota_gives_the_same_price():
+    """A quota of half the competitive exports (610 of 1,220 t) is the same best response."""
+    r = run({"strategy.instruments": {"quota": {"kind": "export_quota", "commodity": "good", "low": 0, "high": 1,
+                                                "schedule": "constant"}}})
+    st = r.tables["strategy"]
+    assert len(st) == 2 and st.value.nunique() == 1          # constant: one value for both years
+    assert st.value.iloc[0] == pytest.approx(Q_LEADER / 1220, abs=1e-5)
+    assert world_price(r) == pytest.approx(P_STAR, abs=1e-3)
+    # the quota rent accrues to China's producers, no tax revenue
+    s = r.summary["strategy"]
+    assert s["export_tax_usd_discounted"] == 0
+    assert s["producer_surplus_usd_discounted"] == pytest.approx(2 * PAYOFF_YEAR_USD, rel=1e-5)
+
+
+def test_deterrence_lowers_the_price():
+    """Payoff − δ·fringe output: max (P − 22)(1550 − 15P) − δ(5P − 50) → P = (1880 − 5δ)/30;
+    δ = 6 $/kg: P = 61.667."""
+    r = run({"strategy.objective": "deterrence",
+             "strategy.deterrence": {"weight_usd_per_kg": 6, "processes": ["make"]}})
+    assert world_price(r) == pytest.approx((1880 - 5 * 6) / 30, abs=1e-3)
+    s = r.summary["strategy"]
+    fringe = 5 * ((1880 - 30) / 30) - 50
+    assert s["deterrence_usd_discounted"] == pytest.approx(2 * 6 * fringe * 1000, rel=1e-4)
+
+
+def test_bounds_bind_and_are_reported():
+    r = run({"strategy.instruments.tax.high": 10})
+    st = r.tables["strategy"]
+    assert st.value.tolist() == pytest.approx([10, 10], abs=1e-6) and st.at_bound.all()
+    assert world_price(r) == pytest.approx(32, abs=1e-3)
+
+
+@pytest.mark.parametrize("changes, field, text", [
+    ({"strategy.instruments.tax.commodity": "gold"}, "strategy.instruments.tax.commodity", "unknown commodity"),
+    ({"strategy.instruments.tax.low": 200}, "strategy.instruments.tax", "below low"),
+    ({"strategy.instruments.tax.destinations": ["XX"]}, "strategy.instruments.tax.destinations", "unknown node"),
+    ({"strategy.objective": "deterrence"}, "strategy", "needs a deterrence block"),
+    ({"strategy.instruments.tax.kind": "export_quota"}, "strategy.instruments.tax", "share of reference exports"),
+    ({"strategy.player": "W"}, "strategy.instruments.tax.commodity", "no route from W"),
+])
+def test_bad_strategy_is_one_line(changes, field, text):
+    with pytest.raises(ReeblocError) as e:
+        run(changes)
+    assert e.value.field == field and text in e.value.message
+    assert "\n" not in str(e.value)
+
+
+def test_unknown_instrument_key_suggests(tmp_path):
+    src = (CONFIGS / "domfirm.yaml").read_text().replace("commodity: good", "comodity: good")
+    p = tmp_path / "bad.yaml"
+    p.write_text(src.replace("../data/domfirm", str(CONFIGS.parent / "data" / "domfirm")))
+    with pytest.raises(ReeblocError) as e:
+        load_config(p)
+    assert e.value.field == "strategy.instruments.tax.comodity" and "did you mean 'commodity'" in e.value.message
