@@ -1,7 +1,9 @@
-"""User-facing errors: one line naming the file, the field and what was expected."""
+"""User-facing errors: one line naming the file, the field and what was expected; and user text
+made safe for reports (below)."""
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
 
@@ -33,3 +35,44 @@ class SolverError(ReeblocError):
     def __init__(self, status: str, message: str):
         self.status = status
         super().__init__(None, "solver", f"{message} (status: {status})")
+
+
+# ---------------------------------------------------------------- user text in reports
+# Text from inputs (scenario, node, policy and run names, descriptions, sources.csv) is data,
+# never markup or code, in every report format.
+#
+# - XLSX: a text cell starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return would be
+#   read as a formula (OWASP "CSV injection"); it is written with a leading apostrophe instead,
+#   and every text cell is stored as a string (``data_type 's'``). ``escape_workbook`` runs over the
+#   finished workbook, so no writer can forget a cell.
+# - Markdown: ``<``, ``>`` and ``&`` are escaped (a Markdown viewer would render raw HTML).
+# - Charts: matplotlib mathtext is off (``PLAIN_TEXT_RC``), so ``$...$`` in a name is drawn as is.
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+PLAIN_TEXT_RC = {"text.parse_math": False, "text.usetex": False}
+
+
+def xlsx_text(s: str) -> str:
+    """A string that a spreadsheet shows as text, never evaluates."""
+    return "'" + s if s.startswith(FORMULA_PREFIXES) else s
+
+
+def escape_workbook(book) -> int:
+    """Rewrite every text or formula cell of an openpyxl workbook as inert text; returns the
+    number of cells escaped. Numbers, booleans and dates are left alone."""
+    n = 0
+    for ws in book.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                v = cell.value
+                if isinstance(v, str) and (cell.data_type == "f" or v.startswith(FORMULA_PREFIXES)):
+                    cell.value = xlsx_text(v)
+                    n += 1
+                if isinstance(cell.value, str):
+                    cell.data_type = "s"
+    return n
+
+
+def md_text(s) -> str:
+    """Text for a Markdown page: HTML special characters escaped, one line."""
+    return html.escape(str(s), quote=False).replace("\n", " ").replace("\r", " ")

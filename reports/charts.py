@@ -10,9 +10,12 @@ import matplotlib
 import numpy as np
 from matplotlib.figure import Figure  # no pyplot: no global figure registry, no backend switch
 
+from reebloc.errors import PLAIN_TEXT_RC
+
 from .tables import Table
 
-RC = {"svg.fonttype": "none", "svg.hashsalt": "reebloc", "font.size": 9}  # text stays text in SVG
+# text stays text in SVG; names are plain text, never mathtext ($...$) or TeX
+RC = {"svg.fonttype": "none", "svg.hashsalt": "reebloc", "font.size": 9, **PLAIN_TEXT_RC}
 TAB10 = matplotlib.colormaps["tab10"].colors
 
 

@@ -10,6 +10,8 @@ from pathlib import Path
 import jinja2
 import pandas as pd
 
+from reebloc.errors import escape_workbook, md_text
+
 from .charts import Chart
 from .tables import NOT_IN_RUN, Table
 from .template import HTML
@@ -87,10 +89,10 @@ def html(report, out: Path) -> Path:
 def _md_table(t: Table) -> str:
     if not len(t.df):
         return ""
-    head = "| " + " | ".join(str(c) for c in t.df.columns) + " |"
+    head = "| " + " | ".join(md_text(c).replace("|", "\\|") for c in t.df.columns) + " |"
     sep = "|" + "|".join("---:" if _is_num_col(t.df[c]) else "---" for c in t.df.columns) + "|"
     body = [
-        "| " + " | ".join(fmt(v).replace("|", "\\|").replace("\n", " ") for v in rec) + " |"
+        "| " + " | ".join(md_text(fmt(v)).replace("|", "\\|") for v in rec) + " |"
         for rec in t.df.itertuples(index=False)
     ]
     return "\n".join([head, sep, *body])
@@ -104,29 +106,30 @@ def _is_num_col(s: pd.Series) -> bool:
 def markdown(report, out: Path) -> Path:
     files = out.parent / f"{out.stem}_files"
     files.mkdir(parents=True, exist_ok=True)
-    lines = [f"# {report.title}", ""]
-    lines.append("Runs: " + "; ".join(f"**{r.name}** (`{r.path}`)" for r in report.runs) + ".")
+    # every text that can come from inputs goes through md_text: HTML in names is shown, not run
+    lines = [f"# {md_text(report.title)}", ""]
+    lines.append("Runs: " + "; ".join(f"**{md_text(r.name)}** (`{md_text(r.path)}`)" for r in report.runs) + ".")
     if report.baseline:
-        lines.append(f"Baseline: **{report.baseline.name}**; Δ columns are run − baseline.")
-    lines += [""] + [f"> {m}" for m in report.missing_notes] + [""]
+        lines.append(f"Baseline: **{md_text(report.baseline.name)}**; Δ columns are run − baseline.")
+    lines += [""] + [f"> {md_text(m)}" for m in report.missing_notes] + [""]
     for i, s in enumerate(report.sections, 1):
-        lines += [f'<a id="section-{s.key}"></a>', "", f"## {i}. {s.title}", ""]
+        lines += [f'<a id="section-{s.key}"></a>', "", f"## {i}. {md_text(s.title)}", ""]
         if s.intro:
-            lines += [s.intro, ""]
+            lines += [md_text(s.intro), ""]
         for it in s.items:
             if isinstance(it, Chart):
                 lines += [f'<a id="chart-{it.key}"></a>', ""]
                 if it.fig is None:
-                    lines += [f"**{it.title}**: {it.note}", ""]
+                    lines += [f"**{md_text(it.title)}**: {md_text(it.note)}", ""]
                     continue
                 (files / f"{it.key}.svg").write_text(it.svg(), encoding="utf-8")
-                lines += [f"![{it.title}]({files.name}/{it.key}.svg)", ""]
+                lines += [f"![{md_text(it.title).replace(']', ')')}]({files.name}/{it.key}.svg)", ""]
             else:
-                unit = f" ({it.unit})" if it.unit else ""
-                lines += [f'<a id="table-{it.key}"></a>', "", f"### {it.title}{unit}", ""]
+                unit = f" ({md_text(it.unit)})" if it.unit else ""
+                lines += [f'<a id="table-{it.key}"></a>', "", f"### {md_text(it.title)}{unit}", ""]
                 body = _md_table(it)
                 lines += [body if body else "_No rows._", ""]
-                lines += [f"_{n}_  " for n in it.notes] + [""]
+                lines += [f"_{md_text(n)}_  " for n in it.notes] + [""]
     out.write_text("\n".join(lines), encoding="utf-8")
     return out
 
@@ -150,6 +153,7 @@ def excel(report, out: Path) -> Path:
             notes += [{"sheet": t.key[:31], "note": n} for n in t.notes]
         notes += [{"sheet": "(all)", "note": m} for m in report.missing_notes]
         pd.DataFrame(notes, columns=["sheet", "note"]).to_excel(xw, sheet_name="notes", index=False)
+        escape_workbook(xw.book)      # no text cell is ever a formula
         for ws in xw.book.worksheets:
             for col in ws.columns:
                 width = max(len(str(c.value)) if c.value is not None else 0 for c in col[:200])

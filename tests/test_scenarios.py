@@ -7,6 +7,7 @@ import pytest
 
 from reebloc.inputs.config import apply_overrides, load_config
 from reebloc.app.run import solve_resolved
+from reebloc.errors import ReeblocError
 from tests.conftest import CONFIGS
 
 BAN = load_config(CONFIGS / "chain_ban.yaml")
@@ -55,10 +56,14 @@ def test_stockpile_drawn_only_in_disruption_and_cuts_unserved(likely_ban):
     assert likely_ban.summary["unserved_t"]["by_scenario"]["no_controls"] == pytest.approx(0.0)
 
 
-def test_zero_probability_buys_no_stockpile_unless_a_target_forces_it():
-    r = solve(0.0)
+def test_negligible_probability_buys_no_stockpile_unless_a_target_forces_it():
+    # issue 18: a probability of exactly 0 is refused (its rows carry no weight, so its prices are
+    # noise); a ban at 1 in 10,000 is as good as never for the stockpile's expected benefit
+    with pytest.raises(ReeblocError, match="probability 0 is not positive"):
+        solve(0.0)
+    r = solve(1e-4)
     assert r.tables["stockpiles"].purchase_t.sum() == pytest.approx(0.0)
-    r = solve(0.0, **{"policies.us_stock.target_days": 30})
+    r = solve(1e-4, **{"policies.us_stock.target_days": 30})
     s = r.tables["stockpiles"]
     d = r.tables["demand"]
     need = 30 / 365 * d[(d.node == "US") & (d.year == 2025) & (d.scenario == "ban")].demand_t.sum()

@@ -129,6 +129,12 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+def _one_line(text: str) -> str:
+    """An error is one line: control characters (a newline from a file name or a value) are shown
+    escaped, never printed raw."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING if args.quiet else logging.INFO, format="%(message)s",
@@ -139,7 +145,14 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args) or 0
     except ReeblocError as e:
-        print(f"error: {e.line()}", file=sys.stderr)
+        print(f"error: {_one_line(e.line())}", file=sys.stderr)
+        return 2
+    except OSError as e:     # last resort: a file we could not read or write, named by the OS
+        where = f"{e.filename}: " if getattr(e, "filename", None) else ""
+        print(f"error: {where}{e.strerror or e.__class__.__name__}", file=sys.stderr)
+        return 2
+    except RecursionError:   # last resort: input nested beyond Python's stack (loaders bound it first)
+        print("error: input nested too deeply to be read", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

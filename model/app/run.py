@@ -144,11 +144,9 @@ def run(config_path: str | Path, out: str | Path | None = None, force: bool = Fa
     resolved = load_config(config_path)
     resolve_s = time.perf_counter() - t0
     root = Path(out) if out is not None else DEFAULT_OUT
-    if root.exists() and not root.is_dir():
-        raise ReeblocError(root, "--out", "is a file; expected a folder for run outputs")
+    check_out_root(root)
     final = run_folder(root, resolved.config.name)
-    if final.exists() and not force:
-        raise ReeblocError(final, None, "run folder exists; use --force to replace it or --out to write elsewhere")
+    check_replaceable(final, force)
     result = solve_resolved(resolved)
     result.manifest["timings_s"] = {"resolve_s": round(resolve_s, 4), **result.manifest["timings_s"]}
     write_run(result, final, force, t_all)
@@ -164,7 +162,72 @@ def run_folder(root: Path, name: str) -> Path:
     return final
 
 
+def check_out_root(root: Path) -> None:
+    """Before any solve: the output root is a folder we can write in, or can be created.
+
+    Refused with one line: a file, a path through a file (``--out file/sub``), a folder we
+    cannot create files in (read-only, no permission). Probed by creating and removing an empty
+    temporary folder, which also works for root on a read-only mount."""
+    if root.exists() and not root.is_dir():
+        raise ReeblocError(root, "--out", "is a file; expected a folder for run outputs")
+    probe = root
+    while not probe.exists():
+        if probe.is_symlink():
+            raise ReeblocError(probe, "--out", "is a dangling symbolic link; expected a folder")
+        if probe.parent == probe:
+            break
+        probe = probe.parent
+    if not probe.is_dir():
+        raise ReeblocError(root, "--out", f"{probe} is a file, so no folder can be created under it")
+    try:
+        os.rmdir(tempfile.mkdtemp(prefix=".reebloc-probe-", dir=probe))
+    except OSError as e:
+        raise ReeblocError(root, "--out", f"cannot write in {probe} ({e.strerror}); nothing was solved") from None
+
+
+RUN_FOLDER_FILES = ("manifest.json", "summary.json")
+
+
+def is_run_folder(folder: Path) -> bool:
+    """A folder reebloc wrote: ``manifest.json`` is a JSON object whose ``run`` is the folder's
+    name and whose ``versions`` name reebloc, and ``summary.json`` exists. Anything else (a data
+    set, a user's folder, a file) is never replaced by ``--force``."""
+    if folder.is_symlink() or not folder.is_dir():
+        return False
+    m = folder / "manifest.json"
+    if not all((folder / f).is_file() for f in RUN_FOLDER_FILES):
+        return False
+    try:
+        if m.stat().st_size > 50_000_000:
+            return False
+        manifest = json.loads(m.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return (isinstance(manifest, dict) and manifest.get("run") == folder.name
+            and isinstance(manifest.get("versions"), dict) and "reebloc" in manifest["versions"])
+
+
+def check_replaceable(final: Path, force: bool) -> None:
+    """An existing ``final`` is replaced only with ``--force`` and only if it is a run folder."""
+    if not (final.exists() or final.is_symlink()):
+        return
+    if not force:
+        raise ReeblocError(final, None, "run folder exists; use --force to replace it or --out to write elsewhere")
+    if not is_run_folder(final):
+        kind = "a folder" if final.is_dir() else "a file"
+        raise ReeblocError(final, "--force", f"is {kind} that is not a reebloc run folder (no manifest written "
+                           "by reebloc); not replaced. Choose another --out or run name")
+
+
 def write_run(result: RunResult, final: Path, force: bool, t_start: float) -> None:
+    try:
+        _write_run(result, final, force, t_start)
+    except OSError as e:     # full disk, a folder made read-only while solving, ...
+        raise ReeblocError(final, None, f"cannot write the run folder ({e.strerror or e}); "
+                           "nothing was replaced") from None
+
+
+def _write_run(result: RunResult, final: Path, force: bool, t_start: float) -> None:
     final.parent.mkdir(parents=True, exist_ok=True)
     _remove_stale(final)
     tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.tmp-{os.getpid()}-", dir=final.parent))
@@ -175,9 +238,10 @@ def write_run(result: RunResult, final: Path, force: bool, t_start: float) -> No
         result.manifest["timings_s"]["total_s"] = round(time.perf_counter() - t_start, 4)
         _dump(tmp / "summary.json", result.summary)
         _dump(tmp / "manifest.json", result.manifest, sort_keys=False)   # keeps the config's own order
-        if final.exists():
+        if final.exists() or final.is_symlink():
             if not force:
                 raise ReeblocError(final, None, "run folder appeared while running; not overwritten")
+            check_replaceable(final, force)
             old = final.with_name(f".{final.name}.old-{os.getpid()}")   # restored by _remove_stale if killed here
             os.replace(final, old)
             os.replace(tmp, final)

@@ -23,11 +23,12 @@ from reebloc.errors import ReeblocError
 from reebloc.inputs.policies import POLICY_CLASSES, Policy
 from reebloc.inputs.scenarios import ExportControl, Scenario
 from reebloc.inputs.strategy import Instrument, Strategy
-from reebloc.inputs.schema_base import Num, Strict, YearSpan
+from reebloc.inputs.schema_base import MAX_RUN_YEARS, MAX_THREADS, Num, Strict, YearSpan
 
 log = logging.getLogger("reebloc.config")
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
+SAFE_KEY = re.compile(r"^[A-Za-z0-9_. -]{1,64}$")     # keys echoed in errors; others are described
 
 
 class Curves(Strict):
@@ -40,8 +41,8 @@ class Curves(Strict):
 
 class SolverOptions(Strict):
     name: Literal["highs"] = "highs"
-    threads: int = Field(default=1, ge=1)
-    time_limit_s: Num = Field(default=600.0, gt=0)
+    threads: int = Field(default=1, ge=1, le=MAX_THREADS)
+    time_limit_s: Num = Field(default=600.0, gt=0, le=7 * 86400)
     options: dict[str, Any] = Field(default_factory=dict, description="passed to HiGHS as is")
 
     @field_validator("options")
@@ -67,7 +68,7 @@ class SolverOptions(Strict):
 class WedgeOptions(Strict):
     """Fixed-point iteration for price-dependent wedges (ad valorem tariffs, CfDs, levies)."""
 
-    max_iterations: int = Field(default=50, ge=1)
+    max_iterations: int = Field(default=50, ge=1, le=10_000)
     tolerance_usd_per_kg: Num = Field(default=0.01, gt=0)
     damping: Num = Field(default=0.5, gt=0, le=1, description="weight of the new iterate")
 
@@ -94,6 +95,13 @@ class RunConfig(Strict):
     def _safe_name(cls, v: str) -> str:
         if not NAME_RE.match(v) or v in (".", ".."):
             raise ValueError("letters, digits, '_', '-', '.' only (it names the output folder)")
+        return v
+
+    @field_validator("years")
+    @classmethod
+    def _horizon(cls, v: YearSpan) -> YearSpan:
+        if v.end - v.start + 1 > MAX_RUN_YEARS:
+            raise ValueError(f"{v.end - v.start + 1} years; a run may span at most {MAX_RUN_YEARS} years")
         return v
 
     @field_validator("scenarios")
@@ -150,15 +158,33 @@ class ResolvedConfig:
 
 
 def resolve_inputs(inputs: str, origin: Path) -> Path:
+    from reebloc.inputs.files import resolve
     p = Path(inputs)
-    return p if p.is_absolute() else (origin.parent / p).resolve()
+    return p if p.is_absolute() else resolve(origin.parent / p, origin, "inputs")
 
 
 # ---------------------------------------------------------------- loading and inheritance
 
+MAX_YAML_DEPTH = 40            # nesting levels; the library's configs use at most 6
+MAX_YAML_NODES = 200_000       # values after expanding aliases (an alias bomb expands to billions)
+
+
 class _UniqueKeyLoader(yaml.SafeLoader):
-    """SafeLoader that rejects a key given twice in one mapping (PyYAML keeps the last silently).
-    Merge keys (``<<: *anchor``) may still be overridden by explicit keys."""
+    """SafeLoader that rejects a key given twice in one mapping (PyYAML keeps the last silently)
+    and nesting deeper than ``MAX_YAML_DEPTH`` (checked while composing, before Python's stack
+    could overflow). Merge keys (``<<: *anchor``) may still be overridden by explicit keys."""
+
+    _depth = 0
+
+    def compose_node(self, parent, index):
+        self._depth += 1
+        try:
+            if self._depth > MAX_YAML_DEPTH:
+                raise yaml.composer.ComposerError(
+                    None, None, f"nested more than {MAX_YAML_DEPTH} levels deep", self.peek_event().start_mark)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
     def construct_mapping(self, node, deep=False):
         if isinstance(node, yaml.MappingNode):
@@ -179,23 +205,48 @@ class _UniqueKeyLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
+def _expanded_size(node, memo: dict) -> int:
+    """Number of values ``node`` stands for once every alias is expanded (memoised per node, so
+    this is linear in the document even when the expansion is exponential)."""
+    got = memo.get(id(node))
+    if got is not None:
+        return got
+    memo[id(node)] = MAX_YAML_NODES + 1       # a node reached again while being sized: a cycle
+    if isinstance(node, yaml.SequenceNode):
+        n = 1 + sum(_expanded_size(c, memo) for c in node.value)
+    elif isinstance(node, yaml.MappingNode):
+        n = 1 + sum(_expanded_size(k, memo) + _expanded_size(v, memo) for k, v in node.value)
+    else:
+        n = 1
+    n = min(n, MAX_YAML_NODES + 1)
+    memo[id(node)] = n
+    return n
+
+
 def read_yaml(path: Path) -> dict:
-    """Safe-load a YAML mapping; errors name the file and line."""
+    """Safe-load a YAML mapping; errors name the file and line. Bounded work: only a regular
+    file of at most ``MAX_CONFIG_BYTES``, nesting at most ``MAX_YAML_DEPTH`` levels, at most
+    ``MAX_YAML_NODES`` values once aliases are expanded."""
+    from reebloc.inputs.files import MAX_CONFIG_BYTES, read_bytes
+    raw = read_bytes(Path(path), "a YAML file", MAX_CONFIG_BYTES)
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise ReeblocError(path, None, "file not found") from None
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         raise ReeblocError(path, None, f"not UTF-8 text ({e.reason} at byte {e.start})") from None
-    except IsADirectoryError:
-        raise ReeblocError(path, None, "is a folder, expected a YAML file") from None
+    loader = _UniqueKeyLoader(text)            # a SafeLoader: no object construction
     try:
-        data = yaml.load(text, Loader=_UniqueKeyLoader)   # a SafeLoader: no object construction
+        node = loader.get_single_node()
+        if node is not None and _expanded_size(node, {}) > MAX_YAML_NODES:
+            raise ReeblocError(path, None, f"YAML expands to more than {MAX_YAML_NODES:,} values "
+                               "(aliases referring to aliases?); refused")
+        data = loader.construct_document(node) if node is not None else None
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark else "yaml"
         problem = getattr(e, "problem", None) or str(e).splitlines()[0]
         raise ReeblocError(path, where, f"invalid YAML: {problem}") from None
+    finally:
+        loader.dispose()
     if data is None:
         raise ReeblocError(path, None, "empty file, expected a YAML mapping")
     if not isinstance(data, dict):
@@ -234,12 +285,17 @@ def _short(v: Any) -> str:
 
 
 def _load_raw(path: Path, stack: tuple[Path, ...], origins: dict, log_lines: list) -> tuple[dict, list[Path]]:
-    path = path.resolve()
+    from reebloc.inputs.files import resolve
+    path = resolve(path, stack[-1] if stack else None, "base" if stack else None)
     if path in stack:
         chain = " -> ".join(p.name for p in stack + (path,))
         raise ReeblocError(stack[-1], "base", f"inheritance cycle: {chain}")
     # top-level keys starting "x-" hold YAML anchors for reuse (as in docker compose); not config
     data = {k: v for k, v in read_yaml(path).items() if not str(k).startswith("x-")}
+    if data and not any(str(k) in RunConfig.model_fields for k in data):
+        # e.g. base: /etc/passwd. Its keys are not echoed: they may be somebody's secrets
+        raise ReeblocError(path, None, f"not a reebloc run config (none of its {len(data)} top-level "
+                           f"key(s) is a config key: {', '.join(RunConfig.model_fields)})")
     base = data.get("base")
     if base is None:
         for k, v in data.items():
@@ -247,7 +303,7 @@ def _load_raw(path: Path, stack: tuple[Path, ...], origins: dict, log_lines: lis
         return data, [path]
     if not isinstance(base, str):
         raise ReeblocError(path, "base", f"expected a path to a config file, got {base!r}")
-    base_path = (path.parent / base).resolve()
+    base_path = resolve(path.parent / base, path, "base")
     if not base_path.exists():
         raise ReeblocError(path, "base", f"base config {base} not found (looked at {base_path})")
     parent, files = _load_raw(base_path, stack + (path,), origins, log_lines)
@@ -265,7 +321,7 @@ def load_config(path: str | Path) -> ResolvedConfig:
     for line in log_lines:
         log.info("override %s", line)
     cfg = validate_config(raw, path, origins)
-    return ResolvedConfig(config=cfg, path=path.resolve(), files=files, raw=raw,
+    return ResolvedConfig(config=cfg, path=files[-1], files=files, raw=raw,
                           overrides=log_lines, origins=origins)
 
 
@@ -354,6 +410,10 @@ def _config_error(e: ValidationError, raw: dict, path: Path, origins: dict) -> R
     dotted = ".".join(clean) or "(top level)"
     src = _origin_of(dotted, origins) or path
     typ = err["type"]
+    if typ == "extra_forbidden" and not SAFE_KEY.match(clean[-1]):
+        parent = ".".join(clean[:-1]) or "(top level)"
+        return ReeblocError(src, parent, f"unknown key of {len(clean[-1])} characters (not shown: it is not a "
+                            "key name; is this a reebloc config file?)")
     if typ == "extra_forbidden":
         valid = _fields_at(tuple(clean), raw)
         close = difflib.get_close_matches(clean[-1], valid, n=1, cutoff=0.5)

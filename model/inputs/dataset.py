@@ -18,6 +18,7 @@ from typing import Callable
 import pandas as pd
 
 from reebloc.errors import ReeblocError
+from reebloc.inputs.files import MAX_TABLE_BYTES, check_regular, read_bytes, resolve
 
 STR, INT, FLOAT, OPTSTR, OPTFLOAT = "str", "int", "float", "optstr", "optfloat"
 STATUSES = ("operating", "committed", "announced", "speculative")
@@ -115,18 +116,14 @@ def sha256(path: Path) -> str:
 
 def _read(folder: Path, name: str, spec: Spec) -> pd.DataFrame | None:
     path = folder / f"{name}.csv"
-    if not path.exists():
+    if not path.exists() and not path.is_symlink():
         if spec.required:
             raise ReeblocError(path, None, "required table is missing")
         return None
-    if path.is_dir():
-        raise ReeblocError(path, None, "is a folder, expected a CSV file")
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
+    try:       # regular files only: a folder, FIFO, device, dangling link or loop is one line
+        text = read_bytes(path, "a CSV file", MAX_TABLE_BYTES).decode("utf-8-sig")
     except UnicodeDecodeError as e:
         raise ReeblocError(path, None, f"not UTF-8 text (bad byte at offset {e.start})") from None
-    except OSError as e:
-        raise ReeblocError(path, None, f"cannot be read ({e.strerror})") from None
     if not text.strip():
         raise ReeblocError(path, None, f"empty file; expected a header row: {','.join(spec.columns)}")
     _check_widths(path, text)
@@ -160,7 +157,18 @@ def _check_widths(path: Path, text: str) -> None:
     drop values silently: name it. Blank lines are skipped, as the reader does."""
     width = None
     row = 0
-    for fields in csv.reader(io.StringIO(text, newline="")):
+    reader = csv.reader(io.StringIO(text, newline=""))
+    while True:
+        try:
+            fields = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as e:          # e.g. a cell longer than csv.field_size_limit()
+            where = f"row {row + 1}" if width is not None else "header"
+            msg = str(e)
+            if "field larger than field limit" in msg:
+                msg = f"a cell longer than {csv.field_size_limit():,} characters (an unclosed quote?)"
+            raise ReeblocError(path, where, f"not a valid CSV table: {msg}") from None
         if not fields:
             continue
         if width is None:
@@ -212,7 +220,11 @@ def load_dataset(folder: str | Path, years: list[int] | None = None) -> DataSet:
     """Load and check every table; keep rows of ``years`` (all when None)."""
     folder = Path(folder)
     if not folder.is_dir():
-        raise ReeblocError(folder, None, "data-set folder not found")
+        if folder.is_symlink() and not folder.exists():
+            resolve(folder)                    # a loop is named as such
+            raise ReeblocError(folder, None, "data-set folder is a dangling symbolic link")
+        raise ReeblocError(folder, None, "data-set folder not found" if not folder.exists()
+                           else "is not a folder; expected a data-set folder of CSV tables")
     tables = {}
     for name, spec in SPECS.items():
         df = _read(folder, name, spec)
@@ -250,7 +262,10 @@ def load_dataset(folder: str | Path, years: list[int] | None = None) -> DataSet:
         keep = set(years)
         for name in YEAR_TABLES:
             tables[name] = tables[name][tables[name]["year"].isin(keep)].reset_index(drop=True)
-    hashes = {p.name: sha256(p) for p in sorted(folder.glob("*.csv"))}
+    hashes = {}
+    for p in sorted(folder.glob("*.csv")):     # every CSV is hashed, so each must be a regular file
+        check_regular(p, "a CSV file", MAX_TABLE_BYTES)
+        hashes[p.name] = sha256(p)
     return DataSet(folder=folder.resolve(), tables=tables, hashes=hashes, horizon=horizon)
 
 

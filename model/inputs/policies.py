@@ -10,7 +10,7 @@ from typing import Annotated, Literal, Union
 
 from pydantic import Field, model_validator
 
-from reebloc.inputs.schema_base import Num, Strict, YearSpan
+from reebloc.inputs.schema_base import MAX_TERM_YEARS, Num, Strict, YearSpan
 
 AllOr = Union[Literal["*"], list[str]]
 
@@ -162,7 +162,7 @@ class Outlay(PolicyBase):
     payer: str = "US"
     interest_subsidy_rate: Num = Field(default=0.0, ge=0, le=1)
     expected_loss_rate: Num = Field(default=0.0, ge=0, le=1)
-    term_years: int = Field(default=1, ge=1)
+    term_years: int = Field(default=1, ge=1, le=MAX_TERM_YEARS)
 
     def cash_flows(self) -> dict[int, float]:
         """Cost to the payer by year (USD, undiscounted)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal, Union
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from reebloc.inputs.schema_base import Num, Strict, YearSpan
 
@@ -49,10 +49,19 @@ class Scenario(Strict):
     """A state of the world with a probability. Decisions in years before ``diverges`` are
     shared with the trunk (non-anticipativity); default: the first year any control applies."""
 
-    probability: Num = Field(ge=0, le=1)
+    probability: Num = Field(ge=0, le=1, description="> 0; a scenario of probability 0 is dropped, not kept")
     diverges: int | None = None
     description: str = ""
     export_controls: dict[str, ExportControl] = Field(default_factory=dict)
+
+    @field_validator("probability")
+    @classmethod
+    def _positive(cls, v: float) -> float:
+        # at 0 the scenario's rows carry no weight in the objective: its demand goes unserved and
+        # its prices (duals / probability) are 0 or noise. Near 0 the division amplifies noise.
+        if v < 1e-6:
+            raise ValueError(f"probability {v:g} is not positive (at least 1e-06); drop the scenario instead")
+        return v
 
     def divergence_year(self) -> int | None:
         """Explicit ``diverges``, else the first year any of its controls applies (None: never)."""

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+import math
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+MAX_NUMBER = 1e15      # as for data tables: larger magnitudes are typos or stand-ins for infinity
+MAX_THREADS = 64       # HiGHS threads (the solver gains nothing past the cores of one machine)
+MAX_RUN_YEARS = 100    # years in a run's horizon
+MAX_TERM_YEARS = 100   # years of a loan's interest subsidy
 
 
 class Strict(BaseModel):
@@ -39,5 +46,15 @@ def _no_bool(v):
     return v
 
 
-Num = Annotated[float, BeforeValidator(_no_bool)]
-"""A float that refuses booleans."""
+def _finite(v: float) -> float:
+    """Money and quantities are finite and below ``MAX_NUMBER`` in size (1e308 would write
+    ``inf`` to tables and invalid JSON to summary.json)."""
+    if not math.isfinite(v):
+        raise ValueError(f"expected a finite number, got {v}")
+    if abs(v) >= MAX_NUMBER:
+        raise ValueError(f"expected a number smaller than {MAX_NUMBER:g} in size, got {v:g}")
+    return v
+
+
+Num = Annotated[float, BeforeValidator(_no_bool), AfterValidator(_finite)]
+"""A finite float below ``MAX_NUMBER`` in size that refuses booleans."""

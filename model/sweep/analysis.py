@@ -112,6 +112,21 @@ def _fig_png(fig) -> bytes:
     return buf.getvalue()
 
 
+def _plain_text(draw):
+    """Charts draw names as plain text: mathtext off while the figure is made and saved."""
+    import functools
+
+    @functools.wraps(draw)
+    def wrapped(*args, **kw):
+        import matplotlib
+
+        from reebloc.errors import PLAIN_TEXT_RC
+        with matplotlib.rc_context(PLAIN_TEXT_RC):
+            return draw(*args, **kw)
+    return wrapped
+
+
+@_plain_text
 def tornado_chart(coefs: pd.DataFrame, output: str, r2: float) -> bytes:
     import matplotlib
     matplotlib.use("Agg")
@@ -127,6 +142,7 @@ def tornado_chart(coefs: pd.DataFrame, output: str, r2: float) -> bytes:
     return _fig_png(fig)
 
 
+@_plain_text
 def index_chart(idx: pd.DataFrame, output: str) -> bytes:
     import matplotlib
     matplotlib.use("Agg")
@@ -221,9 +237,11 @@ def _img(png: bytes) -> str:
 
 def _md_table(df: pd.DataFrame) -> str:
     cols = list(df.columns)
-    lines = ["| " + " | ".join(map(str, cols)) + " |", "|" + "---|" * len(cols)]
+    from reebloc.errors import md_text
+    lines = ["| " + " | ".join(md_text(c).replace("|", "\\|") for c in cols) + " |", "|" + "---|" * len(cols)]
     for _, r in df.iterrows():
-        lines.append("| " + " | ".join(f"{v:.4g}" if isinstance(v, float) else str(v) for v in r) + " |")
+        lines.append("| " + " | ".join(f"{v:.4g}" if isinstance(v, float) else md_text(v).replace("|", "\\|")
+                                       for v in r) + " |")
     return "\n".join(lines)
 
 
@@ -231,11 +249,12 @@ def _markdown(a, out: Path) -> str:
     img_dir = out.with_suffix("")
     img_dir = img_dir.parent / f"{img_dir.name}_charts"
     img_dir.mkdir(parents=True, exist_ok=True)
-    lines = [f"# Sweep {a['manifest']['sweep']}", ""]
-    lines += [f"- **{k}**: {v}" for k, v in _header(a)]
+    from reebloc.errors import md_text
+    lines = [f"# Sweep {md_text(a['manifest']['sweep'])}", ""]
+    lines += [f"- **{k}**: {md_text(v)}" for k, v in _header(a)]
     lines += ["", "## Outputs", "", _md_table(a["describe"].reset_index().rename(columns={"index": "output"})), ""]
     for o in a["manifest"]["outputs"]:
-        lines += [f"## {o}", ""]
+        lines += [f"## {md_text(o)}", ""]
         if o in a["indices"]:
             f = img_dir / f"indices_{o}.png"
             f.write_bytes(a["charts"][f"indices_{o}"])
@@ -267,6 +286,8 @@ def _xlsx(a, out: Path) -> None:
         if rows:
             pd.concat(rows).to_excel(xw, sheet_name="metamodel", index=False)
         a["results"].to_excel(xw, sheet_name="results", index=False)
+        from reebloc.errors import escape_workbook
+        escape_workbook(xw.book)          # no text cell is ever a formula
         ws = xw.book.create_sheet("charts")
         row = 1
         for name, png in a["charts"].items():

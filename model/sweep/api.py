@@ -31,6 +31,24 @@ def _versions() -> dict:
     return out
 
 
+def input_hashes(rs) -> dict[str, str]:
+    """SHA-256 of every input a variant reads: the base run config and the configs it inherits
+    from, and every CSV table of its data set. A resume compares them (``ChunkStore.prepare``)."""
+    if rs.base_path is None:
+        return {}
+    from reebloc.inputs.config import load_config
+    from reebloc.inputs.dataset import sha256
+    from reebloc.inputs.files import MAX_TABLE_BYTES, check_regular
+    resolved = load_config(rs.base_path)
+    out = {str(p): sha256(p) for p in resolved.files}
+    folder = resolved.data_dir
+    if folder.is_dir():
+        for p in sorted(folder.glob("*.csv")):
+            check_regular(p, "a CSV file", MAX_TABLE_BYTES)
+            out[str(p)] = sha256(p)
+    return out
+
+
 def chunk_size_for(n: int, workers: int) -> int:
     """Small enough for a smooth progress bar and cheap kills, big enough to amortise dispatch."""
     return max(1, min(50, math.ceil(n / (max(workers, 1) * 8))))
@@ -54,7 +72,8 @@ def run_sweep(path: str | Path, scheduler=None, workers: int | None = None, resu
     folder = (Path(out) if out is not None else DEFAULT_OUT) / cfg.name
     store = ChunkStore(folder)
     meta = {"name": cfg.name, "digest": rs.digest(), "n_variants": n,
-            "chunk_size": cfg.chunk_size or chunk_size_for(n, workers), "sweep_file": str(rs.path)}
+            "chunk_size": cfg.chunk_size or chunk_size_for(n, workers), "sweep_file": str(rs.path),
+            "inputs": input_hashes(rs)}
     store.prepare(meta, design, resume)
     cs = meta["chunk_size"]
     done = store.done()

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from reebloc.errors import ReeblocError
-from reebloc.sweep.spec import Output, Parameter, ResolvedSweep, load_sweep
+from reebloc.sweep.spec import Output, Parameter, ResolvedSweep, allowed_evaluators, load_sweep
 
 log = logging.getLogger("reebloc.sweep")
 
@@ -46,9 +46,15 @@ class EvaluatorFactory:
             return ReeblocEvaluator(rs, threads=self.threads)
         if kind == "ishigami":
             return IshigamiEvaluator(rs)
-        if ":" in kind:
+        if ":" in kind and kind in allowed_evaluators():      # the allow-list, checked again here
             mod, fn = kind.split(":", 1)
-            return getattr(importlib.import_module(mod), fn)(rs, threads=self.threads)
+            try:
+                factory = getattr(importlib.import_module(mod), fn)
+            except ImportError as e:
+                raise ReeblocError(rs.path, "evaluator", f"cannot import module {mod!r} ({e.msg})") from None
+            except AttributeError:
+                raise ReeblocError(rs.path, "evaluator", f"module {mod!r} has no {fn!r}") from None
+            return factory(rs, threads=self.threads)
         raise ReeblocError(rs.path, "evaluator", f"unknown evaluator {kind!r}; expected reebloc, ishigami "
                            "or module:factory")
 

@@ -34,13 +34,35 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from reebloc.errors import ReeblocError
+
+
+MAX_VARIANTS = 1_000_000     # variants of one sweep (a million re-solves is days of work)
+MAX_LEVELS = 1_000           # grid/oat/morris levels per parameter
+MAX_PARAMETERS = 200
+MAX_SWEEP_THREADS = 64
+
+
+BUILTIN_EVALUATORS = ("reebloc", "ishigami")
+EVALUATORS_ENV = "REEBLOC_EVALUATORS"
+
+
+def allowed_evaluators() -> list[str]:
+    """The built-in evaluators and the ``module:factory`` entries the person running reebloc
+    allowed in the environment variable ``REEBLOC_EVALUATORS`` (comma-separated).
+
+    Trust boundary: a sweep file is data and may come from anyone; naming ``module:factory`` in
+    it imports and runs that module. So a sweep file alone can never choose code to import: the
+    entry must also be in the allow-list, which is set outside the file (docs/sweeps.md)."""
+    extra = [e.strip() for e in os.environ.get(EVALUATORS_ENV, "").split(",") if e.strip()]
+    return list(BUILTIN_EVALUATORS) + extra
 
 
 class _Strict(BaseModel):
@@ -49,9 +71,9 @@ class _Strict(BaseModel):
 
 class Design(_Strict):
     kind: Literal["grid", "oat", "lhs", "sobol", "morris"]
-    n: int | None = Field(default=None, ge=1, description="lhs: variants; sobol: base samples N "
+    n: int | None = Field(default=None, ge=1, le=MAX_VARIANTS, description="lhs: variants; sobol: base samples N "
                           "(N·(k+2) variants); morris: trajectories (n·(k+1) variants)")
-    levels: int = Field(default=4, ge=2, description="grid/oat points per parameter; morris grid levels")
+    levels: int = Field(default=4, ge=2, le=MAX_LEVELS, description="grid/oat points per parameter; morris grid levels")
     seed: int = 12345
     second_order: bool = Field(default=False, description="sobol: also second-order indices")
 
@@ -123,12 +145,25 @@ class SweepConfig(_Strict):
     evaluator: str = Field(default="reebloc", description="reebloc | ishigami | module:factory")
     evaluator_options: dict[str, Any] = Field(default_factory=dict)
     design: Design
-    parameters: list[Parameter] = Field(min_length=1)
+    parameters: list[Parameter] = Field(min_length=1, max_length=MAX_PARAMETERS)
     outputs: list[Output] = Field(min_length=1)
-    chunk_size: int | None = Field(default=None, ge=1)
-    threads: int = Field(default=1, ge=1, description="HiGHS threads per worker")
+    chunk_size: int | None = Field(default=None, ge=1, le=MAX_VARIANTS)
+    threads: int = Field(default=1, ge=1, le=MAX_SWEEP_THREADS, description="HiGHS threads per worker")
     warm_start: bool = Field(default=True, description="re-solve from the previous variant's basis; "
                              "false: cold start (same duals as a fresh run where prices are not unique)")
+
+    @field_validator("evaluator")
+    @classmethod
+    def _allowed(cls, v: str) -> str:
+        allowed = allowed_evaluators()
+        if v not in allowed:
+            import difflib
+            close = difflib.get_close_matches(v, allowed, n=1)
+            hint = f"did you mean '{close[0]}'? " if close else ""
+            extra = (f"; a module:factory evaluator must also be listed in the environment variable "
+                     f"{EVALUATORS_ENV} (it imports code)") if ":" in v else ""
+            raise ValueError(f"{v!r} is not an allowed evaluator; {hint}allowed: {', '.join(allowed)}{extra}")
+        return v
 
     @model_validator(mode="after")
     def _names(self):
@@ -142,7 +177,30 @@ class SweepConfig(_Strict):
             raise ValueError(f"names used twice or reserved: {', '.join(sorted(clash))}")
         if self.evaluator == "reebloc" and self.base is None:
             raise ValueError("the reebloc evaluator needs 'base' (a run config)")
+        n = self.n_variants()
+        if n > MAX_VARIANTS:
+            raise ValueError(f"design.{'levels' if self.design.kind == 'grid' else 'n'}: the design has "
+                             f"{n:,} variants; at most {MAX_VARIANTS:,} are allowed")
         return self
+
+    def n_variants(self) -> int:
+        """Variants the design makes, computed before sampling (an upper bound for oat)."""
+        d, k = self.design, len(self.parameters)
+        sizes = [len(p.values) if p.values is not None else d.levels for p in self.parameters]
+        if d.kind == "grid":
+            n = 1
+            for m in sizes:
+                n *= m
+                if n > MAX_VARIANTS:
+                    return n
+            return n
+        if d.kind == "oat":
+            return 1 + sum(sizes)
+        if d.kind == "lhs":
+            return d.n
+        if d.kind == "sobol":
+            return d.n * ((2 * k + 2) if d.second_order else (k + 2))
+        return d.n * (k + 1)
 
 
 class ResolvedSweep(BaseModel):

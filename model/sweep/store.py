@@ -36,12 +36,21 @@ class ChunkStore:
         """Create the folder, or check that an existing one belongs to the same sweep."""
         meta_f = self.folder / "sweep.json"
         if meta_f.exists():
-            old = json.loads(meta_f.read_text())
+            try:
+                old = json.loads(meta_f.read_text(encoding="utf-8"))
+                if not isinstance(old, dict):
+                    raise ValueError("not a JSON object")
+            except (ValueError, OSError) as e:
+                if resume:
+                    raise ReeblocError(meta_f, None, f"unreadable ({str(e).splitlines()[0]}); "
+                                       "start again with --fresh") from None
+                old = {}
             same = old.get("digest") == meta["digest"] and old.get("n_variants") == meta["n_variants"]
             if resume and not same:
                 raise ReeblocError(self.folder, "sweep.json", "this folder holds a different sweep "
                                    "(config or design changed); start again with --fresh")
             if resume:
+                _check_inputs(old.get("inputs"), meta.get("inputs", {}), meta_f)
                 meta["chunk_size"] = old["chunk_size"]  # chunk ids must keep their meaning
                 return
             self.clear()
@@ -97,6 +106,19 @@ class ChunkStore:
         atomic_write_text(self.folder / "manifest.json",
                           json.dumps(manifest, indent=2, sort_keys=True, default=str) + "\n")
         return df
+
+
+def _check_inputs(old: dict | None, new: dict, meta_f: Path) -> None:
+    """A resume must read the same inputs as the chunks already written: same files, same bytes."""
+    if old is None:
+        raise ReeblocError(meta_f, "inputs", "no input hashes recorded (a sweep from an older reebloc); "
+                           "cannot tell whether the inputs changed: start again with --fresh")
+    for f in sorted(set(old) | set(new)):
+        if old.get(f) != new.get(f):
+            what = ("is new" if f not in old else "is gone" if f not in new else "changed")
+            raise ReeblocError(f, None, f"{what} since this sweep started ({len(old)} inputs recorded in "
+                               f"{meta_f}); resuming would mix results of old and new inputs: restore the "
+                               "file or start again with --fresh")
 
 
 def _parquet_bytes(df: pd.DataFrame) -> bytes:
