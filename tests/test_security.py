@@ -111,17 +111,17 @@ def chain_tables():
 def test_chain_china_oxide_japan_magnets_us_is_all_chinese_content_but_no_direct_share():
     sec = security_table(chain_tables(), COMMODITIES)
     assert list(sec.columns) == SECURITY_COLUMNS
-    assert value(sec, "US", "ndfeb_magnet", "china_content") == pytest.approx(1.0)
+    assert value(sec, "US", "ndfeb_magnet", "china_mine_content") == pytest.approx(1.0)
     assert value(sec, "US", "ndfeb_magnet", "direct_china_share") == pytest.approx(0.0)
     assert value(sec, "US", "ndfeb_magnet", "hhi") == pytest.approx(1.0)
     assert value(sec, "US", "ndfeb_magnet", "top_share") == pytest.approx(1.0)
     # Japan: its magnets are local output (direct China share 0) made from Chinese oxide.
     assert value(sec, "JP", "ndfeb_magnet", "direct_china_share") == pytest.approx(0.0)
-    assert value(sec, "JP", "ndfeb_magnet", "china_content") == pytest.approx(1.0)
+    assert value(sec, "JP", "ndfeb_magnet", "china_mine_content") == pytest.approx(1.0)
     assert value(sec, "JP", "ndpr_oxide", "direct_china_share") == pytest.approx(1.0)
     # China's own output counts as Chinese.
     assert value(sec, "CN", "reo", "direct_china_share") == pytest.approx(1.0)
-    assert value(sec, "CN", "ndpr_oxide", "china_content") == pytest.approx(1.0)
+    assert value(sec, "CN", "ndpr_oxide", "china_mine_content") == pytest.approx(1.0)
     # US imports all its magnets and consumes them: net import reliance 1.
     assert value(sec, "US", "ndfeb_magnet", "net_import_reliance") == pytest.approx(1.0)
     assert value(sec, "US", "ndfeb_magnet", "unserved_t") == pytest.approx(0.0)
@@ -163,18 +163,18 @@ def test_mixed_feeds_give_hand_computed_shares():
     sec = security_table(mixed_tables(), COMMODITIES)
     # JP oxide pool: 60 CN + 40 AU.
     assert value(sec, "JP", "ndpr_oxide", "direct_china_share") == pytest.approx(0.6)
-    assert value(sec, "JP", "ndpr_oxide", "china_content") == pytest.approx(0.6)
+    assert value(sec, "JP", "ndpr_oxide", "china_mine_content") == pytest.approx(0.6)
     assert value(sec, "JP", "ndpr_oxide", "hhi") == pytest.approx(0.6**2 + 0.4**2)
     assert value(sec, "JP", "ndpr_oxide", "top_share") == pytest.approx(0.6)
     # JP magnets: made from that oxide.
-    assert value(sec, "JP", "ndfeb_magnet", "china_content") == pytest.approx(0.6)
+    assert value(sec, "JP", "ndfeb_magnet", "china_mine_content") == pytest.approx(0.6)
     # US magnets: 0.5 x 0.6 (via JP) + 0.5 x 1.0 (from CN) = 0.8; direct share 0.5.
-    assert value(sec, "US", "ndfeb_magnet", "china_content") == pytest.approx(0.8)
+    assert value(sec, "US", "ndfeb_magnet", "china_mine_content") == pytest.approx(0.8)
     assert value(sec, "US", "ndfeb_magnet", "direct_china_share") == pytest.approx(0.5)
     assert value(sec, "US", "ndfeb_magnet", "hhi") == pytest.approx(0.5)
     assert value(sec, "US", "ndfeb_magnet", "top_share") == pytest.approx(0.5)
     # Australia's own oxide has no Chinese content.
-    assert value(sec, "AU", "ndpr_oxide", "china_content") == pytest.approx(0.0)
+    assert value(sec, "AU", "ndpr_oxide", "china_mine_content") == pytest.approx(0.0)
     # Unserved: 20 t of 100 t at US.
     assert value(sec, "US", "ndfeb_magnet", "unserved_t") == pytest.approx(20.0)
     assert value(sec, "US", "ndfeb_magnet", "unserved_share") == pytest.approx(0.2)
@@ -203,7 +203,7 @@ def test_several_inputs_are_weighted_by_tonnes():
         "flows": flows(("CN", "JP", "ndpr_metal", 30), ("AU", "JP", "dytb_oxide", 1)),
     }
     sec = security_table(t, COMMODITIES)
-    assert value(sec, "JP", "ndfeb_magnet", "china_content") == pytest.approx(30 / 31)
+    assert value(sec, "JP", "ndfeb_magnet", "china_mine_content") == pytest.approx(30 / 31)
     # By value instead: NdPr metal $100/kg, Dy/Tb oxide $900/kg -> 3000 / (3000 + 900).
     p = prices(("JP", "ndpr_metal", 100), ("JP", "dytb_oxide", 900))
     traced = trace_content(t["flows"], t["production"], input_weights="value", prices=p)
@@ -226,8 +226,8 @@ def test_local_production_mixes_with_imports_and_reexports_pass_content_on():
         ),
     }
     sec = security_table(t, COMMODITIES)
-    assert value(sec, "JP", "ndpr_oxide", "china_content") == pytest.approx(0.6)
-    assert value(sec, "KR", "ndpr_oxide", "china_content") == pytest.approx(0.6)
+    assert value(sec, "JP", "ndpr_oxide", "china_mine_content") == pytest.approx(0.6)
+    assert value(sec, "KR", "ndpr_oxide", "china_mine_content") == pytest.approx(0.6)
     assert value(sec, "KR", "ndpr_oxide", "direct_china_share") == pytest.approx(0.0)
     # HHI at JP over origins CN 0.6, AU 0.2, JP 0.2.
     assert value(sec, "JP", "ndpr_oxide", "hhi") == pytest.approx(0.36 + 0.04 + 0.04)
@@ -248,7 +248,7 @@ def test_hhi_on_a_known_mix():
     assert value(sec, "US", "ndfeb_magnet", "top_share") == pytest.approx(0.5)
     assert value(sec, "US", "ndfeb_magnet", "direct_china_share") == pytest.approx(0.5)
     # Facilities without inputs are primary: US and JP magnets 0, CN 1.
-    assert value(sec, "US", "ndfeb_magnet", "china_content") == pytest.approx(0.5)
+    assert value(sec, "US", "ndfeb_magnet", "china_mine_content") == pytest.approx(0.5)
     assert value(sec, "US", "ndfeb_magnet", "net_import_reliance") == pytest.approx(0.8)
 
 
@@ -285,8 +285,8 @@ def test_stockpile_content_is_carried_across_years_and_cover_days():
         ),
     }
     sec = security_table(t, COMMODITIES)
-    assert value(sec, "US", "ndpr_oxide", "china_content", year=2030) == pytest.approx(1.0)
-    assert value(sec, "US", "ndpr_oxide", "china_content", year=2031) == pytest.approx(0.5)
+    assert value(sec, "US", "ndpr_oxide", "china_mine_content", year=2030) == pytest.approx(1.0)
+    assert value(sec, "US", "ndpr_oxide", "china_mine_content", year=2031) == pytest.approx(0.5)
     # Release is inventory, not an origin: direct share over the AU import only.
     assert value(sec, "US", "ndpr_oxide", "direct_china_share", year=2031) == pytest.approx(0.0)
     # Cover: 10 t / (365 t / 365 d) = 10 days; none when the stock is empty.
@@ -351,6 +351,10 @@ def test_price_rise_against_the_baseline_scenario():
 
 def test_summary_expected_values_are_probability_weighted():
     sec = security_table(two_scenarios(), COMMODITIES, baseline_scenario="base")
+    # these synthetic tables carry no origin classes (no touched_t), so the summary is fed the
+    # traced (mine-origin) content under the headline metric's name: the test is the weighting
+    assert not (sec["metric"] == "china_content").any()
+    sec = sec.replace({"metric": {"china_mine_content": "china_content"}})
     probs = {"base": 0.7, "ban": 0.3}
     s = summary_security(sec, probs)
     cc = s["us_magnet_china_content"]
@@ -404,7 +408,7 @@ def test_undefined_content_is_not_reported():
         "flows": flows(("XX", "US", "ndpr_oxide", 5)),
     }
     sec = security_table(t, COMMODITIES)
-    assert not has(sec, "US", "ndpr_oxide", "china_content")
+    assert not has(sec, "US", "ndpr_oxide", "china_mine_content")
     assert value(sec, "US", "ndpr_oxide", "direct_china_share") == pytest.approx(0.0)
     assert not sec["value"].isna().any()
 
@@ -420,7 +424,7 @@ def test_circulation_without_production_has_no_content_and_initial_stock_can_be_
     assert np.isnan(content[("JP", "ndpr_oxide")]) and np.isnan(content[("KR", "ndpr_oxide")])
     assert content[("CN", "reo")] == 1.0
     sec = security_table(t, COMMODITIES)
-    assert not has(sec, "JP", "ndpr_oxide", "china_content")
+    assert not has(sec, "JP", "ndpr_oxide", "china_mine_content")
     # A US stockpile released before anything else is known: its pre-horizon stock takes the
     # given content (here: bought from China before the model's first year).
     sp = stockpiles(("US", "ndpr_oxide", 0, 10, 0))
@@ -509,6 +513,6 @@ def test_china_content_bounded_and_conserves_chinese_tonnes(net):
 def test_china_content_is_one_everywhere_when_only_china_mines(net):
     prod, fl, _, _ = net
     sec = security_table({"production": prod, "flows": fl}, COMMODITIES)
-    cc = sec[sec["metric"] == "china_content"]["value"]
+    cc = sec[sec["metric"] == "china_mine_content"]["value"]
     assert len(cc) > 0
     np.testing.assert_allclose(cc.to_numpy(), 1.0, rtol=0, atol=1e-9)

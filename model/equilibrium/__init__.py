@@ -88,6 +88,8 @@ def policy_values(ix: Index, pi: PolicyIndex, cfg: RunConfig, data: DataSet) -> 
             v["stock_target_t"][p, t] = min(sp.capacity_t, sp.target_days / 365.0 * float(q))
     fresh = build_policy_index(ix, cfg, None)      # the variant's control costs and caps, same arcs
     v["friction_usd_per_kg"] = dict(fresh.friction)
+    v["friction_touched_usd_per_kg"] = dict(fresh.friction_touched)
+    v["tiebreak_usd_per_kg"] = {None: cfg.origin.tie_break_usd_per_kg}
     v["control_cap_t"] = {(cid, t): fresh.control_caps[cid, t] for (cid, t, arcs) in pi.controls if arcs}
     return v
 
@@ -107,7 +109,7 @@ def create_model(cfg: RunConfig, data: DataSet, where=None) -> ModelInstance:
     define_export_quotas(m, ix, pi)
     define_balance(m, ix, pi)
     define_origin_rule(m, ix, pi)
-    define_objective(m, ix)
+    define_objective(m, ix, [n for n in cfg.origin.tie_break_nodes if n in ix.nodes])
     inst = ModelInstance(m=m, ix=ix, pi=pi, cfg=cfg, data=data)
     inst.set_values(inst.param_values())
     return inst

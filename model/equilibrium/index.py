@@ -75,6 +75,9 @@ class Index:
     subs: list[tuple[str, str, str, str]]           # (node, segment, commodity, substitute)
     steps: int
     linear: bool
+    china: str = "CN"                               # the China node: every process there makes China-touched output
+    clean_fac_t: list[tuple[str, int]] = field(default_factory=list)  # non-China processors: may run clean
+    clean_arcs: list[tuple[str, str, str]] = field(default_factory=list)  # arcs that can carry clean material
 
     @property
     def by_process(self) -> dict[str, list[tuple[str, float]]]:
@@ -91,7 +94,16 @@ class Index:
         return (tuple(self.years), tuple(self.tree.branch), tuple(self.tree.year), tuple(sorted(self.coef.items())),
                 tuple(self.fac_t), tuple(sorted(self.sloped)), tuple(self.arcs),
                 tuple(self.demand_keys), tuple(sorted(self.elastic)), tuple(self.subs),
-                self.steps, self.linear)
+                self.steps, self.linear, self.china, tuple(self.clean_fac_t), tuple(self.clean_arcs))
+
+    def makes_clean_only(self, f: str) -> bool:
+        """A facility outside China with no inputs (a mine) makes only clean material."""
+        return self.facilities.at[f, "node"] != self.china and not any(
+            k < 0 for _, k in self.by_process.get(self.facilities.at[f, "process"], []))
+
+    def makes_touched_only(self, f: str) -> bool:
+        """Every process located in China makes China-touched material."""
+        return self.facilities.at[f, "node"] == self.china
 
 
 def build_index(cfg: RunConfig, data: DataSet) -> Index:
@@ -112,8 +124,12 @@ def build_index(cfg: RunConfig, data: DataSet) -> Index:
     if data.has("substitution"):
         for r in data["substitution"].itertuples():
             subs += [(n, s, c, r.substitute) for (n, s, c) in keys if s == r.segment and c == r.commodity]
-    return Index(years=years, tree=tree, nodes=list(data["nodes"]["node"]),
-                 commodities=list(data["commodities"]["commodity"]), coef=coef,
-                 facilities=fac, fac_t=fac_t, sloped=sloped, arcs=arcs, demand_keys=keys,
-                 elastic=elastic, subs=sorted(subs), steps=cfg.curves.steps,
-                 linear=cfg.curves.form == "linear")
+    nodes = list(data["nodes"]["node"])
+    ix = Index(years=years, tree=tree, nodes=nodes,
+               commodities=list(data["commodities"]["commodity"]), coef=coef,
+               facilities=fac, fac_t=fac_t, sloped=sloped, arcs=arcs, demand_keys=keys,
+               elastic=elastic, subs=sorted(subs), steps=cfg.curves.steps,
+               linear=cfg.curves.form == "linear", china=cfg.china_node)
+    ix.clean_fac_t = [(f, t) for f, t in fac_t if not ix.makes_touched_only(f) and not ix.makes_clean_only(f)]
+    ix.clean_arcs = [a for a in arcs if a[0] != ix.china]
+    return ix

@@ -10,16 +10,21 @@ from __future__ import annotations
 
 import pyomo.environ as pyo
 
+from reebloc.equilibrium.balance import touched_tiebreak
 from reebloc.equilibrium.demand import willingness_to_pay
 from reebloc.equilibrium.supply import Quad, supply_cost
 from reebloc.equilibrium.trade import trade_cost
 
 
-def define_objective(m, ix) -> None:
-    """Equation: docs/model.md § Equations, row “objective”."""
+def define_objective(m, ix, tie_nodes=()) -> None:
+    """Equation: docs/model.md § Equations, row “objective” (with the origin tie-break ε of
+    § Origin classes, a cost that is not welfare and is left out of accounting)."""
     m.T = pyo.Set(initialize=range(len(ix.tree)), ordered=True)
     m.weight = pyo.Param(m.T, mutable=True, initialize=1.0)
+    m.tiebreak_usd_per_kg = pyo.Param(mutable=True, initialize=0.0)
     wtp, sc, tc = willingness_to_pay(m), supply_cost(m), trade_cost(m)
+    for t, terms in touched_tiebreak(m, ix, tie_nodes).items():
+        tc.setdefault(t, []).extend(terms)
     pol: dict[int, list] = {}
     for (p, f, t) in m.FLR:
         pol.setdefault(t, []).append(m.floor_subsidy_usd_per_kg[p, t] * m.cov[p, f, t])

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import pyomo.environ as pyo
 
+from reebloc.equilibrium.trade import touched_flow
+
 
 def define_floors(m, ix, pi) -> None:
     """Covered output cov[p,f,t] ≤ coef × act[f,t]; Σ_f cov ≤ volume cap. The producer earns
@@ -103,13 +105,18 @@ def define_controls(m, ix, pi) -> None:
     m.CTL = pyo.Set(dimen=2, initialize=rows, ordered=True)
     m.control_cap_t = pyo.Param(m.CTL, mutable=True, initialize=0.0)
     arcs_of = {(cid, t): arcs for (cid, t, arcs) in pi.controls}
-    m.control = pyo.Constraint(m.CTL, rule=lambda m, cid, t: control_rule(m, arcs_of[cid, t], cid, t))
+    touched = set(pi.touched_controls)
+    m.control = pyo.Constraint(
+        m.CTL, rule=lambda m, cid, t: control_rule(m, arcs_of[cid, t], cid, t, cid in touched))
 
 
-def control_rule(m, arcs, cid, t):
-    """Σ_a flow[a,t] ≤ control_cap_t[cid,t]."""
+def control_rule(m, arcs, cid, t, touched_only=False):
+    """Σ_a flow[a,t] ≤ control_cap_t[cid,t]; for a control on China-touched material only
+    (China's extraterritorial rule) Σ_a (flow − flow_clean)[a,t] ≤ cap."""
     if not arcs:
         return pyo.Constraint.Skip
+    if touched_only:
+        return sum(touched_flow(m, *a, t) for a in arcs) <= m.control_cap_t[cid, t]
     return sum(m.flow[a + (t,)] for a in arcs) <= m.control_cap_t[cid, t]
 
 

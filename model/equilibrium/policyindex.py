@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from reebloc.equilibrium.index import TRUNK, Index
 from reebloc.inputs.config import RunConfig
 from reebloc.errors import ReeblocError
-from reebloc.inputs.policies import Bloc, Offtake, PriceFloor, Stockpile, Tariff
+from reebloc.inputs.policies import Bloc, ContentRule, Offtake, PriceFloor, Stockpile, Tariff
 
 
 def _match(sel, value) -> bool:
@@ -37,12 +37,18 @@ class PolicyIndex:
     xtax_arcs: list[tuple] = field(default_factory=list)         # (o, d, c, t) a strategic export tax may hit
     xtax_of: dict = field(default_factory=dict)                  # (o, d, c, t) -> [instrument names]
     quotas: list[tuple] = field(default_factory=list)            # (instrument, t, [arcs]) strategic quotas
+    touched_controls: set = field(default_factory=set)           # control ids on China-touched flows only
+    friction_touched_arcs: list[tuple] = field(default_factory=list)   # (o, d, c, t), touched flows only
+    friction_touched: dict = field(default_factory=dict)         # (o, d, c, t) -> $/kg on touched flows
+    content_rules: dict = field(default_factory=dict)            # name -> ContentRule
+    clean_demand: list[tuple] = field(default_factory=list)      # (node, segment, commodity, t) served clean
 
     def key(self) -> tuple:
         return (tuple(self.wedge_arcs), tuple(self.floor_rows), tuple(self.floor_years),
                 tuple(self.offtake_rows), tuple(self.stock_rows), tuple(sorted(self.release_ok.items())),
                 tuple(self.target_rows), tuple((c, t, tuple(a)) for c, t, a in self.controls),
-                tuple(self.friction_arcs), tuple(self.xtax_arcs),
+                tuple(self.friction_arcs), tuple(sorted(self.touched_controls)),
+                tuple(self.friction_touched_arcs), tuple(self.clean_demand), tuple(self.xtax_arcs),
                 tuple((q, t, tuple(a)) for q, t, a in self.quotas),
                 tuple((k, p.volume_cap_t is None) for k, p in self.floors.items()))
 
@@ -56,6 +62,13 @@ def bloc_side(p: Bloc, o: str, d: str, c: str) -> str | None:
     if not _match(p.commodities, c) or d not in p.members:
         return None
     return "internal" if o in p.members else "external"
+
+
+def control_exporters(c, ix: Index) -> list[str]:
+    """The exporting nodes of a control: a node, a list, or third_countries (all but China)."""
+    if c.exporter == "third_countries":
+        return [n for n in ix.nodes if n != ix.china]
+    return [c.exporter] if isinstance(c.exporter, str) else list(c.exporter)
 
 
 def controls_at(cfg: RunConfig, tree, t: int) -> list[tuple[str, object]]:
@@ -78,6 +91,12 @@ def build_policy_index(ix: Index, cfg: RunConfig, where) -> PolicyIndex:
         if not ok:
             raise ReeblocError(where, field_, msg)
 
+    # a data set without the default China node (a textbook case) has only clean material
+    if "china_node" in cfg.model_fields_set:
+        need(ix.china in nodes, "china_node", f"unknown node {ix.china!r}; expected one of {', '.join(ix.nodes)}")
+    if "tie_break_nodes" in cfg.origin.model_fields_set:
+        for n in cfg.origin.tie_break_nodes:
+            need(n in nodes, "origin.tie_break_nodes", f"unknown node {n!r}")
     for name in sorted(cfg.policies):       # canonical order: the LP does not depend on YAML order
         p = cfg.policies[name]
         f = f"policies.{name}"
@@ -101,19 +120,30 @@ def build_policy_index(ix: Index, cfg: RunConfig, where) -> PolicyIndex:
             need(p.facility in fac.index, f"{f}.facility", f"unknown facility {p.facility!r}")
             need(ix.coef.get((fac.at[p.facility, "process"], p.commodity), 0) > 0, f"{f}.commodity",
                  f"facility {p.facility!r} does not produce {p.commodity!r}")
+        if isinstance(p, ContentRule):
+            need(p.node in nodes, f"{f}.node", f"unknown node {p.node!r}")
+            segs = sorted({s for (n, s, c) in ix.demand_keys if n == p.node})
+            for sg in p.segments:
+                need(sg in segs, f"{f}.segments",
+                     f"no demand segment {sg!r} at node {p.node}; expected one of {', '.join(segs)}")
+            if p.commodities != "*":
+                for c in p.commodities:
+                    need(c in comms, f"{f}.commodities", f"unknown commodity {c!r}")
         if isinstance(p, Stockpile):
             need(p.node in nodes, f"{f}.node", f"unknown node {p.node!r}")
             need(p.commodity in comms, f"{f}.commodity", f"unknown commodity {p.commodity!r}")
         if not p.enabled:
             continue
         {Tariff: pi.tariffs, Bloc: pi.blocs, PriceFloor: pi.floors, Offtake: pi.offtakes,
-         Stockpile: pi.stockpiles}.get(type(p), {})[name] = p
+         Stockpile: pi.stockpiles, ContentRule: pi.content_rules}.get(type(p), {})[name] = p
 
     tree = ix.tree
     for t in range(len(tree)):
         for cid, c in controls_at(cfg, tree, t):
             f = f"scenarios.{cid.split('.')[0]}.export_controls.{cid.split('.', 1)[1]}"
-            need(c.exporter in nodes, f + ".exporter", f"unknown node {c.exporter!r}")
+            exporters = control_exporters(c, ix)
+            for n in exporters:
+                need(n in nodes, f + ".exporter", f"unknown node {n!r}; expected a node, a list of nodes or third_countries")
             for k in c.commodities:
                 need(k in comms, f + ".commodities", f"unknown commodity {k!r}")
             dest = c.destinations
@@ -128,18 +158,27 @@ def build_policy_index(ix: Index, cfg: RunConfig, where) -> PolicyIndex:
                 need(isinstance(bloc, Bloc), f + ".destinations.outside_bloc",
                      f"no bloc policy named {dest.outside_bloc!r}")
                 targets = nodes - set(bloc.members)
-            arcs = [a for a in ix.arcs if a[0] == c.exporter and a[1] in targets and a[2] in c.commodities]
+            arcs = [a for a in ix.arcs if a[0] in exporters and a[1] in targets and a[2] in c.commodities]
+            touched = c.origin_class == "china_touched"
+            if touched:   # China's own exports are all China-touched: only third countries' clean flows differ
+                arcs_ok = [a for a in arcs if a[0] != ix.china]
+                need(bool(arcs_ok) or not arcs, f + ".origin_class",
+                     "china_touched applies to third-country exporters; China's own exports are all China-touched")
             pi.disrupted.add(t)
             if c.kind == "licence" and c.cost_usd_per_kg > 0:
-                pi.friction_arcs += [a + (t,) for a in arcs]
+                fr, fa = (pi.friction_touched, pi.friction_touched_arcs) if touched else (pi.friction, pi.friction_arcs)
+                fa += [a + (t,) for a in arcs]
                 for a in arcs:
-                    pi.friction[a + (t,)] = pi.friction.get(a + (t,), 0.0) + c.cost_usd_per_kg
+                    fr[a + (t,)] = fr.get(a + (t,), 0.0) + c.cost_usd_per_kg
             if c.cap() is not None:
                 pi.controls.append((cid, t, arcs))
                 pi.control_caps[cid, t] = c.cap()
+                if touched:
+                    pi.touched_controls.add(cid)
     strategy_rows(ix, cfg, pi, need)
     pi.friction_arcs = sorted(set(pi.friction_arcs))
     pi.friction_set = set(pi.friction_arcs)
+    pi.friction_touched_arcs = sorted(set(pi.friction_touched_arcs))
 
     fac_t = set(ix.fac_t)
     for t in range(len(tree)):
@@ -165,6 +204,11 @@ def build_policy_index(ix: Index, cfg: RunConfig, where) -> PolicyIndex:
             drawable = t in pi.disrupted and p.release == "disruption"
             if p.active(y) and p.target_days and (p.target_from is None or y >= p.target_from) and not drawable:
                 pi.target_rows.append((name, t))
+        for name, p in pi.content_rules.items():
+            if p.active(y):
+                pi.clean_demand += [(n, sg, c, t) for (n, sg, c) in ix.demand_keys
+                                    if n == p.node and sg in p.segments and (p.commodities == "*" or c in p.commodities)]
+    pi.clean_demand = sorted(set(pi.clean_demand))
     return pi
 
 

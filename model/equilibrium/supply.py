@@ -7,7 +7,8 @@ import pyomo.environ as pyo
 
 def define_supply(m, ix) -> None:
     """Variables act[f,t] ≥ 0 (t of main output per year) and, for facilities with a rising
-    marginal cost in steps form, tranches act_step[f,t,k].
+    marginal cost in steps form, tranches act_step[f,t,k]. Outside China a processor's clean
+    activity act_clean[f,t] ≤ act[f,t] turns clean inputs into clean output.
 
     Equation: docs/model.md § Equations, row “capacity, rising cost”.
     """
@@ -16,6 +17,10 @@ def define_supply(m, ix) -> None:
     m.cost_usd_per_kg = pyo.Param(m.FT, mutable=True, initialize=0.0)
     m.act = pyo.Var(m.FT, within=pyo.NonNegativeReals)
     m.capacity = pyo.Constraint(m.FT, rule=capacity_rule)
+    # origin classes: the clean part of a non-China processor's activity (docs/model.md § Origin classes)
+    m.FT_clean = pyo.Set(dimen=2, initialize=ix.clean_fac_t, ordered=True)
+    m.act_clean = pyo.Var(m.FT_clean, within=pyo.NonNegativeReals)
+    m.clean_share = pyo.Constraint(m.FT_clean, rule=lambda m, f, t: m.act_clean[f, t] <= m.act[f, t])
     sl = [(f, t) for f, t in ix.fac_t if f in ix.sloped]
     m.FT_sloped = pyo.Set(dimen=2, initialize=sl, ordered=True)
     m.slope_usd_per_kg_per_t = pyo.Param(m.FT_sloped, mutable=True, initialize=0.0)
@@ -68,3 +73,25 @@ def supply_cost(m):
             term = Quad(0.5 * m.slope_usd_per_kg_per_t[f, t], m.act[f, t])
         out.setdefault(t, []).append(term)
     return out
+
+
+def facility_terms(m, ix):
+    """(node, commodity, t, coef, touched expr or None, clean expr or None) for every facility
+    output (coef > 0) and input (coef < 0).
+
+    China: all touched. Outside China, a mine's output is clean; a processor's activity splits into
+    a clean part act_clean (clean inputs → clean output) and the rest (touched inputs → touched output).
+    """
+    node_of = ix.facilities["node"].to_dict()
+    proc_of = ix.facilities["process"].to_dict()
+    clean_ft = set(ix.clean_fac_t)
+    for f, t in ix.fac_t:
+        n = node_of[f]
+        clean_only = ix.makes_clean_only(f)
+        for c, k in ix.by_process.get(proc_of[f], []):
+            if (f, t) in clean_ft:
+                yield n, c, t, k, k * (m.act[f, t] - m.act_clean[f, t]), k * m.act_clean[f, t]
+            elif clean_only:
+                yield n, c, t, k, None, k * m.act[f, t]
+            else:
+                yield n, c, t, k, k * m.act[f, t], None

@@ -73,6 +73,19 @@ class WedgeOptions(Strict):
     damping: Num = Field(default=0.5, gt=0, le=1, description="weight of the new iterate")
 
 
+class OriginOptions(Strict):
+    """Origin classes: material is *China-touched* if any stage (mine, separation, metal, magnet)
+    was in China, else *clean*. Where several optima differ only in which material is clean,
+    the model takes the least China-touched one within a preference of ``tie_break_usd_per_kg``
+    on every tonne of China-touched output and on China-touched supply to ``tie_break_nodes``
+    (docs/model.md § Origin classes)."""
+
+    tie_break_usd_per_kg: Num = Field(default=0.001, ge=0, le=1,
+                                      description="$/kg preference for clean material among equal-cost solutions")
+    tie_break_nodes: list[str] = Field(default_factory=lambda: ["US"],
+                                       description="nodes whose China-touched supply is minimised among ties")
+
+
 class RunConfig(Strict):
     name: str
     description: str = ""
@@ -87,6 +100,7 @@ class RunConfig(Strict):
     wedges: WedgeOptions = Field(default_factory=WedgeOptions)
     china_node: str = "CN"
     strategy: Strategy | None = Field(default=None, description="China as a Stackelberg leader (docs/strategy.md)")
+    origin: OriginOptions = Field(default_factory=OriginOptions)
     reference_scenario: str | None = Field(
         default=None, description="the no-disruption scenario (price rises, VSS); default: one without controls")
 

@@ -173,8 +173,22 @@ class Outlay(PolicyBase):
         return flows
 
 
+class ContentRule(PolicyBase):
+    """Origin rule on a buyer: demand of ``segments`` at ``node`` for ``commodities`` must be
+    served with *clean* material (no stage in China: mine, separation, metal, magnet) in the
+    rule's ``years`` — e.g. DFARS 252.225-7052 for US defence magnets from 2027. Those demand
+    rows draw on the node's clean balance, whose dual is the clean price; the clean premium
+    (clean − China-touched price) is reported in ``prices.csv``.
+    """
+
+    kind: Literal["content_rule"]
+    node: str
+    segments: list[str] = Field(min_length=1, description="demand segments at the node")
+    commodities: AllOr = Field(default="*", description="commodities the rule covers")
+
+
 Policy = Annotated[
-    Union[Tariff, Bloc, PriceFloor, Offtake, Stockpile, Outlay], Field(discriminator="kind")
+    Union[Tariff, Bloc, PriceFloor, Offtake, Stockpile, Outlay, ContentRule], Field(discriminator="kind")
 ]
 POLICY_CLASSES = {c.model_fields["kind"].annotation.__args__[0]: c
-                  for c in (Tariff, Bloc, PriceFloor, Offtake, Stockpile, Outlay)}
+                  for c in (Tariff, Bloc, PriceFloor, Offtake, Stockpile, Outlay, ContentRule)}

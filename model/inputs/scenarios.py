@@ -17,9 +17,17 @@ class ExportControl(Strict):
     """A control on ``exporter``'s arcs for ``commodities`` to ``destinations``:
     ban (flow = 0), quota (Σ flow ≤ quota_t), share (Σ flow ≤ share × reference_t),
     licence (a friction cost_usd_per_kg on each kg and Σ flow ≤ cap_t if given).
+
+    ``origin_class: china_touched`` limits the control to China-touched material (any stage in
+    China): with ``exporter: third_countries`` (every node but the China node) or a list of
+    nodes it is China's extraterritorial rule (October 2025) on products made abroad with
+    Chinese-origin rare earths; clean material on the same arcs is free.
     """
 
-    exporter: str = "CN"
+    exporter: Union[str, list[str]] = Field(
+        default="CN", description="a node, a list of nodes, or third_countries (every node but the China node)")
+    origin_class: Literal["any", "china_touched"] = Field(
+        default="any", description="which material the control covers: any, or only China-touched")
     commodities: list[str] = Field(min_length=1)
     destinations: Union[Literal["all"], list[str], OutsideBloc] = "all"
     years: YearSpan

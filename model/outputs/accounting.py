@@ -109,14 +109,22 @@ def government_table(inst: ModelInstance, prices: dict) -> pd.DataFrame:
     return df.sort_values(["scenario", "year", "payer", "instrument", "policy"], kind="stable").reset_index(drop=True)
 
 
-def welfare_table(inst: ModelInstance, prices: dict) -> pd.DataFrame:
+def welfare_table(inst: ModelInstance, prices: dict, clean: dict | None = None) -> pd.DataFrame:
+    """Each origin class is valued at its own price: China-touched material at ``prices``,
+    clean material at ``clean`` (its balance's dual; = the market price where clean material is
+    also used as touched), so the clean premium is a transfer from rule-bound buyers to clean
+    producers and traders and cancels in the total."""
     m, ix = inst.m, inst.ix
+    clean = clean or {}
     P = lambda n, c, t: prices.get((n, c, t), 0.0)  # noqa: E731
+    Pc = lambda n, c, t: clean.get((n, c, t), P(n, c, t))  # noqa: E731
+    clean_rows = set(inst.pi.clean_demand)
     acc = defaultdict(lambda: defaultdict(float))   # (t, node) -> column -> k$ (then usd)
     for (t, n), v in willingness_to_pay_kusd(inst).items():
         acc[t, n]["cs"] += v
     for (n, s, c, t) in m.DT:
-        acc[t, n]["cs"] -= P(n, c, t) * pyo.value(own_use(m, n, s, c, t))
+        price = Pc(n, c, t) if (n, s, c, t) in clean_rows else P(n, c, t)
+        acc[t, n]["cs"] -= price * pyo.value(own_use(m, n, s, c, t))
     for (n, s, c, x, t) in m.SUBT:
         acc[t, n]["cs"] -= P(n, x, t) * pyo.value(m.sub_ratio[n, s, c, x]) * (m.sub_use[n, s, c, x, t].value or 0.0)
     fac = ix.facilities
@@ -125,7 +133,8 @@ def welfare_table(inst: ModelInstance, prices: dict) -> pd.DataFrame:
         if a <= TOL:
             continue
         n, proc = fac.at[f, "node"], fac.at[f, "process"]
-        sales = sum(k * a * P(n, c, t) for c, k in ix.by_process[proc])
+        a_clean = a if ix.makes_clean_only(f) else ((m.act_clean[f, t].value or 0.0) if (f, t) in m.FT_clean else 0.0)
+        sales = sum(k * ((a - a_clean) * P(n, c, t) + a_clean * Pc(n, c, t)) for c, k in ix.by_process[proc])
         acc[t, n]["ps"] += sales - facility_cost_kusd(inst, f, t)
     for (o, d, c, t) in m.AT:
         q = m.flow[o, d, c, t].value or 0.0
@@ -139,7 +148,11 @@ def welfare_table(inst: ModelInstance, prices: dict) -> pd.DataFrame:
             wedge += pyo.value(m.friction_usd_per_kg[o, d, c, t])
         if (o, d, c, t) in m.AT_xtax:
             wedge += pyo.value(m.export_tax_usd_per_kg[o, d, c, t])
-        acc[t, o]["ps"] += (P(d, c, t) - P(o, c, t) - wedge) * q   # arbitrage/quota rent to exporters
+        qc = (m.flow_clean[o, d, c, t].value or 0.0) if (o, d, c, t) in m.ACT_clean else 0.0
+        qt = max(0.0, q - qc)
+        fric_t = pyo.value(m.friction_touched_usd_per_kg[o, d, c, t]) if (o, d, c, t) in m.AT_friction_touched else 0.0
+        # arbitrage/quota rent to exporters, each class at its own prices
+        acc[t, o]["ps"] += (P(d, c, t) - P(o, c, t) - wedge - fric_t) * qt + (Pc(d, c, t) - Pc(o, c, t) - wedge) * qc
     years = set(ix.years)
     for (s, y, payer, ins, pol, usd) in outlay_rows(inst):
         if y in years:   # a transfer from the payer to producers at the payer's node
@@ -192,6 +205,9 @@ def true_welfare_usd(inst: ModelInstance) -> dict[int, float]:
         out[t] -= pyo.value(m.freight_usd_per_kg[o, d, c]) * q
         if (o, d, c, t) in m.AT_friction:
             out[t] -= pyo.value(m.friction_usd_per_kg[o, d, c, t]) * q
+        if (o, d, c, t) in m.AT_friction_touched:
+            qc = (m.flow_clean[o, d, c, t].value or 0.0) if (o, d, c, t) in m.ACT_clean else 0.0
+            out[t] -= pyo.value(m.friction_touched_usd_per_kg[o, d, c, t]) * max(0.0, q - qc)
     for (p, t) in m.STK:
         out[t] -= pyo.value(m.stock_holding_usd_per_kg[p, t]) * (m.stock[p, t].value or 0.0)
     return {t: v * KUSD for t, v in out.items()}

@@ -24,14 +24,17 @@ def _frame(rows: list, columns: list[str], run: str, sort: list[str]) -> pd.Data
 
 
 def flows_table(inst: ModelInstance) -> pd.DataFrame:
+    """One row per arc with flow; ``touched_t`` is its China-touched part (any stage in China)."""
     m, rows = inst.m, []
     for (o, d, c, t) in m.AT:
         q = m.flow[o, d, c, t].value or 0.0
         if q > TOL:
             fr = q * pyo.value(m.freight_usd_per_kg[o, d, c]) * KUSD
-            rows += [(s, y, o, d, c, q, fr) for s, y in _expand(inst, t)]
-    return _frame(rows, ["origin", "destination", "commodity", "quantity_t", "freight_usd"], inst.cfg.name,
-                  ["origin", "destination", "commodity"])
+            cl = (m.flow_clean[o, d, c, t].value or 0.0) if (o, d, c, t) in m.ACT_clean else 0.0
+            touched = min(q, max(0.0, q - cl))
+            rows += [(s, y, o, d, c, q, touched, fr) for s, y in _expand(inst, t)]
+    return _frame(rows, ["origin", "destination", "commodity", "quantity_t", "touched_t", "freight_usd"],
+                  inst.cfg.name, ["origin", "destination", "commodity"])
 
 
 def facility_cost_kusd(inst: ModelInstance, f: str, t: int) -> float:
@@ -58,18 +61,58 @@ def production_table(inst: ModelInstance) -> pd.DataFrame:
         coefs = ix.by_process[proc]
         out_total = sum(k for _, k in coefs if k > 0)
         cost = facility_cost_kusd(inst, f, t) * KUSD
+        if ix.makes_clean_only(f):
+            touched_a = 0.0
+        elif (f, t) in m.FT_clean:
+            touched_a = min(a, max(0.0, a - (m.act_clean[f, t].value or 0.0)))
+        else:
+            touched_a = a
         for c, k in coefs:
             share = k / out_total if k > 0 else 0.0
-            rows += [(s, y, f, node, proc, c, k * a, cost * share) for s, y in _expand(inst, t)]
-    return _frame(rows, ["facility", "node", "process", "commodity", "quantity_t", "cost_usd"], inst.cfg.name,
-                  ["facility", "commodity"])
+            rows += [(s, y, f, node, proc, c, k * a, k * touched_a, cost * share) for s, y in _expand(inst, t)]
+    return _frame(rows, ["facility", "node", "process", "commodity", "quantity_t", "touched_t", "cost_usd"],
+                  inst.cfg.name, ["facility", "commodity"])
 
 
-def prices_table(inst: ModelInstance, prices: dict) -> pd.DataFrame:
+def live_classes(inst: ModelInstance) -> tuple[set, set]:
+    """(n, c, t) where China-touched, and where clean, material is made, traded or used (> TOL)."""
+    from reebloc.equilibrium.supply import facility_terms
+
+    m, ix = inst.m, inst.ix
+    touched, clean = set(), set()
+    for n, c, t, _k, tx, cx in facility_terms(m, ix):
+        if tx is not None and abs(pyo.value(tx)) > TOL:
+            touched.add((n, c, t))
+        if cx is not None and abs(pyo.value(cx)) > TOL:
+            clean.add((n, c, t))
+    for (o, d, c, t) in m.AT:
+        q = m.flow[o, d, c, t].value or 0.0
+        qc = (m.flow_clean[o, d, c, t].value or 0.0) if (o, d, c, t) in m.ACT_clean else 0.0
+        for book, x in ((touched, q - qc), (clean, qc)):
+            if x > TOL:
+                book.update({(o, c, t), (d, c, t)})
+    rule = set(inst.pi.clean_demand)
+    for (n, s, c, t) in m.DT:
+        if pyo.value(served(m, n, s, c, t)) > TOL:
+            (clean if (n, s, c, t) in rule else touched).add((n, c, t))
+    return touched, clean
+
+
+def prices_table(inst: ModelInstance, prices: dict, clean: dict | None = None) -> pd.DataFrame:
+    """Market (China-touched) price, and the clean premium = clean price − market price ($/kg,
+    ≥ 0) where both classes have a market at the node (made, traded or used); empty otherwise,
+    since a class with no market there has no unique price."""
     rows = []
+    clean = clean or {}
+    live_t, live_c = live_classes(inst) if clean else (set(), set())
     for (n, c, t), p in prices.items():
-        rows += [(s, y, n, c, p) for s, y in _expand(inst, t)]
-    return _frame(rows, ["node", "commodity", "price_usd_per_kg"], inst.cfg.name, ["node", "commodity"])
+        cp = clean.get((n, c, t))
+        prem = None
+        if cp is not None and (n, c, t) in live_t and (n, c, t) in live_c:
+            prem = round(max(0.0, cp - p), 6)
+        rows += [(s, y, n, c, p, prem) for s, y in _expand(inst, t)]
+    return _frame(rows, ["node", "commodity", "price_usd_per_kg", "clean_premium_usd_per_kg"], inst.cfg.name,
+                  ["node", "commodity"])
 
 
 def demand_table(inst: ModelInstance) -> pd.DataFrame:

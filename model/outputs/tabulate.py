@@ -24,13 +24,14 @@ def security(tables: dict, inst: ModelInstance) -> pd.DataFrame:
 def table_builders(inst: ModelInstance, duals: dict) -> dict[str, Callable[[dict], pd.DataFrame]]:
     """name → builder(tables so far); ``security`` reads the others, so it comes last."""
     prices = balance_prices(inst.m, duals)
+    clean = balance_prices(inst.m, duals, "balance_clean")
     return {
         "flows": lambda t: R.flows_table(inst),
         "production": lambda t: R.production_table(inst),
-        "prices": lambda t: R.prices_table(inst, prices),
+        "prices": lambda t: R.prices_table(inst, prices, clean),
         "demand": lambda t: R.demand_table(inst),
         "government": lambda t: government_table(inst, prices),
-        "welfare": lambda t: welfare_table(inst, prices),
+        "welfare": lambda t: welfare_table(inst, prices, clean),
         "policies": lambda t: R.policies_table(inst, duals),
         "stockpiles": lambda t: R.stockpiles_table(inst),
         "disposal": lambda t: R.disposal_table(inst),

@@ -74,11 +74,13 @@ class Solver:
         self._bounds = []
 
 
-def balance_prices(m: pyo.ConcreteModel, duals: dict) -> dict[tuple, float]:
-    """P[n,c,t] in $/kg: the balance dual undone of its weight (probability × discount)."""
+def balance_prices(m: pyo.ConcreteModel, duals: dict, rows: str = "balance") -> dict[tuple, float]:
+    """P[n,c,t] in $/kg: the balance dual undone of its weight (probability × discount).
+    ``rows="balance_clean"`` gives the clean-material price instead of the market (touched) one."""
     out = {}
-    for idx in m.balance:
-        con = m.balance[idx]
+    comp = getattr(m, rows)
+    for idx in comp:
+        con = comp[idx]
         w = pyo.value(m.weight[idx[2]])
         d = duals.get(con, 0.0)
         out[idx] = (-d / w) if w > 0 else 0.0

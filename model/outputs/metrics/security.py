@@ -29,8 +29,18 @@ Metrics (``metric`` column):
     are inventory, not an origin, and are left out of this share, of ``hhi`` and of
     ``top_share``.
 ``china_content``
-    share of China-origin material embedded in n's supply of c, traced proportionally through
-    processing and trade (:mod:`reebloc.outputs.metrics.tracing`); process inputs are weighted by tonnes.
+    any-stage China content, from the LP's origin classes: the China-touched share of n's supply
+    of c (local output + imports), where material is China-touched if any stage (mine,
+    separation, metal, magnet) was in China (``touched_t`` in ``flows.csv`` and
+    ``production.csv``). It is ≥ ``direct_china_share`` by construction: imports from China
+    and output in China are touched. Where optima differ only in which material is clean, the
+    run's tie-break (``origin`` in the config, docs/model.md § Origin classes) makes it the least
+    China-touched share among them.
+``china_mine_content``
+    mine-origin China content: the share of material *mined* in China embedded in n's supply of
+    c, traced proportionally through processing and trade
+    (:mod:`reebloc.outputs.metrics.tracing`; process inputs weighted by tonnes). A magnet made
+    in China from Myanmar ore scores 0 here and 1 on ``china_content``.
 ``hhi``, ``top_share``
     Herfindahl–Hirschman index Σ sᵢ² (0–1) over immediate origins of n's supply of c, local
     output counting as origin n; and the largest sᵢ.
@@ -165,6 +175,24 @@ def _origin_shares(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     return src[total > TOL_T]
 
 
+def any_stage_content(tables: dict[str, pd.DataFrame]) -> pd.Series:
+    """China-touched share of (local output + imports) per POOL, from the ``touched_t`` columns
+    of flows and production (empty if the tables predate origin classes)."""
+    fl = _table(tables, "flows")
+    pr = _table(tables, "production")
+    if "touched_t" not in fl.columns or "touched_t" not in pr.columns:
+        return pd.Series(dtype=float)
+    fl = fl[fl["origin"] != fl["destination"]].rename(columns={"destination": "node"})
+    pr = pr[pr["quantity_t"] > 0]
+    both = pd.concat([fl[POOL + ["quantity_t", "touched_t"]], pr[POOL + ["quantity_t", "touched_t"]]],
+                     ignore_index=True)
+    if len(both) == 0:
+        return pd.Series(dtype=float)
+    g = both.groupby(POOL, sort=False)[["quantity_t", "touched_t"]].sum()
+    g = g[g["quantity_t"] > TOL_T]
+    return (g["touched_t"] / g["quantity_t"]).clip(0.0, 1.0)
+
+
 def security_table(
     tables: dict[str, pd.DataFrame],
     commodities: pd.DataFrame,
@@ -209,7 +237,10 @@ def security_table(
         primary_commodities=primary,
     )
     if len(traced):
-        out.append(_rows(traced.set_index(POOL)["value"], "china_content"))
+        out.append(_rows(traced.set_index(POOL)["value"], "china_mine_content"))
+    touched = any_stage_content(tables)
+    if len(touched):
+        out.append(_rows(touched, "china_content"))
 
     bal = balances(tables)
     if len(bal):
