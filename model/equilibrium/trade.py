@@ -11,7 +11,7 @@ def define_trade(m, ix, pi) -> None:
     """flow[o,d,c,t] ≥ 0 on listed routes; wedge Params on the arcs that policies touch:
     tariff_usd_per_kg (tariffs and bloc rates, revenue to the importer), levy_usd_per_kg (bloc
     reference-price levy, revenue to the importer), friction_usd_per_kg (licence cost, a real cost),
-    export_tax_usd_per_kg (the strategic leader's export tax, revenue to the exporter; reebloc.strategy).
+    export_tax_usd_per_kg (the strategic leader's export tax, revenue to the exporter; reebloc.strategy),
     friction_touched_usd_per_kg (a licence on China-touched flows only). flow_clean ≤ flow is the
     clean part of a flow from outside China.
 
