@@ -1,4 +1,5 @@
-"""Public API: ``compare(run_dirs) -> str`` and ``report(run_dirs, out, baseline=None) -> Path``.
+"""Public API: ``compare(run_dirs, baseline, fmt) -> str``, ``compare_frame`` / ``scorecard_frame``
+(DataFrames) and ``report(run_dirs, out, baseline=None) -> Path``.
 
 Both read run folders only (``docs/architecture.md``), so any run, old or new, can be reported.
 """
@@ -8,8 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pandas as pd
+
 from . import charts as ch
 from . import differ, render
+from . import scorecard as sc
 from . import tables as tb
 from .runs import ReeblocError, RunFolder, load_runs
 
@@ -60,6 +64,7 @@ def build(run_dirs: list[Path], baseline: Path | None = None, charts: bool = Tru
     t["china_content_by_scenario"] = tb.china_content_by_scenario(runs, magnets)
     t["prices"] = tb.prices_table(runs, base, magnets)
     t = {"headline": tb.headline(runs, base, t["china_content"], t["china_content_by_scenario"], t["prices"]), **t}
+    t = {"scorecard": sc.scorecard(runs, base), **t}
     for x in tb.government_tables(runs, base):
         t[x.key] = x
     t["unserved_by_scenario"] = tb.unserved_table(runs, base)
@@ -76,16 +81,23 @@ def build(run_dirs: list[Path], baseline: Path | None = None, charts: bool = Tru
         return [src[k[0]][k[2:]] for k in keys if k[2:] in src[k[0]]]
 
     sections = [
+        Section("scorecard", "Scorecard", "One row per variant: US budget cost and welfare in $M (expected, discounted), "
+                "China content of US magnet supply in 2030 and 2035, and the worst case over scenarios"
+                + (", with Δ against the baseline." if base is not None else "."), items("t:scorecard")),
+        Section("charts", "Charts", "Government cost, China content, unserved demand, prices and welfare; "
+                "the tables behind them follow.",
+                items("c:government_by_instrument", "c:china_content", "c:unserved_by_scenario", "c:prices",
+                      "c:welfare_by_node", "c:welfare_delta")),
         Section("headline", "Headline figures", "One column per run; discounted money is expected over scenarios.", items("t:headline")),
         Section("government", "Government cost", "Who pays, for which instrument, year by year.",
-                items("c:government_by_instrument", "t:government_by_instrument", "t:government_by_payer")),
+                items("t:government_by_instrument", "t:government_by_payer")),
         Section("security", "Supply security: China content", "China-origin material embedded in magnet supply, traced through processing.",
-                items("c:china_content", "t:china_content", "t:china_content_by_scenario")),
+                items("t:china_content", "t:china_content_by_scenario")),
         Section("unserved", "Unserved demand", "Demand left unserved in each disruption scenario.",
-                items("c:unserved_by_scenario", "t:unserved_by_scenario")),
-        Section("prices", "Prices", "Market prices (the duals of the node balances).", items("c:prices", "t:prices")),
+                items("t:unserved_by_scenario")),
+        Section("prices", "Prices", "Market prices (the duals of the node balances).", items("t:prices")),
         Section("welfare", "Welfare", "Consumer and producer surplus, government net and tariff revenue by node.",
-                items("c:welfare_by_node", "c:welfare_delta", "t:welfare_by_node")),
+                items("t:welfare_by_node")),
         Section("differs", "What differs between the runs", "Resolved configs key by key; data sets table by table.",
                 items("t:config_diff", "t:data_diff", "t:data_diff_rows")),
         Section("provenance", "Provenance", "The data set, its sources, the assumptions in force and the software versions.",
@@ -96,12 +108,62 @@ def build(run_dirs: list[Path], baseline: Path | None = None, charts: bool = Tru
     return Report(title, runs, base, sections, missing, _version())
 
 
-def compare(run_dirs: list[Path]) -> str:
-    """A terminal table of headline figures, one column per run."""
-    rep = build(run_dirs, charts=False)
-    text = render.terminal(rep.tables[0])
-    if rep.missing_notes:
-        text += "\n\n" + "\n".join(rep.missing_notes)
+def compare_frame(runs: list[RunFolder], base: RunFolder | None = None) -> pd.DataFrame:
+    """Headline figures in reader's units ($M, %, $/kg, t): ``figure``, ``unit``, one column per
+    run and, with ``base``, ``Δ <run>`` columns (run − baseline; percentage points for shares)."""
+    magnets = tb.magnet_commodities(runs)
+    cc = tb.china_content_expected(runs, magnets, base)
+    ccs = tb.china_content_by_scenario(runs, magnets)
+    pr = tb.prices_table(runs, base, magnets)
+    return sc.readable(tb.headline(runs, base, cc, ccs, pr))
+
+
+def scorecard_frame(runs: list[RunFolder], base: RunFolder | None = None) -> pd.DataFrame:
+    """The report's scorecard: one row per run ($M, %), Δ columns with ``base``."""
+    return sc.scorecard_frame(runs, base)
+
+
+CHARTS = ("china_content", "government_by_instrument", "prices", "unserved_by_scenario", "welfare_by_node", "welfare_delta")
+
+
+def chart(runs: list[RunFolder], key: str, base: RunFolder | None = None) -> ch.Chart:
+    """One standard chart of the report over ``runs`` (its table only is computed)."""
+    import matplotlib
+    if key not in CHARTS:
+        raise ReeblocError(None, "chart", f"unknown chart {key!r}; expected one of {', '.join(CHARTS)}")
+    magnets = tb.magnet_commodities(runs)
+    with matplotlib.rc_context(ch.RC):
+        if key == "china_content":
+            return ch.china_content(tb.china_content_expected(runs, magnets, base))
+        if key == "government_by_instrument":
+            return ch.government_by_instrument(tb.government_tables(runs, base)[0])
+        if key == "prices":
+            return ch.prices(tb.prices_table(runs, base, magnets))
+        if key == "unserved_by_scenario":
+            return ch.unserved(tb.unserved_table(runs, base))
+        return ch.welfare(tb.welfare_table(runs, base), delta=key == "welfare_delta")
+
+
+COMPARE_FORMATS = ("table", "csv", "json")
+
+
+def compare(run_dirs: list[Path], baseline: Path | None = None, fmt: str = "table") -> str:
+    """Headline figures of run folders, one column per run (Δ columns with ``baseline``), as a
+    terminal table, CSV or JSON (records). Money in $M, shares in %."""
+    if fmt not in COMPARE_FORMATS:
+        raise ReeblocError(None, "--format", f"unknown format {fmt!r}; expected one of {', '.join(COMPARE_FORMATS)}")
+    runs, base = load_runs(list(run_dirs), baseline)
+    df = compare_frame(runs, base)
+    notes = [f"{r.name}: {tb.NOT_IN_RUN}: {', '.join(r.missing)}" for r in runs if r.missing]
+    if fmt == "csv":
+        return df.to_csv(index=False, lineterminator="\n").rstrip("\n")
+    if fmt == "json":
+        return df.to_json(orient="records", indent=2)
+    text = render.terminal(tb.Table("headline", "Headline figures", df))
+    if base is not None:
+        text += f"\n\nΔ columns: run − {base.name} (baseline); for % rows in percentage points."
+    if notes:
+        text += "\n\n" + "\n".join(notes)
     return text
 
 

@@ -18,7 +18,9 @@ from .template import HTML
 
 
 def fmt(v) -> str:
-    """The one number format used in HTML, Markdown and terminal tables (NaN: "—")."""
+    """The one number format used in HTML, Markdown and terminal tables (NaN: "—"): thousands
+    separators at ≥ 1,000, two decimals at ≥ 1, at most four decimals below (never exponents;
+    |v| < 0.00005 prints as 0)."""
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return "—"
     if isinstance(v, bool):
@@ -34,7 +36,9 @@ def fmt(v) -> str:
             return f"{v:,.0f}"
         if a >= 1:
             return f"{v:,.2f}"
-        return f"{v:.4g}"
+        if a < 5e-5:           # below the last digit shown: solver noise, not a figure
+            return "0"
+        return f"{v:.4f}".rstrip("0").rstrip(".")
     return str(v)
 
 

@@ -288,7 +288,7 @@ def headline(runs: list[RunFolder], base: RunFolder | None, china: Table, china_
     def key_or_none(r: RunFolder, key: str):
         return _num(r.summary[key]) if key in r.summary else None
 
-    add("Objective (welfare)", "kusd", {r.name: _num(r.summary.get("objective_kusd", (r.manifest.get("solver") or {}).get("objective_kusd"))) for r in runs})
+    add("Objective (optimisation term, not welfare)", "kusd", {r.name: _num(r.summary.get("objective_kusd", (r.manifest.get("solver") or {}).get("objective_kusd"))) for r in runs})
 
     for by in ("payer", "instrument"):
         per = {}

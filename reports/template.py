@@ -21,9 +21,13 @@ th.delta, td.delta { background: #fbf6e9; }
 .note { color: #555; font-size: .85em; margin: .1em 0; }
 .missing { color: #a33; }
 figure { margin: 1em 0; }
-figure svg { max-width: 100%; height: auto; }
+figure svg { max-width: 100%; height: auto; display: block; }
+figure { max-width: 100%; overflow-x: auto; }
 figcaption { font-weight: bold; margin-bottom: .3em; }
-.scroll { overflow-x: auto; max-height: 34em; overflow-y: auto; }
+.scroll { overflow-x: auto; max-height: 34em; overflow-y: auto; max-width: 100%; }
+table#table-scorecard { font-size: .9em; }
+table#table-scorecard th { white-space: normal; min-width: 5.5em; vertical-align: bottom; }
+table#table-scorecard td.num { font-weight: 600; }
 </style>
 </head>
 <body>
@@ -45,7 +49,7 @@ Generated {{ generated }} by reebloc {{ version }}.</p>
 </figure>
 {% else %}
 <h3>{{ item.title }}{% if item.unit %} <small>({{ item.unit }})</small>{% endif %}</h3>
-<div{% if item.key != "headline" %} class="scroll"{% endif %}>
+<div class="scroll">
 <table id="table-{{ item.key }}" data-table="{{ item.key }}">
 <thead><tr>{% for c in item.columns %}<th{% if c.delta %} class="delta"{% endif %}>{{ c.name }}</th>{% endfor %}</tr></thead>
 <tbody>

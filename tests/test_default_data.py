@@ -87,7 +87,11 @@ def _calibration():
     t0 = time.perf_counter()
     result = run_in_memory(BASELINE)
     seconds = time.perf_counter() - t0
+    _RESULT["baseline"] = result
     return calibrate(BASELINE, result=result), seconds
+
+
+_RESULT: dict = {}
 
 
 @pytest.mark.skipif(not BASELINE.exists(), reason="runs/baseline.yaml not present")
@@ -102,3 +106,15 @@ def test_baseline_2025_lands_inside_the_bands():
 def test_baseline_solves_well_under_a_minute():
     _, seconds = _calibration()
     assert seconds < 30, f"baseline took {seconds:.1f} s"
+
+
+@pytest.mark.skipif(not BASELINE.exists(), reason="runs/baseline.yaml not present")
+def test_tracked_calibration_page_is_current(tmp_path):
+    """docs/calibration.md is what `reebloc calibrate --update-docs` writes now (it carries no date
+    or timing, so it differs only when a figure or the page's text does)."""
+    from reebloc.app.calibrate import write_page
+    table, _ = _calibration()
+    page = write_page(table, tmp_path / "calibration.md", "runs/baseline.yaml", result=_RESULT["baseline"])
+    tracked = ROOT / "docs" / "calibration.md"
+    assert page.read_text(encoding="utf-8") == tracked.read_text(encoding="utf-8"), \
+        "docs/calibration.md is stale: run `reebloc calibrate --update-docs`"

@@ -27,10 +27,10 @@ from reebloc.reports import compare, report  # noqa: E402
 from reebloc.reports.api import build  # noqa: E402
 from reebloc.reports.render import fmt  # noqa: E402
 
-SECTIONS = ["headline", "government", "security", "unserved", "prices", "welfare", "differs", "provenance"]
+SECTIONS = ["scorecard", "charts", "headline", "government", "security", "unserved", "prices", "welfare", "differs", "provenance"]
 CHARTS = ["government_by_instrument", "china_content", "unserved_by_scenario", "prices", "welfare_by_node", "welfare_delta"]
 TABLES = [
-    "headline", "government_by_instrument", "government_by_payer", "china_content", "china_content_by_scenario",
+    "scorecard", "headline", "government_by_instrument", "government_by_payer", "china_content", "china_content_by_scenario",
     "unserved_by_scenario", "prices", "welfare_by_node", "config_diff", "data_diff", "data_diff_rows",
     "datasets", "sources", "assumptions", "versions", "overrides",
 ]
@@ -159,7 +159,7 @@ def test_html_headline_equals_summary(html, runs):
         s = summary(runs[name])
         assert headline_row(h, "Unserved demand: expected")[name] == s["unserved_t"]["expected"]
         assert headline_row(h, "Unserved demand: worst scenario")[name] == s["unserved_t"]["worst"]
-        assert headline_row(h, "Objective (welfare)")[name] == s["objective_kusd"]
+        assert headline_row(h, "Objective (optimisation term, not welfare)")[name] == s["objective_kusd"]
         assert headline_row(h, "Welfare, discounted: total")[name] == s["welfare_total_usd_discounted"]
     # old has no government.csv and no government summary keys: said, not zero
     payer = next(iter(summary(runs["floor"])["government_cost_usd_discounted"]))
@@ -272,7 +272,7 @@ def test_markdown_sections_charts_tables_and_numbers(built, runs):
     s = summary(runs["floor"])
     for payer, usd in s["government_cost_usd_discounted"].items():
         assert f"| {fmt(usd)} |" in lines[f"Government cost, discounted: payer {payer}"]
-    assert f"| {fmt(s['objective_kusd'])} |" in lines["Objective (welfare)"]
+    assert f"| {fmt(s['objective_kusd'])} |" in lines["Objective (optimisation term, not welfare)"]
     assert "not in this run" in lines["Government cost, discounted: total"]
 
 
@@ -315,7 +315,7 @@ def test_headline_computes_discounted_cost_when_summary_lacks_it(runs, tmp_path)
     s = summary(old)
     keys = ("government_cost_usd_discounted", "government_cost_by_instrument_usd_discounted")
     (old / "summary.json").write_text(json.dumps({k: v for k, v in s.items() if k not in keys}))
-    h = build([old], charts=False).tables[0].df
+    h = next(t for t in build([old], charts=False).tables if t.key == "headline").df
     for key, label in zip(keys, ("payer", "instrument")):
         for k, usd in s[key].items():
             assert headline_row(h, f"Government cost, discounted: {label} {k}")["floor"] == pytest.approx(usd, rel=1e-12)
@@ -326,8 +326,8 @@ def test_compare_one_column_per_run(runs):
     header = text.splitlines()[0].split()
     assert header == ["figure", "unit", "base", "floor", "old"]
     s = summary(runs["floor"])
-    line = next(ln for ln in text.splitlines() if ln.startswith("Objective (welfare)"))
-    assert fmt(s["objective_kusd"]) in line
+    line = next(ln for ln in text.splitlines() if ln.startswith("Objective (optimisation term, not welfare)"))
+    assert " $M " in line and fmt(s["objective_kusd"] / 1e3) in line      # kUSD shown in $M
     assert "old: not in this run: government.csv, security.csv" in text
 
 

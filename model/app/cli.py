@@ -14,12 +14,23 @@ from reebloc.errors import ReeblocError
 
 
 def _run(a) -> int:
-    from reebloc.app.run import run
-    for cfg in a.configs:
-        t0 = time.perf_counter()
-        folder = run(cfg, out=a.out, force=a.force)
-        print(f"{cfg}: wrote {folder} in {time.perf_counter() - t0:.2f} s")
-    return 0
+    from reebloc.app.run import run, run_many
+    if a.workers is not None and a.workers < 1:
+        raise ReeblocError(None, "--workers", f"expected a whole number ≥ 1, got {a.workers}")
+    if (a.workers or 1) == 1 or len(a.configs) == 1:
+        for cfg in a.configs:
+            t0 = time.perf_counter()
+            folder = run(cfg, out=a.out, force=a.force)
+            print(f"{cfg}: wrote {folder} in {time.perf_counter() - t0:.2f} s")
+        return 0
+    failed = 0
+    for cfg, folder, seconds, err in run_many(a.configs, out=a.out, force=a.force, workers=a.workers):
+        if err is None:
+            print(f"{cfg}: wrote {folder} in {seconds:.2f} s")
+        else:
+            print(f"error: {err}", file=sys.stderr)
+            failed += 1
+    return 2 if failed else 0
 
 
 def _validate(a) -> int:
@@ -38,13 +49,19 @@ def _validate(a) -> int:
 
 def _compare(a) -> int:
     from reebloc.reports.api import compare
-    print(compare([Path(p) for p in a.runs]))
+    print(compare([Path(p) for p in a.runs], baseline=Path(a.baseline) if a.baseline else None, fmt=a.format))
     return 0
+
+
+DEFAULT_REPORTS = Path("runs/out/reports")
 
 
 def _report(a) -> int:
     from reebloc.reports.api import report
-    out = report([Path(p) for p in a.runs], Path(a.out), baseline=Path(a.baseline) if a.baseline else None)
+    out = Path(a.out) if a.out else DEFAULT_REPORTS / "report.html"
+    if not a.out:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    out = report([Path(p) for p in a.runs], out, baseline=Path(a.baseline) if a.baseline else None)
     print(f"wrote {out}")
     return 0
 
@@ -58,7 +75,10 @@ def _sweep(a) -> int:
 
 def _sweep_report(a) -> int:
     from reebloc.sweep.api import sweep_report
-    out = sweep_report(Path(a.sweep_dir), Path(a.out))
+    out = Path(a.out) if a.out else DEFAULT_REPORTS / f"{Path(a.sweep_dir).resolve().name}.html"
+    if not a.out:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    out = sweep_report(Path(a.sweep_dir), out)
     print(f"wrote {out}")
     return 0
 
@@ -83,24 +103,50 @@ def _calibrate(a) -> int:
     return calibrate_main(a)
 
 
+def _schema(a) -> int:
+    from reebloc.app.schema import schema_text, write_schemas
+    if a.out:
+        for f in write_schemas(Path(a.out)):
+            print(f"wrote {f}")
+    else:
+        print(schema_text(a.kind))
+    return 0
+
+
+def _list(a) -> int:
+    from reebloc.inputs.catalog import listing
+    print(listing(a.what, Path(a.inputs)))
+    return 0
+
+
+def _version() -> str:
+    import reebloc
+    return f"reebloc {reebloc.__version__}"
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="reebloc", description="Rare-earth supply under price floors and trade blocs.")
     p.add_argument("-q", "--quiet", action="store_true", help="print only errors and results")
+    p.add_argument("--version", action="version", version=_version())
     sub = p.add_subparsers(dest="command", required=True)
     r = sub.add_parser("run", help="solve one or more run configs and write runs/out/<name>/")
     r.add_argument("configs", nargs="+")
     r.add_argument("--out", default=None, help="output root (default runs/out); the run goes to OUT/<name>/")
     r.add_argument("--force", action="store_true", help="replace an existing run folder")
+    r.add_argument("--workers", type=int, default=None,
+                   help="solve the configs in N parallel processes (default 1: one after another)")
     r.set_defaults(func=_run)
     v = sub.add_parser("validate", help="check configs and their data sets without solving")
     v.add_argument("configs", nargs="+")
     v.set_defaults(func=_validate)
-    c = sub.add_parser("compare", help="headline figures of run folders side by side")
+    c = sub.add_parser("compare", help="headline figures of run folders side by side ($M, %%)")
     c.add_argument("runs", nargs="+")
+    c.add_argument("--baseline", default=None, help="run folder the others are compared with (Δ columns)")
+    c.add_argument("--format", default="table", choices=["table", "csv", "json"], help="output format (default table)")
     c.set_defaults(func=_compare)
     rp = sub.add_parser("report", help="HTML, Markdown or Excel report over run folders")
     rp.add_argument("runs", nargs="+")
-    rp.add_argument("--out", required=True, help="FILE.html, FILE.md or FILE.xlsx")
+    rp.add_argument("--out", default=None, help="FILE.html, FILE.md or FILE.xlsx (default runs/out/reports/report.html)")
     rp.add_argument("--baseline", default=None, help="run folder every other variant is compared with")
     rp.set_defaults(func=_report)
     s = sub.add_parser("sweep", help="run a sensitivity sweep (runs/sweeps/<name>.yaml)")
@@ -113,7 +159,7 @@ def parser() -> argparse.ArgumentParser:
     s.set_defaults(func=_sweep)
     sr = sub.add_parser("sweep-report", help="sensitivity indices and metamodel of a finished sweep")
     sr.add_argument("sweep_dir")
-    sr.add_argument("--out", required=True)
+    sr.add_argument("--out", default=None, help="FILE.html, FILE.md or FILE.xlsx (default runs/out/reports/<sweep>.html)")
     sr.set_defaults(func=_sweep_report)
     ve = sub.add_parser("verify", help="re-run a run folder from its manifest and compare byte for byte")
     ve.add_argument("run_dir")
@@ -122,10 +168,20 @@ def parser() -> argparse.ArgumentParser:
     from reebloc.reports.findings import add_arguments as findings_arguments
     findings_arguments(fd)
     fd.set_defaults(func=_findings)
-    cal = sub.add_parser("calibrate", help="compare the 2025 baseline with observed figures (docs/calibration.md)")
+    cal = sub.add_parser("calibrate", help="compare the 2025 baseline with observed figures")
     cal.add_argument("config", nargs="?", default="runs/baseline.yaml")
-    cal.add_argument("--out", default="docs/calibration.md")
+    cal.add_argument("--out", default=None, help="output root (default runs/out); writes OUT/calibration/")
+    cal.add_argument("--update-docs", action="store_true", help="also rewrite docs/calibration.md (the tracked copy)")
     cal.set_defaults(func=_calibrate)
+    sc = sub.add_parser("schema", help="JSON Schema of run, sweep and policy configs (for editors and validators)")
+    sc.add_argument("kind", nargs="?", default="run", choices=["run", "sweep", "policy"],
+                    help="the schema printed when --out is not given (default run)")
+    sc.add_argument("--out", default=None, help="folder to write run/sweep/policy.schema.json into")
+    sc.set_defaults(func=_schema)
+    ls = sub.add_parser("list", help="valid ids of a data set: nodes, commodities, facilities, segments, payers")
+    ls.add_argument("what", choices=["nodes", "commodities", "facilities", "segments", "payers"])
+    ls.add_argument("--inputs", default="inputs/default", help="data-set folder (default inputs/default)")
+    ls.set_defaults(func=_list)
     return p
 
 

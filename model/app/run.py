@@ -153,6 +153,48 @@ def run(config_path: str | Path, out: str | Path | None = None, force: bool = Fa
     return final
 
 
+def _run_one(cfg: str, out, force: bool) -> tuple[str, str | None, float, str | None]:
+    """Worker of :func:`run_many`: (config, folder, seconds, error line)."""
+    import logging as _logging
+    _logging.getLogger("pyomo").setLevel(_logging.ERROR)
+    t0 = time.perf_counter()
+    try:
+        return cfg, str(run(cfg, out=out, force=force)), time.perf_counter() - t0, None
+    except ReeblocError as e:
+        return cfg, None, time.perf_counter() - t0, e.line()
+
+
+def run_many(configs: list[str | Path], out: str | Path | None = None, force: bool = False, workers: int = 2):
+    """Run several configs in ``workers`` parallel processes; yields (config, folder, seconds, error)
+    in the order given. Every config is resolved first, so a bad config, two configs with the same
+    run name, or an existing folder without ``force`` stops everything before any solve. Each
+    run is written atomically by :func:`run`, exactly as when run one after another."""
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+    root = Path(out) if out is not None else DEFAULT_OUT
+    if root.exists() and not root.is_dir():
+        raise ReeblocError(root, "--out", "is a file; expected a folder for run outputs")
+    seen: dict[str, str] = {}
+    for cfg in configs:
+        name = load_config(cfg).config.name
+        if name in seen:
+            raise ReeblocError(cfg, "name", f"run name {name!r} is also the name of {seen[name]}; "
+                               "two runs would write the same folder")
+        seen[name] = str(cfg)
+        final = run_folder(root, name)
+        if final.exists() and not force:
+            raise ReeblocError(final, None, "run folder exists; use --force to replace it or --out to write elsewhere")
+    with ProcessPoolExecutor(max_workers=min(workers, len(configs)), mp_context=mp.get_context("spawn")) as ex:
+        futures = [ex.submit(_run_one, str(cfg), out, force) for cfg in configs]
+        try:
+            for f in futures:
+                yield f.result()
+        except BaseException:
+            for f in futures:
+                f.cancel()
+            raise
+
+
 def run_folder(root: Path, name: str) -> Path:
     """``root/name``, refusing names that would escape ``root``."""
     root = root.resolve()

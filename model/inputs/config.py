@@ -364,6 +364,41 @@ def apply_overrides(resolved: ResolvedConfig, changes: dict[str, Any]) -> Resolv
                           origins=resolved.origins)
 
 
+def nest(changes: dict[str, Any]) -> dict:
+    """``{"a.b": 1, "a.c": 2}`` → ``{"a": {"b": 1, "c": 2}}`` (dotted keys become nested mappings)."""
+    out: dict = {}
+    for dotted, value in changes.items():
+        node = out
+        parts = str(dotted).split(".")
+        for p in parts[:-1]:
+            node = node.setdefault(p, {})
+            if not isinstance(node, dict):
+                raise ReeblocError(None, dotted, f"override sets both '{p}' and a key inside it")
+        node[parts[-1]] = value
+    return out
+
+
+def override_config(resolved: ResolvedConfig, changes: dict[str, Any], source: str = "python") -> ResolvedConfig:
+    """Apply overrides exactly as a config file with ``base:`` would: mappings merge key by key,
+    everything else is replaced, each change is logged as ``key: old -> new`` (prefixed with
+    ``source``, e.g. ``python``) and the result is validated again.
+
+    ``changes`` maps dotted paths (``policies.mp_floor.price_usd_per_kg``) or top-level keys
+    (``years``) to values; nested mappings are merged, not replaced.
+    """
+    if not changes:
+        return resolved
+    origins = dict(resolved.origins)
+    lines: list[str] = []
+    src = Path(f"<{source}>")
+    raw = _merge(resolved.raw, nest(changes), origins, src, lines)
+    for line in lines:
+        log.info("override (%s) %s", source, line)
+    cfg = validate_config(raw, resolved.path, origins)
+    return ResolvedConfig(config=cfg, path=resolved.path, files=resolved.files, raw=raw,
+                          overrides=resolved.overrides + [f"{line} ({source})" for line in lines], origins=origins)
+
+
 # ---------------------------------------------------------------- error messages
 
 def _fields_at(loc: tuple, raw: dict) -> list[str]:

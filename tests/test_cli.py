@@ -1,0 +1,158 @@
+"""The command line for readers: --version, list, schema, compare formats, parallel runs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from reebloc.app.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+CONFIGS = ROOT / "tests" / "configs"
+
+
+def test_version(capsys):
+    import reebloc
+    with pytest.raises(SystemExit) as e:
+        main(["--version"])
+    assert e.value.code == 0
+    assert capsys.readouterr().out.strip() == f"reebloc {reebloc.__version__}"
+
+
+@pytest.mark.parametrize("what,first", [("nodes", "CN"), ("commodities", "ndpr_oxide"), ("facilities", "us_sep"),
+                                        ("segments", "magnets"), ("payers", "US")])
+def test_list_prints_the_ids_of_a_data_set(capsys, what, first):
+    data = ROOT / "tests" / "data" / "chain"
+    assert main(["list", what, "--inputs", str(data)]) == 0
+    out = capsys.readouterr().out
+    assert first in out.split()
+
+
+def test_list_default_inputs_names_every_node(capsys, monkeypatch):
+    import pandas as pd
+    monkeypatch.chdir(ROOT)
+    assert main(["list", "nodes"]) == 0
+    printed = capsys.readouterr().out.split()
+    nodes = pd.read_csv(ROOT / "inputs" / "default" / "nodes.csv")["node"]
+    assert all(n in printed for n in nodes)
+
+
+def test_list_bad_folder_is_one_line(capsys):
+    assert main(["list", "nodes", "--inputs", "/nonexistent"]) == 2
+    assert capsys.readouterr().err.strip() == "error: /nonexistent: data-set folder not found"
+
+
+# ----------------------------------------------------------------------------- schema
+
+
+def _schemas(tmp: Path) -> dict:
+    assert main(["schema", "--out", str(tmp)]) == 0
+    return {k: json.loads((tmp / f"{k}.schema.json").read_text()) for k in ("run", "sweep", "policy")}
+
+
+def _as_json(path: Path):
+    """A YAML config as an editor's language server sees it (keys as text)."""
+    return json.loads(json.dumps(yaml.safe_load(path.read_text(encoding="utf-8"))))
+
+
+def test_schema_validates_every_config_under_runs(tmp_path):
+    jsonschema = pytest.importorskip("jsonschema", reason="jsonschema is in the test extra: pip install -e '.[test]'")
+    s = _schemas(tmp_path)
+    configs = sorted((ROOT / "runs").rglob("*.yaml"))
+    assert len(configs) >= 12
+    for f in configs:
+        kind = "sweep" if "sweeps" in f.relative_to(ROOT / "runs").parts else "run"
+        errors = list(jsonschema.Draft202012Validator(s[kind]).iter_errors(_as_json(f)))
+        assert not errors, f"{f}: {[e.message for e in errors]}"
+    # and it can fail: a misspelt key, a policy of unknown kind, a complete config lacking a key
+    v = jsonschema.Draft202012Validator(s["run"])
+    assert not v.is_valid({"base": "x.yaml", "discount_rat": 0.1})
+    assert not v.is_valid({"base": "x.yaml", "policies": {"p": {"kind": "subsidy"}}})
+    assert not v.is_valid({"name": "a", "inputs": "d", "years": {"start": 2025, "end": 2030}})
+    assert v.is_valid({"name": "a", "inputs": "d", "years": {"start": 2025, "end": 2030}, "discount_rate": 0.05,
+                       "x-anchor": {"any": 1}})
+    p = jsonschema.Draft202012Validator(s["policy"])
+    assert p.is_valid({"kind": "tariff", "ad_valorem": 0.25})
+    assert not p.is_valid({"kind": "tariff", "ad_valorem": -1})
+
+
+def test_tracked_schemas_are_current(tmp_path):
+    s = _schemas(tmp_path)
+    for kind in s:
+        tracked = ROOT / "docs" / "schema" / f"{kind}.schema.json"
+        assert tracked.read_text() == (tmp_path / f"{kind}.schema.json").read_text(), \
+            f"{tracked} is stale: run `reebloc schema --out docs/schema`"
+
+
+def test_config_reference_is_current():
+    from reebloc.app.configdoc import reference
+    text = (ROOT / "docs" / "config.md").read_text(encoding="utf-8")
+    assert reference() in text, "docs/config.md key reference is stale: run `python -m reebloc.app.configdoc`"
+
+
+def test_every_config_field_has_a_description():
+    from reebloc.app.configdoc import undocumented
+    assert undocumented() == []
+
+
+# ----------------------------------------------------------------------------- compare
+
+
+@pytest.fixture(scope="module")
+def two_folders(tmp_path_factory):
+    out = tmp_path_factory.mktemp("cli")
+    cfg = out / "tariff.yaml"
+    cfg.write_text(f"base: {CONFIGS / 'two.yaml'}\nname: two_tariff\npolicies:\n  t: {{kind: tariff, origins: [CN], "
+                   "destinations: [US], specific_usd_per_kg: 30}\n")
+    assert main(["-q", "run", str(CONFIGS / "two.yaml"), str(cfg), "--out", str(out)]) == 0
+    return out
+
+
+def test_compare_csv_json_and_table(two_folders, capsys):
+    base, var = two_folders / "two", two_folders / "two_tariff"
+    assert main(["compare", str(base), str(var), "--baseline", str(base), "--format", "csv"]) == 0
+    import io
+
+    import pandas as pd
+    df = pd.read_csv(io.StringIO(capsys.readouterr().out))
+    assert list(df.columns) == ["figure", "unit", "two", "two_tariff", "Δ two_tariff"]
+    g = df.set_index("figure").loc["Government cost, discounted: total"]
+    assert g["unit"] == "$M" and g["two_tariff"] == pytest.approx(-240.0)     # 2 years × −$120M revenue
+    assert main(["compare", str(base), str(var), "--baseline", str(base), "--format", "json"]) == 0
+    recs = json.loads(capsys.readouterr().out)
+    assert {r["figure"] for r in recs} == set(df["figure"])
+    assert main(["compare", str(base), str(var), "--baseline", str(base)]) == 0
+    text = capsys.readouterr().out
+    assert "e-0" not in text and "e+0" not in text                 # no exponents
+    assert "Objective (optimisation term, not welfare)" in text and "Objective (welfare)" not in text
+    assert "Δ columns: run − two (baseline)" in text
+
+
+# ----------------------------------------------------------------------------- parallel runs
+
+
+def test_workers_give_the_same_tables_as_one_after_another(tmp_path, capsys):
+    cfgs = [str(CONFIGS / "two.yaml"), str(CONFIGS / "chain.yaml")]
+    assert main(["-q", "run", *cfgs, "--out", str(tmp_path / "w1")]) == 0
+    assert main(["-q", "run", *cfgs, "--out", str(tmp_path / "w2"), "--workers", "2"]) == 0
+    for name in ("two", "chain"):
+        files = sorted(p.name for p in (tmp_path / "w1" / name).iterdir())
+        assert files == sorted(p.name for p in (tmp_path / "w2" / name).iterdir())
+        for f in files:
+            if f.endswith(".csv") or f == "summary.json":
+                assert (tmp_path / "w1" / name / f).read_bytes() == (tmp_path / "w2" / name / f).read_bytes(), f
+    # the same safety: an existing folder stops everything before any solve
+    capsys.readouterr()
+    assert main(["run", *cfgs, "--out", str(tmp_path / "w2"), "--workers", "2"]) == 2
+    assert "run folder exists; use --force" in capsys.readouterr().err
+
+
+def test_workers_refuse_two_configs_with_one_name(tmp_path, capsys):
+    twin = tmp_path / "twin.yaml"
+    twin.write_text(f"base: {CONFIGS / 'two.yaml'}\n")
+    assert main(["run", str(CONFIGS / "two.yaml"), str(twin), "--out", str(tmp_path), "--workers", "2"]) == 2
+    assert "also the name of" in capsys.readouterr().err
+    assert not any(tmp_path.glob("two*"))
