@@ -20,10 +20,11 @@ BEGIN, END = "<!-- keys:begin -->", "<!-- keys:end -->"
 
 
 def _blocks():
-    from reebloc.inputs.config import Curves, RunConfig, SolverOptions, WedgeOptions
+    from reebloc.inputs.config import Curves, OriginOptions, RunConfig, SolverOptions, WedgeOptions
     from reebloc.inputs.policies import POLICY_CLASSES
     from reebloc.inputs.scenarios import ExportControl, OutsideBloc, Scenario
     from reebloc.inputs.schema_base import YearSpan
+    from reebloc.inputs.strategy import Deterrence, Instrument, SearchOptions, Strategy
     from reebloc.sweep.spec import Design, Output, Parameter, SweepConfig
     run = [
         ("Run config (top level)", "", RunConfig),
@@ -31,9 +32,14 @@ def _blocks():
         ("`curves`", "curves.", Curves),
         ("`solver`", "solver.", SolverOptions),
         ("`wedges`", "wedges.", WedgeOptions),
+        ("`origin`", "origin.", OriginOptions),
         ("`scenarios.<name>`", "scenarios.<name>.", Scenario),
         ("`scenarios.<name>.export_controls.<name>`", "…export_controls.<name>.", ExportControl),
         ("`destinations: {outside_bloc: …}` of an export control", "…destinations.", OutsideBloc),
+        ("`strategy` (China as a Stackelberg leader, docs/strategy.md)", "strategy.", Strategy),
+        ("`strategy.instruments.<name>`", "strategy.instruments.<name>.", Instrument),
+        ("`strategy.deterrence`", "strategy.deterrence.", Deterrence),
+        ("`strategy.search`", "strategy.search.", SearchOptions),
     ]
     pol = [(f"`policies.<name>` with `kind: {k}`", "", c) for k, c in POLICY_CLASSES.items()]
     sweep = [
@@ -102,7 +108,7 @@ def _table(title: str, prefix: str, model: type[BaseModel]) -> list[str]:
     lines = [f"#### {title}", ""]
     doc = (model.__doc__ or "").strip()
     if doc and not doc.startswith("Base of every") and model.__name__ not in ("RunConfig",):
-        lines += [re.sub(r"\s+", " ", doc), ""]
+        lines += [re.sub(r"\s+", " ", doc).replace("``", "`"), ""]
     lines += ["| key | type | default | meaning (unit) |", "|---|---|---|---|"]
     for name, f in model.model_fields.items():
         desc = (f.description or "").replace("|", "\\|").replace("\n", " ")

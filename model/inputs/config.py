@@ -35,15 +35,18 @@ class Curves(Strict):
     """How elastic demand and sloped supply enter the model: ``steps`` (LP, default) or
     ``linear`` (exact convex QP; small cases only)."""
 
-    form: Literal["steps", "linear"] = "steps"
-    steps: int = Field(default=10, ge=1, le=1000)
+    form: Literal["steps", "linear"] = Field(
+        default="steps", description="steps: demand and supply curves as stair steps (an LP); linear: exact "
+        "linear curves (a convex QP; small cases only)")
+    steps: int = Field(default=10, ge=1, le=1000, description="number of steps per curve (form: steps)")
 
 
 class SolverOptions(Strict):
-    name: Literal["highs"] = "highs"
-    threads: int = Field(default=1, ge=1, le=MAX_THREADS)
-    time_limit_s: Num = Field(default=600.0, gt=0, le=7 * 86400)
-    options: dict[str, Any] = Field(default_factory=dict, description="passed to HiGHS as is")
+    name: Literal["highs"] = Field(default="highs", description="the solver (HiGHS, through highspy)")
+    threads: int = Field(default=1, ge=1, le=MAX_THREADS, description="HiGHS threads")
+    time_limit_s: Num = Field(default=600.0, gt=0, le=7 * 86400, description="wall-clock limit of one solve (s)")
+    options: dict[str, Any] = Field(default_factory=dict, description="HiGHS options, passed as they are "
+                                    "(checked by HiGHS: an unknown option or wrong type is an error)")
 
     @field_validator("options")
     @classmethod
@@ -68,9 +71,10 @@ class SolverOptions(Strict):
 class WedgeOptions(Strict):
     """Fixed-point iteration for price-dependent wedges (ad valorem tariffs, CfDs, levies)."""
 
-    max_iterations: int = Field(default=50, ge=1, le=10_000)
-    tolerance_usd_per_kg: Num = Field(default=0.01, gt=0)
-    damping: Num = Field(default=0.5, gt=0, le=1, description="weight of the new iterate")
+    max_iterations: int = Field(default=50, ge=1, le=10_000, description="iterations before the loop stops unconverged")
+    tolerance_usd_per_kg: Num = Field(default=0.01, gt=0, description="converged when no wedge moves by more "
+                                      "than this between iterations ($/kg)")
+    damping: Num = Field(default=0.5, gt=0, le=1, description="weight of the new iterate (1: no damping)")
 
 
 class OriginOptions(Strict):
@@ -87,20 +91,26 @@ class OriginOptions(Strict):
 
 
 class RunConfig(Strict):
-    name: str
-    description: str = ""
-    base: str | None = None
-    inputs: str
-    years: YearSpan
-    discount_rate: Num = Field(ge=0, le=1)
-    curves: Curves = Field(default_factory=Curves)
-    scenarios: dict[str, Scenario] = Field(default_factory=lambda: {"base": Scenario(probability=1.0)})
-    policies: dict[str, Policy] = Field(default_factory=dict)
-    solver: SolverOptions = Field(default_factory=SolverOptions)
-    wedges: WedgeOptions = Field(default_factory=WedgeOptions)
-    china_node: str = "CN"
+    name: str = Field(description="run name; names the output folder runs/out/<name>/ (letters, digits, _ - .)")
+    description: str = Field(default="", description="free text, kept in the manifest and reports")
+    base: str | None = Field(default=None, description="config file this one inherits and overrides "
+                             "(path relative to this file; mappings merge key by key)")
+    inputs: str = Field(description="data-set folder (path relative to the file that sets it), e.g. ../inputs/default")
+    years: YearSpan = Field(description="modelled years, inclusive: {start: 2025, end: 2035}")
+    discount_rate: Num = Field(ge=0, le=1, description="real annual discount rate of money figures "
+                               "(share, e.g. 0.05); discounts to years.start")
+    curves: Curves = Field(default_factory=Curves, description="how demand and supply curves enter the model")
+    scenarios: dict[str, Scenario] = Field(default_factory=lambda: {"base": Scenario(probability=1.0)},
+                                           description="disruption scenarios by name; probabilities sum to 1")
+    policies: dict[str, Policy] = Field(default_factory=dict, description="policy instruments by name, "
+                                        "each with a kind (tables below)")
+    solver: SolverOptions = Field(default_factory=SolverOptions, description="solver settings")
+    wedges: WedgeOptions = Field(default_factory=WedgeOptions, description="fixed-point loop of price-dependent wedges")
+    china_node: str = Field(default="CN", description="node whose material counts as China-origin in the "
+                            "security metrics (china_content)")
     strategy: Strategy | None = Field(default=None, description="China as a Stackelberg leader (docs/strategy.md)")
-    origin: OriginOptions = Field(default_factory=OriginOptions)
+    origin: OriginOptions = Field(default_factory=OriginOptions, description="origin classes (China-touched / "
+                                  "clean) and their tie-break")
     reference_scenario: str | None = Field(
         default=None, description="the no-disruption scenario (price rises, VSS); default: one without controls")
 

@@ -16,9 +16,9 @@ AllOr = Union[Literal["*"], list[str]]
 
 
 class PolicyBase(Strict):
-    enabled: bool = True
+    enabled: bool = Field(default=True, description="false: the instrument is off (kept in the config)")
     years: YearSpan | None = Field(default=None, description="active years; default: the whole run")
-    description: str = ""
+    description: str = Field(default="", description="free text: the terms and their source")
 
     def active(self, year: int) -> bool:
         return self.enabled and (self.years is None or self.years.covers(year))
@@ -33,14 +33,17 @@ class Tariff(PolicyBase):
     Revenue accrues to the importing node's government.
     """
 
-    kind: Literal["tariff"]
-    origins: AllOr = "*"
-    destinations: AllOr = "*"
-    commodities: AllOr = "*"
-    ad_valorem: Num = Field(default=0.0, ge=0, description="share of the base price")
-    specific_usd_per_kg: Num = Field(default=0.0, ge=0)
-    base: Literal["equilibrium", "reference"] = "equilibrium"
-    reference_price_usd_per_kg: dict[str, Union[Num, dict[int, Num]]] = Field(default_factory=dict)
+    kind: Literal["tariff"] = Field(description="import tariff on trade arcs")
+    origins: AllOr = Field(default="*", description="exporting nodes: \"*\" (all) or a list of ids")
+    destinations: AllOr = Field(default="*", description="importing nodes: \"*\" (all) or a list of ids")
+    commodities: AllOr = Field(default="*", description="commodities: \"*\" (all) or a list of ids")
+    ad_valorem: Num = Field(default=0.0, ge=0, description="ad valorem rate (share of the base price, 0.25 = 25%)")
+    specific_usd_per_kg: Num = Field(default=0.0, ge=0, description="specific duty ($/kg)")
+    base: Literal["equilibrium", "reference"] = Field(
+        default="equilibrium", description="price the ad valorem rate applies to: the exporter's equilibrium "
+        "price (fixed point) or reference_price_usd_per_kg")
+    reference_price_usd_per_kg: dict[str, Union[Num, dict[int, Num]]] = Field(
+        default_factory=dict, description="base: reference: {commodity: price} or {commodity: {year: price}} ($/kg)")
 
     def reference_price(self, commodity: str, year: int) -> float | None:
         return price_in_year(self.reference_price_usd_per_kg.get(commodity), year)
@@ -66,14 +69,16 @@ class Bloc(PolicyBase):
     levy = max(0, P_ref − (P_origin + freight + external tariff)).
     """
 
-    kind: Literal["bloc"]
-    members: list[str] = Field(min_length=1)
-    commodities: AllOr = "*"
-    internal_ad_valorem: Num = Field(default=0.0, ge=0)
-    internal_specific_usd_per_kg: Num = Field(default=0.0, ge=0)
-    external_ad_valorem: Num = Field(default=0.0, ge=0)
-    external_specific_usd_per_kg: Num = Field(default=0.0, ge=0)
-    reference_price_usd_per_kg: dict[str, Union[Num, dict[int, Num]]] = Field(default_factory=dict)
+    kind: Literal["bloc"] = Field(description="trade bloc with internal and external tariffs and a variable levy")
+    members: list[str] = Field(min_length=1, description="member nodes")
+    commodities: AllOr = Field(default="*", description="commodities covered: \"*\" (all) or a list of ids")
+    internal_ad_valorem: Num = Field(default=0.0, ge=0, description="ad valorem rate between members (share)")
+    internal_specific_usd_per_kg: Num = Field(default=0.0, ge=0, description="specific duty between members ($/kg)")
+    external_ad_valorem: Num = Field(default=0.0, ge=0, description="ad valorem rate on imports from outsiders (share)")
+    external_specific_usd_per_kg: Num = Field(default=0.0, ge=0, description="specific duty on imports from outsiders ($/kg)")
+    reference_price_usd_per_kg: dict[str, Union[Num, dict[int, Num]]] = Field(
+        default_factory=dict, description="bloc reference price: outsiders pay a levy up to it "
+        "({commodity: price} or {commodity: {year: price}}, $/kg); none: no levy")
 
     def reference_price(self, commodity: str, year: int) -> float | None:
         return price_in_year(self.reference_price_usd_per_kg.get(commodity), year)
@@ -85,14 +90,14 @@ class PriceFloor(PolicyBase):
     ``reference_node``. The producer dispatches on P_node + (F − P_ref)⁺ − share (P_ref − F)⁺.
     """
 
-    kind: Literal["price_floor"]
-    facilities: list[str] = Field(min_length=1)
-    commodity: str
-    price_usd_per_kg: Num = Field(ge=0)
-    reference_node: str
-    upside_share: Num = Field(default=0.0, ge=0, le=1)
-    volume_cap_t: Num | None = Field(default=None, ge=0, description="per year, all facilities")
-    payer: str = "US"
+    kind: Literal["price_floor"] = Field(description="contract for difference (price floor) on covered output")
+    facilities: list[str] = Field(min_length=1, description="covered facilities (ids of facilities.csv)")
+    commodity: str = Field(description="covered output commodity")
+    price_usd_per_kg: Num = Field(ge=0, description="floor (strike) price F ($/kg)")
+    reference_node: str = Field(description="node whose market price is the reference P_ref")
+    upside_share: Num = Field(default=0.0, ge=0, le=1, description="share of (P_ref − F)⁺ paid back to the payer")
+    volume_cap_t: Num | None = Field(default=None, ge=0, description="covered output per year, all facilities (t); none: all output")
+    payer: str = Field(default="US", description="who pays: a node or NODE_AGENCY (e.g. US_DoD)")
 
 
 class Offtake(PolicyBase):
@@ -102,15 +107,18 @@ class Offtake(PolicyBase):
     Net cost = (contract price − market price) × q.
     """
 
-    kind: Literal["offtake"]
-    facility: str
-    commodity: str
-    share: Num | None = Field(default=None, ge=0, le=1)
-    volume_t: Num | None = Field(default=None, ge=0)
-    contract_price_usd_per_kg: Num | None = Field(default=None, ge=0)
-    cost_plus_margin: Num | None = Field(default=None, ge=0)
-    buyer: str = "US"
-    use: Literal["resale", "own_demand"] = "resale"
+    kind: Literal["offtake"] = Field(description="offtake guarantee at a contract price")
+    facility: str = Field(description="the facility whose output is bought (id of facilities.csv)")
+    commodity: str = Field(description="the output commodity bought")
+    share: Num | None = Field(default=None, ge=0, le=1, description="share of the facility's output taken (give share or volume_t)")
+    volume_t: Num | None = Field(default=None, ge=0, description="tonnes taken per year (give share or volume_t)")
+    contract_price_usd_per_kg: Num | None = Field(default=None, ge=0, description="fixed contract price ($/kg; "
+                                                  "give it or cost_plus_margin)")
+    cost_plus_margin: Num | None = Field(default=None, ge=0, description="cost-plus price: (unit cost + inputs "
+                                         "at market prices) × (1 + margin) (share)")
+    buyer: str = Field(default="US", description="who buys and pays: a node or NODE_AGENCY")
+    use: Literal["resale", "own_demand"] = Field(default="resale", description="resale at the market price, "
+                                                 "or use for the buyer's own demand")
 
     @model_validator(mode="after")
     def _one_of(self):
@@ -129,16 +137,18 @@ class Stockpile(PolicyBase):
     held in normal times and relaxed where a disruption allows releases (the cover is there to be used).
     """
 
-    kind: Literal["stockpile"]
-    node: str
-    commodity: str
-    capacity_t: Num = Field(ge=0)
-    initial_t: Num = Field(default=0.0, ge=0)
-    holding_cost_usd_per_kg_yr: Num = Field(default=0.0, ge=0)
-    release: Literal["disruption", "any"] = "disruption"
-    target_days: Num | None = Field(default=None, ge=0)
-    target_from: int | None = None
-    payer: str = "US"
+    kind: Literal["stockpile"] = Field(description="strategic stockpile")
+    node: str = Field(description="where the stock is held and released")
+    commodity: str = Field(description="the stocked commodity")
+    capacity_t: Num = Field(ge=0, description="largest stock (t)")
+    initial_t: Num = Field(default=0.0, ge=0, description="stock at the start of the first year (t)")
+    holding_cost_usd_per_kg_yr: Num = Field(default=0.0, ge=0, description="cost of holding stock ($/kg per year)")
+    release: Literal["disruption", "any"] = Field(default="disruption", description="disruption: releases only "
+                                                  "in scenarios with export controls in force; any: any year")
+    target_days: Num | None = Field(default=None, ge=0, description="minimum stock in days of the node's "
+                                    "reference demand (days); none: no target")
+    target_from: int | None = Field(default=None, description="first year the target applies; default: the first year")
+    payer: str = Field(default="US", description="who pays: a node or NODE_AGENCY")
 
     @model_validator(mode="after")
     def _initial(self):
@@ -155,14 +165,17 @@ class Outlay(PolicyBase):
     in the summary) but enter no year's welfare.
     """
 
-    kind: Literal["outlay"]
-    type: Literal["equity", "loan", "grant"]
-    amount_usd: Num = Field(ge=0)
-    year: int
-    payer: str = "US"
-    interest_subsidy_rate: Num = Field(default=0.0, ge=0, le=1)
-    expected_loss_rate: Num = Field(default=0.0, ge=0, le=1)
-    term_years: int = Field(default=1, ge=1, le=MAX_TERM_YEARS)
+    kind: Literal["outlay"] = Field(description="fixed outlay with no market effect (equity, loan, grant)")
+    type: Literal["equity", "loan", "grant"] = Field(description="equity or grant: amount_usd paid in year; "
+                                                     "loan: expected loss and interest subsidy")
+    amount_usd: Num = Field(ge=0, description="amount ($)")
+    year: int = Field(description="year of the payment (or of the loan)")
+    payer: str = Field(default="US", description="who pays: a node or NODE_AGENCY")
+    interest_subsidy_rate: Num = Field(default=0.0, ge=0, le=1, description="loan: subsidy a year as a share "
+                                       "of the amount (share)")
+    expected_loss_rate: Num = Field(default=0.0, ge=0, le=1, description="loan: expected loss as a share of "
+                                    "the amount, counted in year (share)")
+    term_years: int = Field(default=1, ge=1, le=MAX_TERM_YEARS, description="loan: years of interest subsidy (years)")
 
     def cash_flows(self) -> dict[int, float]:
         """Cost to the payer by year (USD, undiscounted)."""
@@ -181,8 +194,8 @@ class ContentRule(PolicyBase):
     (clean − China-touched price) is reported in ``prices.csv``.
     """
 
-    kind: Literal["content_rule"]
-    node: str
+    kind: Literal["content_rule"] = Field(description="origin rule: covered demand must be served with clean material")
+    node: str = Field(description="the buyer node whose demand the rule covers")
     segments: list[str] = Field(min_length=1, description="demand segments at the node")
     commodities: AllOr = Field(default="*", description="commodities the rule covers")
 

@@ -28,16 +28,19 @@ class ExportControl(Strict):
         default="CN", description="a node, a list of nodes, or third_countries (every node but the China node)")
     origin_class: Literal["any", "china_touched"] = Field(
         default="any", description="which material the control covers: any, or only China-touched")
-    commodities: list[str] = Field(min_length=1)
-    destinations: Union[Literal["all"], list[str], OutsideBloc] = "all"
-    years: YearSpan
-    kind: Literal["ban", "quota", "share", "licence"]
-    quota_t: Num | None = Field(default=None, ge=0)
-    share: Num | None = Field(default=None, ge=0, le=1)
-    reference_t: Num | None = Field(default=None, ge=0)
-    cost_usd_per_kg: Num = Field(default=0.0, ge=0)
-    cap_t: Num | None = Field(default=None, ge=0)
-    description: str = ""
+    commodities: list[str] = Field(min_length=1, description="controlled commodities (ids of commodities.csv)")
+    destinations: Union[Literal["all"], list[str], OutsideBloc] = Field(
+        default="all", description="all, a list of nodes, or {outside_bloc: <bloc policy>} (every non-member)")
+    years: YearSpan = Field(description="years the control is in force")
+    kind: Literal["ban", "quota", "share", "licence"] = Field(
+        description="ban: flow 0; quota: Σ flow ≤ quota_t; share: Σ flow ≤ share × reference_t; "
+        "licence: cost_usd_per_kg on each kg, Σ flow ≤ cap_t if given")
+    quota_t: Num | None = Field(default=None, ge=0, description="quota: annual cap on the controlled flows (t)")
+    share: Num | None = Field(default=None, ge=0, le=1, description="share: allowed share of reference_t")
+    reference_t: Num | None = Field(default=None, ge=0, description="share: reference annual flow (t)")
+    cost_usd_per_kg: Num = Field(default=0.0, ge=0, description="licence: friction cost on each kg exported ($/kg)")
+    cap_t: Num | None = Field(default=None, ge=0, description="licence: optional annual cap (t)")
+    description: str = Field(default="", description="free text")
 
     @model_validator(mode="after")
     def _fields_for_kind(self):
@@ -57,10 +60,12 @@ class Scenario(Strict):
     """A state of the world with a probability. Decisions in years before ``diverges`` are
     shared with the trunk (non-anticipativity); default: the first year any control applies."""
 
-    probability: Num = Field(ge=0, le=1, description="> 0; a scenario of probability 0 is dropped, not kept")
-    diverges: int | None = None
-    description: str = ""
-    export_controls: dict[str, ExportControl] = Field(default_factory=dict)
+    probability: Num = Field(ge=0, le=1, description="probability of the scenario (all sum to 1); > 0: a scenario of probability 0 is dropped, not kept")
+    diverges: int | None = Field(default=None, description="first year decisions may differ from the other "
+                                 "scenarios (non-anticipativity before it); default: first year of its controls")
+    description: str = Field(default="", description="free text")
+    export_controls: dict[str, ExportControl] = Field(default_factory=dict, description="Chinese (or other) "
+                                                      "export controls in force in this scenario, by name")
 
     @field_validator("probability")
     @classmethod

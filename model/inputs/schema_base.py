@@ -23,8 +23,8 @@ class Strict(BaseModel):
 class YearSpan(Strict):
     """Inclusive span of years ``[start, end]``."""
 
-    start: int = Field(ge=1900, le=2200)
-    end: int = Field(ge=1900, le=2200)
+    start: int = Field(ge=1900, le=2200, description="first year (inclusive)")
+    end: int = Field(ge=1900, le=2200, description="last year (inclusive)")
 
     @model_validator(mode="after")
     def _ordered(self):

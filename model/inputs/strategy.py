@@ -24,11 +24,13 @@ from reebloc.inputs.schema_base import Num, Strict, YearSpan
 class Instrument(Strict):
     """One export instrument of the leader; its value per year lies in [low, high]."""
 
-    kind: Literal["export_tax", "export_quota"]
-    commodity: str
-    destinations: Union[Literal["all"], list[str]] = "all"
-    low: Num
-    high: Num
+    kind: Literal["export_tax", "export_quota"] = Field(
+        description="export_tax: specific tax τ on the leader's exports ($/kg; negative = subsidy); "
+        "export_quota: exports ≤ s × reference exports (s a share)")
+    commodity: str = Field(description="the commodity taxed or limited")
+    destinations: Union[Literal["all"], list[str]] = Field(default="all", description="all, or a list of importing nodes")
+    low: Num = Field(description="lowest value searched ($/kg for a tax, share for a quota)")
+    high: Num = Field(description="highest value searched ($/kg for a tax, share for a quota)")
     schedule: Literal["per_year", "constant"] = Field(
         default="per_year", description="one value per year, or one value for every year")
     years: YearSpan | None = Field(default=None, description="years the instrument applies; default all")
@@ -57,8 +59,8 @@ class Deterrence(Strict):
     dislike of rival capacity. Output is the proxy for capacity built until the model builds
     capacity (issue 12)."""
 
-    weight_usd_per_kg: Num = Field(ge=0)
-    processes: list[str] = Field(min_length=1)
+    weight_usd_per_kg: Num = Field(ge=0, description="weight on each kg of rival output ($/kg, discounted)")
+    processes: list[str] = Field(min_length=1, description="processes whose ex-China output counts (ids of processes.csv)")
 
 
 class SearchOptions(Strict):
@@ -66,12 +68,12 @@ class SearchOptions(Strict):
     then a bounded scalar refinement (Brent) around the best grid point to ``tolerance``; sweeps
     over all coordinates until the payoff gains less than ``min_gain_usd`` or ``max_sweeps``."""
 
-    grid_points: int = Field(default=7, ge=2, le=201)
-    refine: bool = True
-    tolerance: Num = Field(default=1e-3, gt=0, description="instrument units ($/kg or share)")
-    max_sweeps: int = Field(default=3, ge=1, le=50)
-    min_gain_usd: Num = Field(default=1e3, ge=0)
-    max_evaluations: int = Field(default=2000, ge=1)
+    grid_points: int = Field(default=7, ge=2, le=201, description="grid points per coordinate")
+    refine: bool = Field(default=True, description="refine the best grid point by a bounded scalar search (Brent)")
+    tolerance: Num = Field(default=1e-3, gt=0, description="refinement tolerance in instrument units ($/kg or share)")
+    max_sweeps: int = Field(default=3, ge=1, le=50, description="passes over all coordinates at most")
+    min_gain_usd: Num = Field(default=1e3, ge=0, description="stop when a pass gains less payoff than this ($)")
+    max_evaluations: int = Field(default=2000, ge=1, description="equilibrium solves at most")
 
 
 class Strategy(Strict):
@@ -79,10 +81,10 @@ class Strategy(Strict):
     objective: Literal["surplus", "deterrence"] = Field(
         default="surplus", description="surplus: producer surplus + export-tax revenue; deterrence: that less "
         "deterrence.weight_usd_per_kg × ex-China output of deterrence.processes")
-    deterrence: Deterrence | None = None
-    instruments: dict[str, Instrument] = Field(min_length=1)
-    search: SearchOptions = Field(default_factory=SearchOptions)
-    description: str = ""
+    deterrence: Deterrence | None = Field(default=None, description="objective deterrence: weight and processes")
+    instruments: dict[str, Instrument] = Field(min_length=1, description="the leader's export instruments by name")
+    search: SearchOptions = Field(default_factory=SearchOptions, description="settings of the coordinate search")
+    description: str = Field(default="", description="free text")
 
     @model_validator(mode="after")
     def _deterrence(self):

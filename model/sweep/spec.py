@@ -70,11 +70,13 @@ class _Strict(BaseModel):
 
 
 class Design(_Strict):
-    kind: Literal["grid", "oat", "lhs", "sobol", "morris"]
+    kind: Literal["grid", "oat", "lhs", "sobol", "morris"] = Field(
+        description="grid: full factorial; oat: one at a time; lhs: Latin hypercube; sobol: Saltelli "
+        "sample for Sobol indices; morris: elementary effects")
     n: int | None = Field(default=None, ge=1, le=MAX_VARIANTS, description="lhs: variants; sobol: base samples N "
                           "(N·(k+2) variants); morris: trajectories (n·(k+1) variants)")
     levels: int = Field(default=4, ge=2, le=MAX_LEVELS, description="grid/oat points per parameter; morris grid levels")
-    seed: int = 12345
+    seed: int = Field(default=12345, description="random seed of the design")
     second_order: bool = Field(default=False, description="sobol: also second-order indices")
 
     @model_validator(mode="after")
@@ -85,15 +87,18 @@ class Design(_Strict):
 
 
 class Parameter(_Strict):
-    name: str
-    path: str | None = Field(default=None, description="dotted config path")
-    table: str | None = None
-    where: dict[str, Any] = Field(default_factory=dict)
-    column: str | None = None
-    change: Literal["relative", "absolute", "substitute"] = "relative"
-    low: float | None = None
-    high: float | None = None
-    values: list[Any] | None = None
+    name: str = Field(description="parameter name (a column of the sweep's results)")
+    path: str | None = Field(default=None, description="dotted config path, e.g. policies.mp_floor.price_usd_per_kg "
+                             "(give path or table)")
+    table: str | None = Field(default=None, description="data-set table to change, e.g. costs (give path or table)")
+    where: dict[str, Any] = Field(default_factory=dict, description="table rows to change: {column: value or "
+                                  "fnmatch pattern}")
+    column: str | None = Field(default=None, description="table column to change, e.g. cost_usd_per_kg")
+    change: Literal["relative", "absolute", "substitute"] = Field(
+        default="relative", description="relative: new = base × x; absolute: new = base + x; substitute: new = x")
+    low: float | None = Field(default=None, description="lowest x (in the unit of change)")
+    high: float | None = Field(default=None, description="highest x")
+    values: list[Any] | None = Field(default=None, description="explicit values of x (grid/oat) instead of low/high")
     assumption: str | None = Field(default=None, description="take low/high from assumptions.csv")
     reference: float | None = Field(default=None, description="the 'no change' point (oat base)")
 
@@ -122,12 +127,13 @@ class Parameter(_Strict):
 
 
 class Output(_Strict):
-    name: str
-    summary: str | None = Field(default=None, description="dotted key of summary.json")
-    table: str | None = None
-    where: dict[str, Any] = Field(default_factory=dict)
-    column: str | None = None
-    agg: Literal["mean", "sum", "min", "max", "first", "count"] = "sum"
+    name: str = Field(description="output name (a column of the sweep's results)")
+    summary: str | None = Field(default=None, description="dotted key of summary.json (give summary or table)")
+    table: str | None = Field(default=None, description="run table to read, e.g. prices (give summary or table)")
+    where: dict[str, Any] = Field(default_factory=dict, description="rows to keep: {column: value or fnmatch pattern}")
+    column: str | None = Field(default=None, description="column to aggregate, e.g. price_usd_per_kg")
+    agg: Literal["mean", "sum", "min", "max", "first", "count"] = Field(default="sum", description="aggregate "
+                                                                        "over the rows kept")
 
     @model_validator(mode="after")
     def _one(self):
@@ -139,15 +145,17 @@ class Output(_Strict):
 
 
 class SweepConfig(_Strict):
-    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
-    description: str = ""
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$", description="sweep name; names the "
+                      "folder runs/out/sweeps/<name>/")
+    description: str = Field(default="", description="free text")
     base: str | None = Field(default=None, description="run config, relative to the sweep file")
     evaluator: str = Field(default="reebloc", description="reebloc | ishigami | module:factory")
-    evaluator_options: dict[str, Any] = Field(default_factory=dict)
-    design: Design
-    parameters: list[Parameter] = Field(min_length=1, max_length=MAX_PARAMETERS)
-    outputs: list[Output] = Field(min_length=1)
-    chunk_size: int | None = Field(default=None, ge=1, le=MAX_VARIANTS)
+    evaluator_options: dict[str, Any] = Field(default_factory=dict, description="options passed to the evaluator")
+    design: Design = Field(description="the sampling design")
+    parameters: list[Parameter] = Field(min_length=1, max_length=MAX_PARAMETERS, description="what varies")
+    outputs: list[Output] = Field(min_length=1, description="what is recorded per variant")
+    chunk_size: int | None = Field(default=None, ge=1, le=MAX_VARIANTS, description="variants per stored chunk; default: from "
+                                   "the number of variants and workers")
     threads: int = Field(default=1, ge=1, le=MAX_SWEEP_THREADS, description="HiGHS threads per worker")
     warm_start: bool = Field(default=True, description="re-solve from the previous variant's basis; "
                              "false: cold start (same duals as a fresh run where prices are not unique)")
