@@ -12,7 +12,7 @@ dotted path ``a.b.c``; ``overrides={"a.b.c": v}`` takes dotted paths directly.
 
 Tables are the run-folder tables of ``docs/architecture.md`` (``flows``, ``production``,
 ``prices``, ``demand``, ``government``, ``welfare``, ``policies``, ``stockpiles``,
-``substitutes``, ``disposal``, ``security``), each a DataFrame: ``res.prices``,
+``substitutes``, ``disposal``, ``security``, and ``strategy`` when the run has a leader), each a DataFrame: ``res.prices``,
 ``res.table("prices")`` or ``res.tables["prices"]``.
 """
 
@@ -28,7 +28,7 @@ import pandas as pd
 from reebloc.errors import ReeblocError
 
 TABLES = ("flows", "production", "prices", "demand", "government", "welfare", "policies",
-          "stockpiles", "substitutes", "disposal", "security")
+          "stockpiles", "substitutes", "disposal", "security", "strategy")
 
 
 class Results:
