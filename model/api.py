@@ -98,12 +98,13 @@ class Results:
     # ------------------------------------------------------------------ writing
     def save(self, out: str | Path | None = None, force: bool = False) -> Path:
         """Write the run folder ``<out>/<name>/`` (default ``runs/out``) atomically; returns it."""
-        from reebloc.app.run import DEFAULT_OUT, run_folder, write_run
+        from reebloc.app.run import DEFAULT_OUT, check_out_root, check_replaceable, run_folder, write_run
         if self._result is None:
             raise ReeblocError(self.path, None, "already a run folder; copy the folder to keep it elsewhere")
-        final = run_folder(Path(out) if out is not None else DEFAULT_OUT, self.name)
-        if final.exists() and not force:
-            raise ReeblocError(final, None, "run folder exists; use force=True to replace it or out= to write elsewhere")
+        root = Path(out) if out is not None else DEFAULT_OUT
+        check_out_root(root)
+        final = run_folder(root, self.name)
+        check_replaceable(final, force)
         write_run(self._result, final, force, time.perf_counter())
         self.path = final
         return final
@@ -193,10 +194,9 @@ def run(config_or_path, *, out: str | Path | None = None, force: bool = False,
     resolved = resolve(config_or_path, overrides, **kw)
     resolve_s = time.perf_counter() - t0
     if out is not None:       # refuse before solving, as the CLI does
-        from reebloc.app.run import run_folder
-        final = run_folder(Path(out), resolved.config.name)
-        if final.exists() and not force:
-            raise ReeblocError(final, None, "run folder exists; use force=True to replace it or out= to write elsewhere")
+        from reebloc.app.run import check_out_root, check_replaceable, run_folder
+        check_out_root(Path(out))
+        check_replaceable(run_folder(Path(out), resolved.config.name), force)
     result = solve_resolved(resolved)
     result.manifest["timings_s"] = {"resolve_s": round(resolve_s, 4), **result.manifest["timings_s"]}
     from reebloc.app.run import _json_default

@@ -172,8 +172,7 @@ def run_many(configs: list[str | Path], out: str | Path | None = None, force: bo
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor
     root = Path(out) if out is not None else DEFAULT_OUT
-    if root.exists() and not root.is_dir():
-        raise ReeblocError(root, "--out", "is a file; expected a folder for run outputs")
+    check_out_root(root)
     seen: dict[str, str] = {}
     for cfg in configs:
         name = load_config(cfg).config.name
@@ -181,9 +180,7 @@ def run_many(configs: list[str | Path], out: str | Path | None = None, force: bo
             raise ReeblocError(cfg, "name", f"run name {name!r} is also the name of {seen[name]}; "
                                "two runs would write the same folder")
         seen[name] = str(cfg)
-        final = run_folder(root, name)
-        if final.exists() and not force:
-            raise ReeblocError(final, None, "run folder exists; use --force to replace it or --out to write elsewhere")
+        check_replaceable(run_folder(root, name), force)
     with ProcessPoolExecutor(max_workers=min(workers, len(configs)), mp_context=mp.get_context("spawn")) as ex:
         futures = [ex.submit(_run_one, str(cfg), out, force) for cfg in configs]
         try:
