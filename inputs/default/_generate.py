@@ -77,6 +77,8 @@ SOURCES = [
      "Incentive price for new NdPr supply $75-105/kg."),
     ("sea-distances", "Approximate port-to-port sea distances: the data author's estimates rounded to 100 km, checkable against distance tables such as ports.com", "https://www.ports.com/sea-route/",
      "Approximate port-to-port distances between representative ports: Shanghai (CN), Los Angeles/Houston (US), Fremantle (AU), Yokohama (JP), Kuantan (MY), Haiphong (VN), Dammam/Jeddah (SA), Santos (BR), Rotterdam (EU), Busan (KR), Yangon/Singapore (ROW); Myanmar-Yunnan overland for ROW ionic feed."),
+    ("desnz-2023", "UK Department for Energy Security and Net Zero, Electricity Generation Costs 2023 (and BEIS 2020): technology-specific hurdle rates", "https://www.gov.uk/government/publications/electricity-generation-costs-2023",
+     "Appraisal practice: projects under a Contract for Difference are appraised at a lower hurdle rate than merchant ones because contracted revenue lowers the cost of capital. Cited for the method only; the rates used for rare-earth projects are assumptions (asm_hurdle_merchant, asm_hurdle_contracted)."),
     # derived figures ---------------------------------------------------------------------
     ("d-cn-light-quota", "Derived: China hard-rock (light) mining quota = total quota less the ion-adsorption quota", "",
      "2024 total mining quota 270,000 t REO (miit-quota) = USGS 2025 China output (usgs-mcs-2026); less the ion-adsorption (southern, medium/heavy) quota of 19,150 t (asm_cn_ionic_quota) = 250,850 t. 2025 quota unpublished: 2024 total used for 2025. Later years grow at asm_cn_quota_growth."),
@@ -118,6 +120,16 @@ SOURCES = [
      "Metal needed for MP's magnet capacity at 0.28 t NdPr metal per t magnet (d-magnet-composition), rounded up."),
     ("d-freight", "Derived: freight by route", "",
      "freight = handling (asm_freight_handling_bulk for concentrate, asm_freight_handling_refined for oxide/metal/magnets) + asm_freight_per_1000km x sea distance (sea-distances) / 1000. Handling per leg makes trans-shipment through a third country costlier than a direct route."),
+    ("d-capex-magnet", "Derived: overnight capex of a new ex-China sintered NdFeB plant, $ per t/yr", "",
+     "MP's 10X: $1B bank financing (mp-dod-2025) plus part of the $400M DoD equity for ~7,000 t/yr (d-mp-magnets): $1.0-1.4B / 7,000 t = $143k-200k per t/yr, an upper bound (the financing also covers working capital and MP's other needs). Central asm_capex_magnet."),
+    ("d-capex-sep-heavy", "Derived: overnight capex of a heavy-REE (Dy/Tb) separation plant, $ per t/yr Dy+Tb", "",
+     "Seadrift: ~$258M DoD award (2023, lynas-dod-2026) for a plant of ~5,000 t/yr heavy feed (the size of Lynas' Malaysian heavy plant, lynas-reports) x Dy+Tb content 0.15 (asm_dytb_in_hre) = 750 t/yr: ~$344k per t/yr Dy+Tb if the award paid the whole plant. Central asm_capex_sep_heavy."),
+    ("d-project-finance", "Derived: project finance terms of every build option", "",
+     "Lifetime asm_project_lifetime; cost of capital asm_hurdle_merchant when revenue is merchant and asm_hurdle_contracted when a price floor or an offtake backs it (method: desnz-2023); fixed O&M = asm_fom_share x capex per year."),
+    ("d-project-ramp", "Derived: ramp profile of a new plant", "",
+     "Share of nameplate available in the first year online = asm_first_year_ramp, full from the second year; Solvay's stated linear ramp to 4,500 t/yr by 2030 (solvay-2025) is 5 equal steps."),
+    ("d-expansions", "Derived: expansions of operating plants as build options", "",
+     "Build option = stated target less the operating capacity held flat at its 2025/26 level: Lynas Malaysia 10,500 - 6,559 = 3,941 t NdPr (lynas-reports); Mt Weld 47,700 - 29,000 = 18,700 t REO (d-lynas-mtweld); MP Mountain Pass 6,000 - 4,000 = 2,000 t NdPr (asm_mp_ndpr_expansion); MP Independence 3,000 - 1,000 = 2,000 t magnets (d-mp-magnets); MP metal 2,800 - 300 = 2,500 t (d-mp-metal); Neo Narva 5,000 - 2,000 = 3,000 t (neo-performance); Solvay 4,500 - 500 = 4,000 t NdPr (solvay-2025)."),
     ("d-us-defence", "Derived: US defence NdFeB demand", "",
      "~175 t/yr (dod-2012) held constant in 2025 and grown with asm_demand_growth thereafter."),
 ]
@@ -231,7 +243,6 @@ ASM = {
     "asm_cap_cn_recycle_swarf": ("China swarf recycling 2025", "t NdPr/yr", 15000, 10000, 25000, "Machining losses of ~25% of blank mass (china-industry-2024 blanks ~300 kt) hold ~20 kt NdPr; part recycled in the cheap tranche."),
     "asm_cap_cn_recycle_marginal": ("China marginal secondary NdPr supply 2025", "t NdPr/yr", 20000, 10000, 40000, "End-of-life, remaining swarf, off-quota supply. China's 2024 NdPr oxide output ~106 kt exceeds what its quota and imports yield (china-industry-2024): the gap is secondary supply."),
     "asm_recycle_growth": ("Growth of China's secondary NdPr supply", "share/yr", 0.08, 0.04, 0.12, "Tracks magnet production and end-of-life volumes."),
-    "asm_cap_new_supply_generic": ("Generic new NdPr supply: capacity added per year from 2027 (ROW)", "t NdPr/yr per yr", 6000, 0, 12000, "Unnamed projects (Africa, Greenland, Brazil, India...) at the incentive price; keeps the long run from hitting VOLL. Zero in 2025-2026."),
     "asm_incumbent_growth": ("Capacity growth of established non-China metal and magnet makers (Japan, Korea, Vietnam, VAC)", "share/yr", 0.06, 0.0, 0.1,
                              "No published plans; slower than demand (+7.5-8.7%/yr), so China's magnet share creeps up unless new plants run."),
     "asm_cap_jp_magnet_std": ("Japan standard NdFeB capacity (Shin-Etsu, TDK, Proterial)", "t/yr", 12000, 8000, 20000, "No published total; Japan is the main non-China producer (JOGMEC via mgssi-2026)."),
@@ -247,13 +258,41 @@ ASM = {
     "asm_cap_usar_metal": ("USA Rare Earth metal capacity path (2026 1,000; 2028 3,000; 2030 10,000)", "t metal/yr", 10000, 3000, 10000, "Commerce LOI plan 10,000 t/yr metal (usar-2026); timing assumed."),
     "asm_cap_maaden": ("MP-Maaden Saudi refinery NdPr capacity from 2030", "t NdPr/yr", 3000, 0, 6000, "No capacity or date published (mp-maaden-2025); status announced."),
     "asm_cap_maaden_heavy": ("MP-Maaden Saudi refinery Dy/Tb capacity from 2030", "t DyTb/yr", 200, 0, 400, "No figure published."),
-    "asm_cap_seadrift": ("Lynas Seadrift (Texas) Dy/Tb capacity in the default data", "t DyTb/yr", 0, 0, 1500, "Construction seriously uncertain (lynas-dod-2026); 0 in the default; a variant can set the capacity (Lynas' 2023 plan was heavy-REE separation for the US)."),
+    "asm_cap_seadrift": ("Lynas Seadrift (Texas) Dy/Tb capacity as a build option", "t DyTb/yr", 750, 0, 1500, "Construction seriously uncertain (lynas-dod-2026): now a build option the model decides on; size = 5,000 t/yr heavy feed x 0.15 Dy+Tb (d-capex-sep-heavy); 0 switches it off."),
     "asm_mp_heavy_2026": ("MP heavy separation capacity in 2026 (mid-year start)", "t DyTb", 100, 50, 150, "Half of 200 t/yr from mid-2026 (mp-materials)."),
     "asm_ef_p1_2025": ("Energy Fuels phase 1 NdPr output capacity in 2025", "t NdPr", 450, 200, 925, "Phase 1 850-1,000 t/yr (energy-fuels); first full year after commissioning at half."),
     "asm_usar_stillwater_path": ("USA Rare Earth Stillwater magnets path (2026 600; 2027 1,200; 2028-29 4,800; 2030- 10,000)", "t/yr", 10000, 4800, 10000, "1,200 rising to 4,800 t/yr; Commerce LOI plan 10,000 t/yr (usar-2026); timing assumed."),
     "asm_narva_path": ("Neo Narva magnets path (2025 700; 2026-29 2,000; 2030- 5,000)", "t/yr", 5000, 2000, 5000, "2,000 t/yr opened Sep 2025; phase 2 5,000 t/yr (neo-performance); phase-2 timing assumed."),
     "asm_mp_indep_2025": ("MP Independence magnet capacity in 2025 (trial/commissioning year)", "t", 200, 0, 1000, "Commercial deliveries began late 2025 (mp-materials); first-year volume assumed."),
     "asm_serra_verde_growth": ("Brazil (Serra Verde clay) output after 2025", "t REO/yr", 2000, 2000, 6000, "Held at the USGS 2025 figure."),
+    # investment: build options (projects.csv)
+    "asm_capex_mine": ("Overnight capex, new or expanded ex-China rare-earth mine and concentrator", "$ per t REO/yr", 25000, 12000, 50000,
+                       "No published per-tonne figure in the sources; ex-China capex ~50% above China's (iea-2025). Hard-rock expansions at operating mines at the low end, greenfield at the high end."),
+    "asm_capex_sep_light": ("Overnight capex, new ex-China light-REE separation (per t NdPr/yr)", "$ per t NdPr/yr", 150000, 80000, 300000,
+                            "No published per-tonne figure in the sources; a separation plant treats ~4.5 t REO per t NdPr and handles all co-products. Expansions of operating plants at the low end."),
+    "asm_capex_sep_heavy": ("Overnight capex, heavy-REE (Dy/Tb) separation", "$ per t DyTb/yr", 340000, 150000, 600000, "d-capex-sep-heavy: Seadrift award / its Dy+Tb output."),
+    "asm_capex_metal": ("Overnight capex, NdPr metal/alloy plant", "$ per t metal/yr", 20000, 10000, 40000, "No published figure; electrolytic reduction cells are small relative to separation."),
+    "asm_capex_magnet": ("Overnight capex, new ex-China sintered NdFeB magnet plant", "$ per t magnet/yr", 120000, 60000, 200000, "d-capex-magnet: 10X financing per t is an upper bound."),
+    "asm_capex_fen": ("Overnight capex, iron-nitride (FeN) magnet plant", "$ per t magnet/yr", 60000, 30000, 120000, "No published figure; a new process (niron-2025)."),
+    "asm_capex_integrated": ("Overnight capex, unnamed integrated ex-China project (mine + separation), per t NdPr/yr", "$ per t NdPr/yr", 260000, 180000, 400000,
+                             "4.5 t REO/yr of mine (asm_capex_mine) + separation (asm_capex_sep_light) per t NdPr/yr; greenfield."),
+    "asm_cap_unnamed": ("Size of the unnamed-project class (ROW integrated NdPr), total", "t NdPr/yr", 60000, 0, 120000,
+                        "Replaces the old generic supply (6 kt/yr more each year from 2027); how much undeveloped ex-China NdPr could be developed by 2035. Incentive price $75-105/kg (project-blue)."),
+    "asm_lead_unnamed": ("Lead time of an unnamed greenfield integrated project, decision to first output", "years", 5, 4, 10, "Greenfield mine + separation: permitting and construction; the brief says domestic build-out needs at least 2-3 years (mgssi-2026)."),
+    "asm_project_lifetime": ("Economic lifetime of a new plant", "years", 20, 15, 30, "Standard for process plants; no published figure."),
+    "asm_fom_share": ("Fixed O&M per year as a share of overnight capex", "share/yr", 0.03, 0.02, 0.05, "Maintenance, insurance, staff; no published figure."),
+    "asm_hurdle_merchant": ("Cost of capital of a merchant ex-China rare-earth project (real, pre-tax)", "share/yr", 0.12, 0.09, 0.15,
+                            "Price risk of a market China can flood (2012-16, 2023-24 collapses); above typical mining discount rates. Method of contracted vs merchant hurdle rates: desnz-2023."),
+    "asm_hurdle_contracted": ("Cost of capital of a project backed by a price floor or an offtake (real, pre-tax)", "share/yr", 0.08, 0.06, 0.10,
+                              "Contracted revenue lowers the hurdle rate (desnz-2023 method); the gap to merchant is the de-risking value of a floor or an offtake."),
+    "asm_cost_mine_new_cash": ("Operating cash cost, new ex-China mines (capital recovered separately)", "$/kg REO", 5.0, 3.0, 10.0, "asm_cost_mine_new less capital recovery, now an explicit capex."),
+    "asm_cost_sep_new_cash": ("Operating cash cost, new ex-China light separation (per t NdPr, excl. feed)", "$/kg NdPr", 18.0, 10.0, 35.0, "asm_cost_sep_new less capital recovery; above the operating plants' asm_cost_sep_exchina (first-of-a-kind)."),
+    "asm_cost_sep_heavy_new_cash": ("Operating cash cost, new heavy-REE separation (per t Dy+Tb, excl. feed)", "$/kg DyTb", 35.0, 20.0, 80.0, "asm_cost_sep_heavy_new less capital recovery."),
+    "asm_cost_metal_new_cash": ("Operating cash cost, new US metal plants", "$/kg metal", 8.0, 5.0, 15.0, "asm_cost_metal_new less capital recovery."),
+    "asm_cost_magnet_new_cash": ("Operating cash cost, new ex-China magnet plants (excl. rare-earth inputs)", "$/kg magnet", 20.0, 14.0, 30.0, "asm_cost_magnet_new less capital recovery; above China's asm_cost_magnet (labour, energy, yields)."),
+    "asm_cost_fen_cash": ("Operating cash cost, FeN magnets", "$/kg magnet", 22.0, 12.0, 45.0, "asm_cost_fen less capital recovery."),
+    "asm_cost_unnamed_cash": ("Operating cash cost, unnamed integrated ex-China NdPr project (mining + separation, per t NdPr)", "$/kg NdPr", 35.0, 25.0, 50.0,
+                              "4.5 t REO x asm_cost_mine_new_cash + asm_cost_sep_new_cash, rounded up for greenfield."),
     # freight
     "asm_freight_handling_bulk": ("Freight handling per leg, concentrate", "$/kg REO", 0.15, 0.05, 0.4, "Bagging, port, customs, insurance on low-value concentrate."),
     "asm_freight_handling_refined": ("Freight handling per leg, oxides, metal, magnets", "$/kg", 0.3, 0.1, 1.0, "Containers, insurance (~0.5% of value), customs."),
@@ -270,7 +309,7 @@ def build(overrides: dict[str, float] | None = None) -> dict[str, list[dict]]:
     A = {k: v[2] for k, v in ASM.items()} | dict(overrides or {})
     ROWS: dict[str, list[dict]] = {k: [] for k in (
         "nodes", "commodities", "processes", "facilities", "capacity", "costs", "demand", "routes",
-        "substitution", "observed")}
+        "substitution", "observed", "projects")}
 
     def add(table, **kw):
         ROWS[table].append(kw)
@@ -360,12 +399,8 @@ def build(overrides: dict[str, float] | None = None) -> dict[str, list[dict]]:
         {y: A["asm_cn_ionic_quota"] for y in YEARS}, "asm_cn_ionic_quota", "asm_cost_mine_cn_ionic", "miit-quota")
     fac("us_mp_mountain_pass_mine", "US", "mine_light", "MP Materials", "operating", 2025,
         {y: 50692 for y in YEARS}, {2025: "mp-materials", "later": "asm_hold_flat"}, "asm_cost_mine_exchina", "mp-materials")
-    fac("us_usar_round_top", "US", "mine_ionic", "USA Rare Earth", "announced", 2028,
-        {y: A["asm_cap_roundtop"] for y in YEARS if y >= 2028}, "asm_cap_roundtop", "asm_cost_mine_new", "usar-2026")
     fac("au_lynas_mt_weld_kalgoorlie", "AU", "mine_light", "Lynas Rare Earths", "operating", 2025,
-        path({2025: 29000, 2026: 38350, 2027: 47700}), "d-lynas-mtweld", "asm_cost_mine_exchina", "lynas-reports")
-    fac("au_iluka_eneabba_feed", "AU", "mine_light", "Iluka Resources", "committed", 2027,
-        path({2027: 15250 * A["asm_first_year_ramp"], 2028: 15250}), "d-eneabba", "asm_cost_mine_new", "iluka-eneabba")
+        path({2025: 29000}), {2025: "usgs-mcs-2026", "later": "asm_hold_flat"}, "asm_cost_mine_exchina", "lynas-reports")
     fac("br_serra_verde", "BR", "mine_ionic", "Serra Verde", "operating", 2025,
         {y: 2000 for y in YEARS}, {2025: "usgs-mcs-2026", "later": "asm_serra_verde_growth"}, "asm_cost_mine_new", "usgs-mcs-2026")
     fac("row_mine_light", "ROW", "mine_light", "various (Thailand, India, Russia, Nigeria, ...)", "operating", 2025,
@@ -381,41 +416,24 @@ def build(overrides: dict[str, float] | None = None) -> dict[str, list[dict]]:
     fac("cn_sep_heavy", "CN", "sep_heavy", "Chinese state groups", "operating", 2025,
         grow(A["asm_cap_cn_sep_heavy"], g), "asm_cap_cn_sep_heavy", "asm_cost_sep_heavy", "jogmec")
     fac("us_mp_mountain_pass_sep", "US", "sep_light", "MP Materials", "operating", 2025,
-        path({2025: 2650, 2026: 4000, 2027: 5000, 2028: A["asm_mp_ndpr_expansion"]}),
-        {2025: "d-mp-ndpr-2025", 2026: "d-mp-ndpr-2025", "later": "asm_mp_ndpr_expansion"}, "asm_cost_sep_exchina", "mp-materials")
-    fac("us_mp_mountain_pass_heavy", "US", "sep_heavy", "MP Materials", "committed", 2026,
-        path({2026: A["asm_mp_heavy_2026"], 2027: 200}), {2026: "asm_mp_heavy_2026", "later": "mp-materials"}, "asm_cost_sep_heavy", "mp-dod-2025")
+        path({2025: 2650, 2026: 4000}),
+        {2025: "d-mp-ndpr-2025", 2026: "d-mp-ndpr-2025", "later": "asm_hold_flat"}, "asm_cost_sep_exchina", "mp-materials")
     fac("my_lynas_malaysia_sep", "MY", "sep_light", "Lynas Rare Earths", "operating", 2025,
-        path({2025: 6559, 2026: 8530, 2027: 10500}), "d-lynas-ndpr", "asm_cost_sep_exchina", "lynas-reports")
+        path({2025: 6559}), {2025: "d-lynas-ndpr", "later": "asm_hold_flat"}, "asm_cost_sep_exchina", "lynas-reports")
     fac("my_lynas_malaysia_heavy", "MY", "sep_heavy", "Lynas Rare Earths", "operating", 2025,
         path({2025: 35, 2026: 120, 2027: 750}), "d-lynas-heavy", "asm_cost_sep_heavy", "lynas-reports")
-    fac("us_lynas_seadrift", "US", "sep_heavy", "Lynas Rare Earths", "speculative", 2027,
-        {y: A["asm_cap_seadrift"] for y in YEARS if y >= 2027}, "asm_cap_seadrift", "asm_cost_sep_heavy_new", "lynas-dod-2026")
-    fac("au_iluka_eneabba_refinery", "AU", "sep_light", "Iluka Resources", "committed", 2027,
-        path({2027: round(3355 * A["asm_first_year_ramp"]), 2028: 3355}), "d-eneabba", "asm_cost_sep_new", "iluka-eneabba")
     fac("us_ef_white_mesa_p1", "US", "sep_light", "Energy Fuels", "operating", 2025,
         path({2025: A["asm_ef_p1_2025"], 2026: 925}), {2025: "asm_ef_p1_2025", "later": "energy-fuels"}, "asm_cost_sep_new", "energy-fuels")
-    fac("us_ef_white_mesa_p2", "US", "sep_light", "Energy Fuels", "announced", 2029,
-        path({2029: 6000 * A["asm_first_year_ramp"], 2030: 6000}), {2029: "asm_first_year_ramp", "later": "energy-fuels"}, "asm_cost_sep_new", "energy-fuels")
-    fac("us_ef_white_mesa_heavy", "US", "sep_heavy", "Energy Fuels", "announced", 2029,
-        path({2029: 153, 2030: 306}), {2029: "asm_first_year_ramp", "later": "d-ef-heavy"}, "asm_cost_sep_heavy_new", "energy-fuels")
     fac("eu_neo_silmet", "EU", "sep_light", "Neo Performance Materials", "operating", 2025,
         {y: 660 for y in YEARS}, "d-silmet", "asm_cost_sep_exchina", "neo-performance")
     fac("eu_solvay_la_rochelle", "EU", "sep_light", "Solvay", "operating", 2025,
-        {y: (500 + (4500 - 500) * (y - 2025) / 5 if y <= 2030 else 4500) for y in YEARS}, "d-solvay", "asm_cost_sep_new", "solvay-2025")
-    fac("sa_mp_maaden_refinery", "SA", "sep_light", "MP Materials / Maaden JV", "announced", 2030,
-        path({2030: A["asm_cap_maaden"] * A["asm_first_year_ramp"], 2031: A["asm_cap_maaden"]}), "asm_cap_maaden", "asm_cost_sep_new", "mp-maaden-2025")
-    fac("sa_mp_maaden_heavy", "SA", "sep_heavy", "MP Materials / Maaden JV", "announced", 2030,
-        path({2030: A["asm_cap_maaden_heavy"] * A["asm_first_year_ramp"], 2031: A["asm_cap_maaden_heavy"]}), "asm_cap_maaden_heavy", "asm_cost_sep_heavy_new", "mp-maaden-2025")
+        {y: 500 for y in YEARS}, "d-solvay", "asm_cost_sep_new", "solvay-2025")
     # recycling / secondary supply and generic new supply
     rg = A["asm_recycle_growth"]
     fac("cn_recycle_swarf", "CN", "recycle", "Chinese recyclers", "operating", 2025,
         grow(A["asm_cap_cn_recycle_swarf"], rg), "asm_cap_cn_recycle_swarf", "asm_cost_recycle_swarf", "china-industry-2024")
     fac("cn_secondary_marginal", "CN", "recycle", "Chinese recyclers and off-quota supply", "operating", 2025,
         grow(A["asm_cap_cn_recycle_marginal"], rg), "asm_cap_cn_recycle_marginal", "asm_cost_recycle_marginal", "china-industry-2024")
-    fac("row_new_supply_generic", "ROW", "new_supply_generic", "unidentified new projects", "speculative", 2027,
-        {y: A["asm_cap_new_supply_generic"] * (y - 2026) for y in YEARS if y >= 2027}, "asm_cap_new_supply_generic",
-        "asm_cost_new_supply_generic", "project-blue")
     # metal
     fac("cn_metal", "CN", "metal_ndpr", "Chinese metal makers", "operating", 2025,
         grow(A["asm_cap_cn_metal"], g), "asm_cap_cn_metal", "asm_cost_metal_cn", "jogmec")
@@ -426,9 +444,7 @@ def build(overrides: dict[str, float] | None = None) -> dict[str, list[dict]]:
     fac("kr_metal", "KR", "metal_ndpr", "Korean alloy makers", "operating", 2025,
         grow(A["asm_cap_kr_metal"], A["asm_incumbent_growth"]), {2025: "asm_cap_kr_metal", "later": "asm_incumbent_growth"}, "asm_cost_metal_cn", "mgssi-2026")
     fac("us_mp_metal", "US", "metal_ndpr", "MP Materials", "operating", 2025,
-        path({2025: 100, 2026: 300, 2027: 900, 2028: 1900, 2029: 2800}), "d-mp-metal", "asm_cost_metal_new", "mp-materials")
-    fac("us_usar_metal", "US", "metal_ndpr", "USA Rare Earth", "announced", 2026,
-        path({2026: 1000, 2028: 3000, 2030: A["asm_cap_usar_metal"]}), "asm_cap_usar_metal", "asm_cost_metal_new", "usar-2026")
+        path({2025: 100, 2026: 300}), "d-mp-metal", "asm_cost_metal_new", "mp-materials")
     # magnets
     fac("cn_magnet_std", "CN", "magnet_ndfeb", "Chinese magnet makers (JL Mag, Ningbo Yunsheng, Zhong Ke San Huan, ...)", "operating", 2025,
         grow(A["asm_cap_cn_magnet_std"], g), "asm_cap_cn_magnet_std", "asm_cost_magnet", "jogmec")
@@ -445,19 +461,47 @@ def build(overrides: dict[str, float] | None = None) -> dict[str, list[dict]]:
     fac("eu_vac_magnet", "EU", "magnet_ndfeb", "VAC (Vacuumschmelze)", "operating", 2025,
         grow(A["asm_cap_eu_vac"], A["asm_incumbent_growth"]), {2025: "asm_cap_eu_vac", "later": "asm_incumbent_growth"}, "asm_cost_magnet", "mgssi-2026")
     fac("eu_neo_narva", "EU", "magnet_ndfeb", "Neo Performance Materials", "operating", 2025,
-        path({2025: 700, 2026: 2000, 2030: 5000}), "asm_narva_path", "asm_cost_magnet", "neo-performance")
+        path({2025: 700, 2026: 2000}), "neo-performance", "asm_cost_magnet", "neo-performance")
     fac("us_mp_independence", "US", "magnet_ndfeb", "MP Materials", "operating", 2025,
-        path({2025: A["asm_mp_indep_2025"], 2026: 1000, 2027: 3000}), {2025: "asm_mp_indep_2025", "later": "d-mp-magnets"},
+        path({2025: A["asm_mp_indep_2025"], 2026: 1000}), {2025: "asm_mp_indep_2025", "later": "d-mp-magnets"},
         "asm_cost_magnet_new", "mp-materials")
-    fac("us_mp_10x", "US", "magnet_ndfeb", "MP Materials", "committed", 2028,
-        path({2028: 3500, 2029: 7000}), "d-mp-magnets", "asm_cost_magnet_new", "mp-dod-2025")
-    fac("us_usar_stillwater", "US", "magnet_ndfeb", "USA Rare Earth", "committed", 2026,
-        path({2026: 600, 2027: 1200, 2028: 4800, 2030: A["asm_usar_stillwater_path"]}), "asm_usar_stillwater_path",
-        "asm_cost_magnet_new", "usar-2026")
-    fac("us_niron_sartell", "US", "magnet_fen", "Niron Magnetics", "committed", 2027,
-        {y: 1500 for y in YEARS if y >= 2027}, "niron-2025", "asm_cost_fen", "niron-2025")
-    fac("us_niron_expansion", "US", "magnet_fen", "Niron Magnetics", "announced", 2029,
-        {y: 8500 for y in YEARS if y >= 2029}, "d-niron", "asm_cost_fen", "niron-2025")
+
+    # ----------------------------------------------------------------------------- projects (build options)
+    # (project, node, process, owner, status, max t/yr, size source, earliest online, lead years, ramp,
+    #  capex id, cash cost id, timing source)
+    ramp1 = f"{A['asm_first_year_ramp']:g} 1"
+    PROJ = [
+        ("au_lynas_mt_weld_exp", "AU", "mine_light", "Lynas Rare Earths", "committed", 18700, "d-expansions", 2026, 1, ramp1, "asm_capex_mine", "asm_cost_mine_exchina", "lynas-reports"),
+        ("au_iluka_eneabba_feed", "AU", "mine_light", "Iluka Resources", "committed", 15250, "d-eneabba", 2027, 2, ramp1, "asm_capex_mine", "asm_cost_mine_new_cash", "iluka-eneabba"),
+        ("us_usar_round_top", "US", "mine_ionic", "USA Rare Earth", "announced", A["asm_cap_roundtop"], "asm_cap_roundtop", 2028, 3, ramp1, "asm_capex_mine", "asm_cost_mine_new_cash", "usar-2026"),
+        ("br_serra_verde_exp", "BR", "mine_ionic", "Serra Verde", "announced", A["asm_serra_verde_growth"] + 2000, "asm_serra_verde_growth", 2027, 2, ramp1, "asm_capex_mine", "asm_cost_mine_new_cash", "usgs-mcs-2026"),
+        ("my_lynas_malaysia_sep_exp", "MY", "sep_light", "Lynas Rare Earths", "committed", 3941, "d-expansions", 2026, 1, ramp1, "asm_capex_sep_light", "asm_cost_sep_exchina", "lynas-reports"),
+        ("us_mp_mountain_pass_sep_exp", "US", "sep_light", "MP Materials", "committed", A["asm_mp_ndpr_expansion"] - 4000, "d-expansions", 2027, 1, ramp1, "asm_capex_sep_light", "asm_cost_sep_exchina", "mp-materials"),
+        ("au_iluka_eneabba_refinery", "AU", "sep_light", "Iluka Resources", "committed", 3355, "d-eneabba", 2027, 2, ramp1, "asm_capex_sep_light", "asm_cost_sep_new_cash", "iluka-eneabba"),
+        ("us_ef_white_mesa_p2", "US", "sep_light", "Energy Fuels", "announced", 6000, "energy-fuels", 2029, 3, ramp1, "asm_capex_sep_light", "asm_cost_sep_new_cash", "energy-fuels"),
+        ("eu_solvay_la_rochelle_exp", "EU", "sep_light", "Solvay", "announced", 4000, "d-expansions", 2026, 1, "0.2 0.4 0.6 0.8 1", "asm_capex_sep_light", "asm_cost_sep_new_cash", "solvay-2025"),
+        ("sa_mp_maaden_refinery", "SA", "sep_light", "MP Materials / Maaden JV", "announced", A["asm_cap_maaden"], "asm_cap_maaden", 2030, 4, ramp1, "asm_capex_sep_light", "asm_cost_sep_new_cash", "mp-maaden-2025"),
+        ("row_unnamed_integrated", "ROW", "new_supply_generic", "unnamed greenfield projects (class)", "speculative", A["asm_cap_unnamed"], "asm_cap_unnamed", 2027, A["asm_lead_unnamed"], ramp1, "asm_capex_integrated", "asm_cost_unnamed_cash", "asm_lead_unnamed"),
+        ("us_mp_mountain_pass_heavy", "US", "sep_heavy", "MP Materials", "committed", 200, "mp-materials", 2026, 1, ramp1, "asm_capex_sep_heavy", "asm_cost_sep_heavy_new_cash", "mp-dod-2025"),
+        ("us_lynas_seadrift", "US", "sep_heavy", "Lynas Rare Earths", "speculative", A["asm_cap_seadrift"], "asm_cap_seadrift", 2028, 3, ramp1, "asm_capex_sep_heavy", "asm_cost_sep_heavy_new_cash", "lynas-dod-2026"),
+        ("us_ef_white_mesa_heavy", "US", "sep_heavy", "Energy Fuels", "announced", 306, "d-ef-heavy", 2029, 3, ramp1, "asm_capex_sep_heavy", "asm_cost_sep_heavy_new_cash", "energy-fuels"),
+        ("sa_mp_maaden_heavy", "SA", "sep_heavy", "MP Materials / Maaden JV", "announced", A["asm_cap_maaden_heavy"], "asm_cap_maaden_heavy", 2030, 4, ramp1, "asm_capex_sep_heavy", "asm_cost_sep_heavy_new_cash", "mp-maaden-2025"),
+        ("us_mp_metal_exp", "US", "metal_ndpr", "MP Materials", "committed", 2500, "d-expansions", 2027, 1, ramp1, "asm_capex_metal", "asm_cost_metal_new_cash", "mp-materials"),
+        ("us_usar_metal", "US", "metal_ndpr", "USA Rare Earth", "announced", A["asm_cap_usar_metal"], "asm_cap_usar_metal", 2026, 1, ramp1, "asm_capex_metal", "asm_cost_metal_new_cash", "usar-2026"),
+        ("us_mp_10x", "US", "magnet_ndfeb", "MP Materials", "committed", 7000, "d-mp-magnets", 2028, 2, ramp1, "asm_capex_magnet", "asm_cost_magnet_new_cash", "mp-dod-2025"),
+        ("us_mp_independence_exp", "US", "magnet_ndfeb", "MP Materials", "announced", 2000, "d-expansions", 2027, 1, ramp1, "asm_capex_magnet", "asm_cost_magnet_new_cash", "mp-materials"),
+        ("us_usar_stillwater", "US", "magnet_ndfeb", "USA Rare Earth", "committed", A["asm_usar_stillwater_path"], "asm_usar_stillwater_path", 2026, 1, ramp1, "asm_capex_magnet", "asm_cost_magnet_new_cash", "usar-2026"),
+        ("eu_neo_narva_p2", "EU", "magnet_ndfeb", "Neo Performance Materials", "announced", 3000, "d-expansions", 2027, 2, ramp1, "asm_capex_magnet", "asm_cost_magnet_new_cash", "neo-performance"),
+        ("us_niron_sartell", "US", "magnet_fen", "Niron Magnetics", "committed", 1500, "niron-2025", 2027, 1, ramp1, "asm_capex_fen", "asm_cost_fen_cash", "niron-2025"),
+        ("us_niron_expansion", "US", "magnet_fen", "Niron Magnetics", "announced", 8500, "d-niron", 2029, 2, ramp1, "asm_capex_fen", "asm_cost_fen_cash", "niron-2025"),
+    ]
+    for (j, node, proc, owner, status, cap, cap_src, earliest, lead, ramp, capex_id, cost_id, src) in PROJ:
+        add("projects", project=j, node=node, process=proc, owner=owner, status=status, max_capacity_t=float(cap),
+            capacity_source_id=cap_src, earliest_year=earliest, lead_time_years=int(lead), ramp=ramp,
+            capex_usd_per_t_yr=float(A[capex_id]), fixed_om_usd_per_t_yr=round(A["asm_fom_share"] * A[capex_id], 1),
+            capex_source_id=capex_id, cost_usd_per_kg=float(A[cost_id]), cost_source_id=cost_id,
+            lifetime_years=int(A["asm_project_lifetime"]), cost_of_capital_merchant=A["asm_hurdle_merchant"],
+            cost_of_capital_contracted=A["asm_hurdle_contracted"], finance_source_id="d-project-finance", source_id=src)
 
     LOWHRE = {"cn_magnet_lowhre", "jp_magnet_lowhre"}
     INCUMBENT = {"jp_magnet_std", "jp_magnet_lowhre", "kr_magnet", "vn_magnet", "eu_vac_magnet", "eu_neo_narva"}
@@ -585,6 +629,10 @@ COLUMNS = {
     "routes": ["origin", "destination", "commodity", "freight_usd_per_kg", "source_id"],
     "substitution": ["segment", "commodity", "substitute", "max_share", "ratio_t_per_t", "source_id"],
     "observed": ["metric", "year", "value", "low", "high", "unit", "source_id"],
+    "projects": ["project", "node", "process", "owner", "status", "max_capacity_t", "capacity_source_id",
+                 "earliest_year", "lead_time_years", "ramp", "capex_usd_per_t_yr", "fixed_om_usd_per_t_yr",
+                 "capex_source_id", "cost_usd_per_kg", "cost_source_id", "lifetime_years",
+                 "cost_of_capital_merchant", "cost_of_capital_contracted", "finance_source_id", "source_id"],
 }
 
 

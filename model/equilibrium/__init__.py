@@ -15,6 +15,7 @@ from pyomo.common.collections import ComponentMap
 from reebloc.equilibrium.balance import define_balance
 from reebloc.equilibrium.demand import define_demand
 from reebloc.equilibrium.index import Index, build_index
+from reebloc.equilibrium.investment import define_investment, investment_values
 from reebloc.equilibrium.objective import define_objective
 from reebloc.equilibrium.policy import (define_controls, define_export_quotas, define_floors, define_offtake,
                                         define_stockpiles)
@@ -46,6 +47,8 @@ class ModelInstance:
         data = data or self.data
         vals = compute_values(self.ix, cfg, data)
         vals.update(policy_values(self.ix, self.pi, cfg, data))
+        for name, d in investment_values(self.ix, cfg, data).items():
+            vals.setdefault(name, {}).update(d)
         out = ComponentMap()
         for name, d in vals.items():
             comp = getattr(self.m, name)
@@ -99,6 +102,7 @@ def create_model(cfg: RunConfig, data: DataSet, where=None) -> ModelInstance:
     ix = build_index(cfg, data)
     pi = build_policy_index(ix, cfg, where)
     m = pyo.ConcreteModel(name=cfg.name)
+    define_investment(m, ix)
     define_supply(m, ix)
     define_trade(m, ix, pi)
     define_demand(m, ix)

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from reebloc.equilibrium.investment import Projects, build_projects
 from reebloc.inputs.config import RunConfig
 from reebloc.inputs.dataset import DataSet
 
@@ -78,6 +79,7 @@ class Index:
     china: str = "CN"                               # the China node: every process there makes China-touched output
     clean_fac_t: list[tuple[str, int]] = field(default_factory=list)  # non-China processors: may run clean
     clean_arcs: list[tuple[str, str, str]] = field(default_factory=list)  # arcs that can carry clean material
+    projects: Projects = field(default_factory=Projects)   # build options (investment.py)
 
     @property
     def by_process(self) -> dict[str, list[tuple[str, float]]]:
@@ -94,7 +96,8 @@ class Index:
         return (tuple(self.years), tuple(self.tree.branch), tuple(self.tree.year), tuple(sorted(self.coef.items())),
                 tuple(self.fac_t), tuple(sorted(self.sloped)), tuple(self.arcs),
                 tuple(self.demand_keys), tuple(sorted(self.elastic)), tuple(self.subs),
-                self.steps, self.linear, self.china, tuple(self.clean_fac_t), tuple(self.clean_arcs))
+                self.steps, self.linear, self.china, tuple(self.clean_fac_t), tuple(self.clean_arcs),
+                self.projects.key())
 
     def makes_clean_only(self, f: str) -> bool:
         """A facility outside China with no inputs (a mine) makes only clean material."""
@@ -110,6 +113,15 @@ def build_index(cfg: RunConfig, data: DataSet) -> Index:
     tree = Tree.build(cfg)
     fac = data["facilities"].set_index("facility")
     years = cfg.year_list
+    projects = build_projects(cfg, data, tree, years)
+    if projects:   # a project is a facility that runs on built capacity only, from its first possible year online
+        pj = projects.table
+        first = {j: max(int(pj.at[j, "earliest_year"]), years[0] + projects.lead[j]) for j in projects.ramp}
+        extra = pd.DataFrame({"node": pj["node"], "process": pj["process"], "owner": pj["owner"],
+                              "status": pj["status"], "start_year": [first[j] for j in pj.index],
+                              "end_year": years[-1], "source_id": pj["source_id"]}, index=pj.index)
+        extra = extra[extra["start_year"] <= years[-1]]
+        fac = pd.concat([fac, extra[fac.columns]])
     fac_t = [(f, t) for f, r in fac.iterrows() for t in range(len(tree))
              if r["start_year"] <= tree.year[t] <= r["end_year"]]
     costs = data["costs"]
@@ -129,7 +141,7 @@ def build_index(cfg: RunConfig, data: DataSet) -> Index:
                commodities=list(data["commodities"]["commodity"]), coef=coef,
                facilities=fac, fac_t=fac_t, sloped=sloped, arcs=arcs, demand_keys=keys,
                elastic=elastic, subs=sorted(subs), steps=cfg.curves.steps,
-               linear=cfg.curves.form == "linear", china=cfg.china_node)
+               linear=cfg.curves.form == "linear", china=cfg.china_node, projects=projects)
     ix.clean_fac_t = [(f, t) for f, t in fac_t if not ix.makes_touched_only(f) and not ix.makes_clean_only(f)]
     ix.clean_arcs = [a for a in arcs if a[0] != ix.china]
     return ix

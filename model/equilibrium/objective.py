@@ -1,6 +1,6 @@
 """Objective: discounted, probability-weighted welfare with policy wedges (DESIGN §2).
 
-max Σ_t w_t [ WTP_t − supply cost_t − (freight + tariff + levy + friction)·flow_t
+max Σ_t w_t [ WTP_t − supply cost_t − capital charge_t − (freight + tariff + levy + friction)·flow_t
               + floor subsidy·cov_t + offtake subsidy·off_t − holding·stock_t ]   (k$)
 with w_t = prob_t (1 + r)^−(y_t − y_0). Wedges make this the equilibrium with policies;
 true welfare (transfers cancelling) is reported by reebloc.outputs.accounting.
@@ -12,6 +12,7 @@ import pyomo.environ as pyo
 
 from reebloc.equilibrium.balance import touched_tiebreak
 from reebloc.equilibrium.demand import willingness_to_pay
+from reebloc.equilibrium.investment import investment_cost
 from reebloc.equilibrium.supply import Quad, supply_cost
 from reebloc.equilibrium.trade import trade_cost
 
@@ -25,6 +26,8 @@ def define_objective(m, ix, tie_nodes=()) -> None:
     wtp, sc, tc = willingness_to_pay(m), supply_cost(m), trade_cost(m)
     for t, terms in touched_tiebreak(m, ix, tie_nodes).items():
         tc.setdefault(t, []).extend(terms)
+    for t, terms in investment_cost(m, ix).items():
+        sc.setdefault(t, []).extend(terms)
     pol: dict[int, list] = {}
     for (p, f, t) in m.FLR:
         pol.setdefault(t, []).append(m.floor_subsidy_usd_per_kg[p, t] * m.cov[p, f, t])

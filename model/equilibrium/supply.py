@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pyomo.environ as pyo
 
+from reebloc.equilibrium.investment import built_capacity
+
 
 def define_supply(m, ix) -> None:
     """Variables act[f,t] ≥ 0 (t of main output per year) and, for facilities with a rising
@@ -16,7 +18,7 @@ def define_supply(m, ix) -> None:
     m.capacity_t = pyo.Param(m.FT, mutable=True, initialize=0.0)
     m.cost_usd_per_kg = pyo.Param(m.FT, mutable=True, initialize=0.0)
     m.act = pyo.Var(m.FT, within=pyo.NonNegativeReals)
-    m.capacity = pyo.Constraint(m.FT, rule=capacity_rule)
+    m.capacity = pyo.Constraint(m.FT, rule=lambda m, f, t: capacity_rule(m, f, t, ix))
     # origin classes: the clean part of a non-China processor's activity (docs/model.md § Origin classes)
     m.FT_clean = pyo.Set(dimen=2, initialize=ix.clean_fac_t, ordered=True)
     m.act_clean = pyo.Var(m.FT_clean, within=pyo.NonNegativeReals)
@@ -31,9 +33,11 @@ def define_supply(m, ix) -> None:
         m.tranche_width = pyo.Constraint(m.FT_sloped, m.K_supply, rule=tranche_width_rule)
 
 
-def capacity_rule(m, f, t):
-    """act[f,t] ≤ capacity_t[f,t]; dual = scarcity rent ($/kg, weighted)."""
-    return m.act[f, t] <= m.capacity_t[f, t]
+def capacity_rule(m, f, t, ix=None):
+    """act[f,t] ≤ capacity_t[f,t] + built capacity online at t (investment.py; 0 for an operating
+    facility); dual = scarcity rent ($/kg, weighted)."""
+    added = built_capacity(m, ix, f, t) if ix is not None else 0.0
+    return m.act[f, t] <= m.capacity_t[f, t] + added
 
 
 def tranche_sum_rule(m, f, t):

@@ -90,6 +90,13 @@ class OriginOptions(Strict):
                                        description="nodes whose China-touched supply is minimised among ties")
 
 
+class InvestmentOptions(Strict):
+    """Build decisions on the projects of ``projects.csv`` (docs/model.md § Investment).
+    ``enabled: false`` keeps only the operating facilities (no build options)."""
+
+    enabled: bool = True
+
+
 class RunConfig(Strict):
     name: str = Field(description="run name; names the output folder runs/out/<name>/ (letters, digits, _ - .)")
     description: str = Field(default="", description="free text, kept in the manifest and reports")
@@ -106,6 +113,8 @@ class RunConfig(Strict):
                                         "each with a kind (tables below)")
     solver: SolverOptions = Field(default_factory=SolverOptions, description="solver settings")
     wedges: WedgeOptions = Field(default_factory=WedgeOptions, description="fixed-point loop of price-dependent wedges")
+    investment: InvestmentOptions = Field(default_factory=InvestmentOptions, description="build decisions on "
+                                          "projects.csv (docs/model.md § Investment)")
     china_node: str = Field(default="CN", description="node whose material counts as China-origin in the "
                             "security metrics (china_content)")
     strategy: Strategy | None = Field(default=None, description="China as a Stackelberg leader (docs/strategy.md)")

@@ -83,10 +83,39 @@ SPECS: dict[str, Spec] = {
                                "substitute": ("commodities", "commodity")},
                          checks=(("max_share", lambda v: 0 <= v <= 1, "between 0 and 1"),
                                  ("ratio_t_per_t", lambda v: v > 0, "> 0")), required=False),
+    "projects": Spec({"project": STR, "node": STR, "process": STR, "owner": STR, "status": STR,
+                      "max_capacity_t": FLOAT, "capacity_source_id": STR, "earliest_year": INT,
+                      "lead_time_years": FLOAT, "ramp": STR, "capex_usd_per_t_yr": FLOAT,
+                      "fixed_om_usd_per_t_yr": FLOAT, "capex_source_id": STR, "cost_usd_per_kg": FLOAT,
+                      "cost_source_id": STR, "lifetime_years": FLOAT, "cost_of_capital_merchant": FLOAT,
+                      "cost_of_capital_contracted": FLOAT, "finance_source_id": STR, "source_id": STR},
+                     ("project",), refs={"node": ("nodes", "node"), "process": ("processes", "process")},
+                     nonneg=("max_capacity_t", "capex_usd_per_t_yr", "fixed_om_usd_per_t_yr", "cost_usd_per_kg",
+                             "lead_time_years"),
+                     checks=(("status", _in(STATUSES[1:]), f"one of {', '.join(STATUSES[1:])}"),
+                             ("lead_time_years", lambda v: v == int(v), "a whole number of years"),
+                             ("lifetime_years", lambda v: v >= 1 and v == int(v), "a whole number of years >= 1"),
+                             ("cost_of_capital_merchant", lambda v: 0 <= v < 1, "a rate from 0 to 1 (0.12 = 12%/yr)"),
+                             ("cost_of_capital_contracted", lambda v: 0 <= v < 1, "a rate from 0 to 1 (0.08 = 8%/yr)"),
+                             ("ramp", lambda v: parse_ramp(v) is not None,
+                              "shares of nameplate by year online, space-separated, each 0-1, the last > 0 (e.g. '0.5 1')")),
+                     required=False),
     "observed": Spec({"metric": STR, "year": INT, "value": FLOAT, "low": FLOAT, "high": FLOAT,
                       "unit": STR, "source_id": STR}, ("metric", "year"), required=False),
 }
 YEAR_TABLES = ("capacity", "costs", "demand")
+
+
+def parse_ramp(text: str) -> list[float] | None:
+    """'0.5 1' → [0.5, 1.0]: share of nameplate available in the 1st, 2nd, ... year online (the
+    last share holds after); None if malformed."""
+    try:
+        vals = [float(x) for x in str(text).replace(";", " ").split()]
+    except ValueError:
+        return None
+    if not vals or any(not (0 <= v <= 1) for v in vals) or vals[-1] <= 0:
+        return None
+    return vals
 
 
 @dataclass(frozen=True)
@@ -257,6 +286,7 @@ def load_dataset(folder: str | Path, years: list[int] | None = None) -> DataSet:
     _check_assumptions(folder, tables["assumptions"])
     _check_processes(folder, tables)
     _check_substitution(folder, tables)
+    _check_projects(folder, tables, years)
     horizon = _check_years(folder, tables, years)
     if years is not None:
         keep = set(years)
@@ -274,10 +304,11 @@ def _check_sources(folder: Path, tables: dict) -> None:
     for name, df in tables.items():
         if not SPECS[name].cites:
             continue
-        for i, v in df["source_id"].items():
-            if v not in known:
-                raise _fail(folder, name, i, "source_id",
-                            f"unknown source {v!r} (not in sources.csv or assumptions.csv)")
+        for col in [c for c in df.columns if c.endswith("source_id")]:
+            for i, v in df[col].items():
+                if v not in known:
+                    raise _fail(folder, name, i, col,
+                                f"unknown source {v!r} (not in sources.csv or assumptions.csv)")
 
 
 def _check_assumptions(folder: Path, df: pd.DataFrame) -> None:
@@ -302,6 +333,25 @@ def _check_substitution(folder: Path, tables: dict) -> None:
     for i, v in tables["substitution"]["segment"].items():
         if v not in segments:
             raise _fail(folder, "substitution", i, "segment", f"unknown segment {v!r} (not in demand.csv)")
+
+
+def _check_projects(folder: Path, tables: dict, years: list[int] | None) -> None:
+    """A project is a new facility: its name must not be an operating facility's; its lead time
+    must fit inside the run (else it could never come online)."""
+    if "projects" not in tables:
+        return
+    df = tables["projects"]
+    facs = set(tables["facilities"]["facility"])
+    for i, v in df["project"].items():
+        if v in facs:
+            raise _fail(folder, "projects", i, "project", f"{v!r} is also in facilities.csv; a project is a new facility")
+    if years:
+        span = max(years) - min(years)
+        for i, r in df.iterrows():
+            if r["lead_time_years"] > span:
+                raise _fail(folder, "projects", i, "lead_time_years",
+                            f"lead time {r['lead_time_years']:g} years is longer than the run's horizon "
+                            f"{min(years)}-{max(years)} ({span} years): the project could never come online")
 
 
 def _check_years(folder: Path, tables: dict, years: list[int] | None) -> tuple[int, int]:

@@ -158,7 +158,9 @@ class Stockpile(PolicyBase):
 
 
 class Outlay(PolicyBase):
-    """Fixed outlay with no market effect. equity/grant: ``amount_usd`` in ``year``; loan: an
+    """Fixed outlay, or project finance when ``projects`` is given (then the government cost is
+    the grant paid or the annualised capital-cost subsidy, computed from what is built).
+    Without ``projects``: a fixed outlay with no market effect. equity/grant: ``amount_usd`` in ``year``; loan: an
     expected loss ``expected_loss_rate × amount`` in ``year`` and an interest subsidy
     ``interest_subsidy_rate × amount`` in each of ``term_years`` years from ``year``. Cash flows
     outside the run's years are still reported (government.csv rows with those years, discounted
@@ -176,6 +178,12 @@ class Outlay(PolicyBase):
     expected_loss_rate: Num = Field(default=0.0, ge=0, le=1, description="loan: expected loss as a share of "
                                     "the amount, counted in year (share)")
     term_years: int = Field(default=1, ge=1, le=MAX_TERM_YEARS, description="loan: years of interest subsidy (years)")
+    projects: list[str] = Field(default_factory=list, description=(
+        "build options (projects.csv) the money goes to: a grant lowers their capex, a loan or equity "
+        "their cost of capital (docs/model.md § Investment); empty = a fixed outlay with no market effect"))
+    cost_of_capital: Num | None = Field(default=None, ge=0, le=1, description=(
+        "rate the government's money asks (loan interest or equity return); default: loan = the project's "
+        "rate less interest_subsidy_rate, equity = the run's discount rate"))
 
     def cash_flows(self) -> dict[int, float]:
         """Cost to the payer by year (USD, undiscounted)."""

@@ -81,7 +81,52 @@ def government_rows(inst: ModelInstance, prices: dict) -> list[tuple]:
                               ("stockpile_holding", hold, None)):
             if abs(usd) > TOL:
                 rows.append((t, sp.payer, ins, p, usd * KUSD, rec))
+    rows += investment_subsidy_rows(inst)
     return rows
+
+
+INVESTMENT_INSTRUMENTS = ("project_grant", "project_loan", "project_equity")
+
+
+def investment_subsidy_rows(inst: ModelInstance) -> list[tuple]:
+    """Government cost of project finance (docs/model.md § Investment): a grant is paid on the
+    capacity decided at tree node t (share g of its capex); a loan or equity costs the difference in
+    annualised capital charge A(r_base) − A(r') on the capacity paying charges at t."""
+    from reebloc.equilibrium.investment import paying, project_finance
+    m, ix = inst.m, inst.ix
+    pr = ix.projects
+    if not pr:
+        return []
+    rows = []
+    fin = project_finance(ix, inst.cfg)
+    for j, f in fin.items():
+        if not f.by_policy:
+            continue
+        node = pr.table.at[j, "node"]
+        for t in range(len(ix.tree)):
+            paid = sum(m.build[j, tp].value or 0.0 for tp in paying(ix, j, t))
+            new = (m.build[j, t].value or 0.0) if (j, t) in pr.build_t_set else 0.0
+            for pol, (payer, typ, annual, grant) in f.by_policy.items():
+                usd = annual * paid + grant * new
+                if usd > TOL:
+                    rows.append((t, payer, f"project_{typ}", pol, usd, node))
+    return rows
+
+
+def capital_charge_kusd(inst: ModelInstance) -> dict[tuple[int, str], float]:
+    """(t, node) → capital charge the investors pay (annuity after grants and cheap finance, plus
+    fixed O&M), k$: Σ_j capital_charge_usd_per_kg[j] × Σ_{t' paying at t} build[j,t']."""
+    from reebloc.equilibrium.investment import paying
+    m, ix = inst.m, inst.ix
+    out = defaultdict(float)
+    for j in ix.projects.ramp:
+        c = pyo.value(m.capital_charge_usd_per_kg[j])
+        node = ix.projects.table.at[j, "node"]
+        for t in range(len(ix.tree)):
+            q = sum(m.build[j, tp].value or 0.0 for tp in paying(ix, j, t))
+            if q > TOL:
+                out[t, node] += c * q
+    return out
 
 
 def outlay_rows(inst: ModelInstance) -> list[tuple]:
@@ -90,7 +135,7 @@ def outlay_rows(inst: ModelInstance) -> list[tuple]:
     ix, out = inst.ix, []
     first, last = ix.years[0], ix.years[-1]
     for name, p in inst.cfg.policies.items():
-        if isinstance(p, Outlay) and p.enabled:
+        if isinstance(p, Outlay) and p.enabled and not p.projects:   # project finance: investment_subsidy_rows
             payer_node(p.payer, ix.nodes, name)
             for y, usd in sorted(p.cash_flows().items()):
                 anchor = min(max(y, first), last)
@@ -136,6 +181,8 @@ def welfare_table(inst: ModelInstance, prices: dict, clean: dict | None = None) 
         a_clean = a if ix.makes_clean_only(f) else ((m.act_clean[f, t].value or 0.0) if (f, t) in m.FT_clean else 0.0)
         sales = sum(k * ((a - a_clean) * P(n, c, t) + a_clean * Pc(n, c, t)) for c, k in ix.by_process[proc])
         acc[t, n]["ps"] += sales - facility_cost_kusd(inst, f, t)
+    for (t, n), v in capital_charge_kusd(inst).items():
+        acc[t, n]["ps"] -= v
     for (o, d, c, t) in m.AT:
         q = m.flow[o, d, c, t].value or 0.0
         if q <= TOL:
@@ -169,6 +216,7 @@ def welfare_table(inst: ModelInstance, prices: dict, clean: dict | None = None) 
             acc[t, gnode]["tariff"] -= k
         elif ins in ("price_floor", "offtake", "offtake_resale", "offtake_own_use"):
             acc[t, rec]["ps"] += k      # a transfer to the producer (net of what the buyer gets back)
+        # project grants and finance subsidies reach the producer as a lower capital charge (above)
         # stockpile purchases/releases are paid at P to/from the market, whose sales already count them
     out = []
     for (t, n), d in acc.items():
@@ -193,13 +241,18 @@ def willingness_to_pay_kusd(inst: ModelInstance) -> dict[tuple[int, str], float]
 
 
 def true_welfare_usd(inst: ModelInstance) -> dict[int, float]:
-    """Per tree node: WTP − true operating cost − freight − licence friction − holding (USD)."""
+    """Per tree node: WTP − true operating cost − capital cost (investors' charge + government
+    project finance) − freight − licence friction − holding (USD)."""
     m = inst.m
     out = defaultdict(float)
     for (t, n), v in willingness_to_pay_kusd(inst).items():
         out[t] += v
     for (f, t) in m.FT:
         out[t] -= facility_cost_kusd(inst, f, t)
+    for (t, n), v in capital_charge_kusd(inst).items():
+        out[t] -= v
+    for (t, payer, ins, pol, usd, rec) in investment_subsidy_rows(inst):
+        out[t] -= usd / KUSD    # capital cost = investors' charge + the part the government carries
     for (o, d, c, t) in m.AT:
         q = m.flow[o, d, c, t].value or 0.0
         out[t] -= pyo.value(m.freight_usd_per_kg[o, d, c]) * q

@@ -52,6 +52,9 @@ def summarize(inst: ModelInstance, tables: dict[str, pd.DataFrame], info: SolveI
                        "worst_scenario": str(unserved.idxmax()) if len(unserved) else None,
                        "by_scenario": {s: float(v) for s, v in unserved.items()}},
     }
+    inv = tables.get("investment")
+    if inv is not None:
+        out["investment"] = investment_summary(inst, inv, gov, probs, r, y0)
     sec = tables.get("security")
     if sec is not None and not sec.empty:
         try:
@@ -59,4 +62,44 @@ def summarize(inst: ModelInstance, tables: dict[str, pd.DataFrame], info: SolveI
             out["security"] = summary_security(sec, probs)
         except (ImportError, KeyError, ValueError) as e:  # the metrics module reports its own gaps
             out["security"] = {"error": str(e)}
+    return out
+
+
+def process_stage(inst: ModelInstance) -> dict[str, str]:
+    """process → stage of its main output (the output with the largest coefficient)."""
+    stage = dict(zip(inst.data["commodities"]["commodity"], inst.data["commodities"]["stage"]))
+    out = {}
+    for p, coefs in inst.ix.by_process.items():
+        c = max((x for x in coefs if x[1] > 0), key=lambda x: x[1])[0]
+        out[p] = stage[c]
+    return out
+
+
+def investment_summary(inst: ModelInstance, inv: pd.DataFrame, gov: pd.DataFrame, probs, r, y0) -> dict:
+    """Capacity built (expected over scenarios, t/yr online) in 2030 and 2035 by node and stage; the
+    government's expected discounted cost per t/yr of new ex-China capacity online in 2035, by stage
+    (the whole programme's cost over each stage's new capacity, and over all stages together)."""
+    stage = process_stage(inst)
+    china = inst.cfg.china_node
+    out: dict = {"capacity_built_t": {}, "capacity_built_by_scenario_t": {}}
+    inv = inv.assign(stage=inv["process"].map(stage), p=inv["scenario"].map(probs))
+    for y in (2030, 2035):
+        d = inv[inv["year"] == y]
+        by = (d["capacity_t"] * d["p"]).groupby([d["node"], d["stage"]]).sum()
+        nested: dict = {}
+        for (n, st), v in by.items():
+            nested.setdefault(n, {})[st] = float(v)
+        out["capacity_built_t"][str(y)] = nested
+        out["capacity_built_by_scenario_t"][str(y)] = {
+            s: {st: float(v) for st, v in g.groupby("stage")["capacity_t"].sum().items()} for s, g in d.groupby("scenario")}
+    d = inv[(inv["year"] == 2035) & (inv["node"] != china)]
+    new = (d["capacity_t"] * d["p"]).groupby(d["stage"]).sum()
+    cost = float(expected_discounted(gov, "usd", None, probs, r, y0)) if not gov.empty else 0.0
+    out["new_exchina_capacity_2035_t"] = {k: float(v) for k, v in new.items()}
+    out["government_cost_usd_discounted"] = cost
+    out["government_cost_per_t_yr_new_exchina_capacity_usd"] = {
+        k: (cost / float(v) if v > 1e-6 else None) for k, v in new.items()}
+    total = float(new.sum())
+    out["government_cost_per_t_yr_new_exchina_capacity_usd"]["all_stages"] = cost / total if total > 1e-6 else None
+    out["capex_usd_expected"] = float((inv["capex_usd"] * inv["p"]).sum())
     return out

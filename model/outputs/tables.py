@@ -180,3 +180,26 @@ def substitutes_table(inst: ModelInstance) -> pd.DataFrame:
             rows += [(s, y, n, sg, c, x, q, q * ratio) for s, y in _expand(inst, t)]
     return _frame(rows, ["node", "segment", "commodity", "substitute", "replaced_t", "substitute_t"],
                   inst.cfg.name, ["node", "segment", "commodity", "substitute"])
+
+
+def investment_table(inst: ModelInstance) -> pd.DataFrame:
+    """Builds per project and year: capacity_added_t (nameplate decided that year, online after the
+    lead time), capacity_t (built capacity online that year, along the ramp), capex_usd (overnight
+    capex of that year's decision, before grants), cost_of_capital (the project's rate after policies)."""
+    from reebloc.equilibrium.investment import online, project_finance
+    m, ix, rows = inst.m, inst.ix, []
+    pr = ix.projects
+    if pr:
+        fin = project_finance(ix, inst.cfg)
+        for j in pr.ramp:
+            node, proc = pr.table.at[j, "node"], pr.table.at[j, "process"]
+            capex = float(pr.table.at[j, "capex_usd_per_t_yr"])
+            for t in range(len(ix.tree)):
+                added = (m.build[j, t].value or 0.0) if (j, t) in pr.build_t_set else 0.0
+                cap = sum(s * (m.build[j, tp].value or 0.0) for tp, s in online(ix, j, t))
+                if added <= TOL and cap <= TOL:
+                    continue
+                rows += [(s, y, j, node, proc, max(added, 0.0), cap, max(added, 0.0) * capex, fin[j].rate)
+                         for s, y in _expand(inst, t)]
+    return _frame(rows, ["project", "node", "process", "capacity_added_t", "capacity_t", "capex_usd",
+                         "cost_of_capital"], inst.cfg.name, ["project"])

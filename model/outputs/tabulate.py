@@ -36,6 +36,7 @@ def table_builders(inst: ModelInstance, duals: dict) -> dict[str, Callable[[dict
         "stockpiles": lambda t: R.stockpiles_table(inst),
         "disposal": lambda t: R.disposal_table(inst),
         "substitutes": lambda t: R.substitutes_table(inst),
+        "investment": lambda t: R.investment_table(inst),
         "security": lambda t: security(t, inst),
     }
 
