@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from reebloc.equilibrium.index import TRUNK, Index
 from reebloc.inputs.config import RunConfig
 from reebloc.errors import ReeblocError
-from reebloc.inputs.policies import Bloc, ContentRule, Offtake, PriceFloor, Stockpile, Tariff
+from reebloc.inputs.policies import Bloc, ContentRule, Offtake, Outlay, PriceFloor, Stockpile, Tariff
 
 
 def _match(sel, value) -> bool:
@@ -129,6 +129,9 @@ def build_policy_index(ix: Index, cfg: RunConfig, where) -> PolicyIndex:
             if p.commodities != "*":
                 for c in p.commodities:
                     need(c in comms, f"{f}.commodities", f"unknown commodity {c!r}")
+        if isinstance(p, Outlay) and ix.projects:
+            for j in p.projects:
+                need(j in ix.projects.ramp, f"{f}.projects", f"unknown project {j!r} (not in projects.csv)")
         if isinstance(p, Stockpile):
             need(p.node in nodes, f"{f}.node", f"unknown node {p.node!r}")
             need(p.commodity in comms, f"{f}.commodity", f"unknown commodity {p.commodity!r}")
