@@ -282,7 +282,7 @@ def test_value_of_stochastic_solution_is_positive_with_investment(fixture):
 
 BAD = [
     ("capex", dict(capex=-5.0), ["projects.csv", "capex_usd_per_t_yr", ">= 0"]),
-    ("lead", dict(capex=1000.0, lead=2), ["projects.csv", "lead_time_years", "longer than the run's horizon"]),
+    ("lead", dict(capex=1000.0, lead=5), ["projects.csv", "lead_time_years", "longer than the data horizon"]),
     ("node", dict(capex=1000.0, node="XX"), ["projects.csv", "node", "unknown node 'XX'"]),
     ("process", dict(capex=1000.0, process="sep"), ["projects.csv", "process", "unknown process 'sep'"]),
 ]

@@ -115,12 +115,14 @@ def build_index(cfg: RunConfig, data: DataSet) -> Index:
     years = cfg.year_list
     projects = build_projects(cfg, data, tree, years)
     if projects:   # a project is a facility that runs on built capacity only, from its first possible year online
+        # (kept even if that is after the run, so that policies naming it stay valid)
         pj = projects.table
-        first = {j: max(int(pj.at[j, "earliest_year"]), years[0] + projects.lead[j]) for j in projects.ramp}
+        never = years[-1] + 1        # investment disabled: the project is a facility that never runs
+        first = {j: max(int(pj.at[j, "earliest_year"]), years[0] + projects.lead[j]) if projects.enabled else never
+                 for j in projects.ramp}
         extra = pd.DataFrame({"node": pj["node"], "process": pj["process"], "owner": pj["owner"],
                               "status": pj["status"], "start_year": [first[j] for j in pj.index],
                               "end_year": years[-1], "source_id": pj["source_id"]}, index=pj.index)
-        extra = extra[extra["start_year"] <= years[-1]]
         fac = pd.concat([fac, extra[fac.columns]])
     fac_t = [(f, t) for f, r in fac.iterrows() for t in range(len(tree))
              if r["start_year"] <= tree.year[t] <= r["end_year"]]

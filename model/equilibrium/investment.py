@@ -30,6 +30,7 @@ class Projects:
     life: dict[str, int] = field(default_factory=dict)
     build_t: list[tuple[str, int]] = field(default_factory=list)      # (project, decision tree node)
     leaves: list[int] = field(default_factory=list)                   # tree nodes of the last year
+    enabled: bool = True                                              # False: projects exist, no builds
 
     @property
     def build_t_set(self) -> set:
@@ -38,7 +39,7 @@ class Projects:
         return self._bts
 
     def key(self) -> tuple:
-        return (tuple(self.build_t), tuple(sorted((j, tuple(r)) for j, r in self.ramp.items())),
+        return (self.enabled, tuple(self.build_t), tuple(sorted((j, tuple(r)) for j, r in self.ramp.items())),
                 tuple(sorted(self.life.items())))
 
     def __bool__(self) -> bool:
@@ -57,17 +58,18 @@ def ancestors(tree, t: int) -> list[int]:
 def build_projects(cfg, data, tree, years: list[int]) -> Projects:
     """Decision nodes of project j: y_t ≥ max(y0, E_j − L_j) and y_t + L_j ≤ last year (a build
     that could only come online after the horizon is no decision inside it)."""
-    if not cfg.investment.enabled or not data.has("projects"):
+    if not data.has("projects"):
         return Projects()
     df = data["projects"].set_index("project")
-    pr = Projects(table=df)
+    pr = Projects(table=df, enabled=cfg.investment.enabled)
     y0, y1 = years[0], years[-1]
     for j, r in df.iterrows():
         pr.ramp[j] = parse_ramp(r["ramp"])
         pr.lead[j] = int(r["lead_time_years"])
         pr.life[j] = int(r["lifetime_years"])
         first = max(y0, int(r["earliest_year"]) - pr.lead[j])
-        pr.build_t += [(j, t) for t in range(len(tree)) if first <= tree.year[t] <= y1 - pr.lead[j]]
+        if pr.enabled:
+            pr.build_t += [(j, t) for t in range(len(tree)) if first <= tree.year[t] <= y1 - pr.lead[j]]
     pr.leaves = [t for t in range(len(tree)) if tree.year[t] == y1]
     return pr
 

@@ -337,7 +337,8 @@ def _check_substitution(folder: Path, tables: dict) -> None:
 
 def _check_projects(folder: Path, tables: dict, years: list[int] | None) -> None:
     """A project is a new facility: its name must not be an operating facility's; its lead time
-    must fit inside the run (else it could never come online)."""
+    must fit inside the data horizon (the span of demand years), else it could never come online.
+    A run shorter than a lead time simply has no decision for that project."""
     if "projects" not in tables:
         return
     df = tables["projects"]
@@ -345,13 +346,15 @@ def _check_projects(folder: Path, tables: dict, years: list[int] | None) -> None
     for i, v in df["project"].items():
         if v in facs:
             raise _fail(folder, "projects", i, "project", f"{v!r} is also in facilities.csv; a project is a new facility")
-    if years:
-        span = max(years) - min(years)
-        for i, r in df.iterrows():
-            if r["lead_time_years"] > span:
-                raise _fail(folder, "projects", i, "lead_time_years",
-                            f"lead time {r['lead_time_years']:g} years is longer than the run's horizon "
-                            f"{min(years)}-{max(years)} ({span} years): the project could never come online")
+    d = tables["demand"]
+    if d.empty:
+        return
+    lo, hi = int(d["year"].min()), int(d["year"].max())
+    for i, r in df.iterrows():
+        if r["lead_time_years"] > hi - lo:
+            raise _fail(folder, "projects", i, "lead_time_years",
+                        f"lead time {r['lead_time_years']:g} years is longer than the data horizon "
+                        f"{lo}-{hi} ({hi - lo} years): the project could never come online")
 
 
 def _check_years(folder: Path, tables: dict, years: list[int] | None) -> tuple[int, int]:
