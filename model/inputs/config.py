@@ -94,7 +94,7 @@ class InvestmentOptions(Strict):
     """Build decisions on the projects of ``projects.csv`` (docs/model.md § Investment).
     ``enabled: false`` keeps only the operating facilities (no build options)."""
 
-    enabled: bool = True
+    enabled: bool = Field(default=True, description="false: no build decisions; only operating facilities run")
 
 
 class RunConfig(Strict):
