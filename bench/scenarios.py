@@ -1,23 +1,39 @@
-"""Scale of the stochastic LP: the default data set with 1, 10, 50 and 200 scenarios.
+"""Scale of the stochastic LP: reebloc against HiGHS alone on the same LP.
 
-Prints build and solve seconds and peak memory for each size, each in a fresh process so the
-memory figure is that size's own. Run from the repository root:
+For each size N (default 1, 10, 50, 200 scenarios of the default data set) two fresh
+processes run one after the other:
 
-    python bench/scenarios.py            # 1, 10, 50, 200
-    python bench/scenarios.py 1 10       # chosen sizes
+1. reebloc: build the Pyomo model, hand it to HiGHS, solve, read the solution and build every
+   table (what ``reebloc run`` does before writing, without the value of the stochastic
+   solution). It then writes the LP it solved to an MPS file (not timed).
+2. raw: highspy alone reads that MPS file and solves it with the same options (timed: the
+   solve only).
+
+and the bench prints one line per size::
+
+    N=50 total/raw = 2.9  total 13.1 s  raw 4.5 s  peak 0.95 GB (raw 0.50 GB)  build 5.2 s ...
+
+Run from the repository root:
+
+    python bench/scenarios.py                  # 1, 10, 50, 200
+    python bench/scenarios.py --sizes 1,10,50  # chosen sizes
+    python bench/scenarios.py --route pyomo    # the old path (pyomo.contrib.solver hand-over)
 
 Scenario k > 0 is a China export control drawn with a fixed seed: a ban, a quota or a licence
 on heavy oxides or magnets, starting between 2027 and 2031; scenario 0 is no controls. All
-diverge from the shared trunk in 2027, so 2025–2026 are first-stage years.
+diverge from the shared trunk in 2027, so 2025–2026 are first-stage years. This machine is
+shared: compare ratios measured side by side in one run, not figures from different runs.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import random
 import resource
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -43,11 +59,18 @@ def scenarios(n: int, seed: int = 1) -> dict:
     return out
 
 
-def one(n: int) -> dict:
+def _peak_gb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 ** 2
+
+
+def one(n: int, mps: str, route: str) -> dict:
+    """reebloc's own time for N scenarios (build → tables), then the LP written to ``mps``."""
+    t_start = time.perf_counter()
     from reebloc.equilibrium import create_model
     from reebloc.inputs.config import apply_overrides, load_config
     from reebloc.inputs.dataset import load_dataset
-    from reebloc.solve.solver import Solver
+    from reebloc.outputs.tabulate import tabulate
+    from reebloc.solve.solver import make_solver
     from reebloc.solve.wedges import solve_equilibrium
     base = load_config(ROOT / "runs" / "baseline.yaml")
     resolved = apply_overrides(base, {"scenarios": scenarios(n)})
@@ -56,28 +79,77 @@ def one(n: int) -> dict:
     inst = create_model(resolved.config, data)
     build = time.perf_counter() - t0
     t0 = time.perf_counter()
-    solver = Solver(inst.m, resolved.config.solver)
+    solver = make_solver(inst, resolved.config.solver, route=route)
+    handover = time.perf_counter() - t0
+    t0 = time.perf_counter()
     solve_equilibrium(inst, solver)
+    solver.load()
     solve = time.perf_counter() - t0
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"scenarios": n, "variables": inst.m.nvariables(), "constraints": inst.m.nconstraints(),
-            "build_s": round(build, 2), "solve_s": round(solve, 2), "peak_mb": round(peak_mb)}
+    t0 = time.perf_counter()
+    tables = tabulate(inst, solver.duals)
+    tab = time.perf_counter() - t0
+    total = time.perf_counter() - t_start
+    peak = _peak_gb()
+    highs = solver.fh.highs if hasattr(solver, "fh") else solver.opt._solver_model
+    highs.writeModel(mps)
+    return {"scenarios": n, "columns": highs.getNumCol(), "rows": highs.getNumRow(),
+            "build_s": build, "handover_s": handover, "solve_s": solve, "tables_s": tab,
+            "highs_s": solver.info.seconds if route == "matrix" else None,
+            "total_s": total, "peak_gb": peak, "objective": solver.info.objective_kusd,
+            "flows_rows": len(tables["flows"])}
+
+
+def raw(mps: str, threads: int = 1) -> dict:
+    """highspy alone on the MPS file: the solve time (reading the file is not counted)."""
+    import highspy
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("threads", threads)
+    h.readModel(mps)
+    t0 = time.perf_counter()
+    h.run()
+    secs = time.perf_counter() - t0
+    return {"raw_s": secs, "raw_peak_gb": _peak_gb(), "objective": h.getInfo().objective_function_value,
+            "status": h.modelStatusToString(h.getModelStatus())}
+
+
+def _sub(args: list[str]) -> dict:
+    p = subprocess.run([sys.executable, __file__] + args, capture_output=True, text=True, cwd=ROOT)
+    if p.returncode != 0:
+        last = p.stderr.strip().splitlines()[-1] if p.stderr.strip() else f"exit {p.returncode}"
+        raise RuntimeError(last)
+    return json.loads(p.stdout.strip().splitlines()[-1])
 
 
 def main(argv: list[str]) -> None:
-    if argv and argv[0] == "--one":
-        print(json.dumps(one(int(argv[1]))))
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", default="1,10,50,200", help="comma-separated scenario counts")
+    ap.add_argument("--route", default="matrix", choices=["matrix", "pyomo"])
+    ap.add_argument("--one", nargs=2, help=argparse.SUPPRESS)
+    ap.add_argument("--raw", help=argparse.SUPPRESS)
+    a = ap.parse_args(argv)
+    if a.one:
+        print(json.dumps(one(int(a.one[0]), a.one[1], a.route)))
         return
-    sizes = [int(a) for a in argv] or [1, 10, 50, 200]
-    print(f"{'scenarios':>9} {'variables':>10} {'constraints':>11} {'build s':>8} {'solve s':>8} {'peak MB':>8}")
-    for n in sizes:
-        p = subprocess.run([sys.executable, __file__, "--one", str(n)], capture_output=True, text=True, cwd=ROOT)
-        if p.returncode != 0:
-            print(f"{n:>9} failed: {p.stderr.strip().splitlines()[-1] if p.stderr else p.returncode}")
-            continue
-        r = json.loads(p.stdout.strip().splitlines()[-1])
-        print(f"{r['scenarios']:>9} {r['variables']:>10} {r['constraints']:>11} {r['build_s']:>8} "
-              f"{r['solve_s']:>8} {r['peak_mb']:>8}", flush=True)
+    if a.raw:
+        print(json.dumps(raw(a.raw)))
+        return
+    for n in [int(s) for s in a.sizes.split(",") if s.strip()]:
+        with tempfile.TemporaryDirectory() as tmp:
+            mps = str(Path(tmp) / f"ef{n}.mps")
+            try:
+                r = _sub(["--one", str(n), mps, "--route", a.route])
+                w = _sub(["--raw", mps])
+            except RuntimeError as exc:
+                print(f"N={n} failed: {exc}", flush=True)
+                continue
+        ratio = r["total_s"] / w["raw_s"]
+        agree = abs(r["objective"] - w["objective"]) <= 1e-6 * max(1.0, abs(w["objective"]))
+        print(f"N={n} total/raw = {ratio:.2f}  total {r['total_s']:.1f} s  raw {w['raw_s']:.1f} s  "
+              f"peak {r['peak_gb']:.2f} GB (raw {w['raw_peak_gb']:.2f} GB)  "
+              f"[build {r['build_s']:.1f}, hand-over {r['handover_s']:.1f}, solve {r['solve_s']:.1f}, "
+              f"tables {r['tables_s']:.1f} s; {r['columns']:,} columns × {r['rows']:,} rows; "
+              f"objectives {'agree' if agree else 'DIFFER'}; route {a.route}]", flush=True)
 
 
 if __name__ == "__main__":

@@ -135,11 +135,16 @@ def mismatches(a, b, rtol=RTOL) -> list[str]:
 
 
 # ---------------------------------------------------------------- tests
+ROUTES = ["pyomo", "auto"]   # "auto": the matrix route (LPs), the Pyomo interface for QPs
+
+
+@pytest.mark.parametrize("route", ROUTES)
 @pytest.mark.parametrize("factory,n", [(transport, 12), (small_qp, 8)])
-def test_resolve_matches_fresh_build(factory, n):
+def test_resolve_matches_fresh_build(factory, n, route):
     rng = np.random.default_rng(42)
     m = factory()
-    fh = FastHighs(m, {"threads": 1})
+    fh = FastHighs(m, {"threads": 1}, route=route)
+    assert fh.route == ("matrix" if route == "auto" and factory is transport else "pyomo")
     base = snapshot(m)
     assert mismatches(fast_solution(fh), fresh_solution(factory, base)) == []
     for _ in range(n):
@@ -153,10 +158,11 @@ def test_resolve_matches_fresh_build(factory, n):
     assert mismatches(fast_solution(fh), fresh_solution(factory, base)) == []
 
 
-def test_stale_update_is_detected():
+@pytest.mark.parametrize("route", ROUTES)
+def test_stale_update_is_detected(route):
     """The comparison can fail: a param changed behind FastHighs' back is not pushed."""
     m = transport()
-    fh = FastHighs(m)
+    fh = FastHighs(m, route=route)
     fh.solve()
     m.c[0, 0].set_value(0.01)  # cheapest arc now: changes the solution
     m.cap[1].set_value(float(m.cap[1].value) * 0.5)
@@ -169,9 +175,10 @@ def test_stale_update_is_detected():
     assert mismatches(fast_solution(fh), want) == []
 
 
-def test_only_dependent_entries_are_pushed():
+@pytest.mark.parametrize("route", ROUTES)
+def test_only_dependent_entries_are_pushed(route):
     m = transport()
-    fh = FastHighs(m)
+    fh = FastHighs(m, route=route)
     fh.solve()
     assert fh.set_params([(m.c[0, 1], 3.3)]) == 1  # one objective coefficient
     assert fh.set_params([(m.c[0, 1], 3.3)]) == 0  # no change, nothing pushed
@@ -184,9 +191,10 @@ def test_only_dependent_entries_are_pushed():
     assert res.pushed == 1 + len(m.J) + 1 + len(m.J) + 1
 
 
-def test_not_optimal_raises_and_recovers():
+@pytest.mark.parametrize("route", ROUTES)
+def test_not_optimal_raises_and_recovers(route):
     m2 = transport_nolostload()
-    fh2 = FastHighs(m2)
+    fh2 = FastHighs(m2, route=route)
     fh2.solve()
     good = [(p, p.value) for p in m2.dem.values()]
     fh2.set_params([(m2.dem[j], 1e4) for j in m2.J])
@@ -206,11 +214,12 @@ def transport_nolostload(values=None):
     return m
 
 
-def test_load_all_and_fixed_vars():
+@pytest.mark.parametrize("route", ROUTES)
+def test_load_all_and_fixed_vars(route):
     m = transport()
     m.dual = pyo.Suffix(direction=pyo.Suffix.IMPORT)
     m.x[0, 0].fix(5.0)
-    fh = FastHighs(m)
+    fh = FastHighs(m, route=route)
     fh.solve()
     vals = fh.var_values([m.x[0, 0], m.x[0, 1]])
     assert vals[0] == 5.0

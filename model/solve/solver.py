@@ -107,12 +107,12 @@ class FastSolver:
     re-solves (policy wedges, the value of the stochastic solution) and in sweeps.
     Variable values reach Pyomo only on ``load()``."""
 
-    def __init__(self, m: pyo.ConcreteModel, opts: SolverOptions | None = None, fh=None):
+    def __init__(self, m: pyo.ConcreteModel, opts: SolverOptions | None = None, fh=None, route: str = "auto"):
         from reebloc.solve.fastpath import FastHighs
         self.m = m
         if fh is None:
             options = {"threads": opts.threads, "time_limit": opts.time_limit_s, **opts.options} if opts else {}
-            fh = FastHighs(m, options)
+            fh = FastHighs(m, options, route=route)
         self.fh = fh
         self.info = SolveInfo()
         self.duals = _RowDuals(fh)
@@ -150,11 +150,24 @@ class FastSolver:
             self.fh.highs.changeColsBounds(len(cols), cols.astype(np.int32), lo, up)
 
 
-def make_solver(inst, opts: SolverOptions, fast: bool = False):
-    """The persistent Pyomo interface for a single solve; FastHighs when the run re-solves
-    (policy wedges, several scenarios, or ``fast``: a strategic leader's search)."""
-    if fast or inst.has_wedges() or len(inst.cfg.scenarios) > 1:
-        solver = FastSolver(inst.m, opts)
-        inst.set_values = solver.fh.set_params      # every Param change goes through FastHighs
-        return solver
-    return Solver(inst.m, opts)
+ROUTE = "matrix"   # "pyomo": the old path (pyomo.contrib.solver), kept as the oracle of tests
+
+
+def make_solver(inst, opts: SolverOptions, fast: bool = False, route: str | None = None):
+    """The solver of a run.
+
+    ``route="matrix"`` (default): a model without price-dependent wedges is compiled by Pyomo's
+    standard-form compiler and handed to HiGHS in one ``passModel`` (``FastHighs`` matrix
+    route; quadratic models fall back to the Pyomo interface). A run that re-solves after param
+    changes (wedges, or ``fast``: a strategic leader's search) keeps the Pyomo route, which
+    indexes the param-dependent values at construction.
+    ``route="pyomo"``: the old path, the persistent ``pyomo.contrib.solver`` interface for a
+    single solve and FastHighs over it when the run re-solves.
+    """
+    route = route or ROUTE
+    if route == "pyomo" and not (fast or inst.has_wedges() or len(inst.cfg.scenarios) > 1):
+        return Solver(inst.m, opts)
+    fh_route = "auto" if route == "matrix" and not (fast or inst.has_wedges()) else "pyomo"
+    solver = FastSolver(inst.m, opts, route=fh_route)
+    inst.set_values = solver.fh.set_params      # every Param change goes through FastHighs
+    return solver

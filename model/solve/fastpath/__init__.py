@@ -31,6 +31,7 @@ from typing import Mapping
 
 
 from reebloc.solve.fastpath.compile import Compiler
+from reebloc.solve.fastpath.matrix import MatrixRoute, NotMatrixModel, compile_matrix, pass_model
 from reebloc.solve.fastpath.result import FastResult, NotOptimalError
 from reebloc.solve.fastpath.read import Reader
 from reebloc.solve.fastpath.update import Updater
@@ -49,7 +50,7 @@ def _termination(status_name: str) -> str:
         return "limit"
     return "other"
 
-class FastHighs(Compiler, Updater, Reader):
+class FastHighs(MatrixRoute, Compiler, Updater, Reader):
     """Persistent HiGHS model over a Pyomo ConcreteModel with param-targeted updates.
 
     Parameters
@@ -61,32 +62,73 @@ class FastHighs(Compiler, Updater, Reader):
         unless ``{"output_flag": True}`` is given.
     """
 
-    def __init__(self, model, options: Mapping[str, object] | None = None):
-        from pyomo.contrib.solver.common.factory import SolverFactory
-
+    def __init__(self, model, options: Mapping[str, object] | None = None, route: str = "pyomo"):
         t0 = time.perf_counter()
         self.model = model
+        self.options = dict(options or {})
+        self._has_quadratic = False
+        self.route = None
+        if route in ("auto", "matrix"):
+            try:
+                self._init_matrix(model)
+            except NotMatrixModel:
+                if route == "matrix":
+                    raise
+        if self.route is None:
+            self._init_pyomo(model)
+        self.highs.setOptionValue("output_flag", False)
+        for k, v in self.options.items():
+            self.highs.setOptionValue(k, v)
+        self.n_cols = self.highs.getNumCol()
+        self.n_rows = self.highs.getNumRow()
+        self._sol = None
+        self._col_value = self._row_dual = self._col_dual = self._row_value = None
+        self.last_result: FastResult | None = None
+        self._pushed_pending = 0
+        self.build_seconds = time.perf_counter() - t0
+
+    def _init_pyomo(self, model) -> None:
+        """The ``pyomo.contrib.solver`` HiGHS interface builds the model (QPs; the old path)."""
+        from pyomo.contrib.solver.common.factory import SolverFactory
         solver = SolverFactory("highs")
         solver.config.load_solutions = False
         solver.config.raise_exception_on_nonoptimal_result = False
         solver.set_instance(model)
         self._solver = solver
         self.highs = solver._solver_model
-        self.highs.setOptionValue("output_flag", False)
-        self.options = dict(options or {})
-        for k, v in self.options.items():
-            self.highs.setOptionValue(k, v)
         self._inf = self.highs.getInfinity()
         self._var_map: dict[int, int] = solver._pyomo_var_to_solver_var_map  # id(var) -> col
         self._con_map = solver._pyomo_con_to_solver_con_map  # con -> row
-        self.n_cols = self.highs.getNumCol()
-        self.n_rows = self.highs.getNumRow()
+        self._columns = None
+        self.route = "pyomo"
         self._index_items()
-        self._sol = None
-        self._col_value = self._row_dual = self._col_dual = self._row_value = None
-        self.last_result: FastResult | None = None
-        self._pushed_pending = 0
-        self.build_seconds = time.perf_counter() - t0
+        self._indexed = True
+
+    def _init_matrix(self, model) -> None:
+        """Pyomo's standard-form compiler → one ``passModel`` (LPs); params indexed lazily."""
+        import highspy
+        from pyomo.core.base.objective import Objective
+        from pyomo.common.tee import capture_output
+        with capture_output(capture_fd=True):      # HiGHS prints a banner on creation
+            h = highspy.Highs()
+        h.setOptionValue("output_flag", False)
+        self._inf = h.getInfinity()
+        lp = compile_matrix(model, self._inf)
+        pass_model(h, lp)
+        self.highs = h
+        self._lp = lp
+        self._solver = None
+        self._columns = lp.columns
+        self._objective = next(model.component_data_objects(Objective, active=True))
+        self._var_map = {id(v): j for j, v in enumerate(lp.columns)}
+        self._con_map = dict(zip(lp.rows, range(len(lp.rows))))
+        self._indexed = False
+        self.route = "matrix"
+
+    def _ensure_index(self) -> None:
+        if not self._indexed:
+            self._index_items(self._matrix_items(), current=self._current_values)
+            self._indexed = True
 
     # ------------------------------------------------------------------ solve
     def _invalidate(self) -> None:

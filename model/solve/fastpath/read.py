@@ -95,9 +95,13 @@ class Reader:
         """Load every primal value into the Pyomo variables; if ``duals`` return (and, when the
         model has an IMPORT ``dual`` Suffix, store) the duals of every constraint."""
         cv = self.col_values()
-        vars_ = self._solver._vars
-        for v_id, col in self._var_map.items():
-            vars_[v_id][0].set_value(cv[col], skip_validation=True)
+        if self._columns is not None:
+            for v, x in zip(self._columns, cv):
+                v.set_value(x, skip_validation=True)
+        else:
+            vars_ = self._solver._vars
+            for v_id, col in self._var_map.items():
+                vars_[v_id][0].set_value(cv[col], skip_validation=True)
         StaleFlagManager.mark_all_as_stale(delayed=True)
         if not duals:
             return None

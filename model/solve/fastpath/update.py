@@ -18,7 +18,10 @@ class Updater:
         ``changes``: a mapping ParamData -> value (a ``ComponentMap``, since ParamData is not
         hashable) or an iterable of ``(ParamData, value)`` pairs.
         """
-        pairs = changes.items() if hasattr(changes, "items") else changes
+        pairs = list(changes.items() if hasattr(changes, "items") else changes)
+        if not pairs:
+            return 0
+        self._ensure_index()
         idx, vals = [], []
         get = self._pindex.get
         for p, v in pairs:
@@ -54,6 +57,7 @@ class Updater:
 
     def refresh_all(self) -> int:
         """Re-read every param from Pyomo and push what differs (after direct param edits)."""
+        self._ensure_index()
         self._pv[:-1] = [float(p.value) for p in self._params]
         return self._push(self._all)
 
