@@ -80,7 +80,10 @@ def test_primal_tables_agree(both_routes, table):
         assert a.empty and b.empty, table
         return
     key = [c for c in ("scenario", "year", "commodity") if c in a.columns]
-    num = [c for c in a.columns if c not in key and pd.api.types.is_numeric_dtype(a[c])]
+    # the China-touched / clean split of a flow is a labelling the LP leaves free where both
+    # labels cost the same (origin classes); it is not compared row by row or in totals
+    num = [c for c in a.columns if c not in key and pd.api.types.is_numeric_dtype(a[c])
+           and not any(w in c for w in ("touched", "clean"))]
     _same(a.groupby(key)[num].sum().reset_index(), b.groupby(key)[num].sum().reset_index(), table,
           rtol=1e-6, atol=1e-3)
     rows = [c for c in a.columns if c == "year" or not pd.api.types.is_numeric_dtype(a[c])]
