@@ -12,7 +12,7 @@ class NotOptimalError(SolverError):
 
     def __init__(self, status: str, result: "FastResult | None" = None):
         self.result = result
-        super().__init__(status, "HiGHS did not reach an optimal solution")
+        super().__init__(status, "HiGHS stopped without an optimal solution")
 
 
 @dataclass
