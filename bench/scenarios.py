@@ -94,23 +94,27 @@ def one(n: int, mps: str, route: str) -> dict:
     highs.writeModel(mps)
     return {"scenarios": n, "columns": highs.getNumCol(), "rows": highs.getNumRow(),
             "build_s": build, "handover_s": handover, "solve_s": solve, "tables_s": tab,
-            "highs_s": solver.info.seconds if route == "matrix" else None,
+            "highs_s": solver.info.seconds,
             "total_s": total, "peak_gb": peak, "objective": solver.info.objective_kusd,
             "flows_rows": len(tables["flows"])}
 
 
-def raw(mps: str, threads: int = 1) -> dict:
+def raw(mps: str, method: str = "auto", threads: int = 1) -> dict:
     """highspy alone on the MPS file: the solve time (reading the file is not counted)."""
     import highspy
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("threads", threads)
+    if method != "auto":
+        h.setOptionValue("solver", method)
     h.readModel(mps)
     t0 = time.perf_counter()
     h.run()
     secs = time.perf_counter() - t0
-    return {"raw_s": secs, "raw_peak_gb": _peak_gb(), "objective": h.getInfo().objective_function_value,
-            "status": h.modelStatusToString(h.getModelStatus())}
+    info = h.getInfo()
+    return {"raw_s": secs, "raw_peak_gb": _peak_gb(), "objective": info.objective_function_value,
+            "status": h.modelStatusToString(h.getModelStatus()),
+            "simplex_iterations": info.simplex_iteration_count, "ipm_iterations": info.ipm_iteration_count}
 
 
 def _sub(args: list[str]) -> dict:
@@ -125,14 +129,17 @@ def main(argv: list[str]) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", default="1,10,50,200", help="comma-separated scenario counts")
     ap.add_argument("--route", default="matrix", choices=["matrix", "pyomo"])
+    ap.add_argument("--methods", default="", help="also time highspy alone with these HiGHS "
+                    "methods on the same LP, e.g. simplex,ipm,pdlp")
     ap.add_argument("--one", nargs=2, help=argparse.SUPPRESS)
     ap.add_argument("--raw", help=argparse.SUPPRESS)
+    ap.add_argument("--method", default="auto", help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
     if a.one:
         print(json.dumps(one(int(a.one[0]), a.one[1], a.route)))
         return
     if a.raw:
-        print(json.dumps(raw(a.raw)))
+        print(json.dumps(raw(a.raw, a.method)))
         return
     for n in [int(s) for s in a.sizes.split(",") if s.strip()]:
         with tempfile.TemporaryDirectory() as tmp:
@@ -140,6 +147,7 @@ def main(argv: list[str]) -> None:
             try:
                 r = _sub(["--one", str(n), mps, "--route", a.route])
                 w = _sub(["--raw", mps])
+                extra = {m: _sub(["--raw", mps, "--method", m]) for m in a.methods.split(",") if m.strip()}
             except RuntimeError as exc:
                 print(f"N={n} failed: {exc}", flush=True)
                 continue
@@ -148,8 +156,13 @@ def main(argv: list[str]) -> None:
         print(f"N={n} total/raw = {ratio:.2f}  total {r['total_s']:.1f} s  raw {w['raw_s']:.1f} s  "
               f"peak {r['peak_gb']:.2f} GB (raw {w['raw_peak_gb']:.2f} GB)  "
               f"[build {r['build_s']:.1f}, hand-over {r['handover_s']:.1f}, solve {r['solve_s']:.1f}, "
-              f"tables {r['tables_s']:.1f} s; {r['columns']:,} columns × {r['rows']:,} rows; "
-              f"objectives {'agree' if agree else 'DIFFER'}; route {a.route}]", flush=True)
+              f"tables {r['tables_s']:.1f} s; HiGHS in reebloc {r['highs_s']:.1f} s; {r['columns']:,} columns × {r['rows']:,} rows; "
+              f"objectives {'agree' if agree else 'DIFFER'}; route {a.route}; HiGHS default ran "
+              f"{w['simplex_iterations']} simplex / {w['ipm_iterations']} ipm iterations]", flush=True)
+        for m, x in extra.items():
+            rel = abs(x["objective"] - w["objective"]) / max(1.0, abs(w["objective"]))
+            print(f"    raw[{m}] = {x['raw_s']:.1f} s  ({x['raw_s'] / w['raw_s']:.2f}× the default; "
+                  f"{x['status']}; objective off by {rel:.1e} relative)", flush=True)
 
 
 if __name__ == "__main__":

@@ -139,3 +139,20 @@ def test_fasthighs_with_a_deep_objective_constant():
         fh.set_params([(m.p[3], 1.5)])
         fh.set_params([(m.p[1], 3.0)])
         assert fh.solve().objective == pytest.approx(pyo.value(_deep(m, 3000)) + 3.0 * 1.5)
+
+
+def test_solver_method_reaches_highs_and_gives_the_same_optimum():
+    """``solver.method`` picks HiGHS's algorithm; simplex and interior point agree on the optimum."""
+    base = load_config(ROOT / "runs" / "baseline.yaml")
+    objs = {}
+    for method in ("auto", "simplex", "ipm"):
+        resolved = apply_overrides(base, {"years": {"start": 2025, "end": 2027}, "solver": {"method": method}})
+        data = load_dataset(resolved.data_dir, resolved.config.year_list)
+        inst = create_model(resolved.config, data)
+        solver = make_solver(inst, resolved.config.solver)
+        want = "choose" if method == "auto" else method
+        assert solver.fh.highs.getOptionValue("solver")[1] == want
+        solve_equilibrium(inst, solver)
+        objs[method] = solver.info.objective_kusd
+    assert objs["ipm"] == pytest.approx(objs["simplex"], rel=1e-6)
+    assert objs["auto"] == pytest.approx(objs["simplex"], rel=1e-9)

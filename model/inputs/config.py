@@ -45,6 +45,11 @@ class SolverOptions(Strict):
     name: Literal["highs"] = Field(default="highs", description="the solver (HiGHS, through highspy)")
     threads: int = Field(default=1, ge=1, le=MAX_THREADS, description="HiGHS threads")
     time_limit_s: Num = Field(default=600.0, gt=0, le=7 * 86400, description="wall-clock limit of one solve (s)")
+    method: Literal["auto", "simplex", "ipm", "pdlp"] = Field(
+        default="auto", description="HiGHS algorithm: simplex (dual simplex), ipm (interior point), pdlp "
+        "(first-order, low accuracy); auto = HiGHS's own choice, which is dual simplex on this model's "
+        "LPs, the fastest measured from 1 to 200 scenarios (docs/performance.md), and the QP solver "
+        "for `curves.form: linear`. `options: {solver: ...}` overrides it")
     options: dict[str, Any] = Field(default_factory=dict, description="HiGHS options, passed as they are "
                                     "(checked by HiGHS: an unknown option or wrong type is an error)")
 
@@ -66,6 +71,12 @@ class SolverOptions(Strict):
             if h.setOptionValue(k, x) != highspy.HighsStatus.kOk:
                 raise ValueError(f"HiGHS rejects option {k!r} = {x!r} (unknown option or wrong type)")
         return v
+
+
+    def highs_options(self) -> dict:
+        """HiGHS options of a solve: threads, time limit, algorithm, then ``options`` as given."""
+        method = {} if self.method == "auto" else {"solver": self.method}
+        return {"threads": self.threads, "time_limit": float(self.time_limit_s), **method, **self.options}
 
 
 class WedgeOptions(Strict):

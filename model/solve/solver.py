@@ -35,7 +35,8 @@ class Solver:
             raise SolverError("unavailable", "HiGHS (highspy) is not installed")
         self.config = dict(load_solutions=False, raise_exception_on_nonoptimal_result=False,
                            time_limit=opts.time_limit_s, threads=opts.threads)
-        self.highs_options = {"output_flag": False, **opts.options}
+        hopts = opts.highs_options()
+        self.highs_options = {"output_flag": False, **{k: v for k, v in hopts.items() if k not in ("threads", "time_limit")}}
         self.info = SolveInfo()
         self._built = False
 
@@ -76,15 +77,20 @@ class Solver:
 
 def balance_prices(m: pyo.ConcreteModel, duals: dict, rows: str = "balance") -> dict[tuple, float]:
     """P[n,c,t] in $/kg: the balance dual undone of its weight (probability × discount).
-    ``rows="balance_clean"`` gives the clean-material price instead of the market (touched) one."""
-    out = {}
+    ``rows="balance_clean"`` gives the clean-material price instead of the market (touched) one.
+    Duals of a FastSolver are read as one array by row index."""
     comp = getattr(m, rows)
-    for idx in comp:
-        con = comp[idx]
-        w = pyo.value(m.weight[idx[2]])
-        d = duals.get(con, 0.0)
-        out[idx] = (-d / w) if w > 0 else 0.0
-    return out
+    idxs = list(comp.keys())
+    if not idxs:
+        return {}
+    weight = {t: pyo.value(m.weight[t]) for t in m.weight}
+    w = np.array([weight[i[2]] for i in idxs], dtype=float)
+    if hasattr(duals, "array"):
+        d = duals.array([comp[i] for i in idxs])
+    else:
+        d = np.array([duals.get(comp[i], 0.0) for i in idxs], dtype=float)
+    p = np.divide(-d, w, out=np.zeros_like(w), where=w > 0)
+    return dict(zip(idxs, p.tolist()))
 
 
 class _RowDuals:
@@ -100,6 +106,14 @@ class _RowDuals:
     def __getitem__(self, con):
         return self.fh.row_duals()[self.fh._con_map[con]]
 
+    def array(self, cons) -> np.ndarray:
+        """Duals of ``cons`` (0 for a constraint not in the solver model, e.g. skipped)."""
+        get = self.fh._con_map.get
+        idx = np.fromiter((get(c, -1) for c in cons), dtype=np.int64, count=len(cons))
+        out = self.fh.duals(np.where(idx < 0, 0, idx))
+        out[idx < 0] = 0.0
+        return out
+
 
 class FastSolver:
     """Same interface as ``Solver``, backed by ``reebloc.solve.fastpath.FastHighs``: a re-solve pushes
@@ -111,7 +125,7 @@ class FastSolver:
         from reebloc.solve.fastpath import FastHighs
         self.m = m
         if fh is None:
-            options = {"threads": opts.threads, "time_limit": opts.time_limit_s, **opts.options} if opts else {}
+            options = opts.highs_options() if opts else {}
             fh = FastHighs(m, options, route=route)
         self.fh = fh
         self.info = SolveInfo()
