@@ -45,6 +45,18 @@ def _runs(t: Table) -> list[str]:
     return [c for c in t.value_cols if not c.startswith("Δ ")]
 
 
+def _panels(n: int, width: float, height: float = 3.4, per_row: int = 3):
+    """``n`` panels sharing the y axis, at most ``per_row`` to a row (so a chart over many runs
+    stays legible at page width); spare axes hidden. Returns (fig, flat list of the n axes)."""
+    cols = min(per_row, n)
+    rows = (n + cols - 1) // cols
+    fig, axes = _subplots(rows, cols, figsize=(max(4.5, width * cols), height * rows), sharey=True, squeeze=False)
+    flat = list(axes.flat)
+    for ax in flat[n:]:
+        ax.set_visible(False)
+    return fig, flat[:n]
+
+
 def _empty(key: str, title: str, t: Table) -> Chart:
     return Chart(key, title, None, "No data to draw. " + " ".join(n for n in t.notes if "not in this run" in n))
 
@@ -54,10 +66,10 @@ def government_by_instrument(t: Table) -> Chart:
     runs = [r for r in _runs(t) if t.df[r].notna().any()] if len(t.df) else []
     if not runs:
         return _empty(key, title, t)
-    fig, axes = _subplots(1, len(runs), figsize=(max(4.5, 3.6 * len(runs)), 3.4), sharey=True, squeeze=False)
+    fig, panels = _panels(len(runs), 3.6)
     instruments = sorted(t.df["instrument"].unique())
     colors = dict(zip(instruments, TAB10 * 3))
-    for ax, run in zip(axes[0], runs):
+    for ax, run in zip(panels, runs):
         piv = t.df.pivot_table(index="year", columns="instrument", values=run, aggfunc="sum").fillna(0.0) / 1e6
         x = np.arange(len(piv))
         pos = np.zeros(len(piv))
@@ -70,9 +82,10 @@ def government_by_instrument(t: Table) -> Chart:
         ax.axhline(0, color="black", lw=0.6)
         ax.set_title(run)
         ax.set_xticks(x, [str(int(y)) for y in piv.index], rotation=45)
-    axes[0][0].set_ylabel("million USD")
+    for ax in panels[::3]:
+        ax.set_ylabel("million USD")
     handles, labels = [], []
-    for ax in axes[0]:
+    for ax in panels:
         for h, lab in zip(*ax.get_legend_handles_labels()):
             if lab not in labels:
                 handles.append(h)
@@ -153,8 +166,8 @@ def welfare(t: Table, delta: bool = False) -> Chart:
         return _empty(key, title, t)
     parts = [c for c in t.df["component"].unique() if c != "total"]
     nodes = sorted(t.df["node"].unique())
-    fig, axes = _subplots(1, len(cols), figsize=(max(4.5, 3.8 * len(cols)), 3.4), sharey=True, squeeze=False)
-    for ax, col in zip(axes[0], cols):
+    fig, panels = _panels(len(cols), 3.8)
+    for ax, col in zip(panels, cols):
         piv = t.df.pivot_table(index="node", columns="component", values=col, aggfunc="sum").reindex(nodes).fillna(0.0) / 1e6
         pos = np.zeros(len(nodes))
         neg = np.zeros(len(nodes))
@@ -168,8 +181,9 @@ def welfare(t: Table, delta: bool = False) -> Chart:
         ax.axhline(0, color="black", lw=0.6)
         ax.set_title(col)
         ax.tick_params(axis="x", rotation=45)
-    axes[0][0].set_ylabel("million USD")
-    h, lab = axes[0][0].get_legend_handles_labels()
+    for ax in panels[::3]:
+        ax.set_ylabel("million USD")
+    h, lab = panels[0].get_legend_handles_labels()
     fig.legend(h, lab, loc="outside lower center", ncol=len(lab), frameon=False)
     fig.suptitle(title)
     return Chart(key, title, fig)

@@ -25,8 +25,9 @@ figure svg { max-width: 100%; height: auto; display: block; }
 figure { max-width: 100%; overflow-x: auto; }
 figcaption { font-weight: bold; margin-bottom: .3em; }
 .scroll { overflow-x: auto; max-height: 34em; overflow-y: auto; max-width: 100%; }
-table#table-scorecard { font-size: .9em; }
-table#table-scorecard th { white-space: normal; min-width: 5.5em; vertical-align: bottom; }
+table#table-scorecard { font-size: .8em; }
+table#table-scorecard th { white-space: normal; vertical-align: bottom; font-weight: 600; }
+table#table-scorecard td:first-child { white-space: nowrap; }
 table#table-scorecard td.num { font-weight: 600; }
 </style>
 </head>
