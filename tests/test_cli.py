@@ -160,3 +160,11 @@ def test_workers_refuse_two_configs_with_one_name(tmp_path, capsys):
     assert main(["run", str(CONFIGS / "two.yaml"), str(twin), "--out", str(tmp_path), "--workers", "2"]) == 2
     assert "also the name of" in capsys.readouterr().err
     assert not any(tmp_path.glob("two*"))
+
+
+def test_every_security_metric_is_defined_in_docs():
+    from conftest import solved
+    metrics = set(solved("chain").tables["security"]["metric"])
+    assert metrics, "the chain fixture writes security rows"
+    text = (ROOT / "docs" / "metrics.md").read_text(encoding="utf-8")
+    assert all(f"| `{m}` |" in text for m in metrics), sorted(m for m in metrics if f"| `{m}` |" not in text)

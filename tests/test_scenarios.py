@@ -1,4 +1,4 @@
-"""Disruption scenarios, stockpiles and the extensive-form stochastic LP (DESIGN §4)."""
+"""Disruption scenarios, stockpiles and the extensive-form stochastic LP (docs/model.md § Scenario tree)."""
 
 from __future__ import annotations
 

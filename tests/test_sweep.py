@@ -276,7 +276,7 @@ def test_sweep_report_formats(tmp_path):
         assert out.exists() and out.stat().st_size > 500
     text = (tmp_path / "rep.html").read_text()
     assert "mu_star" in text and "R²" in text and "data:image/png;base64" in text
-    assert (tmp_path / "rep_charts" / "tornado_y.png").exists()
+    assert (tmp_path / "rep_files" / "tornado_y.png").exists()
 
 
 def test_bad_selector_is_one_line_error(tmp_path):

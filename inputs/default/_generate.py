@@ -22,7 +22,7 @@ YEARS = list(range(2025, 2036))
 # ----------------------------------------------------------------------------- sources
 SOURCES = [
     ("mgssi-2026", "Mitsui & Co. Global Strategic Studies Institute (Americas), 'The US push to end dependence on China for rare earths: is cooperation with like-minded countries a silver bullet?', research note, early 2026 (Japanese)", "",
-     "The founding brief (see ../shared/SEED_FACTS.md): node list, chain stages, China shares by stage (citing JOGMEC), 2025 mine output and reserves (citing USGS), US policy instruments, facility list, ion-adsorption clay composition, rare-earth-free magnet plans."),
+     "The founding brief: node list, chain stages, China shares by stage (citing JOGMEC), 2025 mine output and reserves (citing USGS), US policy instruments, facility list, ion-adsorption clay composition, rare-earth-free magnet plans."),
     ("usgs-mcs-2026", "U.S. Geological Survey, Mineral Commodity Summaries 2026: Rare Earths", "https://pubs.usgs.gov/publication/mcs2026",
      "2025 mine production by country, t REO (China 270,000; US 51,000; Australia 29,000; Myanmar 22,000; Thailand 4,800; India 2,900; Madagascar 2,700; Russia 2,600; Brazil 2,000; Nigeria 1,500; Vietnam 150; Malaysia 110; other 550; world 390,000); US concentrate 51,000 t and compounds/metals 8,900 t (2025); annual Nd/Dy/Tb oxide prices (Argus). Cited in mgssi-2026."),
     ("jogmec", "JOGMEC (Japan Organization for Metals and Energy Security), rare-earth supply-chain assessment, as cited in mgssi-2026", "https://www.jogmec.go.jp/",

@@ -1,4 +1,4 @@
-"""Demand: served blocks of willingness to pay, unserved demand, substitutes (DESIGN §2)."""
+"""Demand: served blocks of willingness to pay, unserved demand, substitutes (docs/model.md § Equations)."""
 
 from __future__ import annotations
 

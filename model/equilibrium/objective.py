@@ -1,4 +1,4 @@
-"""Objective: discounted, probability-weighted welfare with policy wedges (DESIGN §2).
+"""Objective: discounted, probability-weighted welfare with policy wedges (docs/model.md § Equations).
 
 max Σ_t w_t [ WTP_t − supply cost_t − capital charge_t − (freight + tariff + levy + friction)·flow_t
               + floor subsidy·cov_t + offtake subsidy·off_t − holding·stock_t ]   (k$)

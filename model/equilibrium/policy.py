@@ -1,4 +1,4 @@
-"""Policy instruments in the model (DESIGN §3–§4): CfD floors, offtake, stockpiles, export controls.
+"""Policy instruments in the model (docs/model.md § Equations, § Scenario tree): CfD floors, offtake, stockpiles, export controls.
 
 Price-dependent payments enter as per-kg Params updated by the wedge iteration (reebloc.solve.wedges).
 """

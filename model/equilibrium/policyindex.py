@@ -1,4 +1,4 @@
-"""Which policy rows apply where: the structural part of the instruments (DESIGN §3–§4)."""
+"""Which policy rows apply where: the structural part of the instruments (docs/model.md § Equations)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Supply: facility activity, capacity and operating cost (DESIGN §2)."""
+"""Supply: facility activity, capacity and operating cost (docs/model.md § Equations)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Trade: arcs origin → destination per commodity with freight and policy wedges (DESIGN §2–§3)."""
+"""Trade: arcs origin → destination per commodity with freight and policy wedges (docs/model.md § Equations)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Policy instruments as config data (DESIGN §3). Each is a named entry under ``policies:``.
+"""Policy instruments as config data (docs/config.md § Policy instruments; equations in docs/model.md § Equations). Each is a named entry under ``policies:``.
 
 Every instrument has ``kind`` (the discriminator), ``enabled`` and optional ``years``; numeric
 fields are plain numbers so sweeps can address them as ``policies.<name>.<field>``.

@@ -1,4 +1,4 @@
-"""Disruption scenarios (DESIGN §4): probabilities, divergence years, export controls."""
+"""Disruption scenarios (docs/model.md § Scenario tree): probabilities, divergence years, export controls."""
 
 from __future__ import annotations
 

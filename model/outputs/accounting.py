@@ -1,4 +1,4 @@
-"""Who pays: government payments by instrument, and welfare by node with true costs (DESIGN §3).
+"""Who pays: government payments by instrument, and welfare by node with true costs (docs/model.md § Outputs and accounting).
 
 government.csv: positive usd = cost to the payer, negative = revenue (tariffs, levies, resale,
 the strategic leader's export tax: instrument ``export_tax``, policy ``strategy``).

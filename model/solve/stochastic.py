@@ -1,4 +1,4 @@
-"""Value of the stochastic solution (VSS), DESIGN §4.
+"""Value of the stochastic solution (VSS), docs/model.md § Scenario tree.
 
 VSS = W(stochastic plan) − W(plan made assuming no disruption), both evaluated over all
 scenarios: solve the one-scenario no-disruption model, fix its first-stage decisions (every

@@ -1,4 +1,4 @@
-"""Price-dependent policy wedges, resolved by damped fixed-point iteration (DESIGN §3).
+"""Price-dependent policy wedges, resolved by damped fixed-point iteration (docs/model.md § Price-dependent wedges).
 
 Given prices P[n,c,t] ($/kg):
 - tariff[o,d,c,t]   = Σ specific + ad_valorem × P_base  (P_base = P[o,c,t], or a reference price)

@@ -247,7 +247,7 @@ def _md_table(df: pd.DataFrame) -> str:
 
 def _markdown(a, out: Path) -> str:
     img_dir = out.with_suffix("")
-    img_dir = img_dir.parent / f"{img_dir.name}_charts"
+    img_dir = img_dir.parent / f"{img_dir.name}_files"   # the same folder name as the run report's
     img_dir.mkdir(parents=True, exist_ok=True)
     from reebloc.errors import md_text
     lines = [f"# Sweep {md_text(a['manifest']['sweep'])}", ""]

@@ -1,4 +1,4 @@
-"""Supply-security metrics from a run's tidy tables (DESIGN.md §5).
+"""Supply-security metrics from a run's tidy tables (definitions with units: docs/metrics.md).
 
 Pure pandas/numpy post-processing of the run tables; no Pyomo. :func:`security_table` builds
 ``security.csv`` (run, scenario, year, node, commodity, metric, value) and
