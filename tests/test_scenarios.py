@@ -127,6 +127,50 @@ def test_export_control_caps(ctl, cap):
     assert q[q.year == 2025].quantity_t.sum() > cap      # not before the control starts
 
 
+def test_licence_quantities_by_destination():
+    """Licences as quantities: approval 25% of a pre-control volume by destination (US 2,000 t,
+    the others 1,200 t together) caps CN→US magnets at 0.25 × 2,000 = 500 t and CN→{AU, JP} at
+    0.25 × 1,200 = 300 t in 2026–27; the $2/kg paperwork friction rides on every licensed kg."""
+    ctl = control("licence", destinations="all", approval_rate=0.25, cost_usd_per_kg=2,
+                  reference_t={"US": 2000, "others": 1200})
+    scen = {"no_controls": {"probability": 0.5}, "ctl": {"probability": 0.5, "export_controls": {"c": ctl}}}
+    r = solve_resolved(apply_overrides(BAN, {"scenarios": scen, "policies": {}}))
+    f = r.tables["flows"]
+    cn = f[(f.scenario == "ctl") & (f.origin == "CN") & (f.commodity == "ndfeb_magnet")]
+    us = cn[cn.destination == "US"].groupby("year").quantity_t.sum()
+    rest = cn[cn.destination != "US"].groupby("year").quantity_t.sum()
+    assert us[2025] > 500 + 1                          # before the regime: more than the licences
+    assert us.loc[2026:].max() <= 500 + 1e-6
+    assert rest.reindex([2026, 2027], fill_value=0).max() <= 300 + 1e-6
+    pol = r.tables["policies"]
+    assert set(pol[pol.scenario == "ctl"].policy) >= {"ctl.c[US]", "ctl.c[others]"}
+    # a binding US licence quota: US magnet price = China's + freight 1.5 + friction 2 + quota rent
+    p = r.tables["prices"].set_index(["scenario", "year", "node", "commodity"]).price_usd_per_kg
+    rent = pol[(pol.scenario == "ctl") & (pol.year == 2026) & (pol.policy == "ctl.c[US]")].shadow_price.iloc[0]
+    assert rent > 0
+    assert p["ctl", 2026, "US", "ndfeb_magnet"] == pytest.approx(p["ctl", 2026, "CN", "ndfeb_magnet"] + 1.5 + 2 + rent,
+                                                                 abs=1e-4)
+
+
+def test_ban_is_a_licence_with_approval_zero():
+    ban = solve_resolved(apply_overrides(BAN, {"scenarios": {"ctl": {"probability": 1.0, "export_controls": {
+        "c": control("ban")}}}, "policies": {}}))
+    lic = solve_resolved(apply_overrides(BAN, {"scenarios": {"ctl": {"probability": 1.0, "export_controls": {
+        "c": control("licence", approval_rate=0.0, reference_t={"US": 5000})}}}, "policies": {}}))
+    assert lic.summary["objective_kusd"] == pytest.approx(ban.summary["objective_kusd"], rel=1e-9)
+
+
+@pytest.mark.parametrize("bad,msg", [({"approval_rate": 0.5}, "needs reference_t"),
+                                     ({"approval_rate": 0.5, "reference_t": 100, "cap_t": 5}, "not both"),
+                                     ({"kind": "quota", "quota_t": 1, "approval_rate": 0.5, "reference_t": 1},
+                                      "applies to kind licence")])
+def test_licence_quantity_bad_fields(bad, msg):
+    from pydantic import ValidationError
+    from reebloc.inputs.scenarios import ExportControl
+    with pytest.raises(ValidationError, match=msg):
+        ExportControl(**{**control("licence"), **bad})
+
+
 def test_licence_friction_is_a_price_wedge():
     scen = {"lic": {"probability": 1.0, "export_controls": {"c": control("licence", cost_usd_per_kg=5)}}}
     r = solve_resolved(apply_overrides(BAN, {"scenarios": scen, "policies": {}}))

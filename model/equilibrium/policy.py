@@ -97,7 +97,9 @@ def stock_balance_rule(m, ix, p, t):
 
 
 def define_controls(m, ix, pi) -> None:
-    """Export controls with a cap: Σ_{controlled arcs} flow ≤ control_cap_t (0 for a ban).
+    """Export controls with a cap, one row per control and destination group g:
+    Σ_{a ∈ A(g)} flow[a,t] ≤ control_cap_t = r × R_g (licences as a quantity: approval rate r of the
+    pre-control volume R_g; a ban is r = 0; a quota a fixed cap). The dual is the licence rent, $/kg.
 
     Equation: docs/model.md § Equations, row “export controls”.
     """

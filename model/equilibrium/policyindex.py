@@ -173,11 +173,18 @@ def build_policy_index(ix: Index, cfg: RunConfig, where) -> PolicyIndex:
                 fa += [a + (t,) for a in arcs]
                 for a in arcs:
                     fr[a + (t,)] = fr.get(a + (t,), 0.0) + c.cost_usd_per_kg
-            if c.cap() is not None:
-                pi.controls.append((cid, t, arcs))
-                pi.control_caps[cid, t] = c.cap()
+            if isinstance(c.reference_t, dict):
+                for d in c.reference_t:
+                    need(d == "others" or d in targets, f + ".reference_t",
+                         f"destination {d!r} is not one of the control's destinations "
+                         f"({', '.join(sorted(targets))}) nor 'others'")
+            for label, dests, cap in c.caps(sorted(targets)):
+                row = f"{cid}[{label}]" if label else cid
+                sub = [a for a in arcs if a[1] in dests]
+                pi.controls.append((row, t, sub))
+                pi.control_caps[row, t] = cap
                 if touched:
-                    pi.touched_controls.add(cid)
+                    pi.touched_controls.add(row)
     strategy_rows(ix, cfg, pi, need)
     pi.friction_arcs = sorted(set(pi.friction_arcs))
     pi.friction_set = set(pi.friction_arcs)

@@ -14,9 +14,18 @@ class OutsideBloc(Strict):
 
 
 class ExportControl(Strict):
-    """A control on ``exporter``'s arcs for ``commodities`` to ``destinations``:
-    ban (flow = 0), quota (Σ flow ≤ quota_t), share (Σ flow ≤ share × reference_t),
-    licence (a friction cost_usd_per_kg on each kg and Σ flow ≤ cap_t if given).
+    """A control on ``exporter``'s arcs for ``commodities`` to ``destinations``
+    (equation: docs/model.md § Equations, row “export controls”):
+
+    - ``ban``: Σ flow = 0 (a licence regime with an approval rate of 0);
+    - ``quota``: Σ flow ≤ quota_t;
+    - ``share``: Σ flow ≤ share × reference_t;
+    - ``licence``: licences granted as a quantity, Σ flow ≤ approval_rate × reference_t, where
+      reference_t is the pre-control volume (a number for all controlled arcs together, or a
+      mapping destination → t with one cap per destination; the key ``others`` takes the
+      destinations not named); plus a per-kg friction ``cost_usd_per_kg`` on every kg (the
+      paperwork); ``cap_t`` instead of an approval rate caps the sum directly; with neither
+      the licence is a friction only.
 
     ``origin_class: china_touched`` limits the control to China-touched material (any stage in
     China): with ``exporter: third_countries`` (every node but the China node) or a list of
@@ -34,10 +43,13 @@ class ExportControl(Strict):
     years: YearSpan = Field(description="years the control is in force")
     kind: Literal["ban", "quota", "share", "licence"] = Field(
         description="ban: flow 0; quota: Σ flow ≤ quota_t; share: Σ flow ≤ share × reference_t; "
-        "licence: cost_usd_per_kg on each kg, Σ flow ≤ cap_t if given")
+        "licence: cost_usd_per_kg on each kg and Σ flow ≤ approval_rate × reference_t (or cap_t) if given")
     quota_t: Num | None = Field(default=None, ge=0, description="quota: annual cap on the controlled flows (t)")
     share: Num | None = Field(default=None, ge=0, le=1, description="share: allowed share of reference_t")
-    reference_t: Num | None = Field(default=None, ge=0, description="share: reference annual flow (t)")
+    approval_rate: Num | None = Field(default=None, ge=0, le=1,
+                                      description="licence: share of the pre-control volume reference_t licensed")
+    reference_t: Union[Num, dict[str, Num], None] = Field(
+        default=None, description="share / licence: pre-control annual flow (t), or {destination: t, others: t}")
     cost_usd_per_kg: Num = Field(default=0.0, ge=0, description="licence: friction cost on each kg exported ($/kg)")
     cap_t: Num | None = Field(default=None, ge=0, description="licence: optional annual cap (t)")
     description: str = Field(default="", description="free text")
@@ -48,12 +60,58 @@ class ExportControl(Strict):
         for f in need.get(self.kind, []):
             if getattr(self, f) is None:
                 raise ValueError(f"kind {self.kind} needs {f}")
+        if self.approval_rate is not None:
+            if self.kind != "licence":
+                raise ValueError(f"approval_rate applies to kind licence, not {self.kind}")
+            if self.reference_t is None:
+                raise ValueError("a licence with an approval_rate needs reference_t (the pre-control volume)")
+            if self.cap_t is not None:
+                raise ValueError("give either approval_rate (with reference_t) or cap_t, not both")
+        if isinstance(self.reference_t, dict):
+            if self.kind == "share" or self.approval_rate is not None:
+                bad = [k for k, v in self.reference_t.items() if v < 0]
+                if bad:
+                    raise ValueError(f"reference_t of {bad[0]} is negative")
+            else:
+                raise ValueError("reference_t by destination needs kind share or a licence approval_rate")
+        elif self.reference_t is not None and self.reference_t < 0:
+            raise ValueError("reference_t must be >= 0")
         return self
 
+    def rate(self) -> float | None:
+        """Share of the reference volume allowed: share, approval_rate, 0 for a ban, else None."""
+        if self.kind == "ban":
+            return 0.0
+        if self.kind == "share":
+            return self.share
+        if self.kind == "licence":
+            return self.approval_rate
+        return None
+
+    def caps(self, targets: list[str]) -> list[tuple[str, list[str], float]]:
+        """Annual caps as (label, destinations, cap t): one row for all ``targets`` together, or one
+        per destination of a ``reference_t`` mapping (``others``: the targets not named). Empty
+        if the control caps nothing (a pure friction)."""
+        rate = self.rate()
+        if self.kind == "ban":
+            return [("", list(targets), 0.0)]
+        if self.kind == "quota":
+            return [("", list(targets), float(self.quota_t))]
+        if rate is None:
+            return [] if self.cap_t is None else [("", list(targets), float(self.cap_t))]
+        ref = self.reference_t
+        if not isinstance(ref, dict):
+            return [("", list(targets), rate * float(ref))]
+        named = [d for d in ref if d != "others"]
+        rows = [(d, [d], rate * float(ref[d])) for d in named if d in targets]
+        if "others" in ref:
+            rows.append(("others", [d for d in targets if d not in named], rate * float(ref["others"])))
+        return rows
+
     def cap(self) -> float | None:
-        """Annual cap on the controlled flows (t), None if uncapped."""
-        return {"ban": 0.0, "quota": self.quota_t,
-                "share": (self.share or 0) * (self.reference_t or 0), "licence": self.cap_t}[self.kind]
+        """Annual cap on the controlled flows together (t), None if uncapped or capped by destination."""
+        rows = self.caps(["*"]) if not isinstance(self.reference_t, dict) else []
+        return rows[0][2] if rows else None
 
 
 class Scenario(Strict):
