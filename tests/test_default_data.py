@@ -13,6 +13,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT = ROOT / "inputs" / "default"
 BASELINE = ROOT / "runs" / "baseline.yaml"
+HISTORY = ROOT / "runs" / "scenarios" / "brief_regimes.yaml"   # the 2025-26 history that calibrate checks
 CITING = ["nodes", "commodities", "processes", "facilities", "capacity", "costs", "demand", "routes",
           "substitution", "observed"]
 
@@ -85,36 +86,62 @@ def _calibration():
     from reebloc.app.calibrate import calibrate
     from reebloc.app.run import run_in_memory
     t0 = time.perf_counter()
-    result = run_in_memory(BASELINE)
+    result = run_in_memory(HISTORY)
     seconds = time.perf_counter() - t0
-    _RESULT["baseline"] = result
-    return calibrate(BASELINE, result=result), seconds
+    _RESULT["history"] = result
+    return calibrate(HISTORY, result=result), seconds
 
 
 _RESULT: dict = {}
 
 
-@pytest.mark.skipif(not BASELINE.exists(), reason="runs/baseline.yaml not present")
-def test_baseline_2025_lands_inside_the_bands():
+# Bands the model misses today, each with its reason. A row here must still miss (the test below
+# fails when it starts to hit, so the list cannot go stale); every other band must hit.
+KNOWN_MISSES = {
+    ("us_mine_output", 2025): "after MP stopped shipping concentrate to China (April 2025) it stockpiled the "
+                              "concentrate it could not separate; the model has no producer inventories, so "
+                              "Mountain Pass mines only what it separates or ships (docs/calibration.md)",
+}
+
+
+def test_history_2025_26_lands_inside_the_bands():
+    """Every observed 2025 / early-2026 figure of observed.csv is a hit, except KNOWN_MISSES."""
     table, _ = _calibration()
-    assert len(table) >= 6
-    misses = table[~table["hit"]]
-    assert misses.empty, "\n" + misses[["metric", "low", "high", "model", "explanation"]].to_string()
+    assert len(table) >= 15
+    assert set(table.year) >= {2025, 2026}
+    key = list(zip(table.metric, table.year))
+    known = table[[k in KNOWN_MISSES for k in key]]
+    misses = table[[(not h) and (k not in KNOWN_MISSES) for h, k in zip(table.hit, key)]]
+    assert misses.empty, "\n" + misses[["metric", "year", "low", "high", "model", "explanation"]].to_string()
+    assert not known["hit"].any(), f"a known miss now hits; remove it from KNOWN_MISSES: {known[known.hit].metric.tolist()}"
+
+
+def test_history_shows_the_2025_shortage():
+    """The April 2025 licences as quantities: the US is short of magnets in 2025 in every scenario
+    (shared history), Chinese magnets to the US are capped, and ex-China premiums appear."""
+    table, _ = _calibration()
+    v = {(r.metric, r.year): r.model for r in table.itertuples()}
+    assert v["us_magnet_shortfall", 2025] > 0
+    assert v["us_magnet_imports_from_china", 2025] < 10000     # below the pre-control ~10,000 t/yr
+    assert v["exchina_dytb_ratio", 2025] >= 2
+    assert 10 <= v["exchina_magnet_premium", 2025] <= 30
 
 
 @pytest.mark.skipif(not BASELINE.exists(), reason="runs/baseline.yaml not present")
 def test_baseline_solves_well_under_a_minute():
-    _, seconds = _calibration()
+    from reebloc.app.run import run_in_memory
+    t0 = time.perf_counter()
+    run_in_memory(BASELINE)
+    seconds = time.perf_counter() - t0
     assert seconds < 30, f"baseline took {seconds:.1f} s"
 
 
-@pytest.mark.skipif(not BASELINE.exists(), reason="runs/baseline.yaml not present")
 def test_tracked_calibration_page_is_current(tmp_path):
     """docs/calibration.md is what `reebloc calibrate --update-docs` writes now (it carries no date
     or timing, so it differs only when a figure or the page's text does)."""
     from reebloc.app.calibrate import write_page
     table, _ = _calibration()
-    page = write_page(table, tmp_path / "calibration.md", "runs/baseline.yaml", result=_RESULT["baseline"])
+    page = write_page(table, tmp_path / "calibration.md", "runs/scenarios/brief_regimes.yaml", result=_RESULT["history"])
     tracked = ROOT / "docs" / "calibration.md"
     assert page.read_text(encoding="utf-8") == tracked.read_text(encoding="utf-8"), \
         "docs/calibration.md is stale: run `reebloc calibrate --update-docs`"

@@ -130,6 +130,22 @@ SOURCES = [
      "Share of nameplate available in the first year online = asm_first_year_ramp, full from the second year; Solvay's stated linear ramp to 4,500 t/yr by 2030 (solvay-2025) is 5 equal steps."),
     ("d-expansions", "Derived: expansions of operating plants as build options", "",
      "Build option = stated target less the operating capacity held flat at its 2025/26 level: Lynas Malaysia 10,500 - 6,559 = 3,941 t NdPr (lynas-reports); Mt Weld 47,700 - 29,000 = 18,700 t REO (d-lynas-mtweld); MP Mountain Pass 6,000 - 4,000 = 2,000 t NdPr (asm_mp_ndpr_expansion); MP Independence 3,000 - 1,000 = 2,000 t magnets (d-mp-magnets); MP metal 2,800 - 300 = 2,500 t (d-mp-metal); Neo Narva 5,000 - 2,000 = 3,000 t (neo-performance); Solvay 4,500 - 500 = 4,000 t NdPr (solvay-2025)."),
+    ("d-exchina-ndpr-2025", "Derived: 2025 ex-China (Europe) NdPr oxide price, $/kg", "",
+     "Argus Europe $82.5-85/kg in Sep 2025 (argus-2025) when China's ex-VAT price was ~$78 (SMM Aug 632k yuan/t / 1.13 / 7.15, smm-2025): a premium of ~$5-7/kg. Annual: China's 2025 average (d-ndpr-price-2025, $67.5) + $6.5 = ~$74; band $60 (China's low, no premium) to $92 (Sep Europe level + premium on China's high)."),
+    ("d-dytb-price-2025", "Derived: 2025 China Dy+Tb oxide price (blend), ex-VAT $/kg", "",
+     "SMM Dec 2025 Dy 1.33-1.35M and Tb 6.02-6.06M yuan/t incl. VAT (smm-2025) -> Dy ~$166, Tb ~$748 ex-VAT at 7.15 CNY/USD; early-2025 levels ~20% higher; ~96% of 2025 Dy traded near $224/kg (adamas-2024). Blended by China's output (Dy 3,500 t, Tb 650 t; china-industry-2024): Dec 2025 ~$257, early 2025 ~$305; USGS 2024 blend $346 (d-dytb-price). Central $300, band $240-400."),
+    ("d-dytb-exchina-ratio-2025", "Derived: ex-China over China Dy/Tb oxide price, 2025", "",
+     "Argus Europe Dy $700-1,000/kg and Tb $2,000-4,000/kg after the April 2025 licence list against China's Dy ~$230-270 and Tb ~$900-1,000 (argus-2025, smm-2025): spot ratios ~2.5-4x. Spot ex-China quotes are thin-volume (adamas-2024: <1% of 2025 Dy traded at >= $800/kg). Central 3x, band 2-4x."),
+    ("d-magnet-price-2025", "Derived: 2025 China NdFeB magnet price, $/kg", "",
+     "2024 export unit value $49-51/kg (china-customs-2024) plus the 2024->2025 NdPr price rise (~$48-51 -> ~$67.5 ex-VAT, lynas-reports, d-ndpr-price-2025) times 0.33 t NdPr oxide per t magnet (d-magnet-composition): ~ +$5-6. Central $55, band $45-62."),
+    ("d-us-magnet-imports-2025", "Derived: US imports of NdFeB magnets from China in 2025, t", "",
+     "Jan-Apr at the pre-control pace (~10,000 t/yr, usitc-dataweb: 4 x 833 = 3,333 t); May -93% month on month (~60 t); June 353 t and July 619 t (reuters-2025); Aug-Dec not in our sources, assumed at the June-July to July pace (5 x 490-620 t). Total ~6,800-7,500 t; central 7,400, band 5,500-9,000 (the band covers Aug-Dec between 60% and 110% of July's pace)."),
+    ("d-us-shortfall-2025", "Derived: the 2025 US magnet shortage episode, t", "",
+     "China's magnet exports to the US fell 93% m/m in May 2025 and recovered only partly (reuters-2025); Ford idled its Chicago Explorer line for a week in May 2025 for lack of magnets (reuters-2025, medium confidence). Unserved US demand was positive (the lower bound, 100 t) and cannot exceed the Chinese tonnes lost against the pre-control pace (10,000 - 6,500 = 3,500 t, d-us-magnet-imports-2025). Central: 10,000 - 7,400 = 2,600 t less any replacement, ~1,500 t."),
+    ("d-mp-china-2025", "Derived: MP Materials concentrate shipped to China in 2025, t REO", "",
+     "MP stopped shipping concentrate to China in April 2025 (mp-materials Q1 2025 results; reuters-2025): at most Q1 output, one quarter of 50,692 t = ~12,700 t REO, less Q1 feed to its own separation (2,599 t NdPr x 4.55 / 4 = ~3,000 t). Central 9,700 t, band 6,000-12,700. 2026: nothing (band 0-100 t)."),
+    ("d-ndpr-price-early-2026", "Derived: China NdPr oxide price, early 2026, ex-VAT $/kg", "",
+     "SMM Dec 2025 592-595k yuan/t (~$74 ex-VAT, smm-2025) and Reuters Feb 2026 850k yuan/t (~$107 ex-VAT at 7.0 CNY/USD, reuters-2025): early 2026 ran from ~$74 to ~$107. Central $90, band $74-110. The model's period is the whole of 2026."),
     ("d-us-defence", "Derived: US defence NdFeB demand", "",
      "~175 t/yr (dod-2012) held constant in 2025 and grown with asm_demand_growth thereafter."),
 ]
@@ -184,8 +200,10 @@ ASM = {
                                "No published figure."),
     "asm_cost_recycle_swarf": ("Recycling cost, China magnet-manufacturing swarf (per t NdPr recovered)", "$/kg NdPr", 45.0, 30.0, 60.0,
                                "Swarf from machining magnet blocks is collected at the plant; cheap, volume tied to magnet output."),
-    "asm_cost_recycle_marginal": ("Recycling and secondary supply cost, China marginal tranche (per t NdPr recovered, Dy/Tb credited at market)", "$/kg NdPr", 83.0, 65.0, 110.0,
-                                  "End-of-life and off-quota secondary supply. This tranche is the marginal NdPr supply in 2025, so it sets the China NdPr price: P_NdPr ~ cost - 0.05 x P_DyTb. Central calibrated to the 2025 price band ($60-75/kg, d-ndpr-price-2025)."),
+    "asm_cost_recycle_eol_low": ("China end-of-life / secondary NdPr supply: cost of the cheapest tonne (per t NdPr recovered)", "$/kg NdPr", 40.0, 30.0, 55.0,
+                                 "Bottom of China's secondary supply curve: end-of-life scrap from concentrated sources (motor and HDD scrap, leftover swarf) and off-quota feed through established plants; slightly below swarf recycling cost once collection is paid. No published cost curve."),
+    "asm_cost_recycle_eol_high": ("China end-of-life / secondary NdPr supply: cost of the last tonne of the year's capacity (per t NdPr recovered)", "$/kg NdPr", 120.0, 90.0, 160.0,
+                                  "Top of the curve: dispersed consumer scrap, small-batch hydrometallurgy, costly off-quota feed. The curve rises linearly from the low to the high cost across the year's capacity (slope_usd_per_kg_per_t in costs.csv); with the quota binding, where demand cuts this curve sets China's NdPr price. Range from incentive-price studies for new supply ($75-105, project-blue; up to $120-180, Barrenjoey) as an upper reference."),
     "asm_cost_new_supply_generic": ("Cost of generic new NdPr supply (integrated mine + separation, not yet identified)", "$/kg NdPr", 95.0, 75.0, 120.0,
                                     "Incentive price for new supply $75-105/kg (project-blue), $120-180 (Barrenjoey). Caps long-run prices when demand outgrows named projects."),
     "asm_cost_metal_cn": ("Metal (oxide -> NdPr metal) conversion cost, China and established Asian makers", "$/kg metal", 6.0, 3.0, 10.0,
@@ -241,7 +259,7 @@ ASM = {
     "asm_cap_cn_magnet_lowhre": ("China low-heavy / heavy-free NdFeB capacity 2025", "t/yr", 200000, 100000, 300000, "Grain-boundary diffusion is widespread in China."),
     "asm_cn_capacity_growth": ("Growth of China's processing (separation, metal, magnet) capacity", "share/yr", 0.08, 0.03, 0.12, "Keeps pace with demand; capacity is not the binding constraint in China."),
     "asm_cap_cn_recycle_swarf": ("China swarf recycling 2025", "t NdPr/yr", 15000, 10000, 25000, "Machining losses of ~25% of blank mass (china-industry-2024 blanks ~300 kt) hold ~20 kt NdPr; part recycled in the cheap tranche."),
-    "asm_cap_cn_recycle_marginal": ("China marginal secondary NdPr supply 2025", "t NdPr/yr", 20000, 10000, 40000, "End-of-life, remaining swarf, off-quota supply. China's 2024 NdPr oxide output ~106 kt exceeds what its quota and imports yield (china-industry-2024): the gap is secondary supply."),
+    "asm_cap_cn_recycle_eol": ("China end-of-life / secondary NdPr supply capacity 2025 (the width of the rising curve)", "t NdPr/yr", 20000, 10000, 40000, "End-of-life, remaining swarf, off-quota supply. China's 2024 NdPr oxide output ~106 kt exceeds what its quota and imports yield (china-industry-2024): the gap is secondary supply."),
     "asm_recycle_growth": ("Growth of China's secondary NdPr supply", "share/yr", 0.08, 0.04, 0.12, "Tracks magnet production and end-of-life volumes."),
     "asm_incumbent_growth": ("Capacity growth of established non-China metal and magnet makers (Japan, Korea, Vietnam, VAC)", "share/yr", 0.06, 0.0, 0.1,
                              "No published plans; slower than demand (+7.5-8.7%/yr), so China's magnet share creeps up unless new plants run."),
@@ -432,8 +450,8 @@ def build(overrides: dict[str, float] | None = None) -> dict[str, list[dict]]:
     rg = A["asm_recycle_growth"]
     fac("cn_recycle_swarf", "CN", "recycle", "Chinese recyclers", "operating", 2025,
         grow(A["asm_cap_cn_recycle_swarf"], rg), "asm_cap_cn_recycle_swarf", "asm_cost_recycle_swarf", "china-industry-2024")
-    fac("cn_secondary_marginal", "CN", "recycle", "Chinese recyclers and off-quota supply", "operating", 2025,
-        grow(A["asm_cap_cn_recycle_marginal"], rg), "asm_cap_cn_recycle_marginal", "asm_cost_recycle_marginal", "china-industry-2024")
+    fac("cn_recycle_eol", "CN", "recycle", "Chinese recyclers and off-quota secondary supply (rising cost)", "operating", 2025,
+        grow(A["asm_cap_cn_recycle_eol"], rg), "asm_cap_cn_recycle_eol", "asm_cost_recycle_eol_low", "china-industry-2024")
     # metal
     fac("cn_metal", "CN", "metal_ndpr", "Chinese metal makers", "operating", 2025,
         grow(A["asm_cap_cn_metal"], g), "asm_cap_cn_metal", "asm_cost_metal_cn", "jogmec")
@@ -504,6 +522,7 @@ def build(overrides: dict[str, float] | None = None) -> dict[str, list[dict]]:
             cost_of_capital_contracted=A["asm_hurdle_contracted"], finance_source_id="d-project-finance", source_id=src)
 
     LOWHRE = {"cn_magnet_lowhre", "jp_magnet_lowhre"}
+    RISING = {"cn_recycle_eol": "asm_cost_recycle_eol_high"}  # facility -> cost of its last tonne
     INCUMBENT = {"jp_magnet_std", "jp_magnet_lowhre", "kr_magnet", "vn_magnet", "eu_vac_magnet", "eu_neo_narva"}
     for (f, node, proc, owner, status, start, end, caps, cap_src, cost_id, src) in FAC:
         add("facilities", facility=f, node=node, process=proc, owner=owner, status=status, start_year=start,
@@ -522,7 +541,10 @@ def build(overrides: dict[str, float] | None = None) -> dict[str, list[dict]]:
             if f in INCUMBENT:
                 cost -= A["asm_cost_magnet_incumbent_credit"]
                 csrc = "asm_cost_magnet_incumbent_credit"
-            add("costs", facility=f, year=y, cost_usd_per_kg=round(cost, 3), slope_usd_per_kg_per_t="", source_id=csrc)
+            slope = ""
+            if f in RISING:  # linear from the low to the high cost across the year's capacity
+                slope = round((A[RISING[f]] - cost) / caps[y], 8)
+            add("costs", facility=f, year=y, cost_usd_per_kg=round(cost, 3), slope_usd_per_kg_per_t=slope, source_id=csrc)
 
     # ----------------------------------------------------------------------------- demand
     SEG = {s: A[f"asm_segment_{s}"] for s in ("ev", "wind", "industrial", "electronics", "defence")}
@@ -598,16 +620,26 @@ def build(overrides: dict[str, float] | None = None) -> dict[str, list[dict]]:
             add("routes", origin=o, destination=d, commodity=c, freight_usd_per_kg=round(fr, 4), source_id="d-freight")
 
     # ----------------------------------------------------------------------------- observed
-    for m, v, lo, hi, unit, src in [
-        ("china_share_mine_output", 0.69, 0.60, 0.78, "share", "usgs-mcs-2026"),
-        ("china_share_separation", 0.875, 0.80, 0.95, "share", "jogmec"),
-        ("china_share_magnet_output", 0.90, 0.85, 0.95, "share", "jogmec"),
-        ("china_ndpr_price", 67.5, 55.0, 85.0, "usd_per_kg", "d-ndpr-price-2025"),
-        ("china_share_us_magnet_imports", 0.84, 0.70, 0.95, "share", "usitc-dataweb"),
-        ("mp_ndpr_output", 2599, 2000, 3200, "t", "mp-materials"),
-        ("us_mine_output", 51000, 45000, 56000, "t", "usgs-mcs-2026"),
+    for m, y, v, lo, hi, unit, src in [
+        ("china_share_mine_output", 2025, 0.69, 0.60, 0.78, "share", "usgs-mcs-2026"),
+        ("china_share_separation", 2025, 0.875, 0.80, 0.95, "share", "jogmec"),
+        ("china_share_magnet_output", 2025, 0.90, 0.85, 0.95, "share", "jogmec"),
+        ("china_ndpr_price", 2025, 67.5, 55.0, 85.0, "usd_per_kg", "d-ndpr-price-2025"),
+        ("exchina_ndpr_price", 2025, 74.0, 60.0, 92.0, "usd_per_kg", "d-exchina-ndpr-2025"),
+        ("china_dytb_price", 2025, 300.0, 240.0, 400.0, "usd_per_kg", "d-dytb-price-2025"),
+        ("exchina_dytb_ratio", 2025, 3.0, 2.0, 4.0, "ratio", "d-dytb-exchina-ratio-2025"),
+        ("china_magnet_price", 2025, 55.0, 45.0, 62.0, "usd_per_kg", "d-magnet-price-2025"),
+        ("exchina_magnet_premium", 2025, 20.0, 10.0, 30.0, "usd_per_kg", "neo-performance"),
+        ("china_share_us_magnet_imports", 2025, 0.84, 0.70, 0.95, "share", "usitc-dataweb"),
+        ("us_magnet_imports_from_china", 2025, 7400, 5500, 9000, "t", "d-us-magnet-imports-2025"),
+        ("us_magnet_shortfall", 2025, 1500, 100, 3500, "t", "d-us-shortfall-2025"),
+        ("us_concentrate_to_china", 2025, 9700, 6000, 12700, "t", "d-mp-china-2025"),
+        ("mp_ndpr_output", 2025, 2599, 2000, 3200, "t", "mp-materials"),
+        ("us_mine_output", 2025, 51000, 45000, 56000, "t", "usgs-mcs-2026"),
+        ("china_ndpr_price", 2026, 90.0, 74.0, 110.0, "usd_per_kg", "d-ndpr-price-early-2026"),
+        ("us_concentrate_to_china", 2026, 0, 0, 100, "t", "d-mp-china-2025"),
     ]:
-        add("observed", metric=m, year=2025, value=v, low=lo, high=hi, unit=unit, source_id=src)
+        add("observed", metric=m, year=y, value=v, low=lo, high=hi, unit=unit, source_id=src)
 
     ROWS["sources"] = [dict(zip(COLUMNS["sources"], s)) for s in SOURCES]
     ROWS["assumptions"] = [dict(assumption_id=k, description=v[0], unit=v[1], central=v[2], low=v[3], high=v[4],

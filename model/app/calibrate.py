@@ -97,6 +97,53 @@ def _node_mine_output(node: str):
     return compute
 
 
+def _price_at(tables, year, node, commodity) -> float:
+    p = tables["prices"]
+    row = p[(p["year"] == year) & (p["node"] == node) & (p["commodity"] == commodity)]
+    return float(row["price_usd_per_kg"].iloc[0]) if len(row) else float("nan")
+
+
+def _price(node: str | None, commodity: str):
+    """Dual of ``node``'s balance (None: the China node)."""
+    def compute(tables, year, cn):
+        n = node or cn
+        return _price_at(tables, year, n, commodity), f"dual of {n}'s {commodity} balance"
+    return compute
+
+
+def _ratio(node: str, commodity: str):
+    def compute(tables, year, cn):
+        a, b = _price_at(tables, year, node, commodity), _price_at(tables, year, cn, commodity)
+        return a / b if b > 0 else float("nan"), f"{node} ${a:,.1f}/kg over {cn} ${b:,.1f}/kg"
+    return compute
+
+
+def _premium(node: str, commodity: str):
+    def compute(tables, year, cn):
+        a, b = _price_at(tables, year, node, commodity), _price_at(tables, year, cn, commodity)
+        return a - b, f"{node} ${a:,.1f}/kg less {cn} ${b:,.1f}/kg"
+    return compute
+
+
+def _flow(origin: str | None, destination: str | None, commodity: str):
+    """Σ flow origin → destination of ``commodity`` (None: the China node)."""
+    def compute(tables, year, cn):
+        o, d = origin or cn, destination or cn
+        f = tables["flows"]
+        q = f[(f["year"] == year) & (f["origin"] == o) & (f["destination"] == d) & (f["commodity"] == commodity)]
+        return float(q["quantity_t"].sum()), f"{commodity} shipped {o} → {d}"
+    return compute
+
+
+def _unserved(node: str, commodity: str):
+    def compute(tables, year, cn):
+        d = tables["demand"]
+        d = d[(d["year"] == year) & (d["node"] == node) & (d["commodity"] == commodity)]
+        return float(d["unserved_t"].sum()), (f"{node} {commodity} demand {d['demand_t'].sum():,.0f} t, "
+                                               f"served {d['served_t'].sum():,.0f} t")
+    return compute
+
+
 METRICS: dict[str, Metric] = {
     "china_share_mine_output": Metric(
         "China's share of world mine output (t REO)", _mine_share,
@@ -112,8 +159,36 @@ METRICS: dict[str, Metric] = {
         "asm_cost_magnet_incumbent_credit)"),
     "china_ndpr_price": Metric(
         "China NdPr oxide price ($/kg, ex-VAT)", _ndpr_price,
-        "the marginal NdPr supply: China's secondary-supply tranche (asm_cost_recycle_marginal) less its "
-        "Dy/Tb credit, while it has spare capacity; if demand outruns it, the generic new-supply cost or demand"),
+        "China's NdPr supply curve (mining quota, then the rising end-of-life / secondary curve cn_recycle_eol, "
+        "asm_cost_recycle_eol_low to _high) cut by magnet demand"),
+    "exchina_ndpr_price": Metric(
+        "Ex-China NdPr oxide price ($/kg) at Japan, an importing node (an exporting node's price is not "
+        "unique: docs/model.md, notes)", _price("JP", "ndpr_oxide"),
+        "China's price plus freight when China exports NdPr oxide freely (not on the 2025 licence lists)"),
+    "china_dytb_price": Metric(
+        "China Dy+Tb oxide price (blend, $/kg)", _price(None, "dytb_oxide"),
+        "where standard and low-heavy magnets are both made in China (asm_cost_magnet_lowhre_premium) and "
+        "how much Dy/Tb China's licence caps keep at home"),
+    "exchina_dytb_ratio": Metric(
+        "Ex-China (Japan) over China Dy+Tb oxide price", _ratio("JP", "dytb_oxide"),
+        "the Dy/Tb licence approval rate (runs/scenarios/brief_regimes.yaml) against ex-China magnet makers' "
+        "need for Dy/Tb and their low-heavy capacity"),
+    "china_magnet_price": Metric(
+        "China NdFeB magnet price ($/kg)", _price(None, "ndfeb_magnet"),
+        "magnet-making cost (asm_cost_magnet) plus NdPr metal and Dy/Tb content at China's prices"),
+    "exchina_magnet_premium": Metric(
+        "Ex-China (EU) magnet price over China's ($/kg)", _premium("EU", "ndfeb_magnet"),
+        "the magnet licence approval rates (brief_regimes.yaml): the ex-China shortfall they leave, priced on "
+        "the demand curves (asm_demand_elasticity)"),
+    "us_magnet_imports_from_china": Metric(
+        "US NdFeB magnet imports from China (t)", _flow(None, "US", "ndfeb_magnet"),
+        "the US magnet licence approval rate × the pre-control volume (brief_regimes.yaml)"),
+    "us_magnet_shortfall": Metric(
+        "US NdFeB demand not served (t)", _unserved("US", "ndfeb_magnet"),
+        "the licensed Chinese tonnes, what Japan and others can divert to the US, and the demand elasticity"),
+    "us_concentrate_to_china": Metric(
+        "US light concentrate shipped to China (t REO)", _flow("US", None, "reo_light"),
+        "the MP Materials stop of April 2025 (history control mp_stops_china in brief_regimes.yaml)"),
     "china_share_us_magnet_imports": Metric(
         "China's share of US NdFeB magnet imports (t)", _us_import_share,
         "what non-China makers (Japan) have left after their own use and where it earns most (freight "
@@ -176,6 +251,8 @@ def _fmt(v: float, unit: str) -> str:
         return f"{v * 100:.1f} pts"
     if unit == "usd_per_kg":
         return f"${v:,.2f}/kg"
+    if unit == "ratio":
+        return f"{v:,.2f}×"
     return f"{v:,.0f} {unit}"
 
 
@@ -186,6 +263,8 @@ def _cell(v, unit):
         return f"{v:.1%}"
     if unit == "usd_per_kg":
         return f"{v:,.1f}"
+    if unit == "ratio":
+        return f"{v:,.2f}×"
     return f"{v:,.0f}"
 
 
@@ -222,7 +301,7 @@ def context_figures(result, year: int = 2025) -> pd.DataFrame:
         ("China light concentrate price, $/kg REO", price(cn, "reo_light"), "no published benchmark used"),
         ("Lynas NdPr output, t", float(out[(out["facility"] == "my_lynas_malaysia_sep") & (out["commodity"] == "ndpr_oxide")]["quantity_t"].sum()),
          "~6,559 (FY25)"),
-        ("Unserved NdFeB demand, t", float(d["unserved_t"].sum()), "0 (no controls in the baseline)"),
+        ("Unserved NdFeB demand, t", float(d["unserved_t"].sum()), "1,500 (2025 US shortage, d-us-shortfall-2025)"),
     ]
     return pd.DataFrame(rows, columns=["figure", "model", "published"])
 
@@ -259,14 +338,22 @@ def write_page(table: pd.DataFrame, out: str | Path, config_path: str | Path, re
               "- **Mines** run at capacity: China's 270 kt quota (asm_cn_ionic_quota splits it into hard rock and "
               "ion-adsorption clays), USGS 2025 output elsewhere. Every mine covers its cost at the concentrate "
               "price, so the mine share is the USGS share.",
-              "- **NdPr price.** China's quota binds, so the price is set by the marginal *secondary* supply "
-              "(recycling and off-quota feed, `cn_secondary_marginal`, cost asm_cost_recycle_marginal): "
-              "P(NdPr) ≈ cost − 0.05 × P(Dy/Tb). Concentrate is worth what a Chinese separator pays for it "
-              "(P(NdPr) less asm_cost_sep_cn, per 4.5 t REO).",
+              "- **NdPr price.** China's quota binds, so China's NdPr comes from its supply curve beyond the quota: "
+              "swarf recycling (asm_cost_recycle_swarf) and the rising end-of-life / off-quota curve `cn_recycle_eol` "
+              "(cost rising linearly from asm_cost_recycle_eol_low to asm_cost_recycle_eol_high across its capacity). "
+              "The price is where magnet demand cuts that curve; no facility is there to pin it. "
+              "Concentrate is worth what a Chinese separator pays for it (P(NdPr) less asm_cost_sep_cn, per 4.5 t REO).",
+              "- **2025 history** (runs/scenarios/brief_regimes.yaml): China licenses a share of pre-control exports "
+              "(magnets to the US, magnets to others, Dy/Tb oxide); the caps bind, so ex-China magnet and Dy/Tb prices "
+              "carry licence rents over China's, US demand is cut (the shortage), and MP ships only its Q1 concentrate "
+              "to China. The model is annual: 2025 is one period; the approval rates are annual averages with "
+              "January-April at the full pace.",
               "- **Dy/Tb price** is set where standard and low-heavy magnets are both made: the low-heavy premium "
               "(asm_cost_magnet_lowhre_premium) equals the Dy/Tb saved (0.015 t per t magnet) less the extra NdPr.",
               "- **MP** separates up to its 2025 capacity because its cash separation cost (asm_cost_sep_exchina) "
-              "is below China's plus the freight its concentrate would pay; the rest of its concentrate goes to China.",
+              "is below China's plus the freight its concentrate would pay; after its April 2025 stop only its Q1 "
+              "concentrate goes to China, and the model, which has no producer inventories, does not mine the rest "
+              "(MP stockpiled it): the one band the history misses.",
               "- **Magnets.** Non-China incumbents (Japan, Korea, Vietnam, VAC, Narva) run at capacity; Japan's output "
               "beyond its own use goes to the US, China supplies the rest of US imports. New US magnet plants "
               "(MP Independence/10X, USA Rare Earth) cost more (asm_cost_magnet_new) and do not run without policy "

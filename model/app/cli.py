@@ -168,8 +168,8 @@ def parser() -> argparse.ArgumentParser:
     from reebloc.reports.findings import add_arguments as findings_arguments
     findings_arguments(fd)
     fd.set_defaults(func=_findings)
-    cal = sub.add_parser("calibrate", help="compare the 2025 baseline with observed figures")
-    cal.add_argument("config", nargs="?", default="runs/baseline.yaml")
+    cal = sub.add_parser("calibrate", help="compare the 2025-26 history with observed figures")
+    cal.add_argument("config", nargs="?", default="runs/scenarios/brief_regimes.yaml")
     cal.add_argument("--out", default=None, help="output root (default runs/out); writes OUT/calibration/")
     cal.add_argument("--update-docs", action="store_true", help="also rewrite docs/calibration.md (the tracked copy)")
     cal.set_defaults(func=_calibrate)
