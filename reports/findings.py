@@ -19,8 +19,11 @@ Definitions (also printed in the file):
 - Unserved demand: ``summary.json`` ``unserved_t`` (all nodes and commodities, tonnes summed over
   the years, undiscounted): expected and worst scenario; and the US magnet part from
   ``security.csv`` (metric=unserved_t).
-- Consumer cost: ``summary.json`` ``consumer_cost_usd_discounted`` (spending on served final
-  demand at market prices, expected, discounted), compared with the baseline run.
+- National welfare (§4): ``summary.json`` ``welfare_by_country_usd`` (consumer surplus, producer
+  surplus, government net incl. tariff revenue, per country, expected, discounted), as changes
+  against the baseline run; US budget cost ``us_budget_cost_usd`` (and ``us_budget_cost_range_usd``),
+  transfers abroad ``transfers_abroad_total_usd``; supply secured = US magnet unserved tonnes avoided
+  in the baseline's worst scenario (``security.csv``).
 """
 
 from __future__ import annotations
@@ -214,6 +217,52 @@ def fingerprint(runs: list[RunData]) -> tuple[str, str]:
     return h_in, h_cfg
 
 
+def need(run: RunData, key: str):
+    if key not in run.summary:
+        raise ReeblocError(run.folder / "summary.json", key,
+                           "missing: the run was made by an older reebloc; re-run it (reebloc run ... --force)")
+    return run.summary[key]
+
+
+def welfare_change(run: RunData, base: RunData) -> dict[str, dict[str, float]]:
+    """Per country: welfare components of ``run`` minus those of ``base`` (expected, discounted)."""
+    a, b = need(run, "welfare_by_country_usd"), need(base, "welfare_by_country_usd")
+    cols = ("consumer_surplus_usd", "producer_surplus_usd", "government_net_usd", "tariff_revenue_usd", "total_usd")
+    return {n: {c: a.get(n, {}).get(c, 0.0) - b.get(n, {}).get(c, 0.0) for c in cols} for n in sorted(set(a) | set(b))}
+
+
+def abroad_change(d: dict[str, dict[str, float]]) -> float:
+    return sum(v["total_usd"] for n, v in d.items() if n != NODE)
+
+
+def budget(run: RunData) -> float:
+    return float(need(run, "us_budget_cost_usd"))
+
+
+def budget_range(run: RunData) -> tuple[float, float]:
+    r = need(run, "us_budget_cost_range_usd")
+    return float(r["low"]), float(r["high"])
+
+
+def budget_txt(run: RunData) -> str:
+    lo, hi = budget_range(run)
+    return musd(budget(run)) + ("" if round(lo / 1e6, 1) == round(hi / 1e6, 1) else f" ({musd(lo)}–{musd(hi)})")
+
+
+def transfers_abroad(run: RunData) -> float:
+    return float(need(run, "transfers_abroad_total_usd"))
+
+
+def worst_scenario(run: RunData) -> str:
+    return us_unserved(run)["worst_scenario"]
+
+
+def us_unserved_in(run: RunData, scenario: str) -> float:
+    """US magnet unserved tonnes summed over the years in one scenario."""
+    df = run.security[(run.security["metric"] == "unserved_t") & (run.security["scenario"].astype(str) == scenario)]
+    return float(df["value"].sum())
+
+
 # ---------------------------------------------------------------- formatting
 
 def musd(v: float | None, signed: bool = False) -> str:
@@ -358,51 +407,56 @@ def render(runs: list[RunData], baseline: str = "baseline", cfd: str = "mp-dod",
           f"{us_un[r.label]['worst_scenario']} | {tonnes(d, signed=True)} |")
     w("")
 
-    # 4. bloc versus CfD
+    # 4. bloc versus CfD, on national welfare
     fl = floor_price(by[cfd]) if cfd in by else None
     fl_txt = f"${fl:g}/kg" if fl is not None else "the"
-    w(f"## 4. The same {fl_txt} NdPr floor: who pays, bloc or CfD?")
+    w(f"## 4. The same {fl_txt} NdPr floor, bloc or CfD: US welfare and the US budget")
     w("")
-    if base is None or cfd not in by or bloc not in by:
-        w(f"Needs the runs `{baseline}`, `{cfd}` and `{bloc}`.")
+    if base is None:
+        w(f"Needs the run `{baseline}`.")
         w("")
     else:
+        w("National welfare is the yardstick (docs/model.md § Money): per country, consumer surplus + "
+          "producer surplus + government net (tariff and levy revenue included), expected over the "
+          f"scenarios and discounted to {y0}, as the change against `{baseline}` (`summary.json` "
+          "`welfare_by_country_usd`). The US budget cost is what US agencies pay net of revenue, with "
+          "equity at expected loss and loans at their credit-subsidy cost (`us_budget_cost_usd`); "
+          "transfers abroad are US payments landing at foreign producers (`transfers_abroad_usd`). "
+          "The LP objective is not welfare and is not used here.")
+        w("")
+    if base is not None and cfd in by and bloc in by:
         rc, rb = by[cfd], by[bloc]
         bl = bloc_of(rb)
         bl_name, bl_pol = bl if bl else ("", {"members": [NODE], "years": None})
         members = list(bl_pol["members"])
         ref = (bl_pol.get("reference_price_usd_per_kg") or {}).get(NDPR)
-        by_pol_c = rc.summary.get("government_cost_by_policy_usd_discounted", {})
-        floor_cost = sum(by_pol_c.get(n, 0.0) for n in floor_policies(rc))
-        cons = lambda r, nodes: sum(r.summary["consumer_cost_usd_discounted"].get(n, 0.0) for n in nodes)  # noqa: E731
         yrs = bl_pol.get("years") or {"start": y0, "end": y_last}
         act = [y for y in range(int(yrs["start"]), int(yrs["end"]) + 1) if y in first.years] or first.years[-1:]
         w(f"`{cfd}` pays MP a contract for difference on a {fl_txt} NdPr floor out of the budget; "
           f"`{bloc}` sets the zone's NdPr oxide reference price at "
           f"{'$%g/kg' % ref if ref is not None else '(none)'} and enforces it by levies on outsiders "
-          f"(members {', '.join(members)}, in force {act[0]}–{act[-1]}). Consumer cost = spending on "
-          "served final (magnet) demand at market prices, expected and discounted, against the baseline.")
+          f"(members {', '.join(members)}, in force {act[0]}–{act[-1]}). Changes against `{baseline}`, $M:")
         w("")
         w("| | CfD (`" + cfd + "`) | bloc (`" + bloc + "`) |")
         w("|---|---:|---:|")
-        g_c, g_b = gov_costs(rc), gov_costs(rb)
-        us_c = sum(v for p, v in g_c.items() if us_payer(p))
-        us_b = sum(v for p, v in g_b.items() if us_payer(p))
-        oth_c = sum(v for p, v in g_c.items() if not us_payer(p))
-        oth_b = sum(v for p, v in g_b.items() if not us_payer(p))
-        by_pol_b = rb.summary.get("government_cost_by_policy_usd_discounted", {})
-        d_us_c = cons(rc, [NODE]) - cons(base, [NODE])
-        d_us_b = cons(rb, [NODE]) - cons(base, [NODE])
-        d_m_c = cons(rc, members) - cons(base, members)
-        d_m_b = cons(rb, members) - cons(base, members)
-        rows = [
-            ("the floor instrument's net cost to governments, $M", musd(floor_cost), musd(by_pol_b.get(bl_name))),
-            ("US government net cost, all instruments, $M", musd(us_c), musd(us_b)),
-            ("partner governments' net cost, $M", musd(oth_c), musd(oth_b)),
-            ("US consumer cost vs baseline, $M", musd(d_us_c, True), musd(d_us_b, True)),
-            ("members' consumer cost vs baseline, $M", musd(d_m_c, True), musd(d_m_b, True)),
-            ("US government + US consumers, $M", musd(us_c + d_us_c), musd(us_b + d_us_b)),
-        ]
+        dc, db = welfare_change(rc, base), welfare_change(rb, base)
+        rows = []
+        for col, lab in (("consumer_surplus_usd", "US consumer surplus"), ("producer_surplus_usd", "US producer surplus"),
+                         ("government_net_usd", "US government net (revenue − payments)"),
+                         ("tariff_revenue_usd", "of which tariff and levy revenue"),
+                         ("total_usd", "**US welfare**")):
+            rows.append((f"{lab}, Δ", musd(dc[NODE][col], True), musd(db[NODE][col], True)))
+        rows.append(("US budget cost (expected loss; range)", budget_txt(rc), budget_txt(rb)))
+        rows.append(("transfers abroad (US payments to foreign producers)", musd(transfers_abroad(rc)),
+                     musd(transfers_abroad(rb))))
+        rows.append(("welfare abroad, Δ (all other countries)", musd(abroad_change(dc), True),
+                     musd(abroad_change(db), True)))
+        for n in sorted({n for d in (dc, db) for n in d if n != NODE}):
+            if max(abs(dc.get(n, {}).get("total_usd", 0.0)), abs(db.get(n, {}).get("total_usd", 0.0))) >= 0.5e6:
+                rows.append((f"· {n} welfare, Δ", musd(dc.get(n, {}).get("total_usd", 0.0), True),
+                             musd(db.get(n, {}).get("total_usd", 0.0), True)))
+        rows.append(("world welfare, Δ", musd(sum(v["total_usd"] for v in dc.values()), True),
+                     musd(sum(v["total_usd"] for v in db.values()), True)))
         level = ref if ref is not None else fl
         if level is not None:
             rows.append((f"US NdPr oxide price at or above ${level:g}/kg, share of scenario-years {act[0]}–{act[-1]}",
@@ -415,17 +469,14 @@ def render(runs: list[RunData], baseline: str = "baseline", cfd: str = "mp-dod",
         for lab, a, b in rows:
             w(f"| {lab} | {a} | {b} |")
         w("")
-        floor_c = floor_cost + d_us_c
-        cheaper = "the bloc" if (us_b + d_us_b) < floor_c else "the CfD"
-        shift = d_us_b > d_us_c and us_b < us_c
-        w(f"Computed: under the CfD the US government pays {money(us_c)} (the floor alone {money(floor_cost)}) "
-          f"and US consumers {money(d_us_c, True)} against the baseline; under the bloc the US government's net "
-          f"cost is {money(us_b)} (negative: levy and tariff revenue) and US consumers pay {money(d_us_b, True)}. "
-          + ("The same floor moves the bill from taxpayers to magnet buyers. " if shift else
-             "The bloc does not move the bill from taxpayers to magnet buyers here. ")
-          + f"For the US as government plus consumers {cheaper} costs less (CfD floor alone plus consumers "
-          f"{money(floor_c)}, bloc {money(us_b + d_us_b)}); the CfD covers MP's NdPr only, the bloc every "
-          "member's trade in oxide, metal and magnets.")
+        uc, ub = dc[NODE]["total_usd"], db[NODE]["total_usd"]
+        better = cfd if uc > ub else bloc
+        w(f"Computed: US welfare changes by {money(uc, True)} under the CfD and by {money(ub, True)} under the bloc, "
+          f"so `{better}` is the cheaper of the two for the US. The US budget pays {money(budget(rc))} under "
+          f"the CfD and {money(budget(rb))} under the bloc (negative: levy and tariff revenue); under the bloc "
+          f"US consumers carry the cost instead ({money(db[NODE]['consumer_surplus_usd'], True)} of consumer "
+          f"surplus against {money(dc[NODE]['consumer_surplus_usd'], True)} under the CfD). The CfD covers MP's "
+          "NdPr only, the bloc every member's trade in oxide, metal and magnets.")
         if level is not None:
             w("")
             sh = share_at_or_above(rb, NODE, NDPR, act, level)
@@ -433,6 +484,33 @@ def render(runs: list[RunData], baseline: str = "baseline", cfd: str = "mp-dod",
               f"scenario-years: a levy on imports can only lift the price where the zone imports NdPr oxide; "
               "where members' own output covers their use, the reference price does not bind and producers "
               "get no floor (the CfD pays MP the floor whatever the market price).")
+        w("")
+    elif base is not None:
+        w(f"The side-by-side comparison needs the runs `{cfd}` and `{bloc}`.")
+        w("")
+    if base is not None:
+        ws = worst_scenario(base)
+        w(f"**Every variant on national welfare and the budget** (changes against `{baseline}`, expected, "
+          f"discounted, $M). Supply secured = US magnet unserved demand avoided in the baseline's worst "
+          f"scenario (`{ws}`), tonnes over {y0}–{y_last}; budget cost per tonne = US budget cost / supply "
+          "secured (– where none is secured).")
+        w("")
+        w("| variant | US welfare Δ | US budget cost | budget cost range | transfers abroad | welfare abroad Δ "
+          "| largest gain abroad | supply secured, worst scenario (t) | budget cost per tonne secured ($/kg) |")
+        w("|---|---:|---:|---:|---:|---:|---|---:|---:|")
+        for r in runs:
+            if r.label == baseline:
+                continue
+            d = welfare_change(r, base)
+            ab = {n: v["total_usd"] for n, v in d.items() if n != NODE}
+            top = max(sorted(ab), key=lambda n: ab[n]) if ab else None
+            top_txt = f"{top} {musd(ab[top], True)}" if top is not None and ab[top] > 0.5e6 else "–"
+            sec = us_unserved_in(base, ws) - us_unserved_in(r, ws)
+            per = budget(r) / (sec * 1000) if sec > 0.5 else None
+            lo, hi = budget_range(r)
+            w(f"| {r.label} | {musd(d[NODE]['total_usd'], True)} | {musd(budget(r))} | {musd(lo)}–{musd(hi)} | "
+              f"{musd(transfers_abroad(r))} | {musd(abroad_change(d), True)} | {top_txt} | {tonnes(sec, True)} | "
+              f"{'–' if per is None else f'{per:,.1f}'} |")
         w("")
 
     # 5. the brief's conclusions

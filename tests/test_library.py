@@ -113,3 +113,49 @@ def test_findings_regenerate_byte_identically(full_runs, tmp_path):
     assert findings_main([str(f) for f in folders] + ["--out", str(out), "--check"]) == 0
     out.write_text(a.replace("bloc", "blok", 1))
     assert findings_main([str(f) for f in folders] + ["--out", str(out), "--check"]) == 1
+
+
+def test_welfare_adds_up_and_budget_rows_match_the_summary(full_runs):
+    """For every library run: Σ over countries of the (expected, discounted) welfare change against
+    the baseline = the total welfare change; the government.csv rows, discounted and weighted by
+    hand here, equal summary.json's totals by payer and the US budget cost."""
+    import json
+    import pandas as pd
+
+    def disc(df, s, col):
+        w = df["scenario"].map(s["scenarios"]) * (1 + s["discount_rate"]) ** -(df["year"] - s["base_year"])
+        return w * df[col]
+
+    base = None
+    runs = {}
+    for f in full_runs:
+        s = json.loads((f / "summary.json").read_text())
+        runs[s["run"]] = (f, s)
+    base = runs["library-baseline"][1]
+    for name, (f, s) in runs.items():
+        by = s["welfare_by_country_usd"]
+        assert sum(v["total_usd"] for v in by.values()) == pytest.approx(s["welfare_total_usd_discounted"], abs=1.0)
+        d_countries = sum(by[n]["total_usd"] - base["welfare_by_country_usd"].get(n, {}).get("total_usd", 0.0)
+                          for n in by)
+        assert d_countries == pytest.approx(s["welfare_total_usd_discounted"] - base["welfare_total_usd_discounted"],
+                                            abs=1.0), name
+        for n, v in by.items():
+            assert v["total_usd"] == pytest.approx(
+                v["consumer_surplus_usd"] + v["producer_surplus_usd"] + v["government_net_usd"], abs=1.0)
+        g = pd.read_csv(f / "government.csv", keep_default_na=False)
+        if g.empty:
+            assert s["us_budget_cost_usd"] == 0.0
+            continue
+        g["d"] = disc(g, s, "usd")
+        for payer, total in s["government_cost_usd_discounted"].items():
+            assert g[g.payer == payer].d.sum() == pytest.approx(total, abs=1.0), (name, payer)
+        us = g[g.payer.str.split("_").str[0] == "US"]
+        assert us.d.sum() == pytest.approx(s["us_budget_cost_usd"], abs=1.0), name
+        abroad = us[(us.recipient != "") & (us.recipient != "US")]
+        assert abroad.d.sum() == pytest.approx(s["transfers_abroad_total_usd"], abs=1.0), name
+        # every government row is in welfare.csv: Σ government_net by node = − Σ discounted payments
+        w = pd.read_csv(f / "welfare.csv")
+        w["d"] = disc(w, s, "government_net_usd")
+        payer_node = g.payer.str.split("_").str[0]
+        for n, tot in g.d.groupby(payer_node).sum().items():
+            assert w[w.node == n].d.sum() == pytest.approx(-tot, abs=1.0), (name, n)

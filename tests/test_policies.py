@@ -122,15 +122,18 @@ def test_offtake_cost_plus():
 
 
 def test_outlays_by_year():
-    r = solve_two({"eq": {"kind": "outlay", "type": "equity", "amount_usd": 4e8, "year": 2025, "payer": "US_DoD"},
+    """Budget cost, booked once in the outlay's year (docs/model.md § Money): equity at expected loss
+    (0.25 × 400M); the loan at its credit-subsidy cost, PV at the Treasury rate 4.3% of the 2%
+    subsidy and the 10% expected loss on a linearly repaid 5-year balance (150, 120, 90, 60, 30)."""
+    r = solve_two({"eq": {"kind": "outlay", "type": "equity", "amount_usd": 4e8, "year": 2025, "payer": "US_DoD",
+                          "expected_loss_rate": 0.25},
                    "loan": {"kind": "outlay", "type": "loan", "amount_usd": 1.5e8, "year": 2025, "payer": "US_DoD",
                             "interest_subsidy_rate": 0.02, "expected_loss_rate": 0.1, "term_years": 5}})
-    assert gov(r, "equity", year=2025) == pytest.approx(4e8)
-    assert gov(r, "loan", year=2025) == pytest.approx(1.5e8 * (0.02 + 0.1))
-    assert gov(r, "loan", year=2026) == pytest.approx(1.5e8 * 0.02)
-    # the run covers 2025-2026; the loan's later subsidy years are still reported
-    assert gov(r, "loan", year=2029) == pytest.approx(1.5e8 * 0.02)
-    assert gov(r, "loan", year=2030) == pytest.approx(0.0)
+    assert gov(r, "equity", year=2025) == pytest.approx(1e8)
+    bal = [150e6, 120e6, 90e6, 60e6, 30e6]
+    pv = sum((0.02 * b + 0.1 * 1.5e8 * b / 450e6) / 1.043 ** (k + 1) for k, b in enumerate(bal))
+    assert gov(r, "loan", year=2025) == pytest.approx(pv)
+    assert gov(r, "loan", year=2026) == 0.0
 
 
 ALL_IN = {
@@ -138,7 +141,8 @@ ALL_IN = {
     "t": {"kind": "tariff", "origins": ["CN"], "destinations": ["US"], "ad_valorem": 0.25},
     "off": {"kind": "offtake", "facility": "mp", "commodity": "ndpr_oxide", "share": 0.5,
             "contract_price_usd_per_kg": 95, "buyer": "US_DoD"},
-    "eq": {"kind": "outlay", "type": "equity", "amount_usd": 4e8, "year": 2025, "payer": "US_DoD"},
+    "eq": {"kind": "outlay", "type": "equity", "amount_usd": 4e8, "year": 2025, "payer": "US_DoD",
+           "expected_loss_rate": 0.25},
 }
 
 

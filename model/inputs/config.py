@@ -108,6 +108,24 @@ class InvestmentOptions(Strict):
     enabled: bool = Field(default=True, description="false: no build decisions; only operating facilities run")
 
 
+class MoneyOptions(Strict):
+    """Prices and budget accounting (docs/model.md § Money). Model prices and costs are real, in
+    dollars of ``price_year``; ``discount_rate`` is a real rate. A nominal amount x in year y is
+    x / (1 + inflation_rate)^(y − price_year) in real terms. Loans are costed at
+    ``credit_discount_rate`` (a nominal Treasury rate, as the Federal Credit Reform Act does)."""
+
+    price_year: int = Field(default=2025, ge=1900, le=2200, description="model prices are real dollars of this year")
+    inflation_rate: Num = Field(default=0.025, ge=-0.2, le=0.5, description="annual inflation deflating nominal "
+                                "contracts and outlays (assumption 0.025, range 0.02-0.03)")
+    credit_discount_rate: Num = Field(default=0.043, ge=0, le=0.5, description="nominal Treasury rate discounting "
+                                      "loans' credit-subsidy cost, FCRA (assumption 0.043, range 0.035-0.05)")
+    home: str = Field(default="US", description="the node whose welfare and budget are the yardstick")
+
+    def deflator(self, year: int) -> float:
+        """Real value of one nominal dollar of ``year``: (1 + π)^−(year − price_year)."""
+        return (1 + self.inflation_rate) ** -(year - self.price_year)
+
+
 class RunConfig(Strict):
     name: str = Field(description="run name; names the output folder runs/out/<name>/ (letters, digits, _ - .)")
     description: str = Field(default="", description="free text, kept in the manifest and reports")
@@ -129,6 +147,8 @@ class RunConfig(Strict):
     china_node: str = Field(default="CN", description="node whose material counts as China-origin in the "
                             "security metrics (china_content)")
     strategy: Strategy | None = Field(default=None, description="China as a Stackelberg leader (docs/strategy.md)")
+    money: MoneyOptions = Field(default_factory=MoneyOptions, description="real and nominal dollars, loan "
+                                "discounting, the home node (docs/model.md § Money)")
     origin: OriginOptions = Field(default_factory=OriginOptions, description="origin classes (China-touched / "
                                   "clean) and their tie-break")
     reference_scenario: str | None = Field(

@@ -98,6 +98,8 @@ class PriceFloor(PolicyBase):
     upside_share: Num = Field(default=0.0, ge=0, le=1, description="share of (P_ref − F)⁺ paid back to the payer")
     volume_cap_t: Num | None = Field(default=None, ge=0, description="covered output per year, all facilities (t); none: all output")
     payer: str = Field(default="US", description="who pays: a node or NODE_AGENCY (e.g. US_DoD)")
+    price_basis: Literal["real", "nominal"] = Field(
+        default="real", description="nominal: F is fixed in dollars of each year and deflated by money.inflation_rate")
 
 
 class Offtake(PolicyBase):
@@ -115,10 +117,16 @@ class Offtake(PolicyBase):
     contract_price_usd_per_kg: Num | None = Field(default=None, ge=0, description="fixed contract price ($/kg; "
                                                   "give it or cost_plus_margin)")
     cost_plus_margin: Num | None = Field(default=None, ge=0, description="cost-plus price: (unit cost + inputs "
-                                         "at market prices) × (1 + margin) (share)")
+                                         "at input_valuation) × (1 + margin) (share)")
     buyer: str = Field(default="US", description="who buys and pays: a node or NODE_AGENCY")
     use: Literal["resale", "own_demand"] = Field(default="resale", description="resale at the market price, "
                                                  "or use for the buyer's own demand")
+    price_basis: Literal["real", "nominal"] = Field(
+        default="real", description="of contract_price_usd_per_kg and input_price_usd_per_kg")
+    input_valuation: Literal["cost", "market"] = Field(
+        default="cost", description="cost-plus: inputs at the producer's own cost (input_price_usd_per_kg, "
+                                    "else the owner's own chain cost, or the market price where cheaper) or at market prices")
+    input_price_usd_per_kg: dict[str, Num] = Field(default_factory=dict, description="contracted input prices ($/kg)")
 
     @model_validator(mode="after")
     def _one_of(self):
@@ -159,25 +167,48 @@ class Stockpile(PolicyBase):
 
 class Outlay(PolicyBase):
     """Fixed outlay, or project finance when ``projects`` is given (then the government cost is
-    the grant paid or the annualised capital-cost subsidy, computed from what is built).
-    Without ``projects``: a fixed outlay with no market effect. equity/grant: ``amount_usd`` in ``year``; loan: an
-    expected loss ``expected_loss_rate × amount`` in ``year`` and an interest subsidy
-    ``interest_subsidy_rate × amount`` in each of ``term_years`` years from ``year``. Cash flows
-    outside the run's years are still reported (government.csv rows with those years, discounted
-    in the summary) but enter no year's welfare.
+    the grant paid or the annualised capital-cost subsidy, computed from what is built;
+    docs/model.md § Investment).
+
+    A fixed outlay has no market effect and is costed the way budget offices cost it
+    (docs/model.md § Money). ``amount_usd`` is in dollars of ``year`` (``price_basis: nominal``,
+    the default: as announced) or of ``money.price_year`` (``real``).
+
+    - grant: budget cost = amount.
+    - equity: budget cost = ``expected_loss_rate`` × amount (the share of the stake's value the
+      government expects to lose; 1.0 = face value), with an optional range
+      ``expected_loss_range: [low, high]`` reported beside the central figure.
+    - loan / guarantee: credit-subsidy cost in the manner of the US Federal Credit Reform Act,
+      booked in ``year``: PV at ``money.credit_discount_rate`` (nominal Treasury rate) of the
+      interest subsidy and the expected defaults over ``term_years``,
+      Σ_{k=1..T} (s·B_k + L·A·B_k / Σ_j B_j) / (1 + i)^k, with B_k the balance outstanding in
+      year k (``repayment: linear``: A(1 − (k−1)/T); ``bullet``: A), s = ``interest_subsidy_rate``
+      (the loan rate's gap below the benchmark rate; negative for fees above it, as for a
+      guarantee's fee) and L = ``expected_loss_rate`` (expected default loss net of recoveries,
+      share of A, spread in proportion to the balance).
+
+    The transfer lands at ``recipient`` (a node; default the payer's node): a payment to a foreign
+    firm is a transfer abroad in welfare.csv and summary.json.
     """
 
-    kind: Literal["outlay"] = Field(description="fixed outlay with no market effect (equity, loan, grant)")
-    type: Literal["equity", "loan", "grant"] = Field(description="equity or grant: amount_usd paid in year; "
-                                                     "loan: expected loss and interest subsidy")
-    amount_usd: Num = Field(ge=0, description="amount ($)")
-    year: int = Field(description="year of the payment (or of the loan)")
+    kind: Literal["outlay"] = Field(description="fixed outlay (equity, loan, guarantee, grant), or project finance")
+    type: Literal["equity", "loan", "guarantee", "grant"] = Field(
+        description="grant: amount; equity: expected loss; loan/guarantee: credit-subsidy cost (docs/model.md § Money)")
+    amount_usd: Num = Field(ge=0, description="amount ($, of year if nominal)")
+    year: int = Field(description="year of the payment (or of the loan's disbursement)")
     payer: str = Field(default="US", description="who pays: a node or NODE_AGENCY")
-    interest_subsidy_rate: Num = Field(default=0.0, ge=0, le=1, description="loan: subsidy a year as a share "
-                                       "of the amount (share)")
-    expected_loss_rate: Num = Field(default=0.0, ge=0, le=1, description="loan: expected loss as a share of "
-                                    "the amount, counted in year (share)")
-    term_years: int = Field(default=1, ge=1, le=MAX_TERM_YEARS, description="loan: years of interest subsidy (years)")
+    recipient: str | None = Field(default=None, description="node receiving the transfer; default: the payer's node")
+    price_basis: Literal["nominal", "real"] = Field(default="nominal", description="amount_usd in dollars of year "
+                                                   "(nominal) or of money.price_year (real)")
+    interest_subsidy_rate: Num = Field(default=0.0, ge=-1, le=1, description="loan: loan rate's gap below the "
+                                       "benchmark rate (share a year; negative above it)")
+    expected_loss_rate: Num | None = Field(default=None, ge=0, le=1, description="equity (required) and loans: "
+                                           "expected loss as a share of the amount")
+    expected_loss_range: list[Num] | None = Field(default=None, min_length=2, max_length=2,
+                                                  description="[low, high] of expected_loss_rate, reported as a range")
+    term_years: int = Field(default=1, ge=1, le=MAX_TERM_YEARS, description="loan: term (years)")
+    repayment: Literal["linear", "bullet"] = Field(default="linear", description="loan: principal repaid in equal "
+                                                   "parts (linear) or at maturity (bullet)")
     projects: list[str] = Field(default_factory=list, description=(
         "build options (projects.csv) the money goes to: a grant lowers their capex, a loan or equity "
         "their cost of capital (docs/model.md § Investment); empty = a fixed outlay with no market effect"))
@@ -185,13 +216,41 @@ class Outlay(PolicyBase):
         "rate the government's money asks (loan interest or equity return); default: loan = the project's "
         "rate less interest_subsidy_rate, equity = the run's discount rate"))
 
-    def cash_flows(self) -> dict[int, float]:
-        """Cost to the payer by year (USD, undiscounted)."""
-        if self.type in ("equity", "grant"):
-            return {self.year: self.amount_usd}
-        flows = {self.year + k: self.interest_subsidy_rate * self.amount_usd for k in range(self.term_years)}
-        flows[self.year] = flows.get(self.year, 0.0) + self.expected_loss_rate * self.amount_usd
-        return flows
+    @model_validator(mode="after")
+    def _loss(self):
+        if self.type == "equity" and self.expected_loss_rate is None and not self.projects:
+            raise ValueError("equity is costed at its expected loss: give expected_loss_rate "
+                             "(share of amount_usd expected to be lost; 1.0 = face value)")
+        if self.type == "guarantee" and self.projects:
+            raise ValueError("a guarantee cannot finance projects: use type loan (or leave projects empty)")
+        if self.expected_loss_range is not None:
+            lo, hi = self.expected_loss_range
+            if not 0 <= lo <= self.loss_rate() <= hi <= 1:
+                raise ValueError(f"expected_loss_range [{lo:g}, {hi:g}] must satisfy 0 ≤ low ≤ "
+                                 f"expected_loss_rate ({self.loss_rate():g}) ≤ high ≤ 1")
+        return self
+
+    def loss_rate(self) -> float:
+        return 0.0 if self.expected_loss_rate is None else self.expected_loss_rate
+
+    def balances(self) -> list[float]:
+        """Balance outstanding in each year k = 1..T of the loan (USD)."""
+        T, A = self.term_years, self.amount_usd
+        return [A * (1 - k / T) if self.repayment == "linear" else A for k in range(T)]
+
+    def budget_cost(self, credit_discount_rate: float, loss_rate: float | None = None) -> float:
+        """Budget cost in dollars of ``year`` (see the class docstring); ``loss_rate`` overrides
+        ``expected_loss_rate`` (for the range)."""
+        L = self.loss_rate() if loss_rate is None else loss_rate
+        A = self.amount_usd
+        if self.type == "grant":
+            return A
+        if self.type == "equity":
+            return L * A
+        B = self.balances()
+        tot = sum(B)
+        return sum((self.interest_subsidy_rate * b + L * A * b / tot) / (1 + credit_discount_rate) ** (k + 1)
+                   for k, b in enumerate(B))
 
 
 class ContentRule(PolicyBase):

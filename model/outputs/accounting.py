@@ -1,9 +1,11 @@
 """Who pays: government payments by instrument, and welfare by node with true costs (docs/model.md § Outputs and accounting).
 
 government.csv: positive usd = cost to the payer, negative = revenue (tariffs, levies, resale,
-the strategic leader's export tax: instrument ``export_tax``, policy ``strategy``).
+the strategic leader's export tax: instrument ``export_tax``, policy ``strategy``); fixed outlays
+at budget cost (equity at expected loss, loans at credit-subsidy cost; docs/model.md § Money);
+``recipient`` = the node where a payment lands (a foreign one makes it a transfer abroad).
 welfare.csv per node: CS = WTP − expenditure; PS = sales − purchased inputs − true cost + trade
-rents of its exporters + transfers received; government_net = revenue − payments; total = CS + PS
+rents of its exporters + transfers received (at the recipient's node); government_net = revenue − payments; total = CS + PS
 + government_net. Transfers (tariffs, levies, CfD and offtake payments, outlays) cancel in Σ total.
 """
 
@@ -19,7 +21,7 @@ from reebloc.equilibrium.demand import own_use
 from reebloc.errors import ReeblocError
 from reebloc.inputs.policies import Outlay
 from reebloc.outputs.tables import KUSD, TOL, _expand, facility_cost_kusd
-from reebloc.solve.wedges import arc_wedge_parts, floor_subsidy, offtake_contract_price
+from reebloc.solve.wedges import arc_wedge_parts, floor_price_real, floor_subsidy, offtake_contract_price
 
 
 def payer_node(payer: str, nodes: list[str], where=None) -> str:
@@ -59,7 +61,7 @@ def government_rows(inst: ModelInstance, prices: dict) -> list[tuple]:
     for (p, f, t) in m.FLR:
         fl = pi.floors[p]
         q = m.cov[p, f, t].value or 0.0
-        pay = floor_subsidy(fl.price_usd_per_kg, P(fl.reference_node, fl.commodity, t), fl.upside_share)
+        pay = floor_subsidy(floor_price_real(inst, p, t), P(fl.reference_node, fl.commodity, t), fl.upside_share)
         if q > TOL:
             rows.append((t, fl.payer, "price_floor", p, pay * q * KUSD, ix.facilities.at[f, "node"]))
     for (p, t) in m.OFT:
@@ -77,7 +79,7 @@ def government_rows(inst: ModelInstance, prices: dict) -> list[tuple]:
         pr = P(sp.node, sp.commodity, t)
         buy, rel, stock = (m.buy[p, t].value or 0.0, m.release[p, t].value or 0.0, m.stock[p, t].value or 0.0)
         hold = pyo.value(m.stock_holding_usd_per_kg[p, t]) * stock
-        for ins, usd, rec in (("stockpile_purchase", pr * buy, sp.node), ("stockpile_release", -pr * rel, sp.node),
+        for ins, usd, rec in (("stockpile_purchase", pr * buy, None), ("stockpile_release", -pr * rel, None),
                               ("stockpile_holding", hold, None)):
             if abs(usd) > TOL:
                 rows.append((t, sp.payer, ins, p, usd * KUSD, rec))
@@ -129,27 +131,45 @@ def capital_charge_kusd(inst: ModelInstance) -> dict[tuple[int, str], float]:
     return out
 
 
-def outlay_rows(inst: ModelInstance) -> list[tuple]:
-    """(scenario, year, payer, type, policy, usd) of fixed outlays, including years outside the run
-    (a 15-year loan outlives an 11-year horizon): those are reported under every scenario."""
-    ix, out = inst.ix, []
+def outlay_rows(inst: ModelInstance, loss: str = "central") -> list[tuple]:
+    """(scenario, year, payer, type, policy, usd, recipient) of fixed outlays at their budget cost
+    (``Outlay.budget_cost``: grants at face value, equity at expected loss, loans and guarantees at
+    credit-subsidy cost), in real dollars of ``money.price_year``, reported under every scenario.
+
+    Horizon rule (docs/model.md § Money): an outlay is booked once, in its ``year``; one dated
+    outside the run's years is booked in the nearest run year at the value that leaves its
+    discounted cost unchanged, x·(1 + r)^−(year − anchor), so government.csv, welfare.csv and
+    summary.json hold the same flows. ``loss``: ``central``, ``low`` or ``high`` end of
+    ``expected_loss_range`` (for the summary's range)."""
+    ix, cfg, out = inst.ix, inst.cfg, []
     first, last = ix.years[0], ix.years[-1]
-    for name, p in inst.cfg.policies.items():
+    for name, p in cfg.policies.items():
         if isinstance(p, Outlay) and p.enabled and not p.projects:   # project finance: investment_subsidy_rows
-            payer_node(p.payer, ix.nodes, name)
-            for y, usd in sorted(p.cash_flows().items()):
-                anchor = min(max(y, first), last)
-                ts = [t for t in range(len(ix.tree)) if ix.tree.year[t] == anchor]
-                out += [(s, y, p.payer, p.type, name, usd) for t in ts for s in ix.tree.scenarios[t] if usd]
+            payer = payer_node(p.payer, ix.nodes, name)
+            rec = p.recipient if p.recipient is not None else payer
+            if rec not in ix.nodes:
+                raise ReeblocError(name, "recipient", f"recipient {rec!r} is not a node ({', '.join(ix.nodes)})")
+            rate = None
+            if loss != "central" and p.expected_loss_range is not None:
+                rate = p.expected_loss_range[0 if loss == "low" else 1]
+            usd = p.budget_cost(cfg.money.credit_discount_rate, rate)
+            if p.price_basis == "nominal":
+                usd *= cfg.money.deflator(p.year)
+            anchor = min(max(p.year, first), last)
+            usd *= (1 + cfg.discount_rate) ** -(p.year - anchor)
+            ts = [t for t in range(len(ix.tree)) if ix.tree.year[t] == anchor]
+            out += [(s, anchor, p.payer, p.type, name, usd, rec) for t in ts for s in ix.tree.scenarios[t] if usd]
     return out
 
 
 def government_table(inst: ModelInstance, prices: dict) -> pd.DataFrame:
+    """government.csv; ``recipient`` is the node where a payment lands (empty for revenue and for
+    market purchases)."""
     out = []
-    for (t, payer, ins, pol, usd, _) in government_rows(inst, prices):
-        out += [(s, y, payer, ins, pol, usd) for s, y in _expand(inst, t)]
-    out += outlay_rows(inst)
-    df = pd.DataFrame(out, columns=["scenario", "year", "payer", "instrument", "policy", "usd"])
+    for (t, payer, ins, pol, usd, rec) in government_rows(inst, prices):
+        out += [(s, y, payer, ins, pol, usd, rec or "") for s, y in _expand(inst, t)]
+    out += [(s, y, payer, ins, pol, usd, rec) for (s, y, payer, ins, pol, usd, rec) in outlay_rows(inst)]
+    df = pd.DataFrame(out, columns=["scenario", "year", "payer", "instrument", "policy", "usd", "recipient"])
     df.insert(0, "run", inst.cfg.name)
     return df.sort_values(["scenario", "year", "payer", "instrument", "policy"], kind="stable").reset_index(drop=True)
 
@@ -200,14 +220,12 @@ def welfare_table(inst: ModelInstance, prices: dict, clean: dict | None = None) 
         fric_t = pyo.value(m.friction_touched_usd_per_kg[o, d, c, t]) if (o, d, c, t) in m.AT_friction_touched else 0.0
         # arbitrage/quota rent to exporters, each class at its own prices
         acc[t, o]["ps"] += (P(d, c, t) - P(o, c, t) - wedge - fric_t) * qt + (Pc(d, c, t) - Pc(o, c, t) - wedge) * qc
-    years = set(ix.years)
-    for (s, y, payer, ins, pol, usd) in outlay_rows(inst):
-        if y in years:   # a transfer from the payer to producers at the payer's node
-            t = ix.tree.of[s, y]
-            if s == ix.tree.scenarios[t][0]:
-                node = payer_node(payer, ix.nodes)
-                acc[t, node]["gov"] -= usd / KUSD
-                acc[t, node]["ps"] += usd / KUSD
+    for (s, y, payer, ins, pol, usd, rec) in outlay_rows(inst):
+        t = ix.tree.of[s, y]   # a transfer from the payer to producers at the recipient node
+        if s == ix.tree.scenarios[t][0]:
+            node = payer_node(payer, ix.nodes)
+            acc[t, node]["gov"] -= usd / KUSD
+            acc[t, rec]["ps"] += usd / KUSD
     for (t, payer, ins, pol, usd, rec) in government_rows(inst, prices):
         k = usd / KUSD
         gnode = payer_node(payer, ix.nodes)

@@ -1,6 +1,21 @@
 """Headline figures of a run (summary.json): expected over scenarios, discounted to the first year.
 
 Expected discounted value of a table column = Σ_rows prob(scenario) × (1 + r)^−(year − y0) × value.
+
+National welfare is the yardstick (docs/model.md § Money; keys read by ``reebloc compare``):
+
+- ``welfare_by_country_usd``: {node: {consumer_surplus_usd, producer_surplus_usd,
+  government_net_usd, tariff_revenue_usd, total_usd}} from welfare.csv; Σ_nodes total_usd =
+  ``welfare_total_usd_discounted``.
+- ``us_welfare_usd``: total_usd of ``money.home`` (default US); ``home_node`` names it.
+- ``us_budget_cost_usd``: Σ government.csv usd over the home node's payers (``US``, ``US_DoD``, …);
+  ``us_budget_cost_range_usd`` {low, high}: the same with every outlay's expected loss at the
+  ends of its ``expected_loss_range``.
+- ``transfers_abroad_usd``: {node: usd} home-government payments landing at producers of other
+  nodes (floor payments, offtake net of resale, outlays with a foreign ``recipient``);
+  ``transfers_abroad_total_usd`` their sum.
+- ``objective_kusd`` / ``optimisation_objective_kusd``: the LP objective (k$), which counts
+  subsidy wedges as gains: an optimisation term, not welfare.
 """
 
 from __future__ import annotations
@@ -33,9 +48,34 @@ def summarize(inst: ModelInstance, tables: dict[str, pd.DataFrame], info: SolveI
     unserved = unserved.reindex(list(probs), fill_value=0.0)
     spend = dem.merge(prices, on=["run", "scenario", "year", "node", "commodity"], how="left")
     spend["usd"] = (spend["served_t"] - spend["served_by_substitutes_t"]) * spend["price_usd_per_kg"].fillna(0) * 1000
+    home = cfg.money.home
+    at_home = gov["payer"].str.split("_").str[0] == home if not gov.empty else pd.Series(dtype=bool)
+    cols = ["consumer_surplus_usd", "producer_surplus_usd", "government_net_usd", "tariff_revenue_usd", "total_usd"]
+    by_country = {}
+    for c in cols:
+        for n, v in expected_discounted(wel, c, "node", probs, r, y0).items():
+            by_country.setdefault(n, {})[c] = v
+    abroad = gov[at_home & (gov["recipient"] != "") & (gov["recipient"] != home)] if not gov.empty else gov
+    budget = expected_discounted(gov[at_home], "usd", None, probs, r, y0) if not gov.empty else 0.0
+    rng = {}
+    from reebloc.outputs.accounting import outlay_rows
+    central = outlay_rows(inst)
+    for end in ("low", "high"):
+        d = pd.DataFrame([(s, y, pay, u1 - u0) for (s, y, pay, _, _, u0, _), (*_, u1, _r) in
+                          zip(central, outlay_rows(inst, end))], columns=["scenario", "year", "payer", "usd"])
+        d = d[d["payer"].str.split("_").str[0] == home] if not d.empty else d
+        rng[end] = budget + expected_discounted(d, "usd", None, probs, r, y0)
     out = {
         "run": cfg.name,
+        "home_node": home,
+        "us_welfare_usd": by_country.get(home, {}).get("total_usd", 0.0),
+        "us_budget_cost_usd": budget,
+        "us_budget_cost_range_usd": rng,
+        "transfers_abroad_usd": expected_discounted(abroad, "usd", "recipient", probs, r, y0),
+        "transfers_abroad_total_usd": expected_discounted(abroad, "usd", None, probs, r, y0),
+        "welfare_by_country_usd": by_country,
         "objective_kusd": info.objective_kusd,
+        "optimisation_objective_kusd": info.objective_kusd,
         "solver_status": info.status,
         "discount_rate": r,
         "base_year": y0,

@@ -4,7 +4,9 @@ Given prices P[n,c,t] ($/kg):
 - tariff[o,d,c,t]   = Σ specific + ad_valorem × P_base  (P_base = P[o,c,t], or a reference price)
 - levy[o,d,c,t]     = max(0, P_ref_bloc − (P[o,c,t] + freight + tariff))  on outsider → member arcs
 - floor subsidy[p,t]= (F − P[ref,c,t])⁺ − share × (P[ref,c,t] − F)⁺
-- offtake subsidy   = contract − P[node,c,t]; cost-plus contract = (unit cost + Σ inputs at P) / output coef × (1 + margin)
+- offtake subsidy   = contract − P[node,c,t]; cost-plus contract = (unit cost + Σ inputs at own cost, or at P)
+                      / output coef × (1 + margin)
+- floors and fixed contract prices declared nominal are deflated to the model's real dollars
 Iterate: solve with wedges from P; recompute wedges from the new P; stop when no wedge moves
 by more than the tolerance. Prices are damped: P ← (1 − α) P + α P_new.
 """
@@ -42,7 +44,7 @@ def wedge_values(inst: ModelInstance, prices: dict) -> dict:
     for (p, t) in m.FLY:
         fl: PriceFloor = pi.floors[p]
         pr = P(fl.reference_node, fl.commodity, t)
-        out[m.floor_subsidy_usd_per_kg[p, t]] = floor_subsidy(fl.price_usd_per_kg, pr, fl.upside_share)
+        out[m.floor_subsidy_usd_per_kg[p, t]] = floor_subsidy(floor_price_real(inst, p, t), pr, fl.upside_share)
     for (p, t) in m.OFT:
         out[m.offtake_subsidy_usd_per_kg[p, t]] = offtake_contract_price(inst, p, t, prices) - P(
             ix.facilities.at[pi.offtakes[p].facility, "node"], pi.offtakes[p].commodity, t)
@@ -77,16 +79,62 @@ def floor_subsidy(floor: float, ref_price: float, upside_share: float) -> float:
     return max(floor - ref_price, 0.0) - upside_share * max(ref_price - floor, 0.0)
 
 
+def floor_price_real(inst: ModelInstance, p: str, t: int) -> float:
+    """The floor F in the model's real dollars: F, or F × (1 + π)^−(year − price_year) for a
+    nominal contract (docs/model.md § Money)."""
+    fl = inst.pi.floors[p]
+    if fl.price_basis == "nominal":
+        return fl.price_usd_per_kg * inst.cfg.money.deflator(inst.ix.tree.year[t])
+    return fl.price_usd_per_kg
+
+
 def offtake_contract_price(inst: ModelInstance, p: str, t: int, prices: dict) -> float:
+    """Contract price in real $/kg: fixed (deflated if nominal), or cost-plus
+    (unit cost + Σ inputs × input value) / output coef × (1 + margin), inputs valued at cost
+    (``input_valuation: cost``, :func:`own_input_cost`) or at market prices P (``market``)."""
     o = inst.pi.offtakes[p]
+    defl = inst.cfg.money.deflator(inst.ix.tree.year[t]) if o.price_basis == "nominal" else 1.0
     if o.contract_price_usd_per_kg is not None:
-        return o.contract_price_usd_per_kg
+        return o.contract_price_usd_per_kg * defl
     fac = inst.ix.facilities.loc[o.facility]
     out_coef = inst.ix.coef[(fac["process"], o.commodity)]
     unit = pyo.value(inst.m.cost_usd_per_kg[o.facility, t])
-    inputs = sum(-k * prices.get((fac["node"], c, t), 0.0)
-                 for c, k in inst.ix.by_process[fac["process"]] if k < 0)
+    inputs = 0.0
+    for c, k in inst.ix.by_process[fac["process"]]:
+        if k >= 0:
+            continue
+        if o.input_valuation == "market":
+            v = prices.get((fac["node"], c, t), 0.0)
+        elif c in o.input_price_usd_per_kg:
+            v = o.input_price_usd_per_kg[c] * defl
+        else:
+            v = own_input_cost(inst, fac["owner"], c, t, fac["node"], prices)
+        inputs += -k * v
     return (unit + inputs) / out_coef * (1 + o.cost_plus_margin)
+
+
+def own_input_cost(inst: ModelInstance, owner: str, c: str, t: int, node: str, prices: dict, depth: int = 0) -> float:
+    """The owner's own cost of commodity c, $/kg: the cheapest of its facilities making c in year t,
+    (unit cost + Σ inputs at their own cost) / Σ output coefficients (the facility cost split over
+    joint outputs in proportion to their coefficients, as production.csv splits it), or the market
+    price P[node, c, t] where buying is cheaper; an input the owner does not make is bought at P."""
+    ix, m = inst.ix, inst.m
+    best = None
+    if depth < 8:
+        for f, row in ix.facilities.iterrows():
+            if row.get("owner") != owner or (f, t) not in m.FT:
+                continue
+            coefs = ix.by_process[row["process"]]
+            if not any(cc == c and k > 0 for cc, k in coefs):
+                continue
+            inputs = sum(-k * own_input_cost(inst, owner, cc, t, row["node"], prices, depth + 1)
+                         for cc, k in coefs if k < 0)
+            v = (pyo.value(m.cost_usd_per_kg[f, t]) + inputs) / sum(k for _, k in coefs if k > 0)
+            best = v if best is None else min(best, v)
+    market = prices.get((node, c, t))
+    if best is None:
+        return market or 0.0
+    return best if market is None else min(best, market)
 
 
 def has_wedges(inst: ModelInstance) -> bool:
