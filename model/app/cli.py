@@ -6,6 +6,7 @@ import argparse
 import logging
 import os
 import sys
+import json
 import time
 import warnings
 from pathlib import Path
@@ -17,6 +18,15 @@ def _run(a) -> int:
     from reebloc.app.run import run, run_many
     if a.workers is not None and a.workers < 1:
         raise ReeblocError(None, "--workers", f"expected a whole number ≥ 1, got {a.workers}")
+    if a.decompose:
+        from reebloc.solve.decompose import run_decomposed
+        for cfg in a.configs:
+            t0 = time.perf_counter()
+            folder = run_decomposed(cfg, a.decompose, a.np, out=a.out, force=a.force)
+            rep = json.loads((folder / "decomposition.json").read_text())
+            print(f"{cfg}: {a.decompose} on {a.np} process(es): expected welfare "
+                  f"{rep['objective_kusd'] * 1000:,.0f} USD; wrote {folder} in {time.perf_counter() - t0:.2f} s")
+        return 0
     if (a.workers or 1) == 1 or len(a.configs) == 1:
         for cfg in a.configs:
             t0 = time.perf_counter()
@@ -135,6 +145,10 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--force", action="store_true", help="replace an existing run folder")
     r.add_argument("--workers", type=int, default=None,
                    help="solve the configs in N parallel processes (default 1: one after another)")
+    r.add_argument("--decompose", choices=["ph", "lshaped"], default=None,
+                   help="solve by scenario decomposition with mpi-sppy (progressive hedging or L-shaped) "
+                        "instead of the extensive form; needs pip install -e '.[mpi]' (docs/performance.md)")
+    r.add_argument("--np", type=int, default=1, help="MPI processes for --decompose (default 1)")
     r.set_defaults(func=_run)
     v = sub.add_parser("validate", help="check configs and their data sets without solving")
     v.add_argument("configs", nargs="+")

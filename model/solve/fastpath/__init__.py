@@ -1,8 +1,16 @@
 """Fast re-solve of a Pyomo LP / convex QP on a persistent HiGHS model.
 
-``FastHighs`` builds the HiGHS model once through Pyomo's ``pyomo.contrib.solver`` HiGHS
-interface, then indexes every solver coefficient, bound and right-hand side whose Pyomo
-expression contains a mutable ``Param`` by the params it contains. ``set_params`` changes
+``FastHighs`` builds the HiGHS model once, by one of two routes:
+
+- ``route="pyomo"`` (default): Pyomo's ``pyomo.contrib.solver`` HiGHS interface, then every
+  solver value whose expression contains a mutable ``Param`` is indexed at construction;
+- ``route="matrix"`` (``"auto"``: matrix, or the Pyomo route for a QP): Pyomo's
+  ``LinearStandardFormCompiler`` and one ``passModel`` (``matrix.py``), 3–5× faster to hand
+  over; the param index is built on the first param change (``MatrixRoute._matrix_items``).
+
+Either way every solver coefficient, bound and right-hand side that depends on a mutable
+``Param`` is indexed by the params it contains (as polynomials compiled without recursion,
+``poly.py``). ``set_params`` changes
 param values and pushes to HiGHS *only* the entries that depend on the changed params (and
 only when their value actually changed); ``solve`` runs HiGHS from its current basis (warm
 start). Solutions are read straight from highspy's arrays by column / row index, never loaded
@@ -18,7 +26,9 @@ solver keeps the old values — ``tests/test_fastpath.py`` shows such a stale up
 
 Limits: the model's *structure* is frozen at construction (adding/removing/activating
 components, fixing/unfixing variables, or changing a non-mutable value needs a new
-``FastHighs``). Fixed variables are columns fixed at their build-time values.
+``FastHighs``). Fixed variables are columns fixed at their build-time values (Pyomo route) or
+constants folded into the bounds (matrix route). On the matrix route a constraint that had no
+free variable at construction is not a row, so a param change cannot make it bind.
 
 This module is generic: it depends on Pyomo, highspy and numpy only (plus the package's
 error type).

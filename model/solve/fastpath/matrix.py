@@ -44,28 +44,44 @@ class MatrixLP:
 def compile_matrix(model, inf: float) -> MatrixLP:
     """Pyomo ConcreteModel (LP, one active objective) → ``MatrixLP``."""
     from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
+    from pyomo.core.base.var import Var
+    # declaration order, as the Pyomo interface adds columns. A fixed variable becomes a column
+    # with lower = upper = its value (as in the Pyomo interface): Pyomo 6.10's compiler
+    # mis-aligns the objective row when it eliminates fixed variables itself
+    order = list(model.component_data_objects(Var, descend_into=True))
+    fixed = [(v, v.lower, v.upper) for v in order if v.fixed]
+    for v, _lo, _up in fixed:
+        x = v.value
+        v.unfix()
+        v.setlb(x)
+        v.setub(x)
     try:
-        from pyomo.core.base.var import Var
-        order = list(model.component_data_objects(Var, descend_into=True))   # declaration order
         sf = LinearStandardFormCompiler().write(model, mixed_form=True, set_sense=None, column_order=order)
     except Exception as exc:  # nonlinear (quadratic) objective or constraint
         if "nonlinear" in str(exc) or "cannot be compiled" in str(exc):
             raise NotMatrixModel(str(exc)) from exc
         raise
+    finally:
+        for v, lo, up in fixed:
+            v.setlb(lo)
+            v.setub(up)
+            v.fix()
     if len(sf.objectives) != 1:
         raise NotMatrixModel("the matrix route needs exactly one active objective")
     # keep every free variable as a column, in declaration order, as the Pyomo interface does
     # (same LP, same order: HiGHS then reaches the same vertex, duals included)
-    columns = [v for v in order if not v.fixed]
+    columns = order
+    assert sf.c.shape[1] == len(sf.columns) == sf.A.shape[1]
     n = len(columns)
     pos = {id(v): j for j, v in enumerate(columns)}
     at = np.fromiter((pos[id(v)] for v in sf.columns), dtype=np.int64, count=len(sf.columns))
     lo = np.empty(n)
     up = np.empty(n)
+    held = {id(v): v.value for v, _lo, _up in fixed}
     for j, v in enumerate(columns):
         if not v.is_continuous():
             raise NotMatrixModel(f"{v.name} is not continuous")
-        b = v.bounds
+        b = (held[id(v)], held[id(v)]) if id(v) in held else v.bounds
         lo[j] = -inf if b[0] is None else b[0]
         up[j] = inf if b[1] is None else b[1]
     rhs = np.asarray(sf.rhs, dtype=float)
@@ -89,6 +105,8 @@ def compile_matrix(model, inf: float) -> MatrixLP:
         cons = [c for c, k in zip(cons, keep) if k]
         A = A.tocsr()[keep].tocsc()
     A = _widen(_scipy_csc(A), at, n)
+    if not A.has_canonical_format:      # HiGHS refuses duplicate entries in a column
+        A.sum_duplicates()
     c = np.zeros(n)
     if sf.c.shape[0]:
         c[at] = _scipy_csc(sf.c).toarray().ravel()
@@ -139,7 +157,13 @@ def pass_model(h, lp: MatrixLP) -> None:
     hl.a_matrix_.num_row_ = hl.num_row_
     status = h.passModel(hl)
     if status != highspy.HighsStatus.kOk and status != highspy.HighsStatus.kWarning:
-        raise RuntimeError(f"HiGHS passModel failed: {status}")
+        bad_rows = int((lp.row_lower > lp.row_upper).sum())
+        bad_cols = int((lp.col_lower > lp.col_upper).sum())
+        raise RuntimeError(f"HiGHS passModel failed: {status} ({bad_rows} rows and {bad_cols} columns "
+                           f"with lower > upper; {int(np.isnan(lp.A.data).sum())} NaN coefficients; "
+                           f"{int((lp.row_lower == np.inf).sum() + (lp.row_upper == -np.inf).sum())} rows "
+                           f"bounded by an infinite value; matrix {lp.A.shape}, {len(lp.cost)} columns, "
+                           f"{len(lp.row_lower)} rows, has_sorted_indices {lp.A.has_sorted_indices})")
 
 
 class MatrixRoute:
@@ -162,6 +186,8 @@ class MatrixRoute:
                 neg = [(-a, p) for a, p in const]
                 yield _ROWB, row, (None if lo is None else lo + neg), (None if up is None else up + neg)
         for col, v in enumerate(self._lp.columns):
+            if v.fixed:          # held at its value in HiGHS
+                continue
             lo, up = v.lower, v.upper
             if (lo is not None and not lo.__class__ in (int, float)) or \
                (up is not None and not up.__class__ in (int, float)):

@@ -1,0 +1,229 @@
+"""Scenario decomposition with mpi-sppy: progressive hedging (PH) and the L-shaped method.
+
+The extensive form (``create_model`` over all scenarios) solves one LP. Decomposition solves
+one LP per scenario instead — each scenario's own model, built by the same ``create_model``
+with that scenario alone at probability 1 — and makes the first-stage decisions agree across
+scenarios: PH by penalising disagreement until it vanishes, L-shaped by Benders cuts on a
+master over the first stage. Expected welfare = Σ_s p_s W_s, which equals the extensive
+form's objective when the first-stage decisions agree (trunk weights are the probability sums).
+
+Two-stage only: every scenario must diverge from the trunk in the same year; the first stage
+is every variable at an earlier year. Price-dependent wedges (ad valorem tariffs, CfDs,
+levies, offtakes) need the wedge fixed point and are refused.
+
+Run under MPI (``mpiexec -n N python -m reebloc.solve.decompose ...``; ``reebloc run CFG
+--decompose ph --np N`` does that): scenarios are spread over the ranks. Optional extra:
+``pip install -e '.[mpi]'`` (mpi-sppy, mpi4py and the MPICH wheel).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+
+import pyomo.environ as pyo
+
+from reebloc.errors import ReeblocError
+
+SOLVER = "appsi_highs"
+
+
+def available() -> bool:
+    """mpi-sppy and mpi4py are installed (the ``mpi`` extra)."""
+    from importlib.util import find_spec
+    return find_spec("mpisppy") is not None and find_spec("mpi4py") is not None
+
+
+def divergence_year(cfg, where=None) -> int:
+    years = {sc.divergence_year() for sc in cfg.scenarios.values()}
+    if len(cfg.scenarios) < 2 or len(years) != 1 or None in years:
+        raise ReeblocError(where, "scenarios", "decomposition needs two or more scenarios that all diverge "
+                           f"from the trunk in the same year (two stages); got {sorted(map(str, years))}")
+    return years.pop()
+
+
+def t_position(var, n_nodes: int) -> int:
+    """Position of the tree node in a variable's index: the project's table (``T_POS``) or, for a
+    variable it does not list, the one integer position of its index."""
+    from reebloc.solve.stochastic import T_POS
+    if var.local_name in T_POS:
+        return T_POS[var.local_name]
+    idx = next(iter(var.keys()))
+    idx = idx if isinstance(idx, tuple) else (idx,)
+    ints = [j for j, x in enumerate(idx) if isinstance(x, int)]
+    if len(ints) != 1:
+        raise ReeblocError(None, var.local_name, "decomposition cannot tell which index is the tree node "
+                           "(add the variable to T_POS in reebloc/solve/stochastic.py)")
+    return ints[0]
+
+
+def first_stage_vars(inst, first_year: int) -> list:
+    """Every variable at a tree node before ``first_year`` (a fixed order: component, index)."""
+    tree = inst.ix.tree
+    early = {t for t in range(len(tree)) if tree.year[t] < first_year}
+    out = []
+    for var in inst.m.component_objects(pyo.Var):
+        if len(var) == 0 or not var.is_indexed():
+            continue
+        pos = t_position(var, len(tree))
+        out += [var[i] for i in var.keys() if (i if isinstance(i, tuple) else (i,))[pos] in early]
+    return out
+
+
+def scenario_instance(cfg, data, name: str):
+    from reebloc.equilibrium import create_model
+    from reebloc.solve.wedges import wedge_values
+    sc = cfg.scenarios[name].model_copy(update={"probability": 1.0})
+    one = cfg.model_copy(update={"scenarios": {name: sc}, "reference_scenario": None})
+    inst = create_model(one, data)
+    if inst.has_wedges():
+        raise ReeblocError(None, "policies", "decomposition does not iterate price-dependent wedges "
+                           "(ad valorem tariffs, CfD floors, levies, offtakes): solve the extensive form")
+    inst.set_values(wedge_values(inst, {}))
+    return inst
+
+
+def scenario_creator(name: str, cfg=None, data=None, first_year=None):
+    """mpi-sppy's scenario creator: scenario ``name``'s model with its first stage attached."""
+    from mpisppy.utils import sputils
+    inst = scenario_instance(cfg, data, name)
+    m = inst.m
+    m.first_stage_cost = pyo.Expression(expr=0.0)      # reported by mpi-sppy only; not used here
+    sputils.attach_root_node(m, m.first_stage_cost, first_stage_vars(inst, first_year))
+    m._mpisppy_probability = cfg.scenarios[name].probability
+    m._reebloc_objective = [next(m.component_data_objects(pyo.Objective, active=True))]  # not a component
+    return m
+
+
+def _wait_and_see(cfg, data, names) -> dict:
+    """Each scenario's optimum alone (an upper bound on its welfare under any first stage)."""
+    from reebloc.solve.fastpath import FastHighs
+    out = {}
+    for s in names:
+        inst = scenario_instance(cfg, data, s)
+        out[s] = FastHighs(inst.m, route="auto").solve().objective
+    return out
+
+
+def solve(config_path: str, method: str, max_iterations: int = 500, tol: float = 1e-8, rho: float = 0.01) -> dict:
+    """Decompose the run config's scenarios with ``method`` (``ph`` or ``lshaped``) on the MPI
+    ranks of COMM_WORLD; every rank returns the same report."""
+    from mpi4py import MPI
+
+    from reebloc.inputs.config import load_config
+    from reebloc.inputs.dataset import load_dataset
+    comm = MPI.COMM_WORLD
+    t0 = time.perf_counter()
+    resolved = load_config(config_path)
+    cfg = resolved.config
+    first_year = divergence_year(cfg, resolved.path)
+    data = load_dataset(resolved.data_dir, cfg.year_list)
+    names = sorted(cfg.scenarios)
+    kw = {"cfg": cfg, "data": data, "first_year": first_year}
+    if method == "ph":
+        from mpisppy.opt.ph import PH
+        opts = {"solver_name": "highs", "PHIterLimit": max_iterations, "defaultPHrho": rho,
+                "convthresh": tol, "verbose": False, "display_progress": False, "display_timing": False,
+                "iter0_solver_options": {}, "iterk_solver_options": {}, "asynchronousPH": False,
+                "subsolvedirectives": None, "display_convergence_detail": False, "smoothed": 0,
+                "linearize_proximal_terms": False}
+        algo = PH(opts, names, scenario_creator, scenario_creator_kwargs=kw, mpicomm=comm)
+        conv, _obj, _bound = algo.ph_main()
+        # the implementable plan: the consensus x̄ of the first stage
+        s0 = next(iter(algo.local_scenarios.values()))
+        first = [pyo.value(s0._mpisppy_model.xbars[k]) for k in s0._mpisppy_data.nonant_indices]
+        iterations = algo._PHIter
+    elif method == "lshaped":
+        from mpisppy.opt.lshaped import LShapedMethod
+        ws = _wait_and_see(cfg, data, [n for i, n in enumerate(names) if i % comm.size == comm.rank])
+        ws = {k: v for d in comm.allgather(ws) for k, v in d.items()}
+        opts = {"root_solver": SOLVER, "sp_solver": "highs", "max_iter": max_iterations, "tol": tol,
+                "verbose": False, "valid_eta_lb": {s: -abs(w) * 1.01 - 1.0 for s, w in ws.items()}}
+        algo = LShapedMethod(opts, names, scenario_creator, scenario_creator_kwargs=kw, mpicomm=comm)
+        algo.lshaped_algorithm()
+        first = [pyo.value(v) for v in algo.root_vars]
+        iterations = getattr(algo, "iter", None)
+        conv = None
+    else:
+        raise ReeblocError(None, "--decompose", f"expected ph or lshaped, got {method!r}")
+    # evaluate the plan: every scenario (this rank's share) re-solved with the first stage fixed
+    from reebloc.solve.fastpath import FastHighs
+    exp_local, plan = 0.0, {}
+    for i, name in enumerate(names):
+        if i % comm.size != comm.rank:
+            continue
+        inst = scenario_instance(cfg, data, name)
+        fs = first_stage_vars(inst, first_year)
+        for v, x in zip(fs, first):
+            v.fix(min(max(x, v.lb if v.lb is not None else x), v.ub if v.ub is not None else x))
+        res = FastHighs(inst.m, route="auto").solve(raise_on_failure=False)
+        if not res.optimal:
+            raise ReeblocError(None, "decompose", f"scenario {name} with the first stage fixed at the "
+                               f"{method} plan: {res.status} (iterations {iterations}, converged {conv})")
+        exp_local += cfg.scenarios[name].probability * res.objective
+        plan = {v.name: float(v.value) for v in fs}
+    expected = comm.allreduce(exp_local, op=MPI.SUM)
+    plans = [p for p in comm.allgather(plan) if p]
+    return {"method": method, "ranks": comm.size, "scenarios": len(names), "first_stage_before": first_year,
+            "objective_kusd": expected, "first_stage": plans[0], "iterations": iterations,
+            "converged": conv, "seconds": time.perf_counter() - t0}
+
+
+def main(argv: list[str]) -> None:
+    """``python -m reebloc.solve.decompose CONFIG ph|lshaped OUT.json`` under mpiexec."""
+    from mpi4py import MPI
+    rep = solve(argv[0], argv[1])
+    if MPI.COMM_WORLD.rank == 0:
+        with open(argv[2], "w", encoding="utf-8") as f:
+            json.dump(rep, f)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
+
+
+def run_decomposed(config_path: str, method: str, np_: int = 1, out: str | None = None, force: bool = False):
+    """``reebloc run CFG --decompose METHOD --np N``: mpiexec -n N over this module; writes
+    ``OUT/<name>.<method>/decomposition.json`` (objective, first-stage plan, timings) and
+    ``first_stage.csv`` (variable, value). Returns the folder."""
+    import csv
+    import os
+    import shutil
+    import subprocess
+    import tempfile
+    from pathlib import Path
+
+    from reebloc.inputs.config import load_config
+    if method not in ("ph", "lshaped"):
+        raise ReeblocError(None, "--decompose", f"expected ph or lshaped, got {method!r}")
+    if np_ < 1:
+        raise ReeblocError(None, "--np", f"expected a whole number ≥ 1, got {np_}")
+    if not available():
+        raise ReeblocError(None, "--decompose", "needs the optional extra: pip install -e '.[mpi]' "
+                           "(mpi-sppy, mpi4py and an MPI library)")
+    resolved = load_config(config_path)
+    divergence_year(resolved.config, resolved.path)
+    root = Path(out) if out else Path("runs") / "out"
+    final = root / f"{resolved.config.name}.{method}"
+    if final.exists() and not force:
+        raise ReeblocError(str(final), "--force", "the folder exists; pass --force to replace it")
+    mpiexec = shutil.which("mpiexec") or str(Path(sys.executable).parent / "mpiexec")
+    with tempfile.TemporaryDirectory() as tmp:
+        rep_path = Path(tmp) / "report.json"
+        cmd = [mpiexec, "-n", str(np_), sys.executable, "-m", "reebloc.solve.decompose",
+               str(config_path), method, str(rep_path)]
+        p = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "PYTHONWARNINGS": "ignore"})
+        if p.returncode != 0 or not rep_path.exists():
+            lines = [ln for ln in (p.stderr or p.stdout).strip().splitlines() if ln.strip()]
+            raise ReeblocError(None, "--decompose", lines[-1] if lines else f"mpiexec exited {p.returncode}")
+        rep = json.loads(rep_path.read_text())
+    final.mkdir(parents=True, exist_ok=True)
+    plan = rep.pop("first_stage")
+    with open(final / "first_stage.csv", "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["variable", "value"])
+        w.writerows(sorted(plan.items()))
+    rep["config"] = str(config_path)
+    (final / "decomposition.json").write_text(json.dumps(rep, indent=1, sort_keys=True), encoding="utf-8")
+    return final
