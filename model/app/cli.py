@@ -27,10 +27,10 @@ def _run(a) -> int:
             print(f"{cfg}: {a.decompose} on {a.np} process(es): expected welfare "
                   f"{rep['objective_kusd'] * 1000:,.0f} USD; wrote {folder} in {time.perf_counter() - t0:.2f} s")
         return 0
-    if (a.workers or 1) == 1 or len(a.configs) == 1:
+    if (a.workers or 1) == 1 or len(a.configs) == 1 or a.overlay:
         for cfg in a.configs:
             t0 = time.perf_counter()
-            folder = run(cfg, out=a.out, force=a.force)
+            folder = run(cfg, out=a.out, force=a.force, overlay=a.overlay)
             print(f"{cfg}: wrote {folder} in {time.perf_counter() - t0:.2f} s")
         return 0
     failed = 0
@@ -149,6 +149,8 @@ def parser() -> argparse.ArgumentParser:
                    help="solve by scenario decomposition with mpi-sppy (progressive hedging or L-shaped) "
                         "instead of the extensive form; needs pip install -e '.[mpi]' (docs/performance.md)")
     r.add_argument("--np", type=int, default=1, help="MPI processes for --decompose (default 1)")
+    r.add_argument("--overlay", default=None, help="YAML whose top-level keys replace the config's, e.g. "
+                   "runs/strategy/china.yaml: the variant against a strategic China (docs/strategy.md)")
     r.set_defaults(func=_run)
     v = sub.add_parser("validate", help="check configs and their data sets without solving")
     v.add_argument("configs", nargs="+")

@@ -22,7 +22,7 @@ import pandas as pd
 
 import reebloc
 from reebloc.equilibrium import ModelInstance, create_model
-from reebloc.inputs.config import ResolvedConfig, load_config
+from reebloc.inputs.config import ResolvedConfig, apply_overlay, load_config
 from reebloc.inputs.dataset import DataSet, load_dataset
 from reebloc.errors import ReeblocError
 from reebloc.outputs.health import check as check_health
@@ -137,11 +137,15 @@ def run_in_memory(config: str | Path | ResolvedConfig, data: DataSet | None = No
     return solve_resolved(resolved, data)
 
 
-def run(config_path: str | Path, out: str | Path | None = None, force: bool = False) -> Path:
-    """Run a config and write ``<out>/<name>/``; returns the run folder."""
+def run(config_path: str | Path, out: str | Path | None = None, force: bool = False,
+        overlay: str | Path | None = None) -> Path:
+    """Run a config (with the top-level keys of ``overlay`` replacing its own, if given) and
+    write ``<out>/<name>/``; returns the run folder."""
     t_all = time.perf_counter()
     t0 = time.perf_counter()
     resolved = load_config(config_path)
+    if overlay is not None:
+        resolved = apply_overlay(resolved, overlay)
     resolve_s = time.perf_counter() - t0
     root = Path(out) if out is not None else DEFAULT_OUT
     check_out_root(root)

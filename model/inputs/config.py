@@ -449,6 +449,31 @@ def override_config(resolved: ResolvedConfig, changes: dict[str, Any], source: s
                           overrides=resolved.overrides + [f"{line} ({source})" for line in lines], origins=origins)
 
 
+def apply_overlay(resolved: ResolvedConfig, path: str | Path) -> ResolvedConfig:
+    """A copy with the top-level keys of the overlay file ``path`` *replacing* the config's (no
+    merging: an overlay's ``scenarios`` replaces every scenario). ``{name}`` in the overlay's
+    ``name`` stands for the config's name. Used to play a policy variant against a strategic
+    China (``reebloc run CONFIG --overlay runs/strategy/china.yaml``; docs/strategy.md)."""
+    path = Path(path)
+    over = {k: v for k, v in read_yaml(path).items() if not str(k).startswith("x-")}
+    for k in ("base", "inputs"):
+        if k in over:
+            raise ReeblocError(path, k, "an overlay cannot set base or inputs; it replaces keys of the config it is "
+                               "applied to")
+    if isinstance(over.get("name"), str):
+        over["name"] = over["name"].replace("{name}", resolved.config.name)
+    raw = copy.deepcopy(resolved.raw)
+    origins = {k: v for k, v in resolved.origins.items() if k.split(".")[0] not in over}
+    lines = []
+    for k, v in over.items():
+        lines.append(f"{k}: {_short(raw[k]) if k in raw else '(not set)'} -> {_short(v)} (overlay {path.name})")
+        raw[k] = copy.deepcopy(v)
+        _mark(origins, k, v, path.resolve())
+    cfg = validate_config(raw, path, origins)
+    return ResolvedConfig(config=cfg, path=resolved.path, files=resolved.files + [path.resolve()], raw=raw,
+                          overrides=resolved.overrides + lines, origins=origins)
+
+
 # ---------------------------------------------------------------- error messages
 
 def _fields_at(loc: tuple, raw: dict) -> list[str]:

@@ -63,6 +63,8 @@ class StrategyResult:
     seconds: float
     sweeps: int
     converged: bool
+    highs_seconds: float
+    payoff_seconds: float
     wedge_report: dict
     table: pd.DataFrame
     history: list = field(default_factory=list)
@@ -81,6 +83,7 @@ class StrategyResult:
             "evaluations": self.evaluations,
             "solves": self.solves,
             "search_seconds": round(self.seconds, 3),
+            "highs_seconds": round(self.highs_seconds, 3),
             "sweeps": self.sweeps,
             "converged": self.converged,
             "coordinates": len(self.coordinates),
@@ -122,6 +125,8 @@ class Leader:
         self.payoff = LeaderPayoff(inst, self.fh, self.player, det)
         self.evaluations = 0
         self.solves = 0
+        self.highs_seconds = 0.0       # inside HiGHS (warm re-solves)
+        self.payoff_seconds = 0.0      # reading the payoff
         self.cache: dict[tuple, float] = {}
         self.history: list[dict] = []
         self.wedge_report: dict = {}
@@ -150,7 +155,11 @@ class Leader:
         self.solver.reset()
         self.wedge_report = solve_equilibrium(self.inst, self.solver)
         self.solves += self.solver.info.solves
-        return self.payoff.parts()
+        self.highs_seconds += self.solver.info.seconds
+        t0 = time.perf_counter()
+        parts = self.payoff.parts()
+        self.payoff_seconds += time.perf_counter() - t0
+        return parts
 
     def evaluate(self, x: np.ndarray) -> float:
         """Leader payoff (USD, expected discounted) at instruments x; −inf if the follower fails."""
@@ -164,9 +173,14 @@ class Leader:
             log.info("strategy: candidate %s failed: %s", key, e)
             val = -math.inf
         self.cache[key] = val
-        if val > self.best:
+        if val > self.best + self.eps(self.best):
             self.best, self.best_x = val, np.array(x, dtype=float)
         return val
+
+    @staticmethod
+    def eps(f: float) -> float:
+        """Gain (USD) below which two payoffs count as equal: solver noise, not a better policy."""
+        return 1.0 + 1e-9 * abs(f) if math.isfinite(f) else 0.0
 
     # ------------------------------------------------------------------ search
     def search(self) -> StrategyResult:
@@ -195,7 +209,7 @@ class Leader:
                     a, b = grid[max(j - 1, 0)], grid[min(j + 1, len(grid) - 1)]
                     if b - a > opts.tolerance:
                         bx, bf = self._refine(x, i, a, b, bx, bf, opts.tolerance)
-                if bf > f:
+                if bf > f + self.eps(f):       # a flat direction keeps the current (neutral) value
                     x[i], f = bx, bf
                 self.history.append({"sweep": sweep + 1, "coordinate": i, "instrument": c.instrument,
                                      "years": f"{c.years[0]}-{c.years[-1]}", "value": float(x[i]),
@@ -206,10 +220,12 @@ class Leader:
         # leave the model at the best response
         x = self.best_x.copy()
         parts = self._solve_with(*self.values(x))
+        self.payoff.load()
         seconds = time.perf_counter() - t0
         return StrategyResult(x=x, parts=parts, reference=self.reference, coordinates=self.coords,
                               evaluations=self.evaluations, solves=self.solves, seconds=seconds, sweeps=sweeps,
-                              converged=converged, wedge_report=self.wedge_report, table=self.table(x),
+                              converged=converged, highs_seconds=self.highs_seconds,
+                              payoff_seconds=self.payoff_seconds, wedge_report=self.wedge_report, table=self.table(x),
                               history=self.history)
 
     def _refine(self, x, i, a, b, bx, bf, tol):

@@ -22,7 +22,7 @@ import numpy as np
 import pyomo.environ as pyo
 
 from reebloc.equilibrium import ModelInstance
-from reebloc.outputs.tables import KUSD, facility_cost_kusd
+from reebloc.outputs.tables import KUSD
 
 
 @dataclass
@@ -71,40 +71,65 @@ class LeaderPayoff:
             out[k] = (-d / w) if w > 0 else 0.0
         return out
 
-    def parts(self) -> PayoffParts:
-        """Payoff of the last optimal solve of ``fh``."""
+    def _constants(self):
+        """Values that no candidate changes (weights, unit costs, tranche costs, freight, frictions)."""
         m, ix = self.inst.m, self.inst.ix
+        fac = ix.facilities
+        col = dict(zip(map(id, self.vars), self.cols))
+        val = lambda p: float(pyo.value(p))  # noqa: E731
+        self._own = []
+        for (f, t) in self.own:
+            proc = fac.at[f, "process"]
+            sales = [(k, (self.player, c, t)) for c, k in ix.by_process[proc]]
+            c0 = val(m.cost_usd_per_kg[f, t])
+            steps = []
+            if (f, t) in m.FT_sloped and hasattr(m, "act_step"):
+                s_, K = val(m.slope_usd_per_kg_per_t[f, t]), len(m.K_supply)
+                w = val(m.capacity_t[f, t]) / K
+                steps = [(m.act_step[f, t, k], c0 + s_ * (k + 0.5) * w) for k in m.K_supply]
+            quad = 0.5 * val(m.slope_usd_per_kg_per_t[f, t]) if (f, t) in m.FT_sloped and not steps else 0.0
+            self._own.append((m.act[f, t], val(m.weight[t]), sales, c0, steps, quad))
+        wedge_arcs, fric, xtax = set(m.AT_wedge), set(m.AT_friction), set(m.AT_xtax)
+        self._arcs = []
+        for a in self.arcs:
+            o, d, c, t = a
+            fixed = val(m.freight_usd_per_kg[o, d, c]) + (val(m.friction_usd_per_kg[a]) if a in fric else 0.0)
+            wedges = (m.tariff_usd_per_kg[a], m.levy_usd_per_kg[a]) if a in wedge_arcs else ()
+            tax = m.export_tax_usd_per_kg[a] if a in xtax else None
+            self._arcs.append((m.flow[a], val(m.weight[t]), (d, c, t), (o, c, t), fixed, wedges, tax))
+        self._rivals = [(m.act[f, t], val(m.weight[t])) for (f, t) in self.rivals]
+        self._col = col
+
+    def parts(self) -> PayoffParts:
+        """Payoff of the last optimal solve of ``fh`` (the constants are read once)."""
+        if not hasattr(self, "_own"):
+            self._constants()
         src = self.vars if (self.cols < 0).any() else self.cols   # a fixed column is read from Pyomo
         vals = self.fh.var_values(src) if len(self.cols) else np.zeros(0)
-        for v, x in zip(self.vars, vals):
-            v.set_value(float(x), skip_validation=True)
+        x = dict(zip(map(id, self.vars), vals.tolist()))
         P = self.prices()
-        fac = ix.facilities
         ps = tax = rival = 0.0
-        for (f, t) in self.own:
-            a = m.act[f, t].value or 0.0
+        for (act, w, sales, c0, steps, quad) in self._own:
+            a = x[id(act)]
             if a == 0.0:
                 continue
-            w = pyo.value(m.weight[t])
-            proc = fac.at[f, "process"]
-            sales = sum(k * a * P.get((self.player, c, t), 0.0) for c, k in ix.by_process[proc])
-            ps += w * (sales - facility_cost_kusd(self.inst, f, t))
-        wedge_arcs, fric, xtax = set(m.AT_wedge), set(m.AT_friction), set(m.AT_xtax)
-        for a in self.arcs:
-            q = m.flow[a].value or 0.0
+            cost = sum(x[id(v)] * cs for v, cs in steps) if steps else c0 * a + quad * a * a
+            ps += w * (sum(k * a * P.get(key, 0.0) for k, key in sales) - cost)
+        for (flow, w, dkey, okey, fixed, wedges, tparam) in self._arcs:
+            q = x[id(flow)]
             if q == 0.0:
                 continue
-            o, d, c, t = a
-            w = pyo.value(m.weight[t])
-            wedge = pyo.value(m.freight_usd_per_kg[o, d, c])
-            if a in wedge_arcs:
-                wedge += pyo.value(m.tariff_usd_per_kg[a]) + pyo.value(m.levy_usd_per_kg[a])
-            if a in fric:
-                wedge += pyo.value(m.friction_usd_per_kg[a])
-            tau = pyo.value(m.export_tax_usd_per_kg[a]) if a in xtax else 0.0
-            ps += w * (P.get((d, c, t), 0.0) - P.get((o, c, t), 0.0) - wedge - tau) * q
+            tau = tparam._value if tparam is not None else 0.0
+            wedge = fixed + sum(p._value for p in wedges) + tau
+            ps += w * (P.get(dkey, 0.0) - P.get(okey, 0.0) - wedge) * q
             tax += w * tau * q
-        for (f, t) in self.rivals:
-            rival += pyo.value(m.weight[t]) * (m.act[f, t].value or 0.0)
+        for (act, w) in self._rivals:
+            rival += w * x[id(act)]
         return PayoffParts(producer_surplus_usd=ps * KUSD, export_tax_usd=tax * KUSD, rival_output_t=rival,
                            deterrence_usd=self.weight_usd * rival * KUSD)
+
+    def load(self) -> None:
+        """Put the last solve's values of the leader's variables into Pyomo."""
+        src = self.vars if (self.cols < 0).any() else self.cols
+        for v, x in zip(self.vars, self.fh.var_values(src).tolist()):
+            v.set_value(x, skip_validation=True)
