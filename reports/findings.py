@@ -317,7 +317,8 @@ def names(labels: list[str]) -> str:
 # ---------------------------------------------------------------- the document
 
 def render(runs: list[RunData], baseline: str = "baseline", cfd: str = "mp-dod", bloc: str = "bloc-zone") -> str:
-    runs = order_runs(runs)
+    strategic = [r for r in runs if r.summary.get("strategy")]      # runs against a strategic China (issue 17)
+    runs = order_runs([r for r in runs if not r.summary.get("strategy")])
     by = {r.label: r for r in runs}
     base = by.get(baseline)
     first = runs[0]
@@ -620,7 +621,105 @@ def render(runs: list[RunData], baseline: str = "baseline", cfd: str = "mp-dod",
       "grants, loan subsidies) have no market effect in the model. Assumptions behind each variant: "
       "`docs/policy-library.md`.")
     w("")
+    if strategic:
+        out += strategic_section(runs, strategic, baseline)
     return "\n".join(out)
+
+
+STRATEGIC_PREFIX = "strategic-"
+
+
+def us_welfare(run: RunData) -> float | None:
+    v = run.summary.get("us_welfare_usd")
+    return float(v) if isinstance(v, (int, float)) else None
+
+
+def mean_instrument(run: RunData, instrument: str) -> float | None:
+    """Mean over the years of the leader's chosen value of one instrument (strategy.csv)."""
+    f = run.folder / "strategy.csv"
+    if not f.exists():
+        return None
+    df = pd.read_csv(f)
+    df = df[df["instrument"] == instrument]
+    return float(df["value"].mean()) if len(df) else None
+
+
+def strategic_section(runs: list[RunData], strategic: list[RunData], baseline: str) -> list[str]:
+    """§ Which deals survive a China that fights back? Each variant against China's best response
+    (runs/strategy/china.yaml) next to the same variant under the exogenous scenarios."""
+    exo = {r.label: r for r in runs}
+    strat = {r.label.removeprefix(STRATEGIC_PREFIX).removeprefix("library-"): r for r in strategic}
+    labels = [x for x in LIBRARY_ORDER if x in strat and x in exo] + sorted(
+        x for x in strat if x in exo and x not in LIBRARY_ORDER)
+    out: list[str] = []
+    w = out.append
+    w("## Which deals survive a China that fights back?")
+    w("")
+    if baseline not in strat or baseline not in exo:
+        w(f"(needs the `{baseline}` run under both regimes: no comparison.)")
+        w("")
+        return out
+    bs, be = strat[baseline], exo[baseline]
+    st = bs.summary["strategy"]
+    w("Each variant is solved twice: under the four exogenous export-control scenarios (the library runs "
+      "above) and against a **strategic China** (`reebloc run runs/library/<v>.yaml --overlay "
+      "runs/strategy/china.yaml`): one scenario in which China, as a Stackelberg leader, sets an export tax "
+      "(or subsidy) each year on magnets, Dy/Tb oxide and NdPr oxide to maximise its producer surplus plus "
+      "tax revenue, and everyone else — including the variant's policies and investment — answers as the "
+      "competitive equilibrium (`docs/strategy.md`; a local optimum of a coordinate search). *Value of the "
+      "deal* = the variant's US national welfare (`summary.json` `us_welfare_usd`, expected, discounted) "
+      "less the baseline's under the same regime; *worst-case shortage* = US magnet unserved demand in the "
+      "worst scenario, summed over the years, less the baseline's. A deal **survives** if its value to the "
+      "US stays positive against the strategic China.")
+    w("")
+    w(f"Against the baseline China's best response earns it {money(st['payoff_usd_discounted'])} (producer "
+      f"surplus + export-tax revenue, discounted), {money(st['gain_over_reference_usd_discounted'], True)} "
+      f"over selling at competitive prices; its mean magnet tax is "
+      f"{usd_kg(mean_instrument(bs, 'magnet_tax') or 0.0)} and Dy/Tb tax "
+      f"{usd_kg(mean_instrument(bs, 'dytb_tax') or 0.0)}; search converged: "
+      f"{'yes' if st.get('converged') else 'no'} after {st['evaluations']} evaluations.")
+    w("")
+    w("| variant | value of the deal, exogenous ($M) | value against strategic China ($M) | worst-case US magnet "
+      "shortage vs baseline, exogenous (t) | … against strategic China (t) | China's payoff vs baseline ($M) "
+      "| China's mean magnet tax | survives? |")
+    w("|---|---:|---:|---:|---:|---:|---:|---|")
+    ue_b, us_b = us_welfare(be), us_welfare(bs)
+    sh_e_b, sh_s_b = us_unserved(be)["worst"], us_unserved(bs)["worst"]
+    pay_b = st["payoff_usd_discounted"]
+    verdicts = {}
+    for x in labels:
+        if x == baseline:
+            continue
+        e, s_ = exo[x], strat[x]
+        ve = None if ue_b is None or us_welfare(e) is None else us_welfare(e) - ue_b
+        vs = None if us_b is None or us_welfare(s_) is None else us_welfare(s_) - us_b
+        de = us_unserved(e)["worst"] - sh_e_b
+        ds = us_unserved(s_)["worst"] - sh_s_b
+        dp = s_.summary["strategy"]["payoff_usd_discounted"] - pay_b
+        ok = vs is not None and vs > 0
+        verdicts[x] = (ok, ve, vs)
+        w(f"| {x} | {musd(ve, True)} | {musd(vs, True)} | {tonnes(de, True)} | {tonnes(ds, True)} | "
+          f"{musd(dp, True)} | {usd_kg(mean_instrument(s_, 'magnet_tax') or 0.0)} | {'yes' if ok else 'no'} |")
+    w("")
+    surv = [x for x, (ok, _, _) in verdicts.items() if ok]
+    lost = [x for x, (ok, _, _) in verdicts.items() if not ok]
+    gain = [x for x, (ok, ve, vs) in verdicts.items() if ve is not None and vs is not None and vs > ve]
+    w(f"- Deals that survive a China that fights back: {names(surv)}; deals that do not: {names(lost)}.")
+    w(f"- Deals worth more to the US against a strategic China than under the exogenous scenarios (insurance "
+      f"against a leader that prices up): {names(gain)}.")
+    neg = tot = 0
+    for r in strategic:
+        f = r.folder / "strategy.csv"
+        if f.exists():
+            v = pd.read_csv(f)["value"]
+            neg += int((v < -0.005).sum())
+            tot += len(v)
+    w(f"- Instrument-years in which China subsidises exports (a price cut) rather than taxing them: {neg} of {tot} "
+      "across these runs. With a producer-surplus objective China uses its market power to raise prices; a "
+      "floor's value as insurance against predation needs a China that weighs rival capacity "
+      "(`objective: deterrence`), not run here.")
+    w("")
+    return out
 
 
 def add_arguments(ap: argparse.ArgumentParser) -> None:

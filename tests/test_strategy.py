@@ -129,3 +129,35 @@ def test_unknown_instrument_key_suggests(tmp_path):
     with pytest.raises(ReeblocError) as e:
         load_config(p)
     assert e.value.field == "strategy.instruments.tax.comodity" and "did you mean 'commodity'" in e.value.message
+
+
+def test_findings_section_on_strategic_runs(tmp_path):
+    """§ "Which deals survive a China that fights back?": value = US welfare of the variant less the
+    baseline's under the same regime; a deal survives if that value stays positive."""
+    import pandas as pd
+
+    from reebloc.reports.findings import RunData, strategic_section
+
+    def rd(label, welfare, unserved, payoff=None, taxes=(20.0, 30.0)):
+        folder = tmp_path / label
+        folder.mkdir()
+        summary = {"run": label, "scenarios": {"s": 1.0}, "us_welfare_usd": welfare}
+        if payoff is not None:
+            summary["strategy"] = {"payoff_usd_discounted": payoff, "gain_over_reference_usd_discounted": 1e9,
+                                   "converged": True, "evaluations": 10}
+            pd.DataFrame({"instrument": ["magnet_tax", "magnet_tax"], "year": [2025, 2026],
+                          "value": list(taxes)}).to_csv(folder / "strategy.csv", index=False)
+        sec = pd.DataFrame({"scenario": ["s"], "year": [2025], "node": ["US"], "commodity": ["ndfeb_magnet"],
+                            "metric": ["unserved_t"], "value": [unserved]})
+        return RunData(label, folder, summary, {}, sec, pd.DataFrame(), pd.DataFrame())
+
+    exo = [rd("baseline", 100e6, 50), rd("floor", 110e6, 40), rd("offtake", 105e6, 45)]
+    strat = [rd("strategic-library-baseline", 50e6, 80, payoff=10e9),
+             rd("strategic-library-floor", 40e6, 70, payoff=9e9),
+             rd("strategic-library-offtake", 60e6, 60, payoff=9.5e9, taxes=(-5.0, 10.0))]
+    text = "\n".join(strategic_section(exo, strat, "baseline"))
+    assert "| floor | +10.0 | -10.0 | -10 | -10 | -1,000.0 | $25.0/kg | no |" in text
+    assert "| offtake | +5.0 | +10.0 | -5 | -20 | -500.0 | $2.5/kg | yes |" in text
+    assert "do not: `floor`" in text and "survive a China that fights back: `offtake`" in text
+    assert "than under the exogenous scenarios (insurance against a leader that prices up): `offtake`" in text
+    assert "subsidises exports (a price cut) rather than taxing them: 1 of 6" in text
