@@ -1,5 +1,5 @@
 """Speed of the leader search (issue 17): runs/baseline.yaml (one scenario, 2025–2035) with the
-strategic-China overlay runs/strategy/china.yaml (export taxes per year on three commodities:
+strategic-China overlay runs/overlays/strategic-china.yaml (export taxes per year on three commodities:
 33 coordinates). Prints wall time, evaluations, HiGHS re-solves, the time inside HiGHS and in
 reading the payoff, and the payoff after each sweep. Run from the repository root:
 
@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--config", default=str(ROOT / "runs" / "baseline.yaml"))
-    ap.add_argument("--overlay", default=str(ROOT / "runs" / "strategy" / "china.yaml"))
+    ap.add_argument("--overlay", default=str(ROOT / "runs" / "overlays" / "strategic-china.yaml"))
     ap.add_argument("--sweeps", type=int, default=None)
     ap.add_argument("--grid", type=int, default=None)
     ap.add_argument("--no-refine", action="store_true")

@@ -646,7 +646,7 @@ def mean_instrument(run: RunData, instrument: str) -> float | None:
 
 def strategic_section(runs: list[RunData], strategic: list[RunData], baseline: str) -> list[str]:
     """§ Which deals survive a China that fights back? Each variant against China's best response
-    (runs/strategy/china.yaml) next to the same variant under the exogenous scenarios."""
+    (runs/overlays/strategic-china.yaml) next to the same variant under the exogenous scenarios."""
     exo = {r.label: r for r in runs}
     strat = {r.label.removeprefix(STRATEGIC_PREFIX).removeprefix("library-"): r for r in strategic}
     labels = [x for x in LIBRARY_ORDER if x in strat and x in exo] + sorted(
@@ -663,7 +663,7 @@ def strategic_section(runs: list[RunData], strategic: list[RunData], baseline: s
     st = bs.summary["strategy"]
     w("Each variant is solved twice: under the four exogenous export-control scenarios (the library runs "
       "above) and against a **strategic China** (`reebloc run runs/library/<v>.yaml --overlay "
-      "runs/strategy/china.yaml`): one scenario in which China, as a Stackelberg leader, sets an export tax "
+      "runs/overlays/strategic-china.yaml`): one scenario in which China, as a Stackelberg leader, sets an export tax "
       "(or subsidy) each year on magnets, Dy/Tb oxide and NdPr oxide to maximise its producer surplus plus "
       "tax revenue, and everyone else — including the variant's policies and investment — answers as the "
       "competitive equilibrium (`docs/strategy.md`; a local optimum of a coordinate search). *Value of the "

@@ -161,3 +161,18 @@ def test_findings_section_on_strategic_runs(tmp_path):
     assert "do not: `floor`" in text and "survive a China that fights back: `offtake`" in text
     assert "than under the exogenous scenarios (insurance against a leader that prices up): `offtake`" in text
     assert "subsidises exports (a price cut) rather than taxing them: 1 of 6" in text
+
+
+def test_overlay_validates_on_every_library_variant():
+    """runs/overlays/strategic-china.yaml replaces the scenarios and adds the leader on each variant."""
+    from reebloc.equilibrium import ModelInstance
+    from reebloc.inputs.config import apply_overlay
+    from reebloc.inputs.dataset import load_dataset
+    root = CONFIGS.parent.parent
+    overlay = root / "runs" / "overlays" / "strategic-china.yaml"
+    for f in sorted((root / "runs" / "library").glob("*.yaml")):
+        r = apply_overlay(load_config(f), overlay)
+        assert r.config.name == "strategic-" + load_config(f).config.name
+        assert list(r.config.scenarios) == ["strategic"] and r.config.strategy is not None
+        data = load_dataset(r.data_dir, r.config.year_list)
+        ModelInstance.structure_key(r.config, data, where=r.path)     # instruments' commodities and routes exist

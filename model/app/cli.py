@@ -150,7 +150,7 @@ def parser() -> argparse.ArgumentParser:
                         "instead of the extensive form; needs pip install -e '.[mpi]' (docs/performance.md)")
     r.add_argument("--np", type=int, default=1, help="MPI processes for --decompose (default 1)")
     r.add_argument("--overlay", default=None, help="YAML whose top-level keys replace the config's, e.g. "
-                   "runs/strategy/china.yaml: the variant against a strategic China (docs/strategy.md)")
+                   "runs/overlays/strategic-china.yaml: the variant against a strategic China (docs/strategy.md)")
     r.set_defaults(func=_run)
     v = sub.add_parser("validate", help="check configs and their data sets without solving")
     v.add_argument("configs", nargs="+")

@@ -453,7 +453,7 @@ def apply_overlay(resolved: ResolvedConfig, path: str | Path) -> ResolvedConfig:
     """A copy with the top-level keys of the overlay file ``path`` *replacing* the config's (no
     merging: an overlay's ``scenarios`` replaces every scenario). ``{name}`` in the overlay's
     ``name`` stands for the config's name. Used to play a policy variant against a strategic
-    China (``reebloc run CONFIG --overlay runs/strategy/china.yaml``; docs/strategy.md)."""
+    China (``reebloc run CONFIG --overlay runs/overlays/strategic-china.yaml``; docs/strategy.md)."""
     path = Path(path)
     over = {k: v for k, v in read_yaml(path).items() if not str(k).startswith("x-")}
     for k in ("base", "inputs"):
