@@ -34,7 +34,8 @@ def test_raising_a_floor_never_lowers_its_cost(cn, mp, f1, df, share):
 @given(cn=st.floats(40, 120), t1=st.floats(0, 0.8), dt=st.floats(0.01, 0.8), mp_cost=st.floats(50, 120))
 def test_raising_a_tariff_never_raises_the_taxed_origins_share(cn, t1, dt, mp_cost):
     def share(rate):
-        r = solve_two({"t": {"kind": "tariff", "origins": ["CN"], "destinations": ["US"], "ad_valorem": rate}},
+        r = solve_two({"t": {"kind": "tariff", "origins": ["CN"], "destinations": ["US"], "ad_valorem": rate,
+                            "allow_above_100pct": True}},   # rates up to 160% are meant (issue 18)
                       cn_cost=cn, mp_cost=mp_cost)
         d = r.tables["demand"]
         served = float(d[(d.node == "US") & (d.year == 2025)].served_t.sum())

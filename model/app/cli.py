@@ -45,11 +45,13 @@ def _run(a) -> int:
 
 def _validate(a) -> int:
     from reebloc.equilibrium import ModelInstance
+    from reebloc.inputs.checks import check_against_data
     from reebloc.inputs.config import load_config
     from reebloc.inputs.dataset import load_dataset
     for cfg in a.configs:
         r = load_config(cfg)
         data = load_dataset(r.data_dir, r.config.year_list)
+        check_against_data(r, data)                                  # references, payers, ids
         ModelInstance.structure_key(r.config, data, where=r.path)   # checks policy references
         print(f"{cfg}: ok ({len(data['facilities'])} facilities, {len(data['routes'])} routes, "
               f"years {r.config.years.start}-{r.config.years.end}, {len(r.config.scenarios)} scenario(s), "

@@ -19,12 +19,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+from pyomo.environ import value as pyo_value
 
 import reebloc
 from reebloc.equilibrium import ModelInstance, create_model
 from reebloc.inputs.config import ResolvedConfig, apply_overlay, load_config
 from reebloc.inputs.dataset import DataSet, load_dataset
-from reebloc.errors import ReeblocError
+from reebloc.errors import ReeblocError, SolverError
+from reebloc.inputs.checks import check_against_data
 from reebloc.outputs.health import check as check_health
 from reebloc.solve.solver import make_solver
 from reebloc.solve.stochastic import value_of_stochastic_solution
@@ -81,6 +83,7 @@ def solve_resolved(resolved: ResolvedConfig, data: DataSet | None = None, keep_i
     t0 = time.perf_counter()
     if data is None:
         data = load_dataset(resolved.data_dir, cfg.year_list)
+    check_against_data(resolved, data)        # every reference and payer, before building
     timings["load_s"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     inst = create_model(cfg, data, where=resolved.path)
@@ -95,7 +98,10 @@ def solve_resolved(resolved: ResolvedConfig, data: DataSet | None = None, keep_i
         timings["strategy_s"] = strategy.seconds
     else:
         solver = make_solver(inst, cfg.solver)
-        wedge_report = solve_equilibrium(inst, solver)
+        try:
+            wedge_report = solve_equilibrium(inst, solver)
+        except SolverError as e:
+            raise diagnose_infeasible(resolved, data, inst, e) from None
     solver.load()
     timings["solve_s"] = time.perf_counter() - t0
     t0 = time.perf_counter()
@@ -130,6 +136,34 @@ def solve_resolved(resolved: ResolvedConfig, data: DataSet | None = None, keep_i
         "model_size": {"variables": inst.m.nvariables(), "constraints": inst.m.nconstraints()},
     }
     return RunResult(resolved, data, tables, summary, manifest, inst if keep_instance else None, timings)
+
+
+def diagnose_infeasible(resolved: ResolvedConfig, data: DataSet, inst: ModelInstance, err: SolverError) -> SolverError:
+    """An infeasible model with stockpile cover targets: find the first (policy, year) whose
+    target alone makes it infeasible, by re-solving with only that target in force, and name
+    the policy, the file that set ``target_days`` and the year. Otherwise ``err`` unchanged."""
+    rows = list(getattr(inst.m, "TGT", []))
+    if "infeasible" not in err.status.lower() or not rows:
+        return err
+    from reebloc.inputs.checks import config_file_of
+    cfg = resolved.config
+    tree = inst.ix.tree
+    for p, t in sorted(rows, key=lambda r: (tree.year[r[1]], r[0], r[1])):
+        probe = create_model(cfg, data, where=resolved.path)
+        for q, u in list(probe.m.TGT):
+            if (q, u) != (p, t):
+                probe.m.stock_target_t[q, u] = 0.0
+        try:
+            solve_equilibrium(probe, make_solver(probe, cfg.solver))
+        except SolverError:
+            sp = cfg.policies[p]
+            need = float(pyo_value(inst.m.stock_target_t[p, t]))
+            return SolverError(err.status, (
+                f"infeasible: the cover target of stockpile policy {p!r} ({config_file_of(resolved, f'policies.{p}.target_days')}: "
+                f"policies.{p}.target_days = {sp.target_days:g}) needs {need:,.1f} t of {sp.commodity} at {sp.node} in "
+                f"{tree.year[t]}, more than the market can deliver by then; lower target_days, start it later "
+                "(target_from) or raise initial_t"))
+    return err
 
 
 def run_in_memory(config: str | Path | ResolvedConfig, data: DataSet | None = None) -> RunResult:

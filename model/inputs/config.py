@@ -23,7 +23,7 @@ from reebloc.errors import ReeblocError
 from reebloc.inputs.policies import POLICY_CLASSES, Policy
 from reebloc.inputs.scenarios import ExportControl, Scenario
 from reebloc.inputs.strategy import Instrument, Strategy
-from reebloc.inputs.schema_base import MAX_RUN_YEARS, MAX_THREADS, Num, Strict, YearSpan
+from reebloc.inputs.schema_base import MAX_RUN_YEARS, MAX_THREADS, FieldError, Num, Strict, YearSpan
 
 log = logging.getLogger("reebloc.config")
 
@@ -146,6 +146,9 @@ class RunConfig(Strict):
                                           "projects.csv (docs/model.md § Investment)")
     china_node: str = Field(default="CN", description="node whose material counts as China-origin in the "
                             "security metrics (china_content)")
+    payers: list[str] = Field(default_factory=list, description=(
+        "agencies that may pay for instruments, as NODE_AGENCY (e.g. US_DoD); a node's own name "
+        "(US) is always a payer. A payer not in this list or the nodes is refused"))
     strategy: Strategy | None = Field(default=None, description="China as a Stackelberg leader (docs/strategy.md)")
     money: MoneyOptions = Field(default_factory=MoneyOptions, description="real and nominal dollars, loan "
                                 "discounting, the home node (docs/model.md § Money)")
@@ -166,6 +169,19 @@ class RunConfig(Strict):
     def _horizon(cls, v: YearSpan) -> YearSpan:
         if v.end - v.start + 1 > MAX_RUN_YEARS:
             raise ValueError(f"{v.end - v.start + 1} years; a run may span at most {MAX_RUN_YEARS} years")
+        return v
+
+    @field_validator("payers")
+    @classmethod
+    def _payer_names(cls, v: list[str]) -> list[str]:
+        for p in v:
+            if not re.match(r"^[A-Za-z0-9]+_[A-Za-z0-9_]+$", p):
+                raise ValueError(f"payer {p!r}: expected NODE_AGENCY, e.g. US_DoD")
+        lower = {}
+        for p in v:
+            if p.lower() in lower:
+                raise ValueError(f"payers {lower[p.lower()]!r} and {p!r} differ only in case; keep one")
+            lower[p.lower()] = p
         return v
 
     @field_validator("scenarios")
@@ -384,17 +400,18 @@ def load_config(path: str | Path) -> ResolvedConfig:
     raw, files = _load_raw(path, (), origins, log_lines)
     for line in log_lines:
         log.info("override %s", line)
-    cfg = validate_config(raw, path, origins)
+    cfg = validate_config(raw, path, origins, files)
     return ResolvedConfig(config=cfg, path=files[-1], files=files, raw=raw,
                           overrides=log_lines, origins=origins)
 
 
-def validate_config(raw: dict, path: Path, origins: dict | None = None) -> RunConfig:
+def validate_config(raw: dict, path: Path, origins: dict | None = None,
+                    files: list[Path] | None = None) -> RunConfig:
     origins = origins or {}
     try:
         return RunConfig.model_validate(raw)
     except ValidationError as e:
-        raise _config_error(e, raw, path, origins) from None
+        raise _config_error(e, raw, path, origins, files or []) from None
 
 
 def apply_overrides(resolved: ResolvedConfig, changes: dict[str, Any]) -> ResolvedConfig:
@@ -408,7 +425,7 @@ def apply_overrides(resolved: ResolvedConfig, changes: dict[str, Any]) -> Resolv
                 raise ReeblocError(resolved.path, dotted, f"no such config path (at '{p}')")
             node = node[p]
         node[parts[-1]] = value
-    cfg = validate_config(raw, resolved.path, resolved.origins)
+    cfg = validate_config(raw, resolved.path, resolved.origins, resolved.files)
     return ResolvedConfig(config=cfg, path=resolved.path, files=resolved.files, raw=raw,
                           overrides=resolved.overrides + [f"{k}: -> {_short(v)}" for k, v in changes.items()],
                           origins=resolved.origins)
@@ -444,7 +461,7 @@ def override_config(resolved: ResolvedConfig, changes: dict[str, Any], source: s
     raw = _merge(resolved.raw, nest(changes), origins, src, lines)
     for line in lines:
         log.info("override (%s) %s", source, line)
-    cfg = validate_config(raw, resolved.path, origins)
+    cfg = validate_config(raw, resolved.path, origins, resolved.files)
     return ResolvedConfig(config=cfg, path=resolved.path, files=resolved.files, raw=raw,
                           overrides=resolved.overrides + [f"{line} ({source})" for line in lines], origins=origins)
 
@@ -517,10 +534,12 @@ def _fields_at(loc: tuple, raw: dict) -> list[str]:
     return [k for k in model.model_fields]
 
 
-def _config_error(e: ValidationError, raw: dict, path: Path, origins: dict) -> ReeblocError:
+def _config_error(e: ValidationError, raw: dict, path: Path, origins: dict, files: list[Path] = ()) -> ReeblocError:
     errors = e.errors()
     # a misspelt key also shows as a missing one: name the misspelling first
     err = next((x for x in errors if x["type"] == "extra_forbidden"), errors[0])
+    cause = (err.get("ctx") or {}).get("error")
+    sub = cause.field if isinstance(cause, FieldError) else None   # the key inside the block
     loc = tuple(str(p) for p in err["loc"])
     # drop the discriminator tag pydantic inserts for tagged unions (policies.<name>.<kind>.field)
     clean = []
@@ -531,8 +550,10 @@ def _config_error(e: ValidationError, raw: dict, path: Path, origins: dict) -> R
                 "list[str]", "OutsideBloc", "literal['all']", "literal['*']"):
             continue
         clean.append(p)
+    if sub:
+        clean = clean + sub.split(".")
     dotted = ".".join(clean) or "(top level)"
-    src = _origin_of(dotted, origins) or path
+    src = _origin_of(dotted, origins, files) or path
     typ = err["type"]
     if typ == "extra_forbidden" and not SAFE_KEY.match(clean[-1]):
         parent = ".".join(clean[:-1]) or "(top level)"
@@ -562,10 +583,20 @@ def _config_error(e: ValidationError, raw: dict, path: Path, origins: dict) -> R
     return ReeblocError(src, dotted, msg)
 
 
-def _origin_of(dotted: str, origins: dict) -> Path | None:
+def _origin_of(dotted: str, origins: dict, files: list[Path] = ()) -> Path | None:
+    """The file that set ``dotted``: its own origin (or its closest parent's), unless a later
+    file in the inheritance chain set a key inside it. An error about ``years`` after a child set
+    ``years: {end: ...}`` (or about the scenario probabilities after a child added a scenario)
+    names the child, not the base that first defined the block."""
     parts = dotted.split(".")
+    own = None
     for n in range(len(parts), 0, -1):
         k = ".".join(parts[:n])
         if k in origins:
-            return origins[k]
-    return None
+            own = origins[k]
+            break
+    if own is None or not files:
+        return own
+    rank = {p: i for i, p in enumerate(files)}
+    inside = [origins[k] for k in origins if k.startswith(dotted + ".")]
+    return max([own, *inside], key=lambda p: rank.get(p, -1))

@@ -10,7 +10,7 @@ from typing import Annotated, Literal, Union
 
 from pydantic import Field, model_validator
 
-from reebloc.inputs.schema_base import MAX_TERM_YEARS, Num, Strict, YearSpan
+from reebloc.inputs.schema_base import MAX_TERM_YEARS, FieldError, Num, Strict, YearSpan
 
 AllOr = Union[Literal["*"], list[str]]
 
@@ -44,9 +44,16 @@ class Tariff(PolicyBase):
         "price (fixed point) or reference_price_usd_per_kg")
     reference_price_usd_per_kg: dict[str, Union[Num, dict[int, Num]]] = Field(
         default_factory=dict, description="base: reference: {commodity: price} or {commodity: {year: price}} ($/kg)")
+    allow_above_100pct: bool = Field(default=False, description="ad_valorem is a share (0.25 = 25%); "
+                                     "above 1 (100%) only with this set, so that 25 for 25% is caught")
 
     def reference_price(self, commodity: str, year: int) -> float | None:
         return price_in_year(self.reference_price_usd_per_kg.get(commodity), year)
+
+    @model_validator(mode="after")
+    def _share(self):
+        _check_share(self, ("ad_valorem",))
+        return self
 
     @model_validator(mode="after")
     def _reference(self):
@@ -61,6 +68,14 @@ def price_in_year(value, year: int) -> float | None:
         return value
     earlier = [y for y in value if y <= year]
     return value[max(earlier)] if earlier else value[min(value)]
+
+
+def _check_share(p, fields: tuple[str, ...]) -> None:
+    for f in fields:
+        v = getattr(p, f)
+        if v > 1 and not p.allow_above_100pct:
+            raise FieldError(f, f"{v:g} is {v * 100:,.0f}%: ad valorem rates are shares (0.25 = 25%); "
+                             "set allow_above_100pct: true if you mean it")
 
 
 class Bloc(PolicyBase):
@@ -79,6 +94,12 @@ class Bloc(PolicyBase):
     reference_price_usd_per_kg: dict[str, Union[Num, dict[int, Num]]] = Field(
         default_factory=dict, description="bloc reference price: outsiders pay a levy up to it "
         "({commodity: price} or {commodity: {year: price}}, $/kg); none: no levy")
+    allow_above_100pct: bool = Field(default=False, description="ad valorem rates above 1 (100%) only with this set")
+
+    @model_validator(mode="after")
+    def _share(self):
+        _check_share(self, ("internal_ad_valorem", "external_ad_valorem"))
+        return self
 
     def reference_price(self, commodity: str, year: int) -> float | None:
         return price_in_year(self.reference_price_usd_per_kg.get(commodity), year)

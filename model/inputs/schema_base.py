@@ -39,6 +39,15 @@ class YearSpan(Strict):
         return self.start <= year <= self.end
 
 
+class FieldError(ValueError):
+    """A validation error about ``field`` (dotted, relative to the block that raises it), so the
+    one-line error names the key itself and the file that set it, not the enclosing block."""
+
+    def __init__(self, field: str, message: str):
+        self.field = field
+        super().__init__(message)
+
+
 def _no_bool(v):
     """YAML reads yes/no/true/false as booleans; pydantic would take them as 1/0."""
     if isinstance(v, bool):

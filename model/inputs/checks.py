@@ -1,0 +1,141 @@
+"""Checks of a resolved config against its data set, before anything is built or solved.
+
+Everything that can be known without a solve is checked here, so ``reebloc validate`` catches it
+and ``reebloc run`` never solves a model whose results would be refused afterwards:
+
+- every node, commodity, facility and process a policy, scenario or strategy names exists in the
+  data set ("did you mean" for a misspelling);
+- a policy's years lie inside the data set's horizon (the demand years);
+- ``china_node``, when set, is a node (else China content would be 0 everywhere);
+- every payer (``payer`` of price floors, stockpiles and outlays, ``buyer`` of offtakes) is a node
+  or one of the config's declared ``payers`` (NODE_AGENCY, the node a node of the data set):
+  ``US_Dod`` for ``US_DoD`` is refused with "did you mean", not taken as a new agency;
+
+A stockpile cover target that cannot be held is known only to the solver (infeasible); then
+``reebloc.app.run.diagnose_infeasible`` names the policy, the file and the first year.
+
+Each error names the file that set the key (the config that wrote it, not the base it inherits).
+"""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+
+from reebloc.errors import ReeblocError
+
+
+def did_you_mean(value: str, known) -> str:
+    known = sorted(str(k) for k in known)
+    close = difflib.get_close_matches(value, known, n=1, cutoff=0.6)
+    if not close:       # case slips (US_Dod / US_DoD) score low on length-3 differences
+        close = [k for k in known if k.lower() == value.lower()][:1]
+    return f"; did you mean '{close[0]}'?" if close else ""
+
+
+def check_against_data(resolved, data) -> None:
+    """Raise ReeblocError at the first reference the data set does not have."""
+    from reebloc.inputs.config import _origin_of
+    from reebloc.inputs.policies import Bloc, Offtake, Outlay, PriceFloor, Stockpile, Tariff
+
+    cfg = resolved.config
+    origins = getattr(resolved, "origins", {}) or {}
+    files = getattr(resolved, "files", []) or []
+    nodes = set(data["nodes"]["node"])
+    comms = set(data["commodities"]["commodity"])
+    facs = data["facilities"].set_index("facility")
+    procs = set(data["processes"]["process"])
+    coef = {(p, c): v for p, c, v in data["processes"][["process", "commodity", "coefficient_t"]].itertuples(index=False)}
+
+    def fail(key: str, msg: str):
+        raise ReeblocError(_origin_of(key, origins, files) or resolved.path, key, msg)
+
+    def need(value: str, known, key: str, what: str, table: str):
+        if value not in known:
+            fail(key, f"unknown {what} {value!r} (not in {table}){did_you_mean(value, known)}")
+
+    if "china_node" in (getattr(resolved, "raw", None) or {}):     # the default CN may be absent (textbook data)
+        need(cfg.china_node, nodes, "china_node", "node", "nodes.csv")
+    for p in cfg.payers:
+        need(p.split("_", 1)[0], nodes, "payers", "node", f"nodes.csv; payer {p!r} is NODE_AGENCY")
+    payers = nodes | set(cfg.payers)
+
+    def payer(value: str, key: str):
+        if value not in payers:
+            declared = ", ".join(sorted(payers))
+            fail(key, f"unknown payer {value!r}{did_you_mean(value, payers)} (payers are nodes or "
+                 f"declared in the config's 'payers' list: {declared})")
+
+    lo, hi = data.horizon
+    for name in sorted(cfg.policies):
+        p = cfg.policies[name]
+        f = f"policies.{name}"
+        if p.years is not None and not (lo <= p.years.start and p.years.end <= hi):
+            # outside the data's horizon is a typo (2053 for 2035); outside a shorter run's years
+            # is fine: a library variant run on 2025-2027 keeps its later policies, out of force
+            fail(f"{f}.years", f"policy years {p.years.start}-{p.years.end} are outside the data set's "
+                 f"horizon {lo}-{hi} (demand years of {resolved.data_dir.name})")
+        if isinstance(p, (Tariff, Bloc)):
+            for attr in (("origins", "destinations") if isinstance(p, Tariff) else ("members",)):
+                sel = getattr(p, attr)
+                for n in ([] if sel == "*" else sel):
+                    need(n, nodes, f"{f}.{attr}", "node", "nodes.csv")
+            for c in ([] if p.commodities == "*" else p.commodities):
+                need(c, comms, f"{f}.commodities", "commodity", "commodities.csv")
+            for c in p.reference_price_usd_per_kg:
+                need(c, comms, f"{f}.reference_price_usd_per_kg", "commodity", "commodities.csv")
+        if isinstance(p, PriceFloor):
+            for fa in p.facilities:
+                need(fa, facs.index, f"{f}.facilities", "facility", "facilities.csv")
+            need(p.commodity, comms, f"{f}.commodity", "commodity", "commodities.csv")
+            need(p.reference_node, nodes, f"{f}.reference_node", "node", "nodes.csv")
+            for fa in p.facilities:
+                if coef.get((facs.at[fa, "process"], p.commodity), 0) <= 0:
+                    fail(f"{f}.facilities", f"facility {fa!r} does not produce {p.commodity!r}")
+            payer(p.payer, f"{f}.payer")
+        if isinstance(p, Offtake):
+            need(p.facility, facs.index, f"{f}.facility", "facility", "facilities.csv")
+            need(p.commodity, comms, f"{f}.commodity", "commodity", "commodities.csv")
+            if coef.get((facs.at[p.facility, "process"], p.commodity), 0) <= 0:
+                fail(f"{f}.commodity", f"facility {p.facility!r} does not produce {p.commodity!r}")
+            payer(p.buyer, f"{f}.buyer")
+        if isinstance(p, Stockpile):
+            need(p.node, nodes, f"{f}.node", "node", "nodes.csv")
+            need(p.commodity, comms, f"{f}.commodity", "commodity", "commodities.csv")
+            payer(p.payer, f"{f}.payer")
+        if isinstance(p, Outlay):
+            payer(p.payer, f"{f}.payer")
+
+    for s in sorted(cfg.scenarios):
+        for cname, c in sorted(cfg.scenarios[s].export_controls.items()):
+            f = f"scenarios.{s}.export_controls.{cname}"
+            need(c.exporter, nodes, f"{f}.exporter", "node", "nodes.csv")
+            for k in c.commodities:
+                need(k, comms, f"{f}.commodities", "commodity", "commodities.csv")
+            if isinstance(c.destinations, list):
+                for n in c.destinations:
+                    need(n, nodes, f"{f}.destinations", "node", "nodes.csv")
+            elif c.destinations != "all":
+                bloc = c.destinations.outside_bloc
+                if not isinstance(cfg.policies.get(bloc), Bloc):
+                    blocs = [k for k, v in cfg.policies.items() if isinstance(v, Bloc)]
+                    fail(f"{f}.destinations.outside_bloc", f"no bloc policy named {bloc!r}{did_you_mean(bloc, blocs)}")
+
+    st = getattr(cfg, "strategy", None)
+    if st is not None:
+        if st.player is not None:
+            need(st.player, nodes, "strategy.player", "node", "nodes.csv")
+        for iname, ins in sorted(st.instruments.items()):
+            f = f"strategy.instruments.{iname}"
+            need(ins.commodity, comms, f"{f}.commodity", "commodity", "commodities.csv")
+            if isinstance(ins.destinations, list):
+                for n in ins.destinations:
+                    need(n, nodes, f"{f}.destinations", "node", "nodes.csv")
+        if st.deterrence is not None:
+            for pr in st.deterrence.processes:
+                need(pr, procs, "strategy.deterrence.processes", "process", "processes.csv")
+
+
+def config_file_of(resolved, key: str) -> Path:
+    from reebloc.inputs.config import _origin_of
+    return _origin_of(key, resolved.origins, resolved.files) or resolved.path
