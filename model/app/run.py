@@ -319,6 +319,9 @@ def _write_run(result: RunResult, final: Path, force: bool, t_start: float) -> N
             if not force:
                 raise ReeblocError(final, None, "run folder appeared while running; not overwritten")
             check_replaceable(final, force)
+            if _exchange(tmp, final):      # one atomic swap: final is never missing, even for a moment
+                shutil.rmtree(tmp)           # tmp now holds the previous run
+                return
             old = final.with_name(f".{final.name}.old-{os.getpid()}")   # restored by _remove_stale if killed here
             os.replace(final, old)
             os.replace(tmp, final)
@@ -328,6 +331,23 @@ def _write_run(result: RunResult, final: Path, force: bool, t_start: float) -> N
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two folders atomically (Linux ``renameat2(RENAME_EXCHANGE)``); False where the
+    system or file system does not support it (then two renames are used)."""
+    import ctypes
+    import sys
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        fn = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    fn.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    return fn(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0
 
 
 def write_tables(tables: dict[str, pd.DataFrame], folder: Path) -> None:
