@@ -22,6 +22,8 @@ from __future__ import annotations
 import difflib
 from pathlib import Path
 
+import pandas as pd
+
 from reebloc.errors import ReeblocError
 
 
@@ -43,7 +45,10 @@ def check_against_data(resolved, data) -> None:
     files = getattr(resolved, "files", []) or []
     nodes = set(data["nodes"]["node"])
     comms = set(data["commodities"]["commodity"])
-    facs = data["facilities"].set_index("facility")
+    facs = data["facilities"].set_index("facility")[["node", "process"]]
+    if data.has("projects"):       # a project (build option, projects.csv) is a facility too
+        pj = data["projects"].rename(columns={"project": "facility"}).set_index("facility")[["node", "process"]]
+        facs = pd.concat([facs, pj])
     procs = set(data["processes"]["process"])
     coef = {(p, c): v for p, c, v in data["processes"][["process", "commodity", "coefficient_t"]].itertuples(index=False)}
 
@@ -86,7 +91,7 @@ def check_against_data(resolved, data) -> None:
                 need(c, comms, f"{f}.reference_price_usd_per_kg", "commodity", "commodities.csv")
         if isinstance(p, PriceFloor):
             for fa in p.facilities:
-                need(fa, facs.index, f"{f}.facilities", "facility", "facilities.csv")
+                need(fa, facs.index, f"{f}.facilities", "facility", "facilities.csv or projects.csv")
             need(p.commodity, comms, f"{f}.commodity", "commodity", "commodities.csv")
             need(p.reference_node, nodes, f"{f}.reference_node", "node", "nodes.csv")
             for fa in p.facilities:
@@ -94,7 +99,7 @@ def check_against_data(resolved, data) -> None:
                     fail(f"{f}.facilities", f"facility {fa!r} does not produce {p.commodity!r}")
             payer(p.payer, f"{f}.payer")
         if isinstance(p, Offtake):
-            need(p.facility, facs.index, f"{f}.facility", "facility", "facilities.csv")
+            need(p.facility, facs.index, f"{f}.facility", "facility", "facilities.csv or projects.csv")
             need(p.commodity, comms, f"{f}.commodity", "commodity", "commodities.csv")
             if coef.get((facs.at[p.facility, "process"], p.commodity), 0) <= 0:
                 fail(f"{f}.commodity", f"facility {p.facility!r} does not produce {p.commodity!r}")
