@@ -26,10 +26,19 @@ ADDITIVE = {"demand", "government", "welfare"}
 
 
 def _read_json(path: Path) -> dict:
+    if not path.is_file():
+        raise ReeblocError(path, None, "is not a file (a corrupted run folder?)")
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        obj = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
-        raise ReeblocError(path, None, f"not valid JSON ({exc.msg}, line {exc.lineno})") from exc
+        raise ReeblocError(path, None, f"not valid JSON ({exc.msg}, line {exc.lineno})") from None
+    except UnicodeDecodeError as exc:
+        raise ReeblocError(path, None, f"not UTF-8 text (bad byte at offset {exc.start})") from None
+    except OSError as exc:
+        raise ReeblocError(path, None, f"cannot be read ({exc.strerror})") from None
+    if not isinstance(obj, dict):
+        raise ReeblocError(path, None, f"expected a JSON object, got a {type(obj).__name__} (a corrupted run folder?)")
+    return obj
 
 
 @dataclass
@@ -50,7 +59,7 @@ class RunFolder:
         if name not in self._tables:
             f = self.path / f"{name}.csv"
             if f.exists():
-                df = pd.read_csv(f, keep_default_na=False, na_values=[""])
+                df = _read_table(f)
                 for col in ("scenario", "node", "commodity", "payer", "instrument", "policy"):
                     if col in df.columns:
                         df[col] = df[col].astype(str)
@@ -122,6 +131,30 @@ class RunFolder:
         if folder is None or not (folder / f"{name}.csv").exists():
             return None
         return pd.read_csv(folder / f"{name}.csv", dtype=str, keep_default_na=False)
+
+
+def _read_table(f: Path) -> pd.DataFrame:
+    """A run table, or one line naming the file: a folder, empty, non-UTF-8 or unparsable file.
+    A table that does not end with a newline was cut short (reebloc always writes one): warned."""
+    import warnings
+    if not f.is_file():
+        raise ReeblocError(f, None, "is not a file (a corrupted run folder?)")
+    try:
+        raw = f.read_bytes()
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ReeblocError(f, None, f"not UTF-8 text (bad byte at offset {exc.start})") from None
+    except OSError as exc:
+        raise ReeblocError(f, None, f"cannot be read ({exc.strerror})") from None
+    if not text.strip():
+        raise ReeblocError(f, None, "empty table (a corrupted run folder?)")
+    if not text.endswith("\n"):
+        warnings.warn(f"{f}: does not end with a newline; the table looks truncated")
+    import io
+    try:
+        return pd.read_csv(io.StringIO(text), keep_default_na=False, na_values=[""])
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
+        raise ReeblocError(f, None, f"not a valid CSV table ({str(exc).strip().splitlines()[-1]})") from None
 
 
 def load_run(path: str | Path) -> RunFolder:
