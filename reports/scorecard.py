@@ -2,11 +2,12 @@
 
 Scorecard columns (definitions in ``docs/metrics.md`` and ``docs/reports.md``):
 
-* **US budget cost, $M**: expected discounted government cost of every US payer (payer ``US`` or
-  ``US_<agency>``), from ``summary.json`` ``government_cost_usd_discounted`` (else computed from
-  ``government.csv``), ÷ 10⁶.
-* **US welfare, $M**: expected discounted US welfare: a ``summary.json`` figure of national welfare
-  by country where the run has one (``*welfare*`` key holding ``{"US": ...}``), else
+* **US budget cost, $M**: ``summary.json`` ``us_budget_cost_usd`` (what US agencies pay net of
+  revenue, outlays at expected loss) where the run has it, else the expected discounted government
+  cost of every US payer (``US`` or ``US_<agency>``, ``government_cost_usd_discounted`` or computed
+  from ``government.csv``), ÷ 10⁶.
+* **US welfare, $M**: expected discounted US welfare: ``summary.json`` ``us_welfare_usd`` (or
+  ``welfare_by_country_usd``) where the run has it, else
   Σ p_s (1 + r)^−(y − y0) ``welfare.csv`` ``total_usd`` at node US, ÷ 10⁶. Its Δ against the
   baseline is the US welfare change.
 * **China content 2030 / 2035, %**: expected share of China-origin material in US supply of the
@@ -40,6 +41,11 @@ def _us_payer(p: str) -> bool:
 
 
 def us_budget_usd(r: RunFolder) -> float:
+    """``summary.json`` ``us_budget_cost_usd`` (outlays at expected loss; docs/model.md § Money), else
+    the discounted government cost of the US payers."""
+    v = r.summary.get("us_budget_cost_usd")
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        return float(v)
     figs, _ = discounted_government(r, "payer")
     if figs is None:
         return math.nan
@@ -47,7 +53,11 @@ def us_budget_usd(r: RunFolder) -> float:
 
 
 def _summary_welfare(r: RunFolder) -> float | None:
-    """A national-welfare figure for the US in summary.json, if the run has one."""
+    """A national-welfare figure for the US in summary.json, if the run has one (``us_welfare_usd``
+    when the home node is the US, else ``welfare_by_country_usd`` or any ``*welfare*`` mapping)."""
+    v = r.summary.get("us_welfare_usd")
+    if isinstance(v, (int, float)) and not isinstance(v, bool) and r.summary.get("home_node", NODE) == NODE:
+        return float(v)
     for key in sorted(r.summary):
         v = r.summary[key]
         if "welfare" in key and isinstance(v, dict):
@@ -160,8 +170,10 @@ def scorecard(runs: list[RunFolder], base: RunFolder | None) -> Table:
         f"Money: expected over scenarios, discounted to each run's base year, $M. China content: share of "
         f"China-origin material in {NODE} supply of {MAGNET} (expected), %. Worst case: the highest value over "
         f"scenarios and years ({NODE} {MAGNET} unserved share of demand; {NODE} {MAGNET} price).",
-        "US welfare = consumer + producer surplus + government net + tariff revenue at node US (welfare.csv), "
-        "unless summary.json carries a national-welfare figure; definitions in docs/metrics.md.",
+        "US budget cost = summary.json us_budget_cost_usd (US agencies' payments net of revenue, outlays at "
+        "expected loss). US welfare = summary.json us_welfare_usd: consumer + producer surplus + government net "
+        "+ tariff revenue at node US. Older runs without these keys: computed from government.csv and "
+        "welfare.csv. Definitions in docs/metrics.md.",
     ]
     if base is not None:
         notes.append(f"Δ columns: run − baseline ({base.name}); shares in percentage points, the price in %.")

@@ -322,6 +322,24 @@ def headline(runs: list[RunFolder], base: RunFolder | None, china: Table, china_
         add("Consumer cost, discounted", "usd", {n: (None if v is None else _num(v)) for n, v in cons.items()})
     if any("welfare_total_usd_discounted" in r.summary for r in runs):
         add("Welfare, discounted: total", "usd", {r.name: key_or_none(r, "welfare_total_usd_discounted") for r in runs})
+    # national welfare and budget keys of summary.json (docs/model.md § Money), where the runs have them
+    home = next((str(r.summary["home_node"]) for r in runs if isinstance(r.summary.get("home_node"), str)), "US")
+    for key, label in (("us_welfare_usd", f"National welfare, discounted: {home} (home)"),
+                       ("us_budget_cost_usd", f"{home} budget cost, discounted (outlays at expected loss)"),
+                       ("transfers_abroad_total_usd", f"{home} payments to foreign producers, discounted: total")):
+        if any(key in r.summary for r in runs):
+            add(label, "usd", {r.name: key_or_none(r, key) for r in runs})
+    for key, label in (("us_budget_cost_range_usd", f"{home} budget cost, discounted: range"),
+                       ("transfers_abroad_usd", f"{home} payments to foreign producers, discounted: to")):
+        per = {r.name: _summary_dict(r, key) for r in runs}
+        for k in sorted({k for v in per.values() if v for k in v}, key=lambda k: ({"low": 0, "high": 1}.get(k, 2), k)):
+            add(f"{label} {k}", "usd", {n: (v.get(k, 0.0) if v is not None else None) for n, v in per.items()})
+    by_country = {r.name: r.summary.get("welfare_by_country_usd") for r in runs}
+    nodes = sorted({k for v in by_country.values() if isinstance(v, dict) for k in v})
+    for node in nodes:
+        add(f"National welfare, discounted: {node}", "usd",
+            {n: (_num((v.get(node) or {}).get("total_usd", math.nan)) if isinstance(v.get(node), dict) else 0.0)
+             if isinstance(v, dict) else None for n, v in by_country.items()})
 
     unserved = {r.name: (unserved_summary(r) if (isinstance(r.summary.get("unserved_t"), dict) or r.has("demand")) else (None, None)) for r in runs}
     add("Unserved demand: expected", "t", {n: v[0] for n, v in unserved.items()})
