@@ -46,7 +46,7 @@ def scenarios(n: int, seed: int = 1) -> dict:
     for k in range(1, n):
         kind = rng.choice(["ban", "quota", "licence"])
         start = rng.randint(2027, 2031)
-        ctl = {"exporter": "CN", "commodities": rng.choice([["dytb_oxide"], ["ndfeb_magnet"], ["dytb_oxide", "ndfeb_magnet"]]),
+        ctl = {"exporter": "CN", "commodities": rng.choice([["dy_oxide", "tb_oxide"], ["ndfeb_magnet"], ["dy_oxide", "tb_oxide", "ndfeb_magnet"]]),
                "destinations": rng.choice(["all", ["US"], ["US", "JP", "EU"]]),
                "years": {"start": start, "end": 2035}, "kind": kind}
         if kind == "quota":

@@ -675,8 +675,9 @@ def strategic_section(runs: list[RunData], strategic: list[RunData], baseline: s
     w(f"Against the baseline China's best response earns it {money(st['payoff_usd_discounted'])} (producer "
       f"surplus + export-tax revenue, discounted), {money(st['gain_over_reference_usd_discounted'], True)} "
       f"over selling at competitive prices; its mean magnet tax is "
-      f"{usd_kg(mean_instrument(bs, 'magnet_tax') or 0.0)} and Dy/Tb tax "
-      f"{usd_kg(mean_instrument(bs, 'dytb_tax') or 0.0)}; search converged: "
+      f"{usd_kg(mean_instrument(bs, 'magnet_tax') or 0.0)}, Dy tax "
+      f"{usd_kg(mean_instrument(bs, 'dy_tax') or 0.0)} and Tb tax "
+      f"{usd_kg(mean_instrument(bs, 'tb_tax') or 0.0)}; search converged: "
       f"{'yes' if st.get('converged') else 'no'} after {st['evaluations']} evaluations.")
     w("")
     w("| variant | value of the deal, exogenous ($M) | value against strategic China ($M) | worst-case US magnet "

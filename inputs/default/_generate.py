@@ -93,13 +93,23 @@ SOURCES = [
     ("d-lynas-heavy", "Derived: Lynas Malaysia heavy-REE (Dy/Tb) separation capacity", "",
      "2025: Dy+Tb 9 t (Sep qtr) + 26 t (Dec qtr) ~ 35 t in the year's second half (lynas-reports); 2026: Dec-2025 run rate x4 ~ 105 t -> 120 t; 2027-: 5,000 t/yr heavy feed x Dy/Tb content of hard-rock heavy concentrate (asm_dytb_in_hre 0.15) = 750 t (feed availability, not this capacity, will bind)."),
     ("d-magnet-composition", "Derived: NdFeB magnet composition per t magnet", "",
-     "Magnets hold 29-32.5 wt% rare earths (Nd 20-30%, Pr 0.5-7%, Dy 0.2-6%) (MARKET_DATA, industry composition). Model: 0.28 t NdPr metal per t standard magnet, which at 1.18 t oxide per t metal is 0.33 t NdPr oxide per t magnet (brief's range 0.30-0.35); Dy/Tb 0.02 t per t (MP's 200 t/yr Dy/Tb sized for 10,000 t/yr magnets, mp-materials)."),
+     "Magnets hold 29-32.5 wt% rare earths (Nd 20-30%, Pr 0.5-7%, Dy 0.2-6%) (industry composition as compiled with mp-materials). Model: 0.28 t NdPr metal per t standard magnet, which at 1.18 t oxide per t metal is 0.33 t NdPr oxide per t magnet (brief's range 0.30-0.35); Dy+Tb 0.02 t per t of the standard grade (MP's 200 t/yr Dy/Tb sized for 10,000 t/yr magnets, mp-materials), split into Dy and Tb by asm_grade_std_dy and asm_grade_std_tb. Dy and Tb enter the magnet recipe as oxide equivalents: the Dy/Tb metal or Dy-Fe alloy step is folded into the magnet stage (it is small next to the oxide price)."),
     ("d-metal-conversion", "Derived: NdPr oxide per t NdPr metal", "",
      "Stoichiometry: Nd2O3 (336.5 g/mol) holds 2 x 144.2 g of Nd, so 1 t metal = 1.166 t oxide; plus ~1% reduction loss = 1.18 t oxide per t metal (Pr6O11 is within rounding)."),
     ("d-ndpr-price-2025", "Derived: 2025 China NdPr oxide price, ex-VAT $/kg", "",
      "SMM yuan/t incl. 13% VAT converted as yuan/t / 1.13 / CNY-per-USD / 1000: Feb 2025 450k -> ~$55; Aug 2025 632k -> ~$78; Dec 2025 593k -> ~$74; Reuters Jul 2025 $63; USGS 2025 Nd oxide average $73. Central 67.5 (midpoint of the $60-75 band in the brief)."),
-    ("d-dytb-price", "Derived: blended Dy+Tb oxide price", "",
-     "USGS/Argus 2024 averages Dy $260, Tb $810/kg weighted by China's 2024 output (Dy 3,500 t, Tb 650 t): (3,500x260 + 650x810)/4,150 = $346/kg."),
+    ("d-dytb-split-ionic", "Derived: Dy and Tb shares of the Dy+Tb oxide from ion-adsorption clays (and of recycled Dy+Tb)", "",
+     "China's 2024 output Dy oxide ~3,500 t and Tb oxide ~650 t (china-industry-2024), nearly all from southern ion-adsorption clays and Myanmar clay feed: Tb = 650/4,150 = 15.7% of Dy+Tb, Dy 84.3%. Recycled scrap carries Dy and Tb in the ratio China's magnet makers use them, which is this output ratio."),
+    ("d-dytb-split-hardrock", "Derived: Dy and Tb shares of the Dy+Tb oxide from the heavy stream of hard-rock (light) separation", "",
+     "Energy Fuels' phase-2 plan from monazite (a hard-rock light ore): 240 t Dy + 66 t Tb per year (energy-fuels): Tb = 66/306 = 21.6% of Dy+Tb, Dy 78.4%. Used for the SEG/HRE stream of every light separator (sep_heavy) and the unnamed integrated projects."),
+    ("d-dy-price-2025", "Derived: 2025 China Dy oxide price, ex-VAT $/kg", "",
+     "~96% of 2025 Dy traded near $224/kg (adamas-2024); SMM Dec 2025 1.33-1.35M yuan/t incl. VAT (smm-2025) = ~$166 ex-VAT at 7.15 CNY/USD, early 2025 ~20% higher; USGS 2024 annual average $260 (usgs-mcs-2026). Central $225, band $165-290."),
+    ("d-tb-price-2025", "Derived: 2025 China Tb oxide price, ex-VAT $/kg", "",
+     "SMM Dec 2025 6.02-6.06M yuan/t incl. VAT (smm-2025) = ~$748 ex-VAT at 7.15 CNY/USD; Argus Europe $930-1,000 in early April 2025 before the licence list bit (argus-2025); USGS 2024 annual average $810 (usgs-mcs-2026). Central $800, band $650-1,050."),
+    ("d-dy-exchina-2025", "Derived: 2025 ex-China Dy oxide price, $/kg (annual, volume-weighted)", "",
+     "Argus Europe Dy $250-310 early April 2025, $700-1,000 from May (argus-2025), but ~96% of 2025 Dy traded near $224/kg and <1% at >= $800 (adamas-2024): the spot ex-China quotes are thin-volume. Annual volume-weighted ex-China price: between China's (~$225) and the post-April spot; central $450 (Jan-Apr ~$280, May-Dec ~$550 weighted by months), band $225-1,000 (the full range)."),
+    ("d-tb-exchina-2025", "Derived: 2025 ex-China Tb oxide price, $/kg (annual)", "",
+     "Argus Europe Tb $930-1,000 early April 2025 and $2,000-4,000 from May (argus-2025); China ~$750-1,000 (smm-2025). Annual: Jan-Apr ~$965, May-Dec ~$2,500 (low end of the spot range: thin volume, adamas-2024) -> ~$2,000; band $800 (China's level) to $4,000 (top of the spot range)."),
     ("d-us-magnet-imports", "Derived: US NdFeB supply 2025", "",
      "US imports from China ~10,000 t/yr and China ~84% of import value (usitc-dataweb): total imports ~10,000/0.84 = 11,900 t; non-China imports ~1,900 t (mostly Japan)."),
     ("d-world-magnet-demand", "Derived: world NdFeB demand 2025 by node", "",
@@ -132,10 +142,6 @@ SOURCES = [
      "Build option = stated target less the operating capacity held flat at its 2025/26 level: Lynas Malaysia 10,500 - 6,559 = 3,941 t NdPr (lynas-reports); Mt Weld 47,700 - 29,000 = 18,700 t REO (d-lynas-mtweld); MP Mountain Pass 6,000 - 4,000 = 2,000 t NdPr (asm_mp_ndpr_expansion); MP Independence 3,000 - 1,000 = 2,000 t magnets (d-mp-magnets); MP metal 2,800 - 300 = 2,500 t (d-mp-metal); Neo Narva 5,000 - 2,000 = 3,000 t (neo-performance); Solvay 4,500 - 500 = 4,000 t NdPr (solvay-2025)."),
     ("d-exchina-ndpr-2025", "Derived: 2025 ex-China (Europe) NdPr oxide price, $/kg", "",
      "Argus Europe $82.5-85/kg in Sep 2025 (argus-2025) when China's ex-VAT price was ~$78 (SMM Aug 632k yuan/t / 1.13 / 7.15, smm-2025): a premium of ~$5-7/kg. Annual: China's 2025 average (d-ndpr-price-2025, $67.5) + $6.5 = ~$74; band $60 (China's low, no premium) to $92 (Sep Europe level + premium on China's high)."),
-    ("d-dytb-price-2025", "Derived: 2025 China Dy+Tb oxide price (blend), ex-VAT $/kg", "",
-     "SMM Dec 2025 Dy 1.33-1.35M and Tb 6.02-6.06M yuan/t incl. VAT (smm-2025) -> Dy ~$166, Tb ~$748 ex-VAT at 7.15 CNY/USD; early-2025 levels ~20% higher; ~96% of 2025 Dy traded near $224/kg (adamas-2024). Blended by China's output (Dy 3,500 t, Tb 650 t; china-industry-2024): Dec 2025 ~$257, early 2025 ~$305; USGS 2024 blend $346 (d-dytb-price). Central $300, band $240-400."),
-    ("d-dytb-exchina-ratio-2025", "Derived: ex-China over China Dy/Tb oxide price, 2025", "",
-     "Argus Europe Dy $700-1,000/kg and Tb $2,000-4,000/kg after the April 2025 licence list against China's Dy ~$230-270 and Tb ~$900-1,000 (argus-2025, smm-2025): spot ratios ~2.5-4x. Spot ex-China quotes are thin-volume (adamas-2024: <1% of 2025 Dy traded at >= $800/kg). Central 3x, band 2-4x."),
     ("d-magnet-price-2025", "Derived: 2025 China NdFeB magnet price, $/kg", "",
      "2024 export unit value $49-51/kg (china-customs-2024) plus the 2024->2025 NdPr price rise (~$48-51 -> ~$67.5 ex-VAT, lynas-reports, d-ndpr-price-2025) times 0.33 t NdPr oxide per t magnet (d-magnet-composition): ~ +$5-6. Central $55, band $45-62."),
     ("d-us-magnet-imports-2025", "Derived: US imports of NdFeB magnets from China in 2025, t", "",
@@ -172,9 +178,30 @@ ASM = {
     "asm_dytb_grade_ionic": ("Dy+Tb oxide per t REO in ion-adsorption clay concentrate", "t/t", 0.0625, 0.04, 0.09,
                              "Clays hold up to ~45% medium/heavy REE (JOGMEC via mgssi-2026), Dy ~4-6% and Tb ~0.7-1% of REO in mixed feed. sep_ionic takes 1/0.0625 = 16 t REO per t Dy+Tb (its main output) and yields 16 x 0.25 = 4 t NdPr."),
     "asm_recycle_dytb": ("Dy+Tb recovered per t NdPr recovered in recycling", "t/t", 0.05, 0.02, 0.07,
-                         "Magnet scrap carries Dy/Tb in the magnet ratio (0.02/0.33 = 0.06); some lost."),
-    "asm_lowhre_dytb": ("Dy+Tb per t of low-heavy / heavy-free NdFeB magnet", "t/t", 0.005, 0.0, 0.01,
-                        "Grain-boundary diffusion and heavy-free grades (Daido since 2016, Proterial samples 2026, mgssi-2026) cut Dy/Tb to ~0-0.5%; a little more NdPr instead (0.29 vs 0.28 t metal)."),
+                         "Magnet scrap carries Dy/Tb in the magnet ratio (0.02/0.33 = 0.06); some lost. Split into Dy and Tb by d-dytb-split-ionic."),
+    # magnet grades (docs/model.md § Magnet grades): t oxide per t magnet
+    "asm_grade_std_dy": ("Dy oxide per t of standard-grade sintered NdFeB (Dy/Tb in the bulk alloy)", "t/t", 0.017, 0.008, 0.04,
+                         "Dy is 0.2-6 wt% of sintered NdFeB (d-magnet-composition); the 2% Dy+Tb of the standard grade (d-magnet-composition) is mostly Dy. High-coercivity bulk grades (EV traction, SH/UH) sit at 3-4%, low-coercivity ones near 1%."),
+    "asm_grade_std_tb": ("Tb oxide per t of standard-grade sintered NdFeB", "t/t", 0.003, 0.0, 0.006,
+                         "Bulk Tb is used sparingly (it costs ~3-4x Dy, usgs-mcs-2026); the rest of the 2% Dy+Tb (d-magnet-composition)."),
+    "asm_grade_gbd_dy": ("Dy oxide per t of grain-boundary-diffused (GBD) NdFeB", "t/t", 0.001, 0.0, 0.004,
+                         "Grain-boundary diffusion puts the heavy rare earth only at grain surfaces: a 50-80% cut in heavy-REE use for the same coercivity (industry practice since the late 2000s; no figure in the sources). The diffused element is mostly Tb; a little Dy stays."),
+    "asm_grade_gbd_tb": ("Tb oxide per t of grain-boundary-diffused (GBD) NdFeB", "t/t", 0.004, 0.002, 0.008,
+                         "0.2-0.8 wt% Tb diffused from the surface (no figure in the sources): Tb raises coercivity about twice as much per atom as Dy."),
+    "asm_grade_dyfree_ndpr": ("NdPr metal per t of heavy-free (Dy- and Tb-free) NdFeB", "t/t", 0.29, 0.28, 0.31,
+                              "Heavy-free grades (Daido hot-deformed in hybrid-car motors since 2016, Proterial samples 2026, Aichi bonded; mgssi-2026) keep coercivity by fine grains and a little more Nd/Pr: 0.29 vs 0.28 t metal in the standard grade."),
+    "asm_cost_magnet_gbd_premium": ("Extra making cost of the grain-boundary-diffused grade over the standard grade", "$/kg magnet", 2.75, 1.0, 6.0,
+                                    "Coating/diffusion heat treatment of finished blocks; no published cost. Sets the Dy-Tb price relation where both grades are made: premium = (Dy_std - Dy_gbd) P_Dy - (Tb_gbd - Tb_std) P_Tb (docs/model.md § Magnet grades)."),
+    "asm_cost_magnet_dyfree_premium": ("Extra making cost of the heavy-free grade over the standard grade", "$/kg magnet", 5.4, 3.0, 12.0,
+                                       "Fine-grain / hot-deformation processing, lower yields; no published cost. Where heavy-free and GBD magnets are both made it sets the level of the heavy prices: premium_free + 0.01 P_metal = premium_gbd + Dy_gbd P_Dy + Tb_gbd P_Tb."),
+    "asm_dyfree_accept_ev": ("Share of EV traction NdFeB demand a heavy-free grade can serve", "share", 0.1, 0.0, 0.3,
+                             "Traction motors run hot; Daido's heavy-free magnets are in hybrid-car motors since 2016 (mgssi-2026), most traction designs still need Dy/Tb (SEED: EV magnets need heavy REEs for heat resistance)."),
+    "asm_dyfree_accept_wind": ("Share of wind NdFeB demand a heavy-free grade can serve", "share", 0.0, 0.0, 0.2,
+                               "Direct-drive generators are large and cool but need decades of stability margin; no published use of heavy-free grades."),
+    "asm_dyfree_accept_industrial": ("Share of industrial NdFeB demand a heavy-free grade can serve", "share", 0.5, 0.2, 0.8,
+                                     "Pumps, fans, servo motors: many run below ~100 C where heavy-free grades suffice; high-temperature ones do not."),
+    "asm_dyfree_accept_electronics": ("Share of electronics/consumer NdFeB demand a heavy-free grade can serve", "share", 0.8, 0.5, 1.0,
+                                      "Speakers, drives, appliances run cool; e-bike and power-tool motors may need some Dy."),
     # costs, $/kg of main output, excluding purchased inputs
     "asm_cost_mine_cn_light": ("Mining cost, China hard rock (Bayan Obo by-product, Sichuan)", "$/kg REO", 2.0, 1.0, 5.0,
                                "Bayan Obo REE is a by-product of iron-ore mining; low waste-handling cost (JOGMEC). No published cash cost."),
@@ -214,8 +241,6 @@ ASM = {
                         "Fe, B, Co, labour, energy, machining. Established non-China makers are given China's cost less asm_cost_magnet_incumbent_credit; the ex-China price premium (+$10-30/kg, neo-performance/reuters-2025) is not represented as a cost."),
     "asm_cost_magnet_incumbent_credit": ("Cost credit of established non-China magnet makers (Japan, Korea, Vietnam, VAC, Narva) against China's cost", "$/kg magnet", 0.5, 0.0, 2.0,
                                          "Not a real cost difference: a device that keeps incumbent non-China makers running on their long-term, qualified customer contracts (which the homogeneous-product LP cannot see) and lets Japan's output beyond its own use reach the US, as it does (usitc-dataweb). Without it they lose ties of a few cents to Chinese magnets."),
-    "asm_cost_magnet_lowhre_premium": ("Extra cost of low-heavy / heavy-free NdFeB over standard grades", "$/kg magnet", 4.3, 2.0, 10.0,
-                                       "Grain-boundary diffusion, finer powders, design margins. Sets the Dy/Tb price where both grades are made: P_DyTb ~ (premium + 0.01 t metal x P_metal) / 0.015."),
     "asm_cost_magnet_new": ("Magnet-making cost incl. capital recovery, new US plants (MP Independence/10X, USA Rare Earth)", "$/kg magnet", 27.0, 18.0, 40.0,
                             "Ex-China capex ~50% above China's (iea-2025) and early-ramp yields; no published figure. New US plants do not run in the baseline without policy support (offtake, floors, tariffs)."),
     "asm_cost_fen": ("Iron-nitride (FeN) magnet cost incl. capital recovery", "$/kg magnet", 30.0, 15.0, 60.0,
@@ -256,7 +281,7 @@ ASM = {
     "asm_cap_cn_sep_heavy": ("China heavy-REE separation capacity (hard-rock SEG/HRE stream) 2025", "t DyTb/yr", 2000, 1000, 3000, "Not binding."),
     "asm_cap_cn_metal": ("China NdPr metal capacity 2025", "t metal/yr", 150000, 110000, 200000, "China metal output 88 kt (2024, china-industry-2024) with spare capacity."),
     "asm_cap_cn_magnet_std": ("China standard NdFeB capacity 2025", "t/yr", 250000, 180000, 320000, "Chinese sintered capacity is well above output; split between standard and low-heavy grades by assumption."),
-    "asm_cap_cn_magnet_lowhre": ("China low-heavy / heavy-free NdFeB capacity 2025", "t/yr", 200000, 100000, 300000, "Grain-boundary diffusion is widespread in China."),
+    "asm_cap_cn_magnet_lowhre": ("China NdFeB capacity able to make heavy-free grades 2025", "t/yr", 200000, 100000, 300000, "Grain-boundary diffusion is widespread in China (every Chinese plant may run it); this part of capacity can also make heavy-free grades."),
     "asm_cn_capacity_growth": ("Growth of China's processing (separation, metal, magnet) capacity", "share/yr", 0.08, 0.03, 0.12, "Keeps pace with demand; capacity is not the binding constraint in China."),
     "asm_cap_cn_recycle_swarf": ("China swarf recycling 2025", "t NdPr/yr", 15000, 10000, 25000, "Machining losses of ~25% of blank mass (china-industry-2024 blanks ~300 kt) hold ~20 kt NdPr; part recycled in the cheap tranche."),
     "asm_cap_cn_recycle_eol": ("China end-of-life / secondary NdPr supply capacity 2025 (the width of the rising curve)", "t NdPr/yr", 20000, 10000, 40000, "End-of-life, remaining swarf, off-quota supply. China's 2024 NdPr oxide output ~106 kt exceeds what its quota and imports yield (china-industry-2024): the gap is secondary supply."),
@@ -264,7 +289,7 @@ ASM = {
     "asm_incumbent_growth": ("Capacity growth of established non-China metal and magnet makers (Japan, Korea, Vietnam, VAC)", "share/yr", 0.06, 0.0, 0.1,
                              "No published plans; slower than demand (+7.5-8.7%/yr), so China's magnet share creeps up unless new plants run."),
     "asm_cap_jp_magnet_std": ("Japan standard NdFeB capacity (Shin-Etsu, TDK, Proterial)", "t/yr", 12000, 8000, 20000, "No published total; Japan is the main non-China producer (JOGMEC via mgssi-2026)."),
-    "asm_cap_jp_magnet_lowhre": ("Japan low-heavy/heavy-free NdFeB capacity (Daido, Proterial, Aichi bonded)", "t/yr", 6000, 3000, 10000, "mgssi-2026 lists Daido (since 2016), Proterial, Aichi Steel."),
+    "asm_cap_jp_magnet_lowhre": ("Japan NdFeB capacity able to make heavy-free grades (Daido, Proterial, Aichi bonded)", "t/yr", 6000, 3000, 10000, "mgssi-2026 lists Daido (since 2016), Proterial, Aichi Steel."),
     "asm_cap_jp_metal": ("Japan NdPr metal/alloy capacity", "t metal/yr", 4000, 2000, 8000, "Alloying: Japan is second after China (JOGMEC)."),
     "asm_cap_vn_metal": ("Vietnam NdPr metal capacity", "t metal/yr", 4000, 2000, 8000, "Metal: Vietnam is second after China (JOGMEC via mgssi-2026)."),
     "asm_cap_kr_metal": ("Korea NdPr metal capacity", "t metal/yr", 1000, 0, 3000, "Small alloy makers."),
@@ -327,7 +352,7 @@ def build(overrides: dict[str, float] | None = None) -> dict[str, list[dict]]:
     A = {k: v[2] for k, v in ASM.items()} | dict(overrides or {})
     ROWS: dict[str, list[dict]] = {k: [] for k in (
         "nodes", "commodities", "processes", "facilities", "capacity", "costs", "demand", "routes",
-        "substitution", "observed", "projects")}
+        "substitution", "observed", "projects", "grades")}
 
     def add(table, **kw):
         ROWS[table].append(kw)
@@ -346,9 +371,11 @@ def build(overrides: dict[str, float] | None = None) -> dict[str, list[dict]]:
         ("reo_ionic", "Ion-adsorption clay / heavy-rich REO concentrate, t REO", "mine", "jogmec"),
         ("hre_conc", "Medium/heavy REE concentrate (SEG/HRE stream from light separation), t", "separation", "jogmec"),
         ("ndpr_oxide", "NdPr oxide, t", "separation", "mgssi-2026"),
-        ("dytb_oxide", "Dy and Tb oxides (blended), t", "separation", "mgssi-2026"),
+        ("dy_oxide", "Dysprosium oxide (Dy2O3), t", "separation", "mgssi-2026"),
+        ("tb_oxide", "Terbium oxide (Tb4O7), t", "separation", "mgssi-2026"),
         ("ndpr_metal", "NdPr metal / alloy, t", "metal", "mgssi-2026"),
-        ("ndfeb_magnet", "Sintered NdFeB magnets, t", "magnet", "mgssi-2026"),
+        ("ndfeb_magnet", "Sintered NdFeB magnets containing Dy/Tb (standard and grain-boundary-diffused grades), t", "magnet", "mgssi-2026"),
+        ("ndfeb_dyfree_magnet", "Heavy-free (Dy- and Tb-free) NdFeB magnets, t", "magnet", "mgssi-2026"),
         ("fen_magnet", "Rare-earth-free iron-nitride (FeN) magnets, t", "magnet", "niron-2025"),
     ]:
         add("commodities", commodity=c, name=name, stage=stage, source_id=src)
@@ -356,6 +383,7 @@ def build(overrides: dict[str, float] | None = None) -> dict[str, list[dict]]:
     # ----------------------------------------------------------------------------- processes
     g_l, h_l, d_h = A["asm_ndpr_grade_light"], A["asm_hre_grade_light"], A["asm_dytb_in_hre"]
     g_i, d_i = A["asm_ndpr_grade_ionic"], A["asm_dytb_grade_ionic"]
+    tb_i, tb_h = 650 / 4150, 66 / 306          # Tb share of Dy+Tb: d-dytb-split-ionic, d-dytb-split-hardrock
     PROC = [
         ("mine_light", "reo_light", 1.0, "usgs-mcs-2026"),
         ("mine_ionic", "reo_ionic", 1.0, "usgs-mcs-2026"),
@@ -363,26 +391,35 @@ def build(overrides: dict[str, float] | None = None) -> dict[str, list[dict]]:
         ("sep_light", "ndpr_oxide", 1.0, "asm_ndpr_grade_light"),
         ("sep_light", "hre_conc", round(h_l / g_l, 4), "asm_hre_grade_light"),
         ("sep_ionic", "reo_ionic", -round(1 / d_i, 4), "asm_dytb_grade_ionic"),
-        ("sep_ionic", "dytb_oxide", 1.0, "asm_dytb_grade_ionic"),
+        ("sep_ionic", "dy_oxide", round(1 - tb_i, 4), "d-dytb-split-ionic"),
+        ("sep_ionic", "tb_oxide", round(tb_i, 4), "d-dytb-split-ionic"),
         ("sep_ionic", "ndpr_oxide", round(g_i / d_i, 4), "asm_ndpr_grade_ionic"),
         ("sep_heavy", "hre_conc", -round(1 / d_h, 4), "asm_dytb_in_hre"),
-        ("sep_heavy", "dytb_oxide", 1.0, "asm_dytb_in_hre"),
+        ("sep_heavy", "dy_oxide", round(1 - tb_h, 4), "d-dytb-split-hardrock"),
+        ("sep_heavy", "tb_oxide", round(tb_h, 4), "d-dytb-split-hardrock"),
         ("recycle", "ndpr_oxide", 1.0, "china-industry-2024"),
-        ("recycle", "dytb_oxide", A["asm_recycle_dytb"], "asm_recycle_dytb"),
+        ("recycle", "dy_oxide", round(A["asm_recycle_dytb"] * (1 - tb_i), 5), "asm_recycle_dytb"),
+        ("recycle", "tb_oxide", round(A["asm_recycle_dytb"] * tb_i, 5), "asm_recycle_dytb"),
         ("new_supply_generic", "ndpr_oxide", 1.0, "asm_cost_new_supply_generic"),
-        ("new_supply_generic", "dytb_oxide", round(h_l / g_l * d_h, 4), "asm_dytb_in_hre"),
+        ("new_supply_generic", "dy_oxide", round(h_l / g_l * d_h * (1 - tb_h), 5), "asm_dytb_in_hre"),
+        ("new_supply_generic", "tb_oxide", round(h_l / g_l * d_h * tb_h, 5), "asm_dytb_in_hre"),
         ("metal_ndpr", "ndpr_oxide", -1.18, "d-metal-conversion"),
         ("metal_ndpr", "ndpr_metal", 1.0, "d-metal-conversion"),
         ("magnet_ndfeb", "ndpr_metal", -0.28, "d-magnet-composition"),
-        ("magnet_ndfeb", "dytb_oxide", -0.02, "d-magnet-composition"),
+        ("magnet_ndfeb", "dy_oxide", -A["asm_grade_std_dy"], "asm_grade_std_dy"),
+        ("magnet_ndfeb", "tb_oxide", -A["asm_grade_std_tb"], "asm_grade_std_tb"),
         ("magnet_ndfeb", "ndfeb_magnet", 1.0, "d-magnet-composition"),
-        ("magnet_ndfeb_lowhre", "ndpr_metal", -0.29, "asm_lowhre_dytb"),
-        ("magnet_ndfeb_lowhre", "dytb_oxide", -A["asm_lowhre_dytb"], "asm_lowhre_dytb"),
-        ("magnet_ndfeb_lowhre", "ndfeb_magnet", 1.0, "asm_lowhre_dytb"),
+        # magnet grades a plant may run instead of its standard recipe (grades.csv)
+        ("magnet_ndfeb_gbd", "ndpr_metal", -0.28, "d-magnet-composition"),
+        ("magnet_ndfeb_gbd", "dy_oxide", -A["asm_grade_gbd_dy"], "asm_grade_gbd_dy"),
+        ("magnet_ndfeb_gbd", "tb_oxide", -A["asm_grade_gbd_tb"], "asm_grade_gbd_tb"),
+        ("magnet_ndfeb_gbd", "ndfeb_magnet", 1.0, "d-magnet-composition"),
+        ("magnet_ndfeb_dyfree", "ndpr_metal", -A["asm_grade_dyfree_ndpr"], "asm_grade_dyfree_ndpr"),
+        ("magnet_ndfeb_dyfree", "ndfeb_dyfree_magnet", 1.0, "asm_grade_dyfree_ndpr"),
         ("magnet_fen", "fen_magnet", 1.0, "niron-2025"),
     ]
     for p, c, k, s in PROC:
-        if k != 0:  # a zero coefficient (e.g. a heavy-free magnet with asm_lowhre_dytb = 0) is no row
+        if k != 0:  # a zero coefficient (e.g. a GBD magnet with asm_grade_gbd_dy = 0) is no row
             add("processes", process=p, commodity=c, coefficient_t=k, source_id=s)
 
 
@@ -466,12 +503,12 @@ def build(overrides: dict[str, float] | None = None) -> dict[str, list[dict]]:
     # magnets
     fac("cn_magnet_std", "CN", "magnet_ndfeb", "Chinese magnet makers (JL Mag, Ningbo Yunsheng, Zhong Ke San Huan, ...)", "operating", 2025,
         grow(A["asm_cap_cn_magnet_std"], g), "asm_cap_cn_magnet_std", "asm_cost_magnet", "jogmec")
-    fac("cn_magnet_lowhre", "CN", "magnet_ndfeb_lowhre", "Chinese magnet makers", "operating", 2025,
-        grow(A["asm_cap_cn_magnet_lowhre"], g), "asm_cap_cn_magnet_lowhre", "asm_cost_magnet_lowhre_premium", "jogmec")
+    fac("cn_magnet_lowhre", "CN", "magnet_ndfeb", "Chinese magnet makers (plants able to make heavy-free grades)", "operating", 2025,
+        grow(A["asm_cap_cn_magnet_lowhre"], g), "asm_cap_cn_magnet_lowhre", "asm_cost_magnet", "jogmec")
     fac("jp_magnet_std", "JP", "magnet_ndfeb", "Shin-Etsu, TDK, Proterial", "operating", 2025,
         grow(A["asm_cap_jp_magnet_std"], A["asm_incumbent_growth"]), {2025: "asm_cap_jp_magnet_std", "later": "asm_incumbent_growth"}, "asm_cost_magnet", "jogmec")
-    fac("jp_magnet_lowhre", "JP", "magnet_ndfeb_lowhre", "Daido Steel, Proterial, Aichi Steel", "operating", 2025,
-        grow(A["asm_cap_jp_magnet_lowhre"], A["asm_incumbent_growth"]), {2025: "asm_cap_jp_magnet_lowhre", "later": "asm_incumbent_growth"}, "asm_cost_magnet_lowhre_premium", "mgssi-2026")
+    fac("jp_magnet_lowhre", "JP", "magnet_ndfeb", "Daido Steel, Proterial, Aichi Steel", "operating", 2025,
+        grow(A["asm_cap_jp_magnet_lowhre"], A["asm_incumbent_growth"]), {2025: "asm_cap_jp_magnet_lowhre", "later": "asm_incumbent_growth"}, "asm_cost_magnet", "mgssi-2026")
     fac("kr_magnet", "KR", "magnet_ndfeb", "Star Group and others", "operating", 2025,
         grow(A["asm_cap_kr_magnet"], A["asm_incumbent_growth"]), {2025: "asm_cap_kr_magnet", "later": "asm_incumbent_growth"}, "asm_cost_magnet", "reuters-2025")
     fac("vn_magnet", "VN", "magnet_ndfeb", "foreign-owned magnet plants", "operating", 2025,
@@ -521,7 +558,7 @@ def build(overrides: dict[str, float] | None = None) -> dict[str, list[dict]]:
             lifetime_years=int(A["asm_project_lifetime"]), cost_of_capital_merchant=A["asm_hurdle_merchant"],
             cost_of_capital_contracted=A["asm_hurdle_contracted"], finance_source_id="d-project-finance", source_id=src)
 
-    LOWHRE = {"cn_magnet_lowhre", "jp_magnet_lowhre"}
+    HEAVY_FREE = {"cn_magnet_lowhre", "jp_magnet_lowhre"}   # plants that can make heavy-free grades (mgssi-2026)
     RISING = {"cn_recycle_eol": "asm_cost_recycle_eol_high"}  # facility -> cost of its last tonne
     INCUMBENT = {"jp_magnet_std", "jp_magnet_lowhre", "kr_magnet", "vn_magnet", "eu_vac_magnet", "eu_neo_narva"}
     for (f, node, proc, owner, status, start, end, caps, cap_src, cost_id, src) in FAC:
@@ -536,8 +573,6 @@ def build(overrides: dict[str, float] | None = None) -> dict[str, list[dict]]:
                 s = cap_src
             add("capacity", facility=f, year=y, capacity_t=round(caps[y], 1), source_id=s)
             cost, csrc = A[cost_id], cost_id
-            if f in LOWHRE:
-                cost = A["asm_cost_magnet"] + A["asm_cost_magnet_lowhre_premium"]
             if f in INCUMBENT:
                 cost -= A["asm_cost_magnet_incumbent_credit"]
                 csrc = "asm_cost_magnet_incumbent_credit"
@@ -545,6 +580,17 @@ def build(overrides: dict[str, float] | None = None) -> dict[str, list[dict]]:
             if f in RISING:  # linear from the low to the high cost across the year's capacity
                 slope = round((A[RISING[f]] - cost) / caps[y], 8)
             add("costs", facility=f, year=y, cost_usd_per_kg=round(cost, 3), slope_usd_per_kg_per_t=slope, source_id=csrc)
+
+    # ----------------------------------------------------------------------------- magnet grades
+    # Every sintered-magnet plant (facility or project running magnet_ndfeb, the standard grade) may run
+    # grain-boundary diffusion; the plants of HEAVY_FREE may also make the heavy-free grade.
+    magnet_plants = [r[0] for r in FAC if r[2] == "magnet_ndfeb"] + [r[0] for r in PROJ if r[2] == "magnet_ndfeb"]
+    for f in magnet_plants:
+        add("grades", facility=f, process="magnet_ndfeb_gbd",
+            cost_premium_usd_per_kg=A["asm_cost_magnet_gbd_premium"], source_id="asm_cost_magnet_gbd_premium")
+        if f in HEAVY_FREE:
+            add("grades", facility=f, process="magnet_ndfeb_dyfree",
+                cost_premium_usd_per_kg=A["asm_cost_magnet_dyfree_premium"], source_id="asm_cost_magnet_dyfree_premium")
 
     # ----------------------------------------------------------------------------- demand
     SEG = {s: A[f"asm_segment_{s}"] for s in ("ev", "wind", "industrial", "electronics", "defence")}
@@ -574,6 +620,10 @@ def build(overrides: dict[str, float] | None = None) -> dict[str, list[dict]]:
                    ("ev", "asm_fen_share_ev"), ("wind", "asm_fen_share_wind")]:
         add("substitution", segment=s, commodity="ndfeb_magnet", substitute="fen_magnet", max_share=A[key],
             ratio_t_per_t=A["asm_fen_ratio"], source_id=key)
+    for s in ("ev", "wind", "industrial", "electronics"):   # defence takes no heavy-free grade
+        key = f"asm_dyfree_accept_{s}"
+        add("substitution", segment=s, commodity="ndfeb_magnet", substitute="ndfeb_dyfree_magnet",
+            max_share=A[key], ratio_t_per_t=1.0, source_id=key)
 
     # ----------------------------------------------------------------------------- routes
     DIST = {  # km, approximate port-to-port (sea-distances); symmetric
@@ -605,11 +655,14 @@ def build(overrides: dict[str, float] | None = None) -> dict[str, list[dict]]:
         # refined products: between producers and users
         "ndpr_oxide": [(o, d) for o in ("CN", "MY", "US", "AU", "EU", "SA", "ROW") for d in ("CN", "JP", "VN", "KR", "US", "EU")
                        if o != d],
-        "dytb_oxide": [(o, d) for o in ("CN", "MY", "US", "SA", "ROW") for d in ("CN", "JP", "VN", "KR", "US", "EU")
-                       if o != d],
+        "dy_oxide": [(o, d) for o in ("CN", "MY", "US", "SA", "ROW") for d in ("CN", "JP", "VN", "KR", "US", "EU")
+                     if o != d],
+        "tb_oxide": [(o, d) for o in ("CN", "MY", "US", "SA", "ROW") for d in ("CN", "JP", "VN", "KR", "US", "EU")
+                     if o != d],
         "ndpr_metal": [(o, d) for o in ("CN", "VN", "JP", "US", "KR") for d in ("CN", "JP", "VN", "KR", "US", "EU")
                        if o != d],
         "ndfeb_magnet": [(o, d) for o in ("CN", "JP", "KR", "VN", "EU", "US") for d in ALL if o != d],
+        "ndfeb_dyfree_magnet": [(o, d) for o in ("CN", "JP") for d in ALL if o != d],
         "fen_magnet": [("US", d) for d in ALL if d != "US"],
     }
     for c, pairs in ROUTE_PLAN.items():
@@ -626,8 +679,10 @@ def build(overrides: dict[str, float] | None = None) -> dict[str, list[dict]]:
         ("china_share_magnet_output", 2025, 0.90, 0.85, 0.95, "share", "jogmec"),
         ("china_ndpr_price", 2025, 67.5, 55.0, 85.0, "usd_per_kg", "d-ndpr-price-2025"),
         ("exchina_ndpr_price", 2025, 74.0, 60.0, 92.0, "usd_per_kg", "d-exchina-ndpr-2025"),
-        ("china_dytb_price", 2025, 300.0, 240.0, 400.0, "usd_per_kg", "d-dytb-price-2025"),
-        ("exchina_dytb_ratio", 2025, 3.0, 2.0, 4.0, "ratio", "d-dytb-exchina-ratio-2025"),
+        ("china_dy_price", 2025, 225.0, 165.0, 290.0, "usd_per_kg", "d-dy-price-2025"),
+        ("china_tb_price", 2025, 800.0, 650.0, 1050.0, "usd_per_kg", "d-tb-price-2025"),
+        ("exchina_dy_price", 2025, 450.0, 225.0, 1000.0, "usd_per_kg", "d-dy-exchina-2025"),
+        ("exchina_tb_price", 2025, 2000.0, 800.0, 4000.0, "usd_per_kg", "d-tb-exchina-2025"),
         ("china_magnet_price", 2025, 55.0, 45.0, 62.0, "usd_per_kg", "d-magnet-price-2025"),
         ("exchina_magnet_premium", 2025, 20.0, 10.0, 30.0, "usd_per_kg", "neo-performance"),
         ("china_share_us_magnet_imports", 2025, 0.84, 0.70, 0.95, "share", "usitc-dataweb"),
@@ -661,6 +716,7 @@ COLUMNS = {
     "routes": ["origin", "destination", "commodity", "freight_usd_per_kg", "source_id"],
     "substitution": ["segment", "commodity", "substitute", "max_share", "ratio_t_per_t", "source_id"],
     "observed": ["metric", "year", "value", "low", "high", "unit", "source_id"],
+    "grades": ["facility", "process", "cost_premium_usd_per_kg", "source_id"],
     "projects": ["project", "node", "process", "owner", "status", "max_capacity_t", "capacity_source_id",
                  "earliest_year", "lead_time_years", "ramp", "capex_usd_per_t_yr", "fixed_om_usd_per_t_yr",
                  "capex_source_id", "cost_usd_per_kg", "cost_source_id", "lifetime_years",

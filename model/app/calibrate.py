@@ -59,8 +59,11 @@ def _separation_share(tables, year, cn):
                f"primary separation only: {s2:.1%}")
 
 
+MAGNETS = ["ndfeb_magnet", "ndfeb_dyfree_magnet"]     # every NdFeB grade (docs/model.md § Magnet grades)
+
+
 def _magnet_share(tables, year, cn):
-    s, c, t = _share(tables, year, cn, ["ndfeb_magnet"])
+    s, c, t = _share(tables, year, cn, MAGNETS)
     return s, f"China {c:,.0f} t of {t:,.0f} t NdFeB"
 
 
@@ -74,7 +77,7 @@ def _ndpr_price(tables, year, cn):
 
 def _us_import_share(tables, year, cn):
     f = tables["flows"]
-    f = f[(f["year"] == year) & (f["destination"] == "US") & (f["commodity"] == "ndfeb_magnet")]
+    f = f[(f["year"] == year) & (f["destination"] == "US") & f["commodity"].isin(MAGNETS)]
     total = f["quantity_t"].sum()
     china = f.loc[f["origin"] == cn, "quantity_t"].sum()
     others = ", ".join(f"{o} {q:,.0f} t" for o, q in f.groupby("origin")["quantity_t"].sum().items() if o != cn)
@@ -125,13 +128,15 @@ def _premium(node: str, commodity: str):
     return compute
 
 
-def _flow(origin: str | None, destination: str | None, commodity: str):
-    """Σ flow origin → destination of ``commodity`` (None: the China node)."""
+def _flow(origin: str | None, destination: str | None, commodity: str | list[str]):
+    """Σ flow origin → destination of ``commodity`` (None: the China node; a list: summed)."""
+    comms = [commodity] if isinstance(commodity, str) else list(commodity)
+
     def compute(tables, year, cn):
         o, d = origin or cn, destination or cn
         f = tables["flows"]
-        q = f[(f["year"] == year) & (f["origin"] == o) & (f["destination"] == d) & (f["commodity"] == commodity)]
-        return float(q["quantity_t"].sum()), f"{commodity} shipped {o} → {d}"
+        q = f[(f["year"] == year) & (f["origin"] == o) & (f["destination"] == d) & f["commodity"].isin(comms)]
+        return float(q["quantity_t"].sum()), f"{' + '.join(comms)} shipped {o} → {d}"
     return compute
 
 
@@ -165,14 +170,22 @@ METRICS: dict[str, Metric] = {
         "Ex-China NdPr oxide price ($/kg) at Japan, an importing node (an exporting node's price is not "
         "unique: docs/model.md, notes)", _price("JP", "ndpr_oxide"),
         "China's price plus freight when China exports NdPr oxide freely (not on the 2025 licence lists)"),
-    "china_dytb_price": Metric(
-        "China Dy+Tb oxide price (blend, $/kg)", _price(None, "dytb_oxide"),
-        "where standard and low-heavy magnets are both made in China (asm_cost_magnet_lowhre_premium) and "
-        "how much Dy/Tb China's licence caps keep at home"),
-    "exchina_dytb_ratio": Metric(
-        "Ex-China (Japan) over China Dy+Tb oxide price", _ratio("JP", "dytb_oxide"),
+    "china_dy_price": Metric(
+        "China Dy oxide price ($/kg)", _price(None, "dy_oxide"),
+        "the magnet grade thresholds in China (asm_cost_magnet_gbd_premium, asm_cost_magnet_dyfree_premium, the "
+        "grades' Dy and Tb contents), China's Dy and Tb output (joint products, d-dytb-split-ionic) and how much "
+        "China's licence caps keep at home"),
+    "china_tb_price": Metric(
+        "China Tb oxide price ($/kg)", _price(None, "tb_oxide"),
+        "the same grade thresholds: GBD magnets use mostly Tb, so the Tb price is what the GBD grade saves in Dy "
+        "less its premium, per t of extra Tb"),
+    "exchina_dy_price": Metric(
+        "Ex-China (Japan) Dy oxide price ($/kg)", _price("JP", "dy_oxide"),
         "the Dy/Tb licence approval rate (runs/scenarios/brief_regimes.yaml) against ex-China magnet makers' "
-        "need for Dy/Tb and their low-heavy capacity"),
+        "need for Dy and their choice of GBD or heavy-free grades"),
+    "exchina_tb_price": Metric(
+        "Ex-China (Japan) Tb oxide price ($/kg)", _price("JP", "tb_oxide"),
+        "the Dy/Tb licence approval rate against ex-China makers' need for Tb (the GBD grade)"),
     "china_magnet_price": Metric(
         "China NdFeB magnet price ($/kg)", _price(None, "ndfeb_magnet"),
         "magnet-making cost (asm_cost_magnet) plus NdPr metal and Dy/Tb content at China's prices"),
@@ -181,7 +194,7 @@ METRICS: dict[str, Metric] = {
         "the magnet licence approval rates (brief_regimes.yaml): the ex-China shortfall they leave, priced on "
         "the demand curves (asm_demand_elasticity)"),
     "us_magnet_imports_from_china": Metric(
-        "US NdFeB magnet imports from China (t)", _flow(None, "US", "ndfeb_magnet"),
+        "US NdFeB magnet imports from China (t, every grade)", _flow(None, "US", MAGNETS),
         "the US magnet licence approval rate × the pre-control volume (brief_regimes.yaml)"),
     "us_magnet_shortfall": Metric(
         "US NdFeB demand not served (t)", _unserved("US", "ndfeb_magnet"),
@@ -292,12 +305,15 @@ def context_figures(result, year: int = 2025) -> pd.DataFrame:
         ("World mine output, t REO", out[out["commodity"].isin(["reo_light", "reo_ionic"])]["quantity_t"].sum(),
          "390,000 (2025, usgs-mcs-2026)"),
         ("China NdPr oxide output, t", prod(cn, "ndpr_oxide"), "~106,000 (2024, china-industry-2024)"),
-        ("China Dy+Tb oxide output, t", prod(cn, "dytb_oxide"), "~4,150 (2024: Dy 3,500 + Tb 650)"),
-        ("China NdFeB output, t", prod(cn, "ndfeb_magnet"), "~300,000 (2024)"),
-        ("China NdFeB exports, t", t["flows"][(t["flows"]["origin"] == cn) & (t["flows"]["commodity"] == "ndfeb_magnet")]["quantity_t"].sum(),
+        ("China Dy oxide output, t", prod(cn, "dy_oxide"), "~3,500 (2024, china-industry-2024)"),
+        ("China Tb oxide output, t", prod(cn, "tb_oxide"), "~650 (2024, china-industry-2024)"),
+        ("China NdFeB output, t (every grade)", sum(prod(cn, c) for c in MAGNETS), "~300,000 (2024)"),
+        ("China heavy-free NdFeB output, t", prod(cn, "ndfeb_dyfree_magnet"), "no published figure"),
+        ("China NdFeB exports, t", t["flows"][(t["flows"]["origin"] == cn) & t["flows"]["commodity"].isin(MAGNETS)]["quantity_t"].sum(),
          "58,152 (2024, china-customs-2024)"),
         ("China NdFeB price, $/kg", price(cn, "ndfeb_magnet"), "49-51 export unit value (2024)"),
-        ("China Dy+Tb oxide price (blend), $/kg", price(cn, "dytb_oxide"), "~346 (2024 Dy/Tb blend, d-dytb-price)"),
+        ("China Dy oxide price, $/kg", price(cn, "dy_oxide"), "260 (2024 average, usgs-mcs-2026)"),
+        ("China Tb oxide price, $/kg", price(cn, "tb_oxide"), "810 (2024 average, usgs-mcs-2026)"),
         ("China light concentrate price, $/kg REO", price(cn, "reo_light"), "no published benchmark used"),
         ("Lynas NdPr output, t", float(out[(out["facility"] == "my_lynas_malaysia_sep") & (out["commodity"] == "ndpr_oxide")]["quantity_t"].sum()),
          "~6,559 (FY25)"),
@@ -348,8 +364,12 @@ def write_page(table: pd.DataFrame, out: str | Path, config_path: str | Path, re
               "carry licence rents over China's, US demand is cut (the shortage), and MP ships only its Q1 concentrate "
               "to China. The model is annual: 2025 is one period; the approval rates are annual averages with "
               "January-April at the full pace.",
-              "- **Dy/Tb price** is set where standard and low-heavy magnets are both made: the low-heavy premium "
-              "(asm_cost_magnet_lowhre_premium) equals the Dy/Tb saved (0.015 t per t magnet) less the extra NdPr.",
+              "- **Dy and Tb prices** are set by the magnet grades (docs/model.md § Magnet grades): where standard "
+              "and grain-boundary-diffused (GBD) magnets are both made, the GBD premium (asm_cost_magnet_gbd_premium) "
+              "equals the Dy it saves less the extra Tb it uses; where GBD and heavy-free magnets are both made, the "
+              "heavy-free premium (asm_cost_magnet_dyfree_premium) plus its extra NdPr equals the GBD premium plus "
+              "the GBD grade's Dy and Tb. Dy and Tb are joint products of separation (fixed shares by ore type), so "
+              "the grade mix adjusts until their uses match China's output ratio.",
               "- **MP** separates up to its 2025 capacity because its cash separation cost (asm_cost_sep_exchina) "
               "is below China's plus the freight its concentrate would pay; after its April 2025 stop only its Q1 "
               "concentrate goes to China, and the model, which has no producer inventories, does not mine the rest "

@@ -14,6 +14,7 @@ from pyomo.common.collections import ComponentMap
 
 from reebloc.equilibrium.balance import define_balance
 from reebloc.equilibrium.demand import define_demand
+from reebloc.equilibrium.grades import grade_values
 from reebloc.equilibrium.index import Index, build_index
 from reebloc.equilibrium.investment import define_investment, investment_values
 from reebloc.equilibrium.objective import define_objective
@@ -49,6 +50,7 @@ class ModelInstance:
         vals.update(policy_values(self.ix, self.pi, cfg, data))
         for name, d in investment_values(self.ix, cfg, data).items():
             vals.setdefault(name, {}).update(d)
+        grade_values(self.ix, data, vals)
         out = ComponentMap()
         for name, d in vals.items():
             comp = getattr(self.m, name)

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from reebloc.equilibrium.grades import expand_grades
 from reebloc.equilibrium.investment import Projects, build_projects
 from reebloc.inputs.config import RunConfig
 from reebloc.inputs.dataset import DataSet
@@ -80,6 +81,8 @@ class Index:
     clean_fac_t: list[tuple[str, int]] = field(default_factory=list)  # non-China processors: may run clean
     clean_arcs: list[tuple[str, str, str]] = field(default_factory=list)  # arcs that can carry clean material
     projects: Projects = field(default_factory=Projects)   # build options (investment.py)
+    grade_base: dict[str, str] = field(default_factory=dict)   # grade sibling f@g -> plant f (grades.py)
+    grade_group: dict[str, list[str]] = field(default_factory=dict)  # plant f -> its grade siblings
 
     @property
     def by_process(self) -> dict[str, list[tuple[str, float]]]:
@@ -97,7 +100,13 @@ class Index:
                 tuple(self.fac_t), tuple(sorted(self.sloped)), tuple(self.arcs),
                 tuple(self.demand_keys), tuple(sorted(self.elastic)), tuple(self.subs),
                 self.steps, self.linear, self.china, tuple(self.clean_fac_t), tuple(self.clean_arcs),
-                self.projects.key())
+                self.projects.key(), tuple(sorted(self.grade_base.items())))
+
+    @property
+    def fac_t_set(self) -> set:
+        if not hasattr(self, "_fac_t_set"):
+            self._fac_t_set = set(self.fac_t)
+        return self._fac_t_set
 
     def makes_clean_only(self, f: str) -> bool:
         """A facility outside China with no inputs (a mine) makes only clean material."""
@@ -124,6 +133,7 @@ def build_index(cfg: RunConfig, data: DataSet) -> Index:
                               "status": pj["status"], "start_year": [first[j] for j in pj.index],
                               "end_year": years[-1], "source_id": pj["source_id"]}, index=pj.index)
         fac = pd.concat([fac, extra[fac.columns]])
+    fac, grade_base = expand_grades(fac, data)
     fac_t = [(f, t) for f, r in fac.iterrows() for t in range(len(tree))
              if r["start_year"] <= tree.year[t] <= r["end_year"]]
     costs = data["costs"]
@@ -143,7 +153,10 @@ def build_index(cfg: RunConfig, data: DataSet) -> Index:
                commodities=list(data["commodities"]["commodity"]), coef=coef,
                facilities=fac, fac_t=fac_t, sloped=sloped, arcs=arcs, demand_keys=keys,
                elastic=elastic, subs=sorted(subs), steps=cfg.curves.steps,
-               linear=cfg.curves.form == "linear", china=cfg.china_node, projects=projects)
+               linear=cfg.curves.form == "linear", china=cfg.china_node, projects=projects,
+               grade_base=grade_base)
+    for sib, f in grade_base.items():
+        ix.grade_group.setdefault(f, []).append(sib)
     ix.clean_fac_t = [(f, t) for f, t in fac_t if not ix.makes_touched_only(f) and not ix.makes_clean_only(f)]
     ix.clean_arcs = [a for a in arcs if a[0] != ix.china]
     return ix

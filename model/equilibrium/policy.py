@@ -7,7 +7,15 @@ from __future__ import annotations
 
 import pyomo.environ as pyo
 
+from reebloc.equilibrium.grades import siblings
 from reebloc.equilibrium.trade import touched_flow
+
+
+def plant_output(m, ix, f, c, t):
+    """Output of commodity c by plant f at t over all its grades: Σ_g coef(process_g, c) × act[g,t]
+    (grades.py; just coef × act[f,t] for a one-recipe facility)."""
+    return sum(ix.coef.get((ix.facilities.at[g, "process"], c), 0.0) * m.act[g, t]
+               for g in siblings(ix, f) if (g, t) in ix.fac_t_set)
 
 
 def define_floors(m, ix, pi) -> None:
@@ -28,9 +36,10 @@ def define_floors(m, ix, pi) -> None:
 
 
 def floor_output_rule(m, ix, pi, p, f, t):
-    """cov[p,f,t] ≤ coef(process_f, c) × act[f,t] (== when uncapped: every tonne is covered)."""
+    """cov[p,f,t] ≤ Σ_g coef(process_g, c) × act[g,t] over the plant's grades (== when uncapped:
+    every tonne is covered)."""
     c = pi.floors[p].commodity
-    out = ix.coef[(ix.facilities.at[f, "process"], c)] * m.act[f, t]
+    out = plant_output(m, ix, f, c, t)
     if pi.floors[p].volume_cap_t is None:
         return m.cov[p, f, t] == out
     return m.cov[p, f, t] <= out
@@ -57,9 +66,10 @@ def define_offtake(m, ix, pi) -> None:
 
 
 def offtake_rule(m, ix, pi, p, t):
-    """off = share × coef × act (share form) or off ≤ coef × act (volume form)."""
+    """off = share × output (share form) or off ≤ output (volume form); output = Σ over the plant's
+    grades of coef × act (grades.py)."""
     o = pi.offtakes[p]
-    out = ix.coef[(ix.facilities.at[o.facility, "process"], o.commodity)] * m.act[o.facility, t]
+    out = plant_output(m, ix, o.facility, o.commodity, t)
     if o.share is not None:
         return m.off[p, t] == o.share * out
     return m.off[p, t] <= out

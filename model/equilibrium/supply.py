@@ -34,10 +34,16 @@ def define_supply(m, ix) -> None:
 
 
 def capacity_rule(m, f, t, ix=None):
-    """act[f,t] ≤ capacity_t[f,t] + built capacity online at t (investment.py; 0 for an operating
-    facility); dual = scarcity rent ($/kg, weighted)."""
-    added = built_capacity(m, ix, f, t) if ix is not None else 0.0
-    return m.act[f, t] <= m.capacity_t[f, t] + added
+    """act[f,t] (+ Σ_g act[f@g,t], the plant's other grades, grades.py) ≤ capacity_t[f,t] + built
+    capacity online at t (investment.py; 0 for an operating facility); dual = scarcity rent ($/kg,
+    weighted). A grade sibling has no row of its own: it shares its plant's."""
+    if ix is None:
+        return m.act[f, t] <= m.capacity_t[f, t]
+    if f in ix.grade_base:
+        return pyo.Constraint.Skip
+    added = built_capacity(m, ix, f, t)
+    grades = sum(m.act[g, t] for g in ix.grade_group.get(f, []))
+    return m.act[f, t] + grades <= m.capacity_t[f, t] + added
 
 
 def tranche_sum_rule(m, f, t):

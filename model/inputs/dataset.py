@@ -102,6 +102,10 @@ SPECS: dict[str, Spec] = {
                      required=False),
     "observed": Spec({"metric": STR, "year": INT, "value": FLOAT, "low": FLOAT, "high": FLOAT,
                       "unit": STR, "source_id": STR}, ("metric", "year"), required=False),
+    # grades a plant may make besides its own process (docs/model.md § Magnet grades)
+    "grades": Spec({"facility": STR, "process": STR, "cost_premium_usd_per_kg": FLOAT, "source_id": STR},
+                   ("facility", "process"), refs={"process": ("processes", "process")},
+                   nonneg=("cost_premium_usd_per_kg",), required=False),
 }
 YEAR_TABLES = ("capacity", "costs", "demand")
 
@@ -287,6 +291,7 @@ def load_dataset(folder: str | Path, years: list[int] | None = None) -> DataSet:
     _check_processes(folder, tables)
     _check_substitution(folder, tables)
     _check_projects(folder, tables, years)
+    _check_grades(folder, tables)
     horizon = _check_years(folder, tables, years)
     if years is not None:
         keep = set(years)
@@ -355,6 +360,28 @@ def _check_projects(folder: Path, tables: dict, years: list[int] | None) -> None
             raise _fail(folder, "projects", i, "lead_time_years",
                         f"lead time {r['lead_time_years']:g} years is longer than the data horizon "
                         f"{lo}-{hi} ({hi - lo} years): the project could never come online")
+
+
+def _check_grades(folder: Path, tables: dict) -> None:
+    """A grade row names a facility or project (a plant), a process other than the plant's own, and
+    that process must make what the plant's own process makes or a substitute of it; a plant with a
+    rising cost curve (slope) has one recipe."""
+    if "grades" not in tables:
+        return
+    own = dict(zip(tables["facilities"]["facility"], tables["facilities"]["process"]))
+    if "projects" in tables:
+        own.update(zip(tables["projects"]["project"], tables["projects"]["process"]))
+    sloped = set(tables["costs"].loc[tables["costs"]["slope_usd_per_kg_per_t"] > 0, "facility"])
+    for i, r in tables["grades"].iterrows():
+        f, p = r["facility"], r["process"]
+        if f not in own:
+            close = difflib.get_close_matches(f, sorted(own), n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            raise _fail(folder, "grades", i, "facility", f"unknown facility {f!r} (not in facilities.csv or projects.csv){hint}")
+        if p == own[f]:
+            raise _fail(folder, "grades", i, "process", f"{p!r} is {f!r}'s own process; list only the other grades it can make")
+        if f in sloped:
+            raise _fail(folder, "grades", i, "facility", f"{f!r} has a rising cost (slope in costs.csv); a plant with grades needs a flat cost")
 
 
 def _check_years(folder: Path, tables: dict, years: list[int] | None) -> tuple[int, int]:

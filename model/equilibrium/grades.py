@@ -1,0 +1,69 @@
+"""Grades: a plant that can run more than one recipe (docs/model.md § Magnet grades).
+
+A plant declares in ``grades.csv`` the processes it may run besides its own (e.g. a sintered-magnet
+plant that can make the standard grade, the grain-boundary-diffused grade and the heavy-free grade).
+Each extra grade g of plant f is a *grade sibling*, a facility named ``f@g`` with f's node, years and
+origin class, running process g at f's unit cost plus the grade's premium. The siblings share f's
+capacity:
+
+    act[f,t] + Σ_g act[f@g,t] ≤ capacity_t[f,t] + built capacity of f at t
+
+so the LP chooses the grade mix of every plant: it makes the grade whose inputs (Dy, Tb, NdPr metal)
+at that node's prices plus premium cost least, and switches when a price crosses the threshold
+where two grades cost the same. Every other part of the model sees ordinary facilities.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+SEP = "@"
+
+
+def sibling_name(facility: str, process: str) -> str:
+    return f"{facility}{SEP}{process}"
+
+
+def expand_grades(fac: pd.DataFrame, data) -> tuple[pd.DataFrame, dict[str, str]]:
+    """(facilities with a row per grade sibling, {sibling: plant}). ``fac`` is indexed by facility
+    (operating facilities and projects)."""
+    if not data.has("grades"):
+        return fac, {}
+    base: dict[str, str] = {}
+    rows = []
+    for r in data["grades"].itertuples():
+        if r.facility not in fac.index:
+            continue
+        name = sibling_name(r.facility, r.process)
+        row = fac.loc[r.facility].copy()
+        row["process"] = r.process
+        row.name = name
+        rows.append(row)
+        base[name] = r.facility
+    if not rows:
+        return fac, {}
+    return pd.concat([fac, pd.DataFrame(rows)]), base
+
+
+def plant_of(ix, f: str) -> str:
+    """The plant a facility (or grade sibling) belongs to."""
+    return ix.grade_base.get(f, f)
+
+
+def siblings(ix, f: str) -> list[str]:
+    """A plant and its grade siblings: [f, f@g1, ...]."""
+    return [f] + ix.grade_group.get(f, [])
+
+
+def grade_values(ix, data, vals: dict) -> None:
+    """cost_usd_per_kg[f@g,t] = cost_usd_per_kg[f,t] + premium(f,g); in place on ``vals``."""
+    if not ix.grade_base or not data.has("grades"):
+        return
+    prem = {sibling_name(r.facility, r.process): float(r.cost_premium_usd_per_kg)
+            for r in data["grades"].itertuples()}
+    cost = vals.setdefault("cost_usd_per_kg", {})
+    for (f, t) in ix.fac_t:
+        b = ix.grade_base.get(f)
+        if b is not None:
+            cost[f, t] = cost.get((b, t), 0.0) + prem.get(f, 0.0)
+            vals.setdefault("capacity_t", {})[f, t] = 0.0

@@ -1,0 +1,180 @@
+"""Dy and Tb apart, and magnet grades (docs/model.md § Dy and Tb, and magnet grades).
+
+Hand-solved on tests/data/grades: one market, Tb at $800/kg, NdPr metal at $50/kg, Dy at a price
+the test sets; one 2,000 t/yr plant ($10/kg) that can make
+
+    standard  0.28 metal + 0.017 Dy + 0.003 Tb            heavy cost 0.017 P_Dy + 2.4
+    GBD       0.28 metal + 0.001 Dy + 0.004 Tb, +$2.4/kg   heavy cost 0.001 P_Dy + 3.2 + 2.4
+    heavy-free 0.29 metal, +$4/kg (serves at most half of the pumps segment)
+
+Standard and GBD cost the same at P_Dy* = (2.4 + 0.001·800 − 0.003·800 + 0.003·800)/0.016
+= (2.4 + 0.8)/0.016 = $200/kg: below it the plant makes standard magnets, above it GBD.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from tests.conftest import ROOT
+
+STD, GBD, FREE = "plant", "plant@magnet_gbd", "plant@magnet_free"
+THRESHOLD = (2.4 + (0.004 - 0.003) * 800) / (0.017 - 0.001)
+
+
+def _run(copy_dataset, dy_price: float):
+    from reebloc.app.run import run_in_memory
+    folder, cfg = copy_dataset("grades")
+    costs = pd.read_csv(folder / "costs.csv")
+    costs.loc[costs["facility"] == "dy_src", "cost_usd_per_kg"] = dy_price
+    costs.to_csv(folder / "costs.csv", index=False)
+    return run_in_memory(cfg)
+
+
+def _made(result, year: int) -> dict[str, float]:
+    p = result.tables["production"]
+    p = p[(p["year"] == year) & p["commodity"].isin(["ndfeb_magnet", "ndfeb_dyfree_magnet"])]
+    return {f: float(q) for f, q in p.groupby("facility")["quantity_t"].sum().items()}
+
+
+def _price(result, commodity: str, year: int = 2025) -> float:
+    p = result.tables["prices"]
+    row = p[(p["year"] == year) & (p["commodity"] == commodity)]
+    assert len(row) == 1
+    return float(row["price_usd_per_kg"].iloc[0])
+
+
+def test_threshold_is_200():
+    assert THRESHOLD == pytest.approx(200.0)
+
+
+@pytest.mark.parametrize("dy_price, grade", [(190.0, STD), (210.0, GBD)])
+def test_grade_switches_when_dy_crosses_its_threshold(copy_dataset, dy_price, grade):
+    """Below P_Dy* = $200 the plant makes the standard grade, above it the GBD grade; the magnet
+    price is the chosen recipe's cost; Dy use falls seventeen-fold when the grade switches."""
+    r = _run(copy_dataset, dy_price)
+    made = _made(r, 2025)
+    # 1,000 t demanded: pumps take 100 t heavy-free (half of 200 t, the accepted share), the rest
+    # is the Dy-bearing grade that is cheaper at this Dy price
+    assert made.get(grade, 0.0) == pytest.approx(900.0)
+    other = GBD if grade == STD else STD
+    assert made.get(other, 0.0) == pytest.approx(0.0, abs=1e-6)
+    assert made.get(FREE, 0.0) == pytest.approx(100.0)
+    if grade == STD:
+        heavy = 0.017 * dy_price + 0.003 * 800
+        dy_use = 900 * 0.017
+    else:
+        heavy = 2.4 + 0.001 * dy_price + 0.004 * 800
+        dy_use = 900 * 0.001
+    assert _price(r, "ndfeb_magnet") == pytest.approx(10 + 0.28 * 50 + heavy, abs=1e-6)
+    assert _price(r, "ndfeb_dyfree_magnet") == pytest.approx(10 + 4.0 + 0.29 * 50, abs=1e-6)
+    p = r.tables["production"]
+    used = -p[(p["year"] == 2025) & (p["commodity"] == "dy_oxide") & (p["quantity_t"] < 0)]["quantity_t"].sum()
+    assert used == pytest.approx(dy_use)
+
+
+def test_grades_share_the_plant_capacity(copy_dataset):
+    """2026: 2,500 t demanded of a 2,000 t/yr plant. The grades together make 2,000 t, not 2,000 t
+    each; the 500 t short is unserved and the magnet price is the $500/kg value of lost load."""
+    r = _run(copy_dataset, 190.0)
+    made = _made(r, 2026)
+    assert sum(made.values()) == pytest.approx(2000.0)
+    d = r.tables["demand"]
+    assert d[d["year"] == 2026]["unserved_t"].sum() == pytest.approx(500.0)
+    assert _price(r, "ndfeb_magnet", 2026) == pytest.approx(500.0)
+
+
+def test_heavy_free_grade_serves_only_segments_that_accept_it(copy_dataset):
+    """The heavy-free grade is cheapest ($28.5 vs $29.63/kg) but serves at most half of pumps and no
+    traction demand."""
+    r = _run(copy_dataset, 190.0)
+    s = r.tables["substitutes"]
+    s = s[(s["year"] == 2025) & (s["substitute"] == "ndfeb_dyfree_magnet")]
+    by_seg = s.groupby("segment")["substitute_t"].sum().to_dict()
+    assert by_seg == pytest.approx({"pumps": 100.0})
+
+
+# ----------------------------------------------------------------------------- default data
+
+def _processes() -> pd.DataFrame:
+    return pd.read_csv(ROOT / "inputs" / "default" / "processes.csv")
+
+
+@pytest.mark.parametrize("process, dy_over_tb, source", [
+    ("sep_ionic", 3500 / 650, "china-industry-2024: Dy 3,500 t, Tb 650 t"),
+    ("sep_heavy", 240 / 66, "energy-fuels: 240 t Dy + 66 t Tb"),
+    ("recycle", 3500 / 650, "China's use ratio"),
+    ("new_supply_generic", 240 / 66, "hard-rock heavy stream"),
+])
+def test_dy_and_tb_are_joint_products_in_sourced_shares(process, dy_over_tb, source):
+    """Each separation route makes Dy and Tb together, in its ore type's sourced ratio."""
+    p = _processes()
+    k = p[p["process"] == process].set_index("commodity")["coefficient_t"]
+    assert k["dy_oxide"] > 0 and k["tb_oxide"] > 0
+    assert k["dy_oxide"] / k["tb_oxide"] == pytest.approx(dy_over_tb, rel=2e-3), source
+
+
+@pytest.mark.parametrize("process", ["sep_ionic", "sep_heavy"])
+def test_heavy_separation_activity_is_t_of_dy_plus_tb(process):
+    """A heavy separator's activity (and capacity) is t Dy+Tb: its Dy and Tb outputs sum to 1."""
+    k = _processes().query("process == @process").set_index("commodity")["coefficient_t"]
+    assert k["dy_oxide"] + k["tb_oxide"] == pytest.approx(1.0, abs=1e-4)
+
+
+def test_dy_and_tb_mass_balance_at_every_node_in_2025():
+    """Default data, 2025 (history of brief_regimes): for Dy and Tb at every node,
+    made − used + imports − exports − disposal − stock bought + released = 0, and every heavy
+    separator's Dy/Tb outputs are in its process ratio."""
+    from tests.test_default_data import _RESULT, _calibration
+    if "history" not in _RESULT:
+        _calibration()
+    t = _RESULT["history"].tables
+    sc = next(iter(_RESULT["history"].resolved.config.scenarios))
+    pick = {k: v[(v["scenario"] == sc) & (v["year"] == 2025)] for k, v in t.items()
+            if isinstance(v, pd.DataFrame) and {"scenario", "year"} <= set(v.columns)}
+    prod, flows, disp = pick["production"], pick["flows"], pick["disposal"]
+    stock = pick["stockpiles"]
+    for c in ("dy_oxide", "tb_oxide"):
+        for n in sorted(set(prod.loc[prod["commodity"] == c, "node"]) | set(flows.loc[flows["commodity"] == c, "origin"])):
+            net = prod[(prod["node"] == n) & (prod["commodity"] == c)]["quantity_t"].sum()
+            net += flows[(flows["destination"] == n) & (flows["commodity"] == c)]["quantity_t"].sum()
+            net -= flows[(flows["origin"] == n) & (flows["commodity"] == c)]["quantity_t"].sum()
+            net -= disp[(disp["node"] == n) & (disp["commodity"] == c)]["quantity_t"].sum()
+            s = stock[(stock["node"] == n) & (stock["commodity"] == c)]
+            net += s["release_t"].sum() - s["purchase_t"].sum()
+            assert net == pytest.approx(0.0, abs=1e-4), (c, n)
+    k = _processes().set_index(["process", "commodity"])["coefficient_t"]
+    seps = prod[prod["process"].isin(["sep_ionic", "sep_heavy"]) & (prod["quantity_t"] > 0)]
+    assert not seps.empty
+    for (f, proc), g in seps.groupby(["facility", "process"]):
+        q = g.set_index("commodity")["quantity_t"]
+        assert q["dy_oxide"] / q["tb_oxide"] == pytest.approx(k[proc, "dy_oxide"] / k[proc, "tb_oxide"], rel=1e-6), f
+
+
+def test_2025_dy_and_tb_prices_sit_in_their_observed_bands():
+    """China's and ex-China's (Japan) 2025 Dy and Tb prices against observed.csv (sourced bands)."""
+    from tests.test_default_data import _calibration
+    table, _ = _calibration()
+    rows = table.set_index(["metric", "year"])
+    for m in ("china_dy_price", "china_tb_price", "exchina_dy_price", "exchina_tb_price"):
+        r = rows.loc[(m, 2025)]
+        assert r["low"] <= r["model"] <= r["high"], (m, r["model"], r["low"], r["high"])
+    # Tb is dearer than Dy (it is scarcer: 650 t against 3,500 t in China's 2024 output)
+    assert rows.loc[("china_tb_price", 2025), "model"] > 2 * rows.loc[("china_dy_price", 2025), "model"]
+
+
+@pytest.mark.parametrize("row, expected", [
+    ("plnt,magnet_gbd,2.4,fixture", "unknown facility 'plnt' (not in facilities.csv or projects.csv); did you mean 'plant'?"),
+    ("plant,magnet_std,0,fixture", "'magnet_std' is 'plant''s own process"),
+    ("plant,magnet_bgd,2.4,fixture", "unknown process 'magnet_bgd'"),
+])
+def test_bad_grade_rows_are_one_line(copy_dataset, row, expected):
+    from reebloc.errors import ReeblocError
+    from reebloc.inputs.dataset import load_dataset
+    folder, _ = copy_dataset("grades")
+    with open(folder / "grades.csv", "a") as fh:
+        fh.write(row + "\n")
+    with pytest.raises(ReeblocError) as e:
+        load_dataset(folder)
+    msg = str(e.value)
+    assert "grades.csv" in msg and expected in msg and "\n" not in msg
