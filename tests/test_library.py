@@ -159,3 +159,19 @@ def test_welfare_adds_up_and_budget_rows_match_the_summary(full_runs):
         payer_node = g.payer.str.split("_").str[0]
         for n, tot in g.d.groupby(payer_node).sum().items():
             assert w[w.node == n].d.sum() == pytest.approx(-tot, abs=1.0), (name, n)
+
+
+def test_any_stage_content_is_at_least_the_direct_share(full_runs):
+    """In every scenario-year of every library run, the US any-stage China content of magnets
+    (China-touched share of supply) is at least the share bought directly from China: a magnet
+    shipped from China is China-touched (docs/model.md § Origin classes)."""
+    import pandas as pd
+    checked = 0
+    for f in full_runs:
+        sec = pd.read_csv(f / "security.csv")
+        sec = sec[(sec.node == "US") & (sec.commodity == "ndfeb_magnet")]
+        wide = sec.pivot_table(index=["scenario", "year"], columns="metric", values="value")
+        bad = wide[wide.china_content < wide.direct_china_share - 1e-6]
+        assert bad.empty, (f.name, bad[["china_content", "direct_china_share"]])
+        checked += len(wide)
+    assert checked >= 9 * 4 * 11

@@ -38,7 +38,7 @@ def did_you_mean(value: str, known) -> str:
 def check_against_data(resolved, data) -> None:
     """Raise ReeblocError at the first reference the data set does not have."""
     from reebloc.inputs.config import _origin_of
-    from reebloc.inputs.policies import Bloc, Offtake, Outlay, PriceFloor, Stockpile, Tariff
+    from reebloc.inputs.policies import Bloc, ContentRule, Offtake, Outlay, PriceFloor, Stockpile, Tariff
 
     cfg = resolved.config
     origins = getattr(resolved, "origins", {}) or {}
@@ -110,11 +110,22 @@ def check_against_data(resolved, data) -> None:
             payer(p.payer, f"{f}.payer")
         if isinstance(p, Outlay):
             payer(p.payer, f"{f}.payer")
+        if isinstance(p, ContentRule):
+            need(p.node, nodes, f"{f}.node", "node", "nodes.csv")
+            dem = data["demand"]
+            segs = set(dem.loc[dem.node == p.node, "segment"])
+            for sg in p.segments:
+                need(sg, segs, f"{f}.segments", f"demand segment at {p.node}", "demand.csv")
+            if p.commodities != "*":
+                for k in p.commodities:
+                    need(k, comms, f"{f}.commodities", "commodity", "commodities.csv")
 
     for s in sorted(cfg.scenarios):
         for cname, c in sorted(cfg.scenarios[s].export_controls.items()):
             f = f"scenarios.{s}.export_controls.{cname}"
-            need(c.exporter, nodes, f"{f}.exporter", "node", "nodes.csv")
+            if c.exporter != "third_countries":      # a node, a list of nodes, or every node but China
+                for n in ([c.exporter] if isinstance(c.exporter, str) else c.exporter):
+                    need(n, nodes, f"{f}.exporter", "node", "nodes.csv (or third_countries)")
             for k in c.commodities:
                 need(k, comms, f"{f}.commodities", "commodity", "commodities.csv")
             if isinstance(c.destinations, list):
