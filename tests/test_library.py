@@ -51,7 +51,7 @@ def test_config_validates_with_its_comment_block(variant):
     data = load_dataset(r.data_dir, r.config.year_list)
     ModelInstance.structure_key(r.config, data, where=r.path)   # facilities, nodes, commodities exist
     if variant not in ("baseline", "all-in"):
-        assert "mgssi-2026" in text or "MARKET_DATA" in text, "cite the terms' sources"
+        assert "mgssi-2026" in text or "sources.csv" in text, "cite the terms' sources"
 
 
 def test_all_in_is_the_union_of_its_parts():

@@ -33,7 +33,7 @@ SOURCES = [
      "Total quotas, t REO, mining/smelting: 2021 168,000/162,000; 2022 210,000/202,000; 2023 255,000/243,850; 2024 270,000/254,000; 2025 not published."),
     ("china-customs-2024", "China General Administration of Customs, NdFeB magnet exports 2024 (as reported by Reuters)", "",
      "58,152 t of NdFeB magnets exported in 2024 for $2.86 billion: unit value ~$49-51/kg."),
-    ("china-industry-2024", "Chinese industry statistics 2023-2024 as compiled in the project's MARKET_DATA.md (original publisher not recorded there; status S)", "",
+    ("china-industry-2024", "Chinese industry statistics 2023-2024 (original publisher not recorded; status S)", "",
      "China 2024: NdPr oxide output ~106,000 t vs use ~96,000 t; NdPr metal 88,000 vs 80,000 t; Dy oxide ~3,500 t, Tb oxide ~650 t output; NdFeB magnets ~300,000 t (2024), 280,000 t (2023)."),
     ("mp-materials", "MP Materials, annual reports and quarterly results 2023-2025; press releases on Independence and 10X", "https://investors.mpmaterials.com/",
      "REO in concentrate 50,692 t (2025); NdPr oxide 200 t (2023), 1,294 t (2024), 2,599 t (2025); end-2025 run rate ~4,000 t/yr; Independence (Fort Worth) magnets ~1,000 t/yr scalable to 2-3 kt; 10X brings MP magnet capacity to ~10,000 t/yr, commissioning 2028; heavy-REE separation ~200 t/yr Dy/Tb from mid-2026; NdPr cash cost slightly above $60/kg (Q1 2025)."),
@@ -67,8 +67,8 @@ SOURCES = [
      "NdPr $63/kg (Jul 2025); Feb 2026 850k yuan/t; China magnet exports to US -93% m/m in May 2025; ex-China magnet premia (Vietnam +15-20%, Korea up to +20%)."),
     ("smm-2025", "Shanghai Metals Market (SMM) NdPr, Dy, Tb oxide quotations 2025", "https://www.metal.com/",
      "NdPr 450k yuan/t (Feb 2025), 632k (Aug 2025), 592-595k (Dec 2025); Dy 1.33-1.35M, Tb 6.02-6.06M yuan/t (Dec 2025), incl. 13% VAT."),
-    ("usitc-dataweb", "US import statistics for sintered NdFeB magnets, Q1 2024-Q1 2025, as compiled in MARKET_DATA.md (US Census trade data, queryable via USITC DataWeb)", "https://dataweb.usitc.gov/",
-     "China ~84% of US sintered NdFeB import value (derived in MARKET_DATA.md); US NdFeB magnet imports from China ~10,000 t/yr."),
+    ("usitc-dataweb", "US import statistics for sintered NdFeB magnets, Q1 2024-Q1 2025, (US Census trade data, queryable via USITC DataWeb)", "https://dataweb.usitc.gov/",
+     "China ~84% of US sintered NdFeB import value (derived from US Census import values); US NdFeB magnet imports from China ~10,000 t/yr."),
     ("dod-2012", "US Department of Defense, report on rare-earth use in US weapon systems (2012)", "",
      "~175 t/yr of NdFeB magnets for US weapons systems."),
     ("iea-2025", "IEA, Global Critical Minerals Outlook 2025", "https://www.iea.org/reports/global-critical-minerals-outlook-2025",
@@ -154,13 +154,27 @@ SOURCES = [
      "SMM Dec 2025 592-595k yuan/t (~$74 ex-VAT, smm-2025) and Reuters Feb 2026 850k yuan/t (~$107 ex-VAT at 7.0 CNY/USD, reuters-2025): early 2026 ran from ~$74 to ~$107. Central $90, band $74-110. The model's period is the whole of 2026."),
     ("d-us-defence", "Derived: US defence NdFeB demand", "",
      "~175 t/yr (dod-2012) held constant in 2025 and grown with asm_demand_growth thereafter."),
+    ("pda-2011", "Paris, A., Drogue, S. and Anania, G. (2011), 'Calibrating spatial models of trade', Economic Modelling 28(6), 2509-2516", "https://doi.org/10.1016/j.econmod.2011.07.010",
+     "Method for gradual trade: calibrated, rising marginal trade costs on each arc around observed flows, so that a spatial equilibrium LP reproduces observed bilateral flows and responds to wedges with a finite elasticity."),
+    ("head-mayer-2014", "Head, K. and Mayer, T. (2014), 'Gravity equations: workhorse, toolkit, and cookbook', Handbook of International Economics vol. 4, ch. 3, 131-195", "https://doi.org/10.1016/B978-0-444-54314-1.00003-3",
+     "Meta-analysis of trade elasticities: median structural-gravity tariff elasticity about 5 across products and studies (their Table 4); no estimate for rare earths."),
+    ("us-hts-8505", "US International Trade Commission, Harmonized Tariff Schedule of the United States, heading 8505.11.00 (permanent magnets of metal)", "https://hts.usitc.gov/",
+     "Column 1 (MFN) general rate 2.1% ad valorem on NdFeB permanent magnets, all origins."),
+    ("ustr-301-2024", "Office of the US Trade Representative, Section 301 four-year review: modifications to tariffs on Chinese imports, Federal Register notice of 2024-09-18", "https://ustr.gov/",
+     "Permanent magnets from China 0% -> 25% from 2026-01-01; critical minerals (incl. rare-earth oxides and metals) 0% -> 25% from 2024-09-27."),
+    ("us-ieepa-2025", "Executive Orders 14195 (2025-02-01, amended 2025-03-03) and 14257 (2025-04-02) imposing IEEPA tariffs on imports from China; US Supreme Court decision of 2026-02-20 holding IEEPA tariffs unlawful", "https://www.federalregister.gov/",
+     "Fentanyl tariff 10% from 2025-02-04, 20% from 2025-03-04, 10% from 2025-11-10; reciprocal 10% from 2025-05-14 (after 125% in April 2025); struck down 2026-02-20."),
+    ("us-s122-2026", "Presidential proclamation under Section 122 of the Trade Act of 1974, 2026-02 (balance-of-payments surcharge replacing the IEEPA tariffs)", "https://www.federalregister.gov/",
+     "10% ad valorem on imports for at most 150 days unless extended by Congress."),
+    ("d-trade-reference", "Derived: US NdFeB magnet imports by origin at the pre-control pace (2024 to Q1 2025), t/yr", "",
+     "China ~10,000 t/yr and ~84% of import value (usitc-dataweb): total ~11,900 t, non-China ~1,900 t, split by asm_us_import_share_jp (Japan) and equally among South Korea, Vietnam and the EU (Germany, Estonia's Narva magnets). Tariff in force at that pace: MFN 2.1% (us-hts-8505); Section 301 on magnets was 0% until 2026 (ustr-301-2024)."),
 ]
 
 # ----------------------------------------------------------------------------- assumptions
 # id: (description, unit, central, low, high, note)
 ASM = {
     "asm_cn_ionic_quota": ("China ion-adsorption (southern medium/heavy) share of the mining quota", "t REO/yr", 19150, 15000, 25000,
-                           "Recollection (unverified): the southern ion-adsorption quota has been held at ~19,150 t since 2017; not in MARKET_DATA. Moves the light/ionic split of China's 270 kt."),
+                           "Recollection (unverified): the southern ion-adsorption quota has been held at ~19,150 t since 2017; no published source found. Moves the light/ionic split of China's 270 kt."),
     "asm_cn_quota_growth": ("Growth of China's mining quota after 2025", "share/yr", 0.06, 0.0, 0.12,
                             "2023->2024 growth was 5.9% (miit-quota); 2021-2024 averaged ~17%/yr. Central: the latest step."),
     "asm_hold_flat": ("Capacity after the last reported or planned figure: multiplier on that figure", "ratio", 1.0, 0.8, 1.2,
@@ -255,7 +269,7 @@ ASM = {
     "asm_demand_growth": ("NdFeB demand growth per year 2025-2035, all nodes and segments", "share/yr", 0.081, 0.075, 0.087,
                           "Published outlooks +7.5%/yr (adamas-2023) and +8.7%/yr (adamas-2024); central the midpoint."),
     "asm_demand_elasticity": ("Price elasticity of NdFeB demand at the reference point", "1", -0.25, -0.6, -0.05,
-                              "No published elasticity (MARKET_DATA). Magnets are a small share of product cost: inelastic. -0.25 puts the reference quantity on a block edge when curves.steps is a multiple of 5, so served demand equals the reference quantity when prices are near the reference price."),
+                              "No published elasticity. Magnets are a small share of product cost: inelastic. -0.25 puts the reference quantity on a block edge when curves.steps is a multiple of 5, so served demand equals the reference quantity when prices are near the reference price."),
     "asm_voll": ("Value of lost load, civil NdFeB demand", "$/kg", 500.0, 150.0, 2000.0,
                  "Willingness to pay cap: a missing magnet stops a motor or a car line (Ford, May 2025, mgssi-2026)."),
     "asm_voll_defence": ("Value of lost load, defence NdFeB demand", "$/kg", 2000.0, 500.0, 10000.0,
@@ -336,6 +350,15 @@ ASM = {
     "asm_cost_fen_cash": ("Operating cash cost, FeN magnets", "$/kg magnet", 22.0, 12.0, 45.0, "asm_cost_fen less capital recovery."),
     "asm_cost_unnamed_cash": ("Operating cash cost, unnamed integrated ex-China NdPr project (mining + separation, per t NdPr)", "$/kg NdPr", 35.0, 25.0, 50.0,
                               "4.5 t REO x asm_cost_mine_new_cash + asm_cost_sep_new_cash, rounded up for greenfield."),
+    # gradual trade (model/equilibrium/gradual.py)
+    "asm_trade_elasticity": ("Trade elasticity of NdFeB magnet flows on an arc: a wedge of w (share of the price) moves a reference flow by -elasticity x w", "1", 2.0, 1.0, 4.0,
+                             "No published rare-earth estimate. Below the median structural tariff elasticity of ~5 (head-mayer-2014) because buyers must qualify a magnet supplier (months to years) and few ex-China makers exist; method pda-2011."),
+    "asm_trade_premium_cap": ("Largest premium over the reference price a buyer pays to keep or add a magnet supplier (share of the price)", "share", 0.25, 0.10, 0.40,
+                              "Beyond it an arc grows at a flat premium (pda-2011 method); the 2025 ex-China magnet premium of $10-30/kg on ~$55 (neo-performance) bounds it."),
+    "asm_trade_new_arc_share": ("Reference flow of a magnet arc with no observed trade, share of the destination's reference imports", "share", 0.05, 0.02, 0.10,
+                                "A new supplier pays a qualification premium rising from 0 to asm_trade_premium_cap over its first elasticity x cap x this share of the destination imports (pda-2011 method); no published figure."),
+    "asm_us_import_share_jp": ("Japan's share of US non-China NdFeB magnet imports at the pre-control pace", "share", 0.7, 0.5, 0.85,
+                               "Japan is the main non-China supplier (Shin-Etsu, Proterial, TDK); the rest split equally among South Korea, Vietnam and the EU. No published split by tonnes."),
     # freight
     "asm_freight_handling_bulk": ("Freight handling per leg, concentrate", "$/kg REO", 0.15, 0.05, 0.4, "Bagging, port, customs, insurance on low-value concentrate."),
     "asm_freight_handling_refined": ("Freight handling per leg, oxides, metal, magnets", "$/kg", 0.3, 0.1, 1.0, "Containers, insurance (~0.5% of value), customs."),
@@ -352,7 +375,7 @@ def build(overrides: dict[str, float] | None = None) -> dict[str, list[dict]]:
     A = {k: v[2] for k, v in ASM.items()} | dict(overrides or {})
     ROWS: dict[str, list[dict]] = {k: [] for k in (
         "nodes", "commodities", "processes", "facilities", "capacity", "costs", "demand", "routes",
-        "substitution", "observed", "projects", "grades")}
+        "substitution", "observed", "projects", "grades", "trade_reference")}
 
     def add(table, **kw):
         ROWS[table].append(kw)
@@ -672,6 +695,14 @@ def build(overrides: dict[str, float] | None = None) -> dict[str, list[dict]]:
             fr = h + A["asm_freight_per_1000km"] * dist(o, d) / 1000
             add("routes", origin=o, destination=d, commodity=c, freight_usd_per_kg=round(fr, 4), source_id="d-freight")
 
+    # ----------------------------------------------------------------------------- trade reference
+    us_china, us_other = 10000.0, 1900.0
+    jp = A["asm_us_import_share_jp"]
+    for o, q in [("CN", us_china), ("JP", jp * us_other), ("KR", (1 - jp) * us_other / 3),
+                 ("VN", (1 - jp) * us_other / 3), ("EU", (1 - jp) * us_other / 3)]:
+        add("trade_reference", origin=o, destination="US", commodity="ndfeb_magnet", year=2025,
+            quantity_t=round(q, 1), tariff_in_force_pct=2.1, source_id="d-trade-reference")
+
     # ----------------------------------------------------------------------------- observed
     for m, y, v, lo, hi, unit, src in [
         ("china_share_mine_output", 2025, 0.69, 0.60, 0.78, "share", "usgs-mcs-2026"),
@@ -717,6 +748,7 @@ COLUMNS = {
     "substitution": ["segment", "commodity", "substitute", "max_share", "ratio_t_per_t", "source_id"],
     "observed": ["metric", "year", "value", "low", "high", "unit", "source_id"],
     "grades": ["facility", "process", "cost_premium_usd_per_kg", "source_id"],
+    "trade_reference": ["origin", "destination", "commodity", "year", "quantity_t", "tariff_in_force_pct", "source_id"],
     "projects": ["project", "node", "process", "owner", "status", "max_capacity_t", "capacity_source_id",
                  "earliest_year", "lead_time_years", "ramp", "capex_usd_per_t_yr", "fixed_om_usd_per_t_yr",
                  "capex_source_id", "cost_usd_per_kg", "cost_source_id", "lifetime_years",

@@ -15,6 +15,7 @@ from pyomo.common.collections import ComponentMap
 from reebloc.equilibrium.balance import define_balance
 from reebloc.equilibrium.demand import define_demand
 from reebloc.equilibrium.grades import grade_values
+from reebloc.equilibrium.gradual import curve_values, define_gradual_trade
 from reebloc.equilibrium.index import Index, build_index
 from reebloc.equilibrium.investment import define_investment, investment_values
 from reebloc.equilibrium.objective import define_objective
@@ -48,6 +49,7 @@ class ModelInstance:
         data = data or self.data
         vals = compute_values(self.ix, cfg, data)
         vals.update(policy_values(self.ix, self.pi, cfg, data))
+        vals.update(curve_values(self.ix, cfg, data))
         for name, d in investment_values(self.ix, cfg, data).items():
             vals.setdefault(name, {}).update(d)
         grade_values(self.ix, data, vals)
@@ -107,6 +109,7 @@ def create_model(cfg: RunConfig, data: DataSet, where=None) -> ModelInstance:
     define_investment(m, ix)
     define_supply(m, ix)
     define_trade(m, ix, pi)
+    define_gradual_trade(m, ix)
     define_demand(m, ix)
     define_floors(m, ix, pi)
     define_offtake(m, ix, pi)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from reebloc.equilibrium.grades import expand_grades
+from reebloc.equilibrium.gradual import Curves, build_curves
 from reebloc.equilibrium.investment import Projects, build_projects
 from reebloc.inputs.config import RunConfig
 from reebloc.inputs.dataset import DataSet
@@ -83,6 +84,7 @@ class Index:
     projects: Projects = field(default_factory=Projects)   # build options (investment.py)
     grade_base: dict[str, str] = field(default_factory=dict)   # grade sibling f@g -> plant f (grades.py)
     grade_group: dict[str, list[str]] = field(default_factory=dict)  # plant f -> its grade siblings
+    curves: Curves = field(default_factory=Curves)         # arcs with calibrated trade costs (gradual.py)
 
     @property
     def by_process(self) -> dict[str, list[tuple[str, float]]]:
@@ -100,7 +102,7 @@ class Index:
                 tuple(self.fac_t), tuple(sorted(self.sloped)), tuple(self.arcs),
                 tuple(self.demand_keys), tuple(sorted(self.elastic)), tuple(self.subs),
                 self.steps, self.linear, self.china, tuple(self.clean_fac_t), tuple(self.clean_arcs),
-                self.projects.key(), tuple(sorted(self.grade_base.items())))
+                self.projects.key(), tuple(sorted(self.grade_base.items())), self.curves.key())
 
     @property
     def fac_t_set(self) -> set:
@@ -159,4 +161,5 @@ def build_index(cfg: RunConfig, data: DataSet) -> Index:
         ix.grade_group.setdefault(f, []).append(sib)
     ix.clean_fac_t = [(f, t) for f, t in fac_t if not ix.makes_touched_only(f) and not ix.makes_clean_only(f)]
     ix.clean_arcs = [a for a in arcs if a[0] != ix.china]
+    ix.curves = build_curves(cfg, data, arcs)
     return ix

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pyomo.environ as pyo
 
+from reebloc.equilibrium.gradual import adjustment_cost
 from reebloc.equilibrium.supply import facility_terms
 
 
@@ -40,7 +41,8 @@ def define_trade(m, ix, pi) -> None:
 
 def trade_cost(m):
     """Per tree node t, k$: Σ_a (freight + tariff + levy + friction + export tax) × flow
-    + Σ_a friction_touched × (flow − flow_clean) (China's extraterritorial licences)."""
+    + Σ_a friction_touched × (flow − flow_clean) (China's extraterritorial licences)
+    + Σ_(a,k) cost_k × step_k (calibrated trade costs on curve arcs, reebloc.equilibrium.gradual)."""
     out = {}
     wedge = set(m.AT_wedge)
     fric = set(m.AT_friction)
@@ -56,6 +58,8 @@ def trade_cost(m):
         out.setdefault(t, []).append(per_kg * m.flow[o, d, c, t])
     for (o, d, c, t) in m.AT_friction_touched:
         out.setdefault(t, []).append(m.friction_touched_usd_per_kg[o, d, c, t] * touched_flow(m, o, d, c, t))
+    for t, terms in adjustment_cost(m).items():       # calibrated trade costs (gradual.py)
+        out.setdefault(t, []).extend(terms)
     return out
 
 

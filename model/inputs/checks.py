@@ -120,6 +120,20 @@ def check_against_data(resolved, data) -> None:
                 for k in p.commodities:
                     need(k, comms, f"{f}.commodities", "commodity", "commodities.csv")
 
+    if cfg.trade.gradual and data.has("trade_reference"):      # gradual trade reads three assumptions
+        from reebloc.inputs.config import TRADE_ASSUMPTIONS as ASSUMPTIONS
+        asm = set(data["assumptions"]["assumption_id"]) if data.has("assumptions") else set()
+        for k, a in ASSUMPTIONS.items():
+            if getattr(cfg.trade, k) is None and a not in asm:
+                fail(f"trade.{k}", f"no value and no assumption {a!r} in assumptions.csv (trade_reference.csv "
+                     "needs it; set trade.{k} or add the assumption)")
+        ref = data["trade_reference"]
+        arcs = set(zip(data["routes"]["origin"], data["routes"]["destination"], data["routes"]["commodity"]))
+        for r in ref.itertuples():
+            if (r.origin, r.destination, r.commodity) not in arcs:
+                fail("trade_reference.csv", f"reference flow {r.origin}->{r.destination} {r.commodity} has no "
+                     "route in routes.csv")
+
     for s in sorted(cfg.scenarios):
         for cname, c in sorted(cfg.scenarios[s].export_controls.items()):
             f = f"scenarios.{s}.export_controls.{cname}"

@@ -79,6 +79,27 @@ class SolverOptions(Strict):
         return {"threads": self.threads, "time_limit": float(self.time_limit_s), **method, **self.options}
 
 
+TRADE_ASSUMPTIONS = {"elasticity": "asm_trade_elasticity", "premium_cap": "asm_trade_premium_cap",
+                     "new_arc_share": "asm_trade_new_arc_share"}
+
+
+class TradeOptions(Strict):
+    """Gradual trade (docs/model.md § Gradual trade): calibrated, rising marginal trade costs
+    around the reference flows of ``trade_reference.csv`` (Paris, Drogué & Anania 2011). Values
+    left empty take the central value of their assumption in ``assumptions.csv``."""
+
+    gradual: bool = Field(default=True, description="rising trade costs on the arcs of trade_reference.csv "
+                          "(false: all-or-nothing trade at freight + wedges)")
+    elasticity: Num | None = Field(default=None, gt=0, le=50, description="trade elasticity σ: a wedge w "
+                                      "moves a reference flow by −σ·w/P (default: asm_trade_elasticity)")
+    premium_cap: Num | None = Field(default=None, gt=0, le=2, description="largest premium over the "
+                                       "reference price a buyer pays to keep or add a supplier, share of P "
+                                       "(default: asm_trade_premium_cap)")
+    new_arc_share: Num | None = Field(default=None, gt=0, le=1, description="reference flow of an arc with "
+                                         "no observed trade, share of the destination's reference imports "
+                                         "(default: asm_trade_new_arc_share)")
+
+
 class WedgeOptions(Strict):
     """Fixed-point iteration for price-dependent wedges (ad valorem tariffs, CfDs, levies)."""
 
@@ -152,6 +173,8 @@ class RunConfig(Strict):
     strategy: Strategy | None = Field(default=None, description="China as a Stackelberg leader (docs/strategy.md)")
     money: MoneyOptions = Field(default_factory=MoneyOptions, description="real and nominal dollars, loan "
                                 "discounting, the home node (docs/model.md § Money)")
+    trade: TradeOptions = Field(default_factory=TradeOptions, description="gradual trade: calibrated rising "
+                                "trade costs (docs/model.md § Gradual trade)")
     origin: OriginOptions = Field(default_factory=OriginOptions, description="origin classes (China-touched / "
                                   "clean) and their tie-break")
     reference_scenario: str | None = Field(

@@ -100,6 +100,12 @@ SPECS: dict[str, Spec] = {
                              ("ramp", lambda v: parse_ramp(v) is not None,
                               "shares of nameplate by year online, space-separated, each 0-1, the last > 0 (e.g. '0.5 1')")),
                      required=False),
+    "trade_reference": Spec({"origin": STR, "destination": STR, "commodity": STR, "year": INT,
+                             "quantity_t": FLOAT, "tariff_in_force_pct": FLOAT, "source_id": STR},
+                            ("origin", "destination", "commodity", "year"),
+                            refs={"origin": ("nodes", "node"), "destination": ("nodes", "node"),
+                                  "commodity": ("commodities", "commodity")},
+                            nonneg=("quantity_t", "tariff_in_force_pct"), required=False),
     "observed": Spec({"metric": STR, "year": INT, "value": FLOAT, "low": FLOAT, "high": FLOAT,
                       "unit": STR, "source_id": STR}, ("metric", "year"), required=False),
     # grades a plant may make besides its own process (docs/model.md § Magnet grades)

@@ -18,6 +18,7 @@ import pyomo.environ as pyo
 
 from reebloc.equilibrium import ModelInstance
 from reebloc.equilibrium.demand import own_use
+from reebloc.equilibrium.gradual import adjustment_kusd
 from reebloc.errors import ReeblocError
 from reebloc.inputs.policies import Outlay
 from reebloc.outputs.tables import KUSD, TOL, _expand, facility_cost_kusd
@@ -203,10 +204,12 @@ def welfare_table(inst: ModelInstance, prices: dict, clean: dict | None = None) 
         acc[t, n]["ps"] += sales - facility_cost_kusd(inst, f, t)
     for (t, n), v in capital_charge_kusd(inst).items():
         acc[t, n]["ps"] -= v
+    adj = adjustment_kusd(m)        # calibrated trade costs (gradual trade): a real cost of the exporter
     for (o, d, c, t) in m.AT:
         q = m.flow[o, d, c, t].value or 0.0
         if q <= TOL:
             continue
+        acc[t, o]["ps"] -= adj.get((o, d, c, t), 0.0)
         wedge = pyo.value(m.freight_usd_per_kg[o, d, c])
         for comp in ("tariff_usd_per_kg", "levy_usd_per_kg"):
             if (o, d, c, t) in m.AT_wedge:
@@ -260,7 +263,7 @@ def willingness_to_pay_kusd(inst: ModelInstance) -> dict[tuple[int, str], float]
 
 def true_welfare_usd(inst: ModelInstance) -> dict[int, float]:
     """Per tree node: WTP − true operating cost − capital cost (investors' charge + government
-    project finance) − freight − licence friction − holding (USD)."""
+    project finance) − freight − calibrated trade costs − licence friction − holding (USD)."""
     m = inst.m
     out = defaultdict(float)
     for (t, n), v in willingness_to_pay_kusd(inst).items():
@@ -271,6 +274,8 @@ def true_welfare_usd(inst: ModelInstance) -> dict[int, float]:
         out[t] -= v
     for (t, payer, ins, pol, usd, rec) in investment_subsidy_rows(inst):
         out[t] -= usd / KUSD    # capital cost = investors' charge + the part the government carries
+    for (o, d, c, t), v in adjustment_kusd(m).items():
+        out[t] -= v             # calibrated trade costs (gradual trade)
     for (o, d, c, t) in m.AT:
         q = m.flow[o, d, c, t].value or 0.0
         out[t] -= pyo.value(m.freight_usd_per_kg[o, d, c]) * q

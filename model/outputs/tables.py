@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pyomo.environ as pyo
 
+from reebloc.equilibrium.gradual import adjustment_kusd
 from reebloc.equilibrium import ModelInstance
 from reebloc.equilibrium.demand import served, substitutes_of
 
@@ -24,16 +25,20 @@ def _frame(rows: list, columns: list[str], run: str, sort: list[str]) -> pd.Data
 
 
 def flows_table(inst: ModelInstance) -> pd.DataFrame:
-    """One row per arc with flow; ``touched_t`` is its China-touched part (any stage in China)."""
+    """One row per arc with flow; ``touched_t`` is its China-touched part (any stage in China);
+    ``trade_cost_usd`` the calibrated trade cost of gradual trade (docs/model.md § Gradual trade)."""
     m, rows = inst.m, []
+    adj = adjustment_kusd(m)
     for (o, d, c, t) in m.AT:
         q = m.flow[o, d, c, t].value or 0.0
         if q > TOL:
             fr = q * pyo.value(m.freight_usd_per_kg[o, d, c]) * KUSD
             cl = (m.flow_clean[o, d, c, t].value or 0.0) if (o, d, c, t) in m.ACT_clean else 0.0
             touched = min(q, max(0.0, q - cl))
-            rows += [(s, y, o, d, c, q, touched, fr) for s, y in _expand(inst, t)]
-    return _frame(rows, ["origin", "destination", "commodity", "quantity_t", "touched_t", "freight_usd"],
+            tc = adj.get((o, d, c, t), 0.0) * KUSD
+            rows += [(s, y, o, d, c, q, touched, fr, tc) for s, y in _expand(inst, t)]
+    return _frame(rows, ["origin", "destination", "commodity", "quantity_t", "touched_t", "freight_usd",
+                         "trade_cost_usd"],
                   inst.cfg.name, ["origin", "destination", "commodity"])
 
 

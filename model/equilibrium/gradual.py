@@ -1,0 +1,180 @@
+"""Gradual trade: calibrated, rising marginal trade costs around reference flows, in steps.
+
+Paris, Drogué & Anania (2011), "Calibrating spatial models of trade", Economic Modelling 28.
+On a *calibrated arc* (o, d, c) — one with a row in ``trade_reference.csv`` — a flow x costs,
+at the margin, on top of freight and policy wedges (docs/model.md § Gradual trade):
+
+    τ(x) = τ0 + (P/σ)(x/q0 − 1)        for 0 ≤ x ≤ q0 (1 + σ·cap)
+    τ(x) = τ0 + cap·P                  beyond (a supplier may grow without limit at that premium)
+
+q0 = the reference flow (2025, scaled by the destination's reference demand of later years);
+P = the destination's reference price of c (demand.csv); σ = the trade elasticity
+(assumption ``asm_trade_elasticity``): a wedge w moves the flow by Δx/q0 = −σ·w/P while prices
+stay put; cap·P = the largest premium a buyer pays to keep or add a supplier (``asm_trade_premium_cap``);
+τ0 = −rate·P/(1 + rate), the tariff in force on the arc in the reference year (``tariff_in_force_pct``), so
+that the reference flow is an equilibrium under the tariffs it was observed with.
+
+A *new arc* — an arc of c into a destination with reference rows, but none of its own — starts
+at no premium and rises to cap·P at σ·cap·q_new, q_new = ``asm_trade_new_arc_share`` × the
+destination's reference imports:  τ(x) = min(cap·P, (P/σ)·x/q_new).
+
+The curve is a staircase of STEPS segments (fixed count: a change of σ, cap or q0 is a re-solve,
+not a rebuild); each segment is priced at its midpoint. The steps are 2% of q0 from q0/2 to q0 and 10% below;
+above q0, 1-5% of the way to the cap: a tariff of a few percent moves the flow by about the right amount
+(docs/model.md § Gradual trade gives the accuracy).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pyomo.environ as pyo
+
+# breakpoints of the lower side as x/q0 (0 → 1) and of the upper side as a fraction u of the way
+# to the cap: x/q0 = 1 + σ·cap·u
+LOWER = (0.0, 0.1, 0.2, 0.3, 0.4) + tuple(round(0.5 + 0.02 * i, 2) for i in range(26))     # …, 0.98, 1.0
+UPPER = (0.0, 0.01, 0.02) + tuple(round(0.05 * i, 2) for i in range(1, 21))                 # …, 0.95, 1.0
+STEPS = (len(LOWER) - 1) + (len(UPPER) - 1) + 1        # lower, upper, and the flat tail
+from reebloc.inputs.config import TRADE_ASSUMPTIONS as ASSUMPTIONS     # noqa: E402  (config key -> assumption id)
+
+
+@dataclass
+class Curves:
+    """Calibrated and new arcs with their reference flows (the structure: which arcs have curves)."""
+
+    arcs: list[tuple[str, str, str]] = field(default_factory=list)        # (o, d, c) with a curve
+    reference: dict[tuple[str, str, str], float] = field(default_factory=dict)   # q0 in the reference year, t
+    rate: dict[tuple[str, str, str], float] = field(default_factory=dict)         # tariff in force there, share
+    year: int = 2025
+
+    def key(self) -> tuple:
+        return tuple(self.arcs)
+
+    def __bool__(self) -> bool:
+        return bool(self.arcs)
+
+
+def build_curves(cfg, data, arcs) -> Curves:
+    """Arcs with a curve: calibrated (a row in trade_reference.csv) or new (another arc of the
+    same commodity into a destination that has rows). None if the data set has no reference
+    table or ``trade.gradual`` is off."""
+    if not cfg.trade.gradual or not data.has("trade_reference"):
+        return Curves()
+    ref = data["trade_reference"]
+    year = int(ref["year"].min())
+    ref = ref[ref["year"] == year]
+    cv = Curves(year=year)
+    dests = set(zip(ref["destination"], ref["commodity"]))
+    for r in ref.itertuples():
+        cv.reference[r.origin, r.destination, r.commodity] = float(r.quantity_t)
+        cv.rate[r.origin, r.destination, r.commodity] = float(r.tariff_in_force_pct) / 100.0
+    cv.arcs = [a for a in arcs if (a[1], a[2]) in dests]
+    return cv
+
+
+def curve_parameters(cfg, data) -> tuple[float, float, float]:
+    """(σ, cap, new-arc share): the config's values, else the assumptions' central values."""
+    t = cfg.trade
+    asm = data["assumptions"].set_index("assumption_id")["central"] if data.has("assumptions") else {}
+
+    def pick(v, name):
+        if v is not None:
+            return float(v)
+        return float(asm[ASSUMPTIONS[name]])
+    return pick(t.elasticity, "elasticity"), pick(t.premium_cap, "premium_cap"), pick(t.new_arc_share, "new_arc_share")
+
+
+def segments(q0: float, price: float, sigma: float, cap: float, tau0: float,
+             new: bool) -> list[tuple[float, float]]:
+    """STEPS (width t, cost $/kg) pairs of one arc-year's staircase; the tail's width is None."""
+    out: list[tuple[float, float]] = []
+    if new:
+        out += [(0.0, 0.0)] * (len(LOWER) - 1)
+        span = sigma * cap * q0
+        for lo, hi in zip(UPPER, UPPER[1:]):
+            out.append(((hi - lo) * span, price * cap * (lo + hi) / 2))
+    else:
+        for lo, hi in zip(LOWER, LOWER[1:]):
+            out.append(((hi - lo) * q0, tau0 + price * ((lo + hi) / 2 - 1) / sigma))
+        span = sigma * cap * q0
+        for lo, hi in zip(UPPER, UPPER[1:]):
+            out.append(((hi - lo) * span, tau0 + price * cap * (lo + hi) / 2))
+    out.append((None, (0.0 if new else tau0) + price * cap))
+    return out
+
+
+def curve_values(ix, cfg, data) -> dict[str, dict]:
+    """trade_step_width_t and trade_step_cost_usd_per_kg for every (o, d, c, t, k)."""
+    cv = ix.curves
+    v: dict[str, dict] = {"trade_step_width_t": {}, "trade_step_cost_usd_per_kg": {}}
+    if not cv:
+        return v
+    sigma, cap, share = curve_parameters(cfg, data)
+    dem = data["demand"]
+    qty = dem.groupby(["node", "commodity", "year"])["quantity_t"].sum()
+    val = (dem["quantity_t"] * dem["price_usd_per_kg"]).groupby([dem["node"], dem["commodity"], dem["year"]]).sum()
+    imports: dict[tuple[str, str], float] = {}
+    for (o, d, c), q in cv.reference.items():
+        imports[d, c] = imports.get((d, c), 0.0) + q
+    for t, y in enumerate(ix.tree.year):
+        for (o, d, c) in cv.arcs:
+            q_ref_year = float(qty.get((d, c, cv.year), 0.0))
+            growth = float(qty.get((d, c, y), 0.0)) / q_ref_year if q_ref_year > 0 else 1.0
+            q_y = float(qty.get((d, c, y), 0.0))
+            price = float(val.get((d, c, y), 0.0)) / q_y if q_y > 0 else 0.0
+            new = (o, d, c) not in cv.reference
+            q0 = (share * imports[d, c] if new else cv.reference[o, d, c]) * growth
+            rate = cv.rate.get((o, d, c), 0.0)
+            tau0 = -rate * price / (1.0 + rate)
+            for k, (w, cost) in enumerate(segments(max(q0, 1e-6), price, sigma, cap, tau0, new)):
+                if w is not None:
+                    v["trade_step_width_t"][o, d, c, t, k] = w
+                v["trade_step_cost_usd_per_kg"][o, d, c, t, k] = cost
+    return v
+
+
+def define_gradual_trade(m, ix) -> None:
+    """On curve arcs: flow[o,d,c,t] = Σ_k step[o,d,c,t,k]; step[k] ≤ width[k] (the tail unbounded);
+    Σ_k cost[k]·step[k] enters the trade cost (k$).
+
+    Equation: docs/model.md § Gradual trade.
+    """
+    T = range(len(ix.tree))
+    arcs = ix.curves.arcs
+    m.ATK = pyo.Set(dimen=5, initialize=[a + (t, k) for t in T for a in arcs for k in range(STEPS)], ordered=True)
+    m.ATK_bounded = pyo.Set(dimen=5, initialize=[a + (t, k) for t in T for a in arcs for k in range(STEPS - 1)],
+                            ordered=True)
+    m.trade_step_width_t = pyo.Param(m.ATK_bounded, mutable=True, initialize=0.0)
+    m.trade_step_cost_usd_per_kg = pyo.Param(m.ATK, mutable=True, initialize=0.0)
+    m.trade_step = pyo.Var(m.ATK, within=pyo.NonNegativeReals)
+    m.trade_step_limit = pyo.Constraint(m.ATK_bounded, rule=step_limit_rule)
+    m.AT_curve = pyo.Set(dimen=4, initialize=[a + (t,) for t in T for a in arcs], ordered=True)
+    m.trade_steps_sum = pyo.Constraint(m.AT_curve, rule=steps_sum_rule)
+
+
+def step_limit_rule(m, o, d, c, t, k):
+    """step[o,d,c,t,k] ≤ trade_step_width_t[o,d,c,t,k]."""
+    return m.trade_step[o, d, c, t, k] <= m.trade_step_width_t[o, d, c, t, k]
+
+
+def steps_sum_rule(m, o, d, c, t):
+    """flow[o,d,c,t] = Σ_k step[o,d,c,t,k]."""
+    return m.flow[o, d, c, t] == sum(m.trade_step[o, d, c, t, k] for k in range(STEPS))
+
+
+def adjustment_cost(m):
+    """Per tree node t, k$: Σ_(a,k) cost[a,t,k]·step[a,t,k] (the calibrated trade cost)."""
+    out: dict[int, list] = {}
+    for (o, d, c, t, k) in m.ATK:
+        out.setdefault(t, []).append(m.trade_step_cost_usd_per_kg[o, d, c, t, k] * m.trade_step[o, d, c, t, k])
+    return out
+
+
+def adjustment_kusd(m) -> dict[tuple, float]:
+    """(o, d, c, t) → solved calibrated trade cost on the arc, k$ (for accounting and flows.csv)."""
+    out: dict[tuple, float] = {}
+    for (o, d, c, t, k) in m.ATK:
+        x = m.trade_step[o, d, c, t, k].value or 0.0
+        if x:
+            out[o, d, c, t] = out.get((o, d, c, t), 0.0) + pyo.value(m.trade_step_cost_usd_per_kg[o, d, c, t, k]) * x
+    return out
