@@ -170,7 +170,8 @@ def test_solver_method_reaches_highs_and_gives_the_same_optimum():
     base = load_config(ROOT / "runs" / "baseline.yaml")
     objs = {}
     for method in ("auto", "simplex", "ipm"):
-        resolved = apply_overrides(base, {"years": {"start": 2025, "end": 2027}, "solver": {"method": method}})
+        resolved = apply_overrides(base, {"years": {"start": 2025, "end": 2027}, "solver": {"method": method},
+                                          "policies": {}})      # one LP, no wedge iteration
         data = load_dataset(resolved.data_dir, resolved.config.year_list)
         inst = create_model(resolved.config, data)
         solver = make_solver(inst, resolved.config.solver)
