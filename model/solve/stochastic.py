@@ -19,7 +19,8 @@ from reebloc.solve.wedges import solve_equilibrium
 
 # position of the tree-node index t in each variable's index tuple
 T_POS = {"act": 1, "act_step": 1, "flow": 3, "blk": 3, "served_qp": 3, "sub_use": 4, "cov": 2, "off": 1,
-         "stock": 1, "buy": 1, "release": 1, "dispose": 2, "build": 1}
+         "stock": 1, "buy": 1, "release": 1, "dispose": 2, "build": 1,
+         "act_clean": 1, "flow_clean": 3, "downgrade": 2, "trade_step": 3}
 
 
 def reference_scenario(cfg: RunConfig) -> str | None:
@@ -42,9 +43,13 @@ def value_of_stochastic_solution(inst: ModelInstance, solver: Solver) -> dict:
                                      "reference_scenario": None})
     det = create_model(det_cfg, data)
     det_solver = make_solver(det, det_cfg.solver)
-    solve_equilibrium(det, det_solver)
-    det_solver.load()
     tree = inst.ix.tree
+    start = dict(getattr(inst, "wedge_prices", {}) or {})    # the stochastic solve's converged prices
+    det_of = {y: t for t, y in enumerate(det.ix.tree.year)}
+    det_start = {(k[0], k[1], det_of[tree.year[k[2]]]): v for k, v in start.items()
+                 if len(k) == 3 and ref in tree.scenarios[k[2]]}   # warm start: the reference scenario's prices
+    solve_equilibrium(det, det_solver, start=det_start)
+    det_solver.load()
     shared = {t for t in range(len(tree)) if tree.branch[t] == TRUNK and len(tree.scenarios[t]) > 1}
     det_t = {det.ix.tree.year[t]: t for t in range(len(det.ix.tree))}
     fixed = []
@@ -59,7 +64,7 @@ def value_of_stochastic_solution(inst: ModelInstance, solver: Solver) -> dict:
                 fixed.append((var[idx], dvar[didx].value or 0.0))
     solver.fix_columns(fixed)     # bounds held in the solver; the Pyomo model is left as solved
     try:
-        solve_equilibrium(inst, solver)
+        solve_equilibrium(inst, solver, start=start)
         eev = solver.info.objective_kusd
     finally:
         solver.restore_columns()

@@ -142,12 +142,14 @@ def has_wedges(inst: ModelInstance) -> bool:
     return inst.has_wedges()
 
 
-def solve_equilibrium(inst: ModelInstance, solver: Solver) -> dict:
-    """Solve, iterating wedges to a fixed point; returns a report for the manifest."""
+def solve_equilibrium(inst: ModelInstance, solver: Solver, start: dict | None = None) -> dict:
+    """Solve, iterating wedges to a fixed point; returns a report for the manifest. ``start``:
+    prices P[n,c,t] to take the first wedges from (a warm start, e.g. the converged prices of
+    the same model before a change); default zero prices."""
     opts = inst.cfg.wedges
     report = {"iterations": 0, "residual_usd_per_kg": 0.0, "converged": True}
-    # the first solve: wedges from zero prices (specific parts only, floors fully paid)
-    current = {}
+    # the first solve: wedges from the start prices, or from zero (specific parts only, floors fully paid)
+    current = dict(start or {})
     inst.wedge_prices = current
     inst.set_values(wedge_values(inst, current))
     solver.solve()
