@@ -51,6 +51,7 @@ GROUPS = {"domestic build-out": ["mp-dod", "usare-commerce"], "partner sourcing"
           "substitutes": ["substitutes"]}
 SINGLE_FIRM = ["mp-dod", "lynas-dod", "usare-commerce"]
 NODE, MAGNET, NDPR = "US", "ndfeb_magnet", "ndpr_oxide"
+CHINA = "CN"
 
 
 @dataclass
@@ -608,11 +609,12 @@ def render(runs: list[RunData], baseline: str = "baseline", cfd: str = "mp-dod",
               f"{tonnes(dw, True)} t ({pct(-rel)}), expected {tonnes(de, True)} t; China content first below "
               f"{pct(THRESHOLD, 0)} {year_or(fb[x], y_last)} (baseline {year_or(fb.get(baseline), y_last)}) — {verdict}.")
         w("")
+    out += origin_section(runs, baseline)
     w("## Reading these numbers")
     w("")
-    w("- China content is traced through the solved flows. Where two routes cost the same, the LP may "
-      "pick either, so variants with the same market outcome can show different China content in a "
-      "scenario-year; compare variants on differences that persist over several years.")
+    w("- China content is any-stage: the China-touched share of US magnet supply, from the LP's origin "
+      "classes (docs/model.md § Origin classes). Where routes tie in cost, the least China-touched "
+      "optimum is taken, so the figure is well defined.")
     w("- China content falls when China's exports are cut (the `october_back` and `full_ban` scenarios) "
       "because supply is lost, not replaced: read it with the unserved-demand table.")
     w("- Unserved demand for elastic segments is the reference quantity less what is served "
@@ -624,6 +626,105 @@ def render(runs: list[RunData], baseline: str = "baseline", cfd: str = "mp-dod",
     if strategic:
         out += strategic_section(runs, strategic, baseline)
     return "\n".join(out)
+
+
+
+# ---------------------------------------------------------------- § origin (issue 13)
+
+def expected_metric(run: RunData, metric: str, y: int) -> float:
+    """Expected value of a US-magnet security metric in year y (renormalised over scenarios with a value)."""
+    return float(expected_worst(run, metric).loc[y, "expected"]) if y in run.years else float("nan")
+
+
+def weights(run: RunData) -> pd.Series:
+    """(scenario, year) → probability × discount factor to the first year."""
+    r = float(run.summary.get("discount_rate", 0.0))
+    y0 = run.years[0]
+    return pd.Series({(s, y): p * (1 + r) ** -(y - y0) for s, p in run.probs.items() for y in run.years})
+
+
+def us_tariff_revenue(run: RunData) -> float:
+    """Expected, discounted US tariff and bloc-tariff revenue, USD (government.csv, revenue > 0)."""
+    f = run.folder / "government.csv"
+    if not f.exists():
+        return 0.0
+    g = pd.read_csv(f)
+    g = g[g["instrument"].isin(["tariff", "bloc_tariff"]) & g["payer"].astype(str).map(us_payer)]
+    w = weights(run)
+    return float(-sum(w.get((s, y), 0.0) * v for s, y, v in zip(g["scenario"], g["year"], g["usd"])))
+
+
+def clean_premium(run: RunData) -> tuple[float, int]:
+    """Mean US magnet clean premium over the scenario-years where both classes trade, and their count."""
+    p = run.prices
+    p = p[(p["node"] == NODE) & (p["commodity"] == MAGNET)]["clean_premium_usd_per_kg"].dropna()
+    return (float(p.mean()), int(len(p))) if len(p) else (float("nan"), 0)
+
+
+def expected_by_scenario_year(run: RunData, df: pd.DataFrame, col: str) -> pd.Series:
+    """Per year: probability-weighted mean of df[col] over scenarios (df has scenario, year)."""
+    d = df.assign(p=df["scenario"].astype(str).map(run.probs))
+    return d.groupby("year").apply(lambda g: float((g["p"] * g[col]).sum() / g["p"].sum()), include_groups=False)
+
+
+def us_magnet_price(run: RunData, node: str = NODE) -> pd.Series:
+    p = run.prices
+    return expected_by_scenario_year(run, p[(p["node"] == node) & (p["commodity"] == MAGNET)], "price_usd_per_kg")
+
+
+def cn_us_magnet_flow(run: RunData) -> pd.Series:
+    f = pd.read_csv(run.folder / "flows.csv")
+    f = f[(f["origin"] == CHINA) & (f["destination"] == NODE) & (f["commodity"] == MAGNET)]
+    full = pd.DataFrame([(s, y) for s in run.probs for y in run.years], columns=["scenario", "year"])
+    f = full.merge(f.groupby(["scenario", "year"], as_index=False)["quantity_t"].sum(), how="left").fillna(0.0)
+    return expected_by_scenario_year(run, f, "quantity_t")
+
+
+def origin_section(runs: list[RunData], baseline: str, tariff_variant: str = "us-alone") -> list[str]:
+    """§ 6: any-stage China content, the clean premium, tariff revenue and pass-through."""
+    by = {r.label: r for r in runs}
+    out: list[str] = []
+    w = out.append
+    y_mid = runs[0].years[min(5, len(runs[0].years) - 1)]
+    w("## 6. Origin: any-stage China content, the clean premium, tariffs")
+    w("")
+    w(f"China content (`china_content`) counts a magnet as Chinese if any stage — mine, separation, metal, "
+      f"magnet — was in China (docs/model.md § Origin classes); `china_mine_content` traces only the mine; "
+      f"`direct_china_share` is the share bought from China itself. Expected values for US magnets in {y_mid}. "
+      "The clean premium is the clean minus the China-touched US magnet price, averaged over the "
+      "scenario-years where both classes trade (where a content rule binds); US tariff revenue is expected "
+      "and discounted.")
+    w("")
+    w(f"| variant | any-stage {y_mid} | mine-origin {y_mid} | direct {y_mid} | clean premium, $/kg (scenario-years) "
+      "| US tariff revenue, $M |")
+    w("|---|---:|---:|---:|---:|---:|")
+    for r in runs:
+        prem, n = clean_premium(r)
+        prem_txt = f"{usd_kg(prem)} ({n})" if n else "– (0)"
+        w(f"| {r.label} | {pct(expected_metric(r, 'china_content', y_mid), 0)} | "
+          f"{pct(expected_metric(r, 'china_mine_content', y_mid), 0)} | "
+          f"{pct(expected_metric(r, 'direct_china_share', y_mid), 0)} | {prem_txt} | "
+          f"{musd(us_tariff_revenue(r))} |")
+    w("")
+    tv, base = by.get(tariff_variant), by.get(baseline)
+    if tv is None or base is None or not (tv.folder / "flows.csv").exists():
+        return out
+    years = [y for y in tv.years if y >= 2027]
+    dp = (us_magnet_price(tv) - us_magnet_price(base)).loc[years]
+    wedge = (0.25 * us_magnet_price(tv, CHINA)).loc[years]
+    dx = (cn_us_magnet_flow(tv) - cn_us_magnet_flow(base)).loc[years]
+    x0 = cn_us_magnet_flow(base).loc[years]
+    dr = us_tariff_revenue(tv) - us_tariff_revenue(base)
+    w(f"**Tariff response in `{tariff_variant}`** (a hypothetical 25% Section 232 tariff on Chinese magnets from 2027 "
+      "on top of the tariffs in force, against the baseline; expected over scenarios, 2027–"
+      f"{years[-1]}): US imports of Chinese magnets {pct(float(dx.sum() / x0.sum()), 0)} "
+      f"({tonnes(float(dx.mean()), True)} t/yr on average); the US magnet price +{usd_kg(float(dp.mean()))} "
+      f"on a tariff of {usd_kg(float(wedge.mean()))}, a pass-through of {pct(float(dp.sum() / wedge.sum()), 0)}; "
+      f"US tariff revenue {money(dr, True)} over the horizon against the baseline (expected, discounted). With gradual trade "
+      "(docs/model.md § Gradual trade) the tariff shifts part of the trade, not all of it: buyers keep qualified "
+      "Chinese suppliers until the premium to switch exceeds the tariff.")
+    w("")
+    return out
 
 
 STRATEGIC_PREFIX = "strategic-"

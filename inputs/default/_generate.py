@@ -164,6 +164,8 @@ SOURCES = [
      "Permanent magnets from China 0% -> 25% from 2026-01-01; critical minerals (incl. rare-earth oxides and metals) 0% -> 25% from 2024-09-27."),
     ("us-ieepa-2025", "Executive Orders 14195 (2025-02-01, amended 2025-03-03) and 14257 (2025-04-02) imposing IEEPA tariffs on imports from China; US Supreme Court decision of 2026-02-20 holding IEEPA tariffs unlawful", "https://www.federalregister.gov/",
      "Fentanyl tariff 10% from 2025-02-04, 20% from 2025-03-04, 10% from 2025-11-10; reciprocal 10% from 2025-05-14 (after 125% in April 2025); struck down 2026-02-20."),
+    ("dfars-7052", "Defense Federal Acquisition Regulation Supplement 252.225-7052, Restriction on the acquisition of certain magnets, tantalum, and tungsten (as amended by NDAA FY2024 sec. 844)", "https://www.acquisition.gov/dfars/252.225-7052",
+     "From 2027-01-01 covered NdFeB magnets for US defence may not be mined, refined, separated, melted or produced in China (or Russia, North Korea, Iran): every stage counts."),
     ("us-s122-2026", "Presidential proclamation under Section 122 of the Trade Act of 1974, 2026-02 (balance-of-payments surcharge replacing the IEEPA tariffs)", "https://www.federalregister.gov/",
      "10% ad valorem on imports for at most 150 days unless extended by Congress."),
     ("d-trade-reference", "Derived: US NdFeB magnet imports by origin at the pre-control pace (2024 to Q1 2025), t/yr", "",
