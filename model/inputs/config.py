@@ -106,7 +106,7 @@ class WedgeOptions(Strict):
     max_iterations: int = Field(default=50, ge=1, le=10_000, description="iterations before the loop stops unconverged")
     tolerance_usd_per_kg: Num = Field(default=0.01, gt=0, description="converged when no wedge moves by more "
                                       "than this between iterations ($/kg)")
-    damping: Num = Field(default=0.5, gt=0, le=1, description="weight of the new iterate (1: no damping)")
+    damping: Num = Field(default=1.0, gt=0, le=1, description="weight of the new iterate at the start (1: no damping); halved, down to 1/8 of it, whenever the largest wedge change grows")
 
 
 class OriginOptions(Strict):

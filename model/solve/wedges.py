@@ -158,6 +158,7 @@ def solve_equilibrium(inst: ModelInstance, solver: Solver, start: dict | None = 
         report["iterations"] = 1
         return report
     current = dict(prices)
+    a, previous = opts.damping, float("inf")
     for it in range(1, opts.max_iterations + 1):
         target = wedge_values(inst, current)
         inst.wedge_prices = current
@@ -169,7 +170,9 @@ def solve_equilibrium(inst: ModelInstance, solver: Solver, start: dict | None = 
         report.update(iterations=it + 1, residual_usd_per_kg=residual)
         if residual <= opts.tolerance_usd_per_kg:
             return report
-        a = opts.damping
+        if residual > previous:          # the iteration overshoots: damp it
+            a = max(a / 2, opts.damping / 8)
+        previous = residual
         current = {k: (1 - a) * current.get(k, 0.0) + a * v for k, v in new.items()}
     report["converged"] = False
     msg = (f"policy wedges did not converge in {opts.max_iterations} iterations "
