@@ -19,8 +19,7 @@ at no premium and rises to cap·P at σ·cap·q_new, q_new = ``asm_trade_new_arc
 destination's reference imports:  τ(x) = min(cap·P, (P/σ)·x/q_new).
 
 The curve is a staircase of STEPS segments (fixed count: a change of σ, cap or q0 is a re-solve,
-not a rebuild); each segment is priced at its midpoint. The steps are 2% of q0 from q0/2 to q0 and 10% below;
-above q0, 1-5% of the way to the cap: a tariff of a few percent moves the flow by about the right amount
+not a rebuild); each segment is priced at its midpoint. The steps are 1% of q0 from 0.4 q0 to q0 and 2% below; above q0, 1-5% of the way to the cap: a tariff of a few percent moves the flow by about the right amount
 (docs/model.md § Gradual trade gives the accuracy).
 """
 
@@ -32,8 +31,8 @@ import pyomo.environ as pyo
 
 # breakpoints of the lower side as x/q0 (0 → 1) and of the upper side as a fraction u of the way
 # to the cap: x/q0 = 1 + σ·cap·u
-LOWER = (0.0, 0.1, 0.2, 0.3, 0.4) + tuple(round(0.5 + 0.02 * i, 2) for i in range(26))     # …, 0.98, 1.0
-UPPER = (0.0, 0.01, 0.02) + tuple(round(0.05 * i, 2) for i in range(1, 21))                 # …, 0.95, 1.0
+LOWER = tuple(round(0.02 * i, 2) for i in range(20)) + tuple(round(0.4 + 0.01 * i, 2) for i in range(61))  # 2%, then 1% from 0.4
+UPPER = tuple(round(0.01 * i, 2) for i in range(10)) + tuple(round(0.1 + 0.05 * i, 2) for i in range(19))  # … 1.0
 STEPS = (len(LOWER) - 1) + (len(UPPER) - 1) + 1        # lower, upper, and the flat tail
 from reebloc.inputs.config import TRADE_ASSUMPTIONS as ASSUMPTIONS     # noqa: E402  (config key -> assumption id)
 
