@@ -16,9 +16,10 @@ Definitions (also printed in the file):
   highest value that year.
 - Government cost: ``summary.json`` ``government_cost_usd_discounted`` (expected, discounted to
   the base year; positive = cost, negative = revenue), by payer.
-- Unserved demand: ``summary.json`` ``unserved_t`` (all nodes and commodities, tonnes summed over
-  the years, undiscounted): expected and worst scenario; and the US magnet part from
-  ``security.csv`` (metric=unserved_t).
+- Unserved demand (§3): ``summary.json`` ``shortage_t`` and ``unserved_t`` (all nodes and
+  commodities, tonnes summed over the years, undiscounted): expected and worst scenario; and the US
+  magnet part from ``security.csv`` (metric=shortage_t, priced_out_t). Shortage is the security
+  measure; unserved = shortage + priced out.
 - National welfare (§4): ``summary.json`` ``welfare_by_country_usd`` (consumer surplus, producer
   surplus, government net incl. tariff revenue, per country, expected, discounted), as changes
   against the baseline run; US budget cost ``us_budget_cost_usd`` (and ``us_budget_cost_range_usd``),
@@ -145,9 +146,10 @@ def gov_costs(run: RunData) -> dict[str, float]:
     return {str(k): float(v) for k, v in run.summary.get("government_cost_usd_discounted", {}).items()}
 
 
-def us_unserved(run: RunData) -> dict:
-    """US magnet unserved tonnes summed over the years: expected and worst scenario."""
-    df = run.security[run.security["metric"] == "unserved_t"]
+def us_unserved(run: RunData, metric: str = "unserved_t") -> dict:
+    """US magnet unserved tonnes (or ``shortage_t``, ``priced_out_t``) summed over the years:
+    expected and worst scenario."""
+    df = run.security[run.security["metric"] == metric]
     per = df.groupby(df["scenario"].astype(str))["value"].sum().reindex(list(run.probs), fill_value=0.0)
     exp = float(sum(run.probs[s] * per[s] for s in run.probs))
     worst = per.sort_values(ascending=False, kind="stable")
@@ -392,21 +394,27 @@ def render(runs: list[RunData], baseline: str = "baseline", cfd: str = "mp-dod",
     w("")
 
     # 3. unserved demand
-    w("## 3. Unserved demand (tonnes over the horizon, undiscounted)")
+    w("## 3. Unserved demand: shortage and priced-out demand (tonnes over the horizon, undiscounted)")
     w("")
-    w("All nodes and commodities (`summary.json` `unserved_t`) and the US magnet part (`security.csv`). "
-      "Differences are against the baseline run.")
+    w("Unserved = **shortage** + **priced out** (`demand.csv`, docs/model.md § Shortage and priced-out "
+      "demand). Shortage is demand valued at its value of lost load that got nothing: buyers who would "
+      "pay any price up to it, cut off by a ban or a cap — the security measure. Priced out is demand given "
+      "up along the demand curve because the price rose. All nodes and commodities (`summary.json` "
+      "`shortage_t`, `unserved_t`) and the US magnet part (`security.csv`). Differences are against the "
+      "baseline run.")
     w("")
-    w("| variant | expected, all | worst, all | worst scenario | expected, US magnets | worst, US magnets "
-      "| worst scenario (US) | Δ worst US vs baseline |")
-    w("|---|---:|---:|---|---:|---:|---|---:|")
-    us_un = {r.label: us_unserved(r) for r in runs}
+    w("| variant | expected shortage, all | worst shortage, all | expected unserved, all | "
+      "expected shortage, US magnets | worst shortage, US magnets | worst scenario (US) | "
+      "worst priced out, US magnets | Δ worst US shortage vs baseline |")
+    w("|---|---:|---:|---:|---:|---:|---|---:|---:|")
+    us_sh = {r.label: us_unserved(r, "shortage_t") for r in runs}
     for r in runs:
-        u = r.summary["unserved_t"]
-        d = us_un[r.label]["worst"] - us_un[baseline]["worst"] if base else None
-        w(f"| {r.label} | {tonnes(u['expected'])} | {tonnes(u['worst'])} | {u.get('worst_scenario') or ''} | "
-          f"{tonnes(us_un[r.label]['expected'])} | {tonnes(us_un[r.label]['worst'])} | "
-          f"{us_un[r.label]['worst_scenario']} | {tonnes(d, signed=True)} |")
+        u, sh = r.summary["unserved_t"], r.summary.get("shortage_t") or {}
+        po = us_unserved(r, "priced_out_t")
+        d = us_sh[r.label]["worst"] - us_sh[baseline]["worst"] if base else None
+        w(f"| {r.label} | {tonnes(sh.get('expected'))} | {tonnes(sh.get('worst'))} | {tonnes(u['expected'])} | "
+          f"{tonnes(us_sh[r.label]['expected'])} | {tonnes(us_sh[r.label]['worst'])} | "
+          f"{us_sh[r.label]['worst_scenario']} | {tonnes(po['worst'])} | {tonnes(d, signed=True)} |")
     w("")
 
     # 4. bloc versus CfD, on national welfare
@@ -617,8 +625,8 @@ def render(runs: list[RunData], baseline: str = "baseline", cfd: str = "mp-dod",
       "optimum is taken, so the figure is well defined.")
     w("- China content falls when China's exports are cut (the `october_back` and `full_ban` scenarios) "
       "because supply is lost, not replaced: read it with the unserved-demand table.")
-    w("- Unserved demand for elastic segments is the reference quantity less what is served "
-      "(`docs/data.md`): it includes demand priced out by higher prices, not only physical shortage.")
+    w("- Unserved demand is the reference quantity less what is served (`docs/data.md`); security "
+      "statements use its shortage part, not the demand priced out by higher prices (§3).")
     w("- Government costs are expected values over the four export-control scenarios; outlays (equity, "
       "grants, loan subsidies) have no market effect in the model. Assumptions behind each variant: "
       "`docs/policy-library.md`.")

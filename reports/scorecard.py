@@ -12,8 +12,9 @@ Scorecard columns (definitions in ``docs/metrics.md`` and ``docs/reports.md``):
   baseline is the US welfare change.
 * **China content 2030 / 2035, %**: expected share of China-origin material in US supply of the
   headline magnet (``security.csv`` ``china_content``, US, ``ndfeb_magnet``) × 100.
-* **Worst-case shortage, %**: the largest ``unserved_share`` of US magnet demand over scenarios
-  and years × 100.
+* **Worst-case shortage, %**: the largest ``shortage_share`` of US magnet demand over scenarios
+  and years × 100 (demand valued at its VOLL that got nothing; ``unserved_share`` for runs made
+  before unserved was split into shortage and priced-out demand).
 * **Worst-case price, $/kg**: the highest US magnet price over scenarios and years (``prices.csv``).
 
 Δ columns are run − baseline: $M for money, percentage points (pp) for shares, % for the price.
@@ -103,15 +104,17 @@ def china_content(r: RunFolder, year: int) -> float:
 def worst_shortage(r: RunFolder) -> float:
     sec = r.table("security")
     if sec is not None:
-        d = sec[(sec["metric"] == "unserved_share") & (sec["node"] == NODE) & (sec["commodity"] == MAGNET)]
+        metric = "shortage_share" if (sec["metric"] == "shortage_share").any() else "unserved_share"
+        d = sec[(sec["metric"] == metric) & (sec["node"] == NODE) & (sec["commodity"] == MAGNET)]
         if len(d):
             return float(d["value"].max())
     dem = r.table("demand")
     if dem is None:
         return math.nan
-    d = dem[(dem["node"] == NODE) & (dem["commodity"] == MAGNET)].groupby(["scenario", "year"])[["demand_t", "unserved_t"]].sum()
+    col = "shortage_t" if "shortage_t" in dem.columns else "unserved_t"
+    d = dem[(dem["node"] == NODE) & (dem["commodity"] == MAGNET)].groupby(["scenario", "year"])[["demand_t", col]].sum()
     d = d[d["demand_t"] > 0]
-    return float((d["unserved_t"] / d["demand_t"]).max()) if len(d) else 0.0
+    return float((d[col] / d["demand_t"]).max()) if len(d) else 0.0
 
 
 def worst_price(r: RunFolder) -> float:

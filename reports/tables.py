@@ -344,6 +344,13 @@ def headline(runs: list[RunFolder], base: RunFolder | None, china: Table, china_
     unserved = {r.name: (unserved_summary(r) if (isinstance(r.summary.get("unserved_t"), dict) or r.has("demand")) else (None, None)) for r in runs}
     add("Unserved demand: expected", "t", {n: v[0] for n, v in unserved.items()})
     add("Unserved demand: worst scenario", "t", {n: v[1] for n, v in unserved.items()})
+    for key, label in (("shortage_t", "Shortage (unserved at VOLL)"), ("priced_out_t", "Priced-out demand")):
+        got = {r.name: r.summary.get(key) for r in runs}
+        if any(isinstance(v, dict) for v in got.values()):
+            add(f"{label}: expected", "t", {n: (_num(v.get("expected")) if isinstance(v, dict) else None)
+                                             for n, v in got.items()})
+            add(f"{label}: worst scenario", "t", {n: (_num(v.get("worst")) if isinstance(v, dict) else None)
+                                                  for n, v in got.items()})
 
     cc = china.df.sort_values(["node", "commodity", "year"], kind="stable")
     worst = china_by_scenario.df.groupby(["run", "node", "commodity", "year"])["china_content"].max()

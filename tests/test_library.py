@@ -179,3 +179,48 @@ def test_any_stage_content_is_at_least_the_direct_share(full_runs):
         assert bad.empty, (f.name, bad[["china_content", "direct_china_share"]])
         checked += len(wide)
     assert checked >= 9 * 4 * 11
+
+
+def market_pairs(folder: Path) -> tuple[set, set]:
+    """(pairs with a market, pairs with positive demand or production) per scenario, year, node,
+    commodity, read from the run's tables: made, used, traded, stocked, disposed of, drawn as a
+    substitute, or demanded."""
+    import pandas as pd
+
+    def read(name):
+        p = folder / f"{name}.csv"
+        return pd.read_csv(p) if p.exists() else pd.DataFrame()
+
+    key = lambda df, n="node": set(zip(df["scenario"], df["year"], df[n], df["commodity"]))  # noqa: E731
+    dem, pr, fl = read("demand"), read("production"), read("flows")
+    st, dis, sub = read("stockpiles"), read("disposal"), read("substitutes")
+    positive = key(dem[dem["demand_t"] > 0]) | key(pr[pr["quantity_t"] > 0])
+    market = positive | key(pr[pr["quantity_t"] != 0]) | key(dem[dem["served_t"] > 0])
+    market |= key(fl, "origin") | key(fl, "destination") | (key(dis) if len(dis) else set())
+    if len(st):
+        st = st[(st[["purchase_t", "release_t", "stock_t"]] > 0).any(axis=1)]
+        market |= key(st)
+    if len(sub):
+        market |= set(zip(sub["scenario"], sub["year"], sub["node"], sub["substitute"]))
+    return market, positive
+
+
+def test_no_price_without_a_market_and_no_zero_price_where_there_is_one(full_runs):
+    """Issue 14 part 5, on every library run: a price is written only for a node-commodity-year
+    with a market; where there is positive demand or production there is a price, and it is 0
+    only where free disposal makes it 0 (price_note = free_disposal, a disposal.csv row)."""
+    import pandas as pd
+    for f in full_runs:
+        p = pd.read_csv(f / "prices.csv", keep_default_na=False, na_values=[""])
+        market, positive = market_pairs(f)
+        keys = list(zip(p["scenario"], p["year"], p["node"], p["commodity"]))
+        assert p["price_usd_per_kg"].notna().all(), f.name
+        stray = [k for k in keys if k not in market]
+        assert not stray, (f.name, "price without a market", stray[:5])
+        missing = positive - set(keys)
+        assert not missing, (f.name, "market without a price", sorted(missing)[:5])
+        zero = p[p["price_usd_per_kg"].abs() < 1e-6]
+        assert (zero["price_note"] == "free_disposal").all(), (f.name, zero.head().to_dict("records"))
+        dis = pd.read_csv(f / "disposal.csv") if (f / "disposal.csv").exists() else pd.DataFrame()
+        disposed = set(zip(dis["scenario"], dis["year"], dis["node"], dis["commodity"])) if len(dis) else set()
+        assert all(k in disposed for k in zip(zero["scenario"], zero["year"], zero["node"], zero["commodity"]))

@@ -18,6 +18,9 @@ def define_demand(m, ix) -> None:
     m.D = pyo.Set(dimen=3, initialize=ix.demand_keys, ordered=True)
     m.DT = pyo.Set(dimen=4, initialize=[d + (t,) for d in ix.demand_keys for t in T], ordered=True)
     m.demand_ref_t = pyo.Param(m.DT, mutable=True, initialize=0.0)
+    # the part of the row valued at its VOLL (the whole of an inelastic row, the tail of a CES row):
+    # what no price below VOLL rations; unserved below it is shortage (docs/model.md § Shortage)
+    m.demand_tail_t = pyo.Param(m.DT, mutable=True, initialize=0.0)
     qp = [d for d in ix.demand_keys if d in ix.elastic and ix.linear]
     blocks = [d + (t, k) for d in ix.demand_keys if d not in qp for t in T
               for k in range(ix.steps if d in ix.elastic else 1)]

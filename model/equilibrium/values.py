@@ -64,6 +64,7 @@ def compute_values(ix: Index, cfg: RunConfig, data: DataSet) -> dict[str, dict]:
             r = dem.get(d + (tree.year[t],))
             q0, p0, e, voll = (r.quantity_t, r.price_usd_per_kg, r.elasticity, r.voll_usd_per_kg) if r else (0.0, 0.0, 0.0, 1.0)
             v["demand_ref_t"][d, t] = q0
+            v["demand_tail_t"][d, t] = 0.0
             if d in ix.elastic and ix.linear:
                 qmax, a, b = linear_curve(q0, p0, e) if q0 > 0 and p0 > 0 and e < 0 else (0.0, 0.0, 0.0)
                 v["demand_max_t"][d, t], v["demand_intercept"][d, t], v["demand_slope"][d, t] = qmax, a, b
@@ -75,6 +76,7 @@ def compute_values(ix: Index, cfg: RunConfig, data: DataSet) -> dict[str, dict]:
             for k in range(nblocks):
                 v["block_width_t"][d, t, k] = widths[k]
                 v["block_wtp_usd_per_kg"][d, t, k] = wtps[k]
+            v["demand_tail_t"][d, t] = sum(w for w, p in zip(widths, wtps) if p >= voll)
     if data.has("substitution"):
         sub = {(r.segment, r.commodity, r.substitute): r for r in data["substitution"].itertuples()}
         for (n, s, c, x) in ix.subs:

@@ -7,6 +7,8 @@ and ``reebloc run`` never solves a model whose results would be refused afterwar
   data set ("did you mean" for a misspelling);
 - a policy's years lie inside the data set's horizon (the demand years);
 - ``china_node``, when set, is a node (else China content would be 0 everywhere);
+- a price floor's ``reference_node`` can have a market for its commodity (a demand row, a facility
+  or a route of it): elsewhere there is never a price to reference;
 - every payer (``payer`` of price floors, stockpiles and outlays, ``buyer`` of offtakes) is a node
   or one of the config's declared ``payers`` (NODE_AGENCY, the node a node of the data set):
   ``US_Dod`` for ``US_DoD`` is refused with "did you mean", not taken as a new agency;
@@ -71,6 +73,7 @@ def check_against_data(resolved, data) -> None:
             fail(key, f"unknown payer {value!r}{did_you_mean(value, payers)} (payers are nodes or "
                  f"declared in the config's 'payers' list: {declared})")
 
+    markets = possible_markets(data, facs, cfg)
     lo, hi = data.horizon
     for name in sorted(cfg.policies):
         p = cfg.policies[name]
@@ -94,6 +97,9 @@ def check_against_data(resolved, data) -> None:
                 need(fa, facs.index, f"{f}.facilities", "facility", "facilities.csv or projects.csv")
             need(p.commodity, comms, f"{f}.commodity", "commodity", "commodities.csv")
             need(p.reference_node, nodes, f"{f}.reference_node", "node", "nodes.csv")
+            if (p.reference_node, p.commodity) not in markets:
+                fail(f"{f}.reference_node", f"{p.reference_node} has no market for {p.commodity} (no demand, "
+                     f"facility or route of it in the data set), so it has no price to reference")
             for fa in p.facilities:
                 if coef.get((facs.at[fa, "process"], p.commodity), 0) <= 0:
                     fail(f"{f}.facilities", f"facility {fa!r} does not produce {p.commodity!r}")
@@ -164,6 +170,23 @@ def check_against_data(resolved, data) -> None:
         if st.deterrence is not None:
             for pr in st.deterrence.processes:
                 need(pr, procs, "strategy.deterrence.processes", "process", "processes.csv")
+
+
+def possible_markets(data, facs: pd.DataFrame, cfg) -> set[tuple[str, str]]:
+    """(node, commodity) pairs that can have a market, hence a price: a demand row, a facility or
+    project whose process makes or uses the commodity, a route from or to the node, or a
+    stockpile. Anywhere else no price is ever defined (docs/model.md § Reported prices)."""
+    from reebloc.inputs.policies import Stockpile
+    out = set(zip(data["demand"]["node"], data["demand"]["commodity"]))
+    by_proc: dict[str, list[str]] = {}
+    for pr, c in data["processes"][["process", "commodity"]].itertuples(index=False):
+        by_proc.setdefault(pr, []).append(c)
+    for n, pr in facs[["node", "process"]].itertuples(index=False):
+        out.update((n, c) for c in by_proc.get(pr, []))
+    for o, d, c in data["routes"][["origin", "destination", "commodity"]].itertuples(index=False):
+        out.update({(o, c), (d, c)})
+    out.update((p.node, p.commodity) for p in cfg.policies.values() if isinstance(p, Stockpile))
+    return out
 
 
 def config_file_of(resolved, key: str) -> Path:

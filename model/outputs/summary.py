@@ -44,8 +44,15 @@ def summarize(inst: ModelInstance, tables: dict[str, pd.DataFrame], info: SolveI
     probs = {s: sc.probability for s, sc in cfg.scenarios.items()}
     r, y0 = cfg.discount_rate, cfg.year_list[0]
     gov, dem, prices, wel = tables["government"], tables["demand"], tables["prices"], tables["welfare"]
-    unserved = dem.groupby("scenario")["unserved_t"].sum() if not dem.empty else pd.Series(dtype=float)
-    unserved = unserved.reindex(list(probs), fill_value=0.0)
+    def by_scenario(col: str) -> dict:
+        """Expected, worst and by-scenario tonnes of a demand.csv column summed over rows and years."""
+        v = dem.groupby("scenario")[col].sum() if not dem.empty and col in dem else pd.Series(dtype=float)
+        v = v.reindex(list(probs), fill_value=0.0)
+        return {"expected": float(sum(probs[s] * v[s] for s in probs)),
+                "worst": float(v.max()) if len(v) else 0.0,
+                "worst_scenario": str(v.idxmax()) if len(v) else None,
+                "by_scenario": {s: float(x) for s, x in v.items()}}
+
     spend = dem.merge(prices, on=["run", "scenario", "year", "node", "commodity"], how="left")
     spend["usd"] = (spend["served_t"] - spend["served_by_substitutes_t"]) * spend["price_usd_per_kg"].fillna(0) * 1000
     home = cfg.money.home
@@ -87,10 +94,10 @@ def summarize(inst: ModelInstance, tables: dict[str, pd.DataFrame], info: SolveI
             s: {p: float(v) for p, v in g.groupby("payer")["usd"].sum().items()} for s, g in gov.groupby("scenario")},
         "consumer_cost_usd_discounted": expected_discounted(spend, "usd", "node", probs, r, y0),
         "welfare_total_usd_discounted": expected_discounted(wel, "total_usd", None, probs, r, y0),
-        "unserved_t": {"expected": float(sum(probs[s] * unserved[s] for s in probs)),
-                       "worst": float(unserved.max()) if len(unserved) else 0.0,
-                       "worst_scenario": str(unserved.idxmax()) if len(unserved) else None,
-                       "by_scenario": {s: float(v) for s, v in unserved.items()}},
+        "unserved_t": by_scenario("unserved_t"),
+        # unserved = shortage (demand valued at VOLL cut off: ban, cap) + priced out (given up as price rose)
+        "shortage_t": by_scenario("shortage_t"),
+        "priced_out_t": by_scenario("priced_out_t"),
     }
     inv = tables.get("investment")
     if inv is not None:

@@ -103,24 +103,30 @@ def live_classes(inst: ModelInstance) -> tuple[set, set]:
     return touched, clean
 
 
-def prices_table(inst: ModelInstance, prices: dict, clean: dict | None = None) -> pd.DataFrame:
-    """Market (China-touched) price, and the clean premium = clean price − market price ($/kg,
-    ≥ 0) where both classes have a market at the node (made, traded or used); empty otherwise,
-    since a class with no market there has no unique price."""
+def prices_table(inst: ModelInstance, reported: dict) -> pd.DataFrame:
+    """Price where the node has a market (``reebloc.outputs.prices.reported_prices``: none where
+    nothing is made, used, traded or demanded), and the clean premium = clean price − market price
+    ($/kg, ≥ 0) where both classes have a market at the node; empty otherwise, since a class with
+    no market there has no unique price. ``price_note``: free_disposal (a 0 made by free disposal),
+    clean_only (no China-touched market: the clean price)."""
     rows = []
-    clean = clean or {}
-    live_t, live_c = live_classes(inst) if clean else (set(), set())
-    for (n, c, t), p in prices.items():
-        cp = clean.get((n, c, t))
+    live_t, live_c = live_classes(inst)
+    for (n, c, t), (p, cp, note) in reported.items():
         prem = None
-        if cp is not None and (n, c, t) in live_t and (n, c, t) in live_c:
+        if cp is not None and not note and (n, c, t) in live_t and (n, c, t) in live_c:
             prem = round(max(0.0, cp - p), 6)
-        rows += [(s, y, n, c, p, prem) for s, y in _expand(inst, t)]
-    return _frame(rows, ["node", "commodity", "price_usd_per_kg", "clean_premium_usd_per_kg"], inst.cfg.name,
-                  ["node", "commodity"])
+        rows += [(s, y, n, c, p, prem, note) for s, y in _expand(inst, t)]
+    return _frame(rows, ["node", "commodity", "price_usd_per_kg", "clean_premium_usd_per_kg", "price_note"],
+                  inst.cfg.name, ["node", "commodity"])
 
 
 def demand_table(inst: ModelInstance) -> pd.DataFrame:
+    """Per demand row: demand_t (reference quantity), served_t, unserved_t = max(0, demand − served),
+    split into shortage_t = min(unserved, max(0, tail − served)) — buyers who value the good at
+    the row's VOLL (the whole of an inelastic row, the tail of a CES row) and got nothing: they
+    would pay any price up to VOLL, so only a physical cut (ban, cap) leaves them unserved and the
+    price then sits at VOLL — and priced_out_t = unserved − shortage, demand given up along the
+    priced curve because the price rose (docs/model.md § Shortage and priced-out demand)."""
     m, rows = inst.m, []
     for (n, sg, c, t) in m.DT:
         ref = pyo.value(m.demand_ref_t[n, sg, c, t])
@@ -128,9 +134,13 @@ def demand_table(inst: ModelInstance) -> pd.DataFrame:
         subs = sum(m.sub_use[n, sg, c, x, t].value or 0.0 for x in substitutes_of(m, n, sg, c))
         if ref <= TOL and q <= TOL:
             continue
-        rows += [(s, y, n, sg, c, ref, q, max(0.0, ref - q), subs) for s, y in _expand(inst, t)]
-    return _frame(rows, ["node", "segment", "commodity", "demand_t", "served_t", "unserved_t",
-                         "served_by_substitutes_t"], inst.cfg.name, ["node", "segment", "commodity"])
+        unserved = max(0.0, ref - q)
+        tail = pyo.value(m.demand_tail_t[n, sg, c, t])
+        short = min(unserved, max(0.0, tail - q))
+        short = 0.0 if short <= TOL else short
+        rows += [(s, y, n, sg, c, ref, q, unserved, short, unserved - short, subs) for s, y in _expand(inst, t)]
+    return _frame(rows, ["node", "segment", "commodity", "demand_t", "served_t", "unserved_t", "shortage_t",
+                         "priced_out_t", "served_by_substitutes_t"], inst.cfg.name, ["node", "segment", "commodity"])
 
 
 def stockpiles_table(inst: ModelInstance) -> pd.DataFrame:

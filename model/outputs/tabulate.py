@@ -9,6 +9,7 @@ import pandas as pd
 from reebloc.outputs import tables as R
 from reebloc.outputs.accounting import government_table, welfare_table
 from reebloc.equilibrium import ModelInstance
+from reebloc.outputs.prices import reported_prices
 from reebloc.solve.solver import balance_prices
 
 
@@ -28,7 +29,7 @@ def table_builders(inst: ModelInstance, duals: dict) -> dict[str, Callable[[dict
     return {
         "flows": lambda t: R.flows_table(inst),
         "production": lambda t: R.production_table(inst),
-        "prices": lambda t: R.prices_table(inst, prices, clean),
+        "prices": lambda t: R.prices_table(inst, reported_prices(inst, duals)),
         "demand": lambda t: R.demand_table(inst),
         "government": lambda t: government_table(inst, prices),
         "welfare": lambda t: welfare_table(inst, prices, clean),

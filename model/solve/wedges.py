@@ -7,6 +7,8 @@ Given prices P[n,c,t] ($/kg):
 - offtake subsidy   = contract − P[node,c,t]; cost-plus contract = (unit cost + Σ inputs at own cost, or at P)
                       / output coef × (1 + margin)
 - floors and fixed contract prices declared nominal are deflated to the model's real dollars
+P_o on an arc is the exporter's price of what it ships, p + μ (balance dual + rule-of-origin dual,
+``reebloc.outputs.prices.wedge_prices``): the netback, defined even where p alone is not.
 Iterate: solve with wedges from P; recompute wedges from the new P; stop when no wedge moves
 by more than the tolerance. Prices are damped: P ← (1 − α) P + α P_new.
 """
@@ -22,7 +24,8 @@ from pyomo.common.collections import ComponentMap
 from reebloc.equilibrium import ModelInstance
 from reebloc.equilibrium.policyindex import bloc_side, tariff_applies
 from reebloc.inputs.policies import PriceFloor
-from reebloc.solve.solver import Solver, balance_prices
+from reebloc.outputs.prices import wedge_prices
+from reebloc.solve.solver import Solver
 
 log = logging.getLogger("reebloc.wedges")
 
@@ -54,7 +57,7 @@ def wedge_values(inst: ModelInstance, prices: dict) -> dict:
 def arc_wedge_parts(inst: ModelInstance, prices: dict, o: str, d: str, c: str, t: int) -> list:
     """[(policy, instrument, $/kg)] of the tariffs, bloc rates and levies on one arc."""
     pi, y = inst.pi, inst.ix.tree.year[t]
-    Po = prices.get((o, c, t), 0.0)
+    Po = prices.get(("export", o, c, t), prices.get((o, c, t), 0.0))   # the exporter's netback (FOB)
     parts = []
     for name, p in pi.tariffs.items():
         if p.active(y) and tariff_applies(p, o, d, c):
@@ -153,7 +156,7 @@ def solve_equilibrium(inst: ModelInstance, solver: Solver, start: dict | None = 
     inst.wedge_prices = current
     inst.set_values(wedge_values(inst, current))
     solver.solve()
-    prices = balance_prices(inst.m, solver.duals)
+    prices = wedge_prices(inst.m, solver.duals)
     if not has_wedges(inst):
         report["iterations"] = 1
         return report
@@ -164,7 +167,7 @@ def solve_equilibrium(inst: ModelInstance, solver: Solver, start: dict | None = 
         inst.wedge_prices = current
         inst.set_values(target)
         solver.solve()
-        new = balance_prices(inst.m, solver.duals)
+        new = wedge_prices(inst.m, solver.duals)
         after = wedge_values(inst, new)
         residual = max((abs(after[p] - target[p]) for p in target), default=0.0)
         report.update(iterations=it + 1, residual_usd_per_kg=residual)

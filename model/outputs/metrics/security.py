@@ -46,6 +46,11 @@ Metrics (``metric`` column):
     output counting as origin n; and the largest sᵢ.
 ``unserved_t``, ``unserved_share``
     unserved tonnes summed over segments, and unserved / demand (only where demand > 0).
+``shortage_t``, ``shortage_share``, ``priced_out_t``
+    unserved split in two (``demand.csv``, docs/model.md § Shortage and priced-out demand):
+    shortage = demand valued at its VOLL that got nothing (a physical cut: ban, cap); priced out =
+    demand given up along the priced curve because the price rose; shortage + priced out =
+    unserved. Security statements use shortage.
 ``stockpile_cover_days``
     stock_t / (annual net imports / 365) (IEA convention), where a stockpile row exists and
     stock_t > 0. Net imports are the same year's imports − exports. If they are <= 0 the
@@ -123,7 +128,7 @@ def balances(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """Per (run, scenario, year, node, commodity): the terms of the material balance.
 
     Columns: output_t, inputs_t, imports_t, exports_t, served_t, demand_t, unserved_t,
-    purchase_t, release_t, stock_t (zeros where a table has no row).
+    shortage_t, priced_out_t, purchase_t, release_t, stock_t (zeros where a table has no row).
     """
     fl = _table(tables, "flows")
     fl = fl[fl["origin"] != fl["destination"]]
@@ -139,6 +144,8 @@ def balances(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
         _sum(dm, POOL, "served_t", "served_t"),
         _sum(dm, POOL, "demand_t", "demand_t"),
         _sum(dm, POOL, "unserved_t", "unserved_t"),
+        _sum(dm, POOL, "shortage_t", "shortage_t") if "shortage_t" in dm.columns else pd.Series(dtype=float),
+        _sum(dm, POOL, "priced_out_t", "priced_out_t") if "priced_out_t" in dm.columns else pd.Series(dtype=float),
         _sum(sp, POOL, "purchase_t", "purchase_t"),
         _sum(sp, POOL, "release_t", "release_t"),
         _sum(sp, POOL, "stock_t", "stock_t"),
@@ -146,11 +153,11 @@ def balances(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     parts = [p for p in parts if len(p)]
     if not parts:
         cols = ["output_t", "inputs_t", "imports_t", "exports_t", "served_t", "demand_t",
-                "unserved_t", "purchase_t", "release_t", "stock_t"]
+                "unserved_t", "shortage_t", "priced_out_t", "purchase_t", "release_t", "stock_t"]
         return pd.DataFrame(columns=cols, index=pd.MultiIndex.from_tuples([], names=POOL))
     bal = pd.concat(parts, axis=1).fillna(0.0)
     for col in ["output_t", "inputs_t", "imports_t", "exports_t", "served_t", "demand_t",
-                "unserved_t", "purchase_t", "release_t", "stock_t"]:
+                "unserved_t", "shortage_t", "priced_out_t", "purchase_t", "release_t", "stock_t"]:
         if col not in bal.columns:
             bal[col] = 0.0
     bal.index = bal.index.set_names(POOL)
@@ -251,6 +258,10 @@ def security_table(
             out.append(_rows(b["unserved_t"], "unserved_t"))
             d = b[b["demand_t"] > TOL_T]
             out.append(_rows(d["unserved_t"] / d["demand_t"], "unserved_share"))
+            if "shortage_t" in dm.columns:
+                out.append(_rows(b["shortage_t"], "shortage_t"))
+                out.append(_rows(d["shortage_t"] / d["demand_t"], "shortage_share"))
+                out.append(_rows(b["priced_out_t"], "priced_out_t"))
 
         # Stockpile cover (IEA days of net imports; fallbacks in the module docstring).
         sp = _table(tables, "stockpiles")
@@ -336,7 +347,11 @@ def summary_security(security: pd.DataFrame, probabilities: dict[str, float]) ->
          "us_magnet_unserved_t":    {"expected": ..., "worst": ..., "worst_scenario": ...},
          "total_unserved_t":        {"expected": ..., "worst": ..., "worst_scenario": ...,
                                      "all_years": {"expected": v, "worst": v,
-                                                   "worst_scenario": name}}}
+                                                   "worst_scenario": name}},
+         "us_magnet_shortage_t", "us_magnet_priced_out_t": as us_magnet_unserved_t,
+         "total_shortage_t", "total_priced_out_t": as total_unserved_t}
+
+    (the shortage and priced-out keys only where ``security`` has those metrics).
 
     "Worst" is the scenario with the highest value (most China content, most unserved). The
     US-magnet rows use node ``US`` and commodity ``ndfeb_magnet``. Unserved tonnes missing for a
@@ -360,28 +375,33 @@ def summary_security(security: pd.DataFrame, probabilities: dict[str, float]) ->
     us = sec[(sec["node"] == HEADLINE_NODE) & (sec["commodity"] == HEADLINE_COMMODITY)]
     cols = ["scenario", "year", "value"]
     cc = us[us["metric"] == "china_content"][cols]
-    un = us[us["metric"] == "unserved_t"][cols]
-    tot = (
-        sec[sec["metric"] == "unserved_t"]
-        .groupby(["scenario", "year"], as_index=False)["value"]
-        .sum()
-    )
-    total = _expected_worst(tot, probs, scenarios, fill_missing=0.0)
-    per_scen = pd.Series(
-        {s: float(tot.loc[tot["scenario"] == s, "value"].sum()) for s in scenarios}, dtype=float
-    )
-    if len(per_scen):
-        p = np.array([probs[s] for s in per_scen.index])
-        worst = per_scen.idxmax()
-        total["all_years"] = {
-            "expected": _jsonable(
-                float((p * per_scen.values).sum() / p.sum()) if p.sum() > 0 else np.nan
-            ),
-            "worst": _jsonable(float(per_scen[worst])),
-            "worst_scenario": str(worst),
-        }
-    return {
+    def totals(metric: str) -> dict:
+        tot = sec[sec["metric"] == metric].groupby(["scenario", "year"], as_index=False)["value"].sum()
+        total = _expected_worst(tot, probs, scenarios, fill_missing=0.0)
+        per_scen = pd.Series(
+            {s: float(tot.loc[tot["scenario"] == s, "value"].sum()) for s in scenarios}, dtype=float
+        )
+        if len(per_scen):
+            p = np.array([probs[s] for s in per_scen.index])
+            worst = per_scen.idxmax()
+            total["all_years"] = {
+                "expected": _jsonable(
+                    float((p * per_scen.values).sum() / p.sum()) if p.sum() > 0 else np.nan
+                ),
+                "worst": _jsonable(float(per_scen[worst])),
+                "worst_scenario": str(worst),
+            }
+        return total
+
+    out = {
         "us_magnet_china_content": _expected_worst(cc, probs, scenarios, fill_missing=None),
-        "us_magnet_unserved_t": _expected_worst(un, probs, scenarios, fill_missing=0.0),
-        "total_unserved_t": total,
+        "us_magnet_unserved_t": _expected_worst(us[us["metric"] == "unserved_t"][cols], probs, scenarios,
+                                                fill_missing=0.0),
+        "total_unserved_t": totals("unserved_t"),
     }
+    if (sec["metric"] == "shortage_t").any() or (sec["metric"] == "priced_out_t").any():
+        for metric in ("shortage_t", "priced_out_t"):
+            out[f"us_magnet_{metric}"] = _expected_worst(us[us["metric"] == metric][cols], probs, scenarios,
+                                                         fill_missing=0.0)
+            out[f"total_{metric}"] = totals(metric)
+    return out
