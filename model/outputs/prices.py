@@ -16,16 +16,10 @@ from __future__ import annotations
 import pyomo.environ as pyo
 
 from reebloc.solve.solver import balance_prices
+from reebloc.solve.wedges import rule_duals
 
 TOL = 1e-7
 ZERO_USD = 1e-6
-
-
-def _rule_duals(m, duals, name: str) -> dict:
-    """μ[n,c,t] ≥ 0 of a rule-of-origin row, $/kg (the dual undone of its weight)."""
-    if not hasattr(m, name) or not len(getattr(m, name)):
-        return {}
-    return {k: abs(v) for k, v in balance_prices(m, duals, name).items()}
 
 
 def _imports(m) -> tuple[dict, dict]:
@@ -70,8 +64,8 @@ def reported_prices(inst, duals) -> dict:
     m = inst.m
     raw = balance_prices(m, duals)
     raw_clean = balance_prices(m, duals, "balance_clean")
-    mu = _rule_duals(m, duals, "origin_rule")
-    mu_clean = _rule_duals(m, duals, "origin_rule_clean")
+    mu = rule_duals(m, duals, "origin_rule")
+    mu_clean = rule_duals(m, duals, "origin_rule_clean")
     imp_t, imp_c = _imports(m)
     live_t, live_c = live_classes(inst)
     down = {k: (m.downgrade[k].value or 0.0) for k in m.NCT_clean}
@@ -96,15 +90,3 @@ def reported_prices(inst, duals) -> dict:
 
 
 
-
-def wedge_prices(m, duals) -> dict:
-    """P[n,c,t] for the price-dependent wedges (reebloc.solve.wedges): the balance duals, plus
-    P[("export", n, c, t)] = p + μ, the exporter's price of what it ships — the netback, which is
-    the customs value an ad valorem tariff or a landed-price levy applies to, and which is defined
-    where the dual alone is split arbitrarily with the rule of origin. Duals only (no primal
-    values), so the wedge loop reads no solution into Pyomo."""
-    out = balance_prices(m, duals)
-    for (n, c, t), mu in _rule_duals(m, duals, "origin_rule").items():
-        if (n, c, t) in out:
-            out["export", n, c, t] = out[n, c, t] + mu
-    return out

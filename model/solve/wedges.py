@@ -8,7 +8,7 @@ Given prices P[n,c,t] ($/kg):
                       / output coef × (1 + margin)
 - floors and fixed contract prices declared nominal are deflated to the model's real dollars
 P_o on an arc is the exporter's price of what it ships, p + μ (balance dual + rule-of-origin dual,
-``reebloc.outputs.prices.wedge_prices``): the netback, defined even where p alone is not.
+``wedge_prices``): the netback, defined even where p alone is not.
 Iterate: solve with wedges from P; recompute wedges from the new P; stop when no wedge moves
 by more than the tolerance. Prices are damped: P ← (1 − α) P + α P_new.
 """
@@ -24,8 +24,7 @@ from pyomo.common.collections import ComponentMap
 from reebloc.equilibrium import ModelInstance
 from reebloc.equilibrium.policyindex import bloc_side, tariff_applies
 from reebloc.inputs.policies import PriceFloor
-from reebloc.outputs.prices import wedge_prices
-from reebloc.solve.solver import Solver
+from reebloc.solve.solver import Solver, balance_prices
 
 log = logging.getLogger("reebloc.wedges")
 
@@ -138,6 +137,26 @@ def own_input_cost(inst: ModelInstance, owner: str, c: str, t: int, node: str, p
     if best is None:
         return market or 0.0
     return best if market is None else min(best, market)
+
+
+def wedge_prices(m, duals) -> dict:
+    """P[n,c,t] for the price-dependent wedges (reebloc.solve.wedges): the balance duals, plus
+    P[("export", n, c, t)] = p + μ, the exporter's price of what it ships — the netback, which is
+    the customs value an ad valorem tariff or a landed-price levy applies to, and which is defined
+    where the dual alone is split arbitrarily with the rule of origin. Duals only (no primal
+    values), so the wedge loop reads no solution into Pyomo."""
+    out = balance_prices(m, duals)
+    for (n, c, t), mu in rule_duals(m, duals, "origin_rule").items():
+        if (n, c, t) in out:
+            out["export", n, c, t] = out[n, c, t] + mu
+    return out
+
+
+def rule_duals(m, duals, name: str) -> dict:
+    """μ[n,c,t] ≥ 0 of a rule-of-origin row, $/kg (the dual undone of its weight)."""
+    if not hasattr(m, name) or not len(getattr(m, name)):
+        return {}
+    return {k: abs(v) for k, v in balance_prices(m, duals, name).items()}
 
 
 def has_wedges(inst: ModelInstance) -> bool:
