@@ -44,7 +44,7 @@ THRESHOLD = 0.5                 # "China content below 50%"
 SHORT_RUN_YEARS = 2             # the brief: "at least 2-3 years"
 QUICK_SUPPLY_YEARS = 3          # "quickly": the first three years the bloc is in force
 QUICK_SUPPLY_TOLERANCE = 0.10   # a bloc "adds supply quickly" if members' NdPr output rises > 10%
-SUBSIDY_EFFECT_TOLERANCE = 0.10  # a subsidy "yields stable supply" if worst-case US unserved falls > 10%
+SUBSIDY_EFFECT_TOLERANCE = 0.10  # a subsidy "yields stable supply" if worst-case US shortage falls > 10%
 
 LIBRARY_ORDER = ["baseline", "mp-dod", "lynas-dod", "usare-commerce", "vault", "bloc-zone", "us-alone",
                  "substitutes", "all-in"]
@@ -602,18 +602,18 @@ def render(runs: list[RunData], baseline: str = "baseline", cfd: str = "mp-dod",
     firms = [x for x in SINGLE_FIRM if x in by]
     if base is not None and firms:
         w("**\"Whether big subsidies to single firms yield stable supply is uncertain.\"** Test: does the "
-          f"deal cut the worst-scenario US magnet shortfall by more than {pct(SUBSIDY_EFFECT_TOLERANCE, 0)} "
+          f"deal cut the worst-scenario US magnet shortage (§3) by more than {pct(SUBSIDY_EFFECT_TOLERANCE, 0)} "
           "against the baseline?")
         w("")
-        b_w = us_un[baseline]["worst"]
-        b_e = us_un[baseline]["expected"]
+        b_w = us_sh[baseline]["worst"]          # shortage: the security measure (§3)
+        b_e = us_sh[baseline]["expected"]
         for x in firms:
             g = sum(v for p, v in gov_costs(by[x]).items() if us_payer(p))
-            dw, de = us_un[x]["worst"] - b_w, us_un[x]["expected"] - b_e
+            dw, de = us_sh[x]["worst"] - b_w, us_sh[x]["expected"] - b_e
             rel = -dw / b_w if b_w > 0 else 0.0
             verdict = ("disagrees: supply in the worst case improves markedly" if rel > SUBSIDY_EFFECT_TOLERANCE
                        else "agrees: little or no effect on worst-case supply")
-            w(f"- `{x}`: US government cost {money(g)}; worst-scenario US magnet unserved "
+            w(f"- `{x}`: US government cost {money(g)}; worst-scenario US magnet shortage "
               f"{tonnes(dw, True)} t ({pct(-rel)}), expected {tonnes(de, True)} t; China content first below "
               f"{pct(THRESHOLD, 0)} {year_or(fb[x], y_last)} (baseline {year_or(fb.get(baseline), y_last)}) — {verdict}.")
         w("")
