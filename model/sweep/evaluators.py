@@ -294,26 +294,12 @@ class ReeblocEvaluator:
         self.stats["rebuilds"] += 1
 
     def _compile_outputs(self) -> None:
-        """Price outputs read straight from balance duals; everything else needs the tables."""
-        inst, m = self.inst, self.inst.m
+        """Which outputs need the tables: every one but the objective. Prices are read from the
+        prices table, not straight from the balance duals: a price is reported only where the node
+        has a market, as the netback where the dual is split with a rule of origin
+        (reebloc.outputs.prices), and a raw dual would disagree with the run's prices.csv."""
         self._price_rows = {}
-        self._need_tables = False
-        for o in self.outputs:
-            if o.summary is not None:
-                if o.summary != "objective_kusd":
-                    self._need_tables = True
-                continue
-            if o.table != "prices" or o.column != "price_usd_per_kg":
-                self._need_tables = True
-                continue
-            rows = []
-            for (n, c, t) in m.balance:
-                for s in inst.ix.tree.scenarios[t]:
-                    rows.append({"run": inst.cfg.name, "scenario": s, "year": inst.ix.tree.year[t], "node": n,
-                                 "commodity": c, "_row": self.fh.row_index(m.balance[n, c, t]), "_t": t})
-            df = pd.DataFrame(rows)
-            sel = df[select(df, o.where)] if len(df) else df
-            self._price_rows[o.name] = (sel["_row"].to_numpy(dtype=np.int64), sel["_t"].to_numpy(dtype=np.int64))
+        self._need_tables = any(o.summary != "objective_kusd" for o in self.outputs)
 
     # ------------------------------------------------------------ affine fast mode
     def _probe(self) -> None:
