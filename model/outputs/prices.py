@@ -34,12 +34,12 @@ def _imports(m) -> tuple[dict, dict]:
     return touched, clean
 
 
-def markets(inst) -> set:
+def markets(inst, live: tuple[set, set] | None = None) -> set:
     """(n, c, t) with a market: material made, used, traded, stocked, disposed of or drawn as a
-    substitute there (> TOL), or a reference demand > 0."""
+    substitute there (> TOL), or a reference demand > 0. ``live``: ``live_classes(inst)`` if known."""
     from reebloc.outputs.tables import live_classes
     m = inst.m
-    touched, clean = live_classes(inst)
+    touched, clean = live if live is not None else live_classes(inst)
     out = touched | clean
     for (n, s, c, t) in m.DT:
         if pyo.value(m.demand_ref_t[n, s, c, t]) > TOL:
@@ -58,8 +58,8 @@ def markets(inst) -> set:
 
 
 def reported_prices(inst, duals) -> dict:
-    """(n, c, t) → (price $/kg, clean price $/kg or None, note) for every node–commodity–year with a
-    market; note is '' , 'free_disposal' or 'clean_only'."""
+    """(n, c, t) → (price $/kg, clean price $/kg or None, note, both classes live) for every
+    node–commodity–year with a market; note is '', 'free_disposal' or 'clean_only'."""
     from reebloc.outputs.tables import live_classes
     m = inst.m
     raw = balance_prices(m, duals)
@@ -67,11 +67,11 @@ def reported_prices(inst, duals) -> dict:
     mu = rule_duals(m, duals, "origin_rule")
     mu_clean = rule_duals(m, duals, "origin_rule_clean")
     imp_t, imp_c = _imports(m)
-    live_t, live_c = live_classes(inst)
+    live_t, live_c = live = live_classes(inst)
     down = {k: (m.downgrade[k].value or 0.0) for k in m.NCT_clean}
     disposed = {k for k in m.NCT if (m.dispose[k].value or 0.0) > TOL}
     out = {}
-    for key in sorted(markets(inst)):
+    for key in sorted(markets(inst, live)):
         if key not in raw and key not in raw_clean:
             continue
         p = raw.get(key)
@@ -85,7 +85,7 @@ def reported_prices(inst, duals) -> dict:
             p, note = pc, "clean_only"         # no China-touched market here: the clean price is the price
         if key in disposed and abs(p) <= ZERO_USD:
             note = "free_disposal"
-        out[key] = (p, pc, note)
+        out[key] = (p, pc, note, key in live_t and key in live_c)
     return out
 
 

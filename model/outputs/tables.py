@@ -80,19 +80,34 @@ def production_table(inst: ModelInstance) -> pd.DataFrame:
 
 
 def live_classes(inst: ModelInstance) -> tuple[set, set]:
-    """(n, c, t) where China-touched, and where clean, material is made, traded or used (> TOL)."""
-    from reebloc.equilibrium.supply import facility_terms
-
+    """(n, c, t) where China-touched, and where clean, material is made, traded or used (> TOL).
+    Read from the variables' values (the terms of ``facility_terms``, without building them)."""
     m, ix = inst.m, inst.ix
     touched, clean = set(), set()
-    for n, c, t, _k, tx, cx in facility_terms(m, ix):
-        if tx is not None and abs(pyo.value(tx)) > TOL:
-            touched.add((n, c, t))
-        if cx is not None and abs(pyo.value(cx)) > TOL:
-            clean.add((n, c, t))
+    node_of = ix.facilities["node"].to_dict()
+    proc_of = ix.facilities["process"].to_dict()
+    clean_ft = set(ix.clean_fac_t)
+    for f, t in ix.fac_t:
+        a = m.act[f, t].value or 0.0
+        if abs(a) <= TOL:
+            continue
+        ac = (m.act_clean[f, t].value or 0.0) if (f, t) in clean_ft else 0.0
+        n, clean_only = node_of[f], ix.makes_clean_only(f)
+        for c, k in ix.by_process.get(proc_of[f], []):
+            if (f, t) in clean_ft:
+                tx, cx = k * (a - ac), k * ac
+            elif clean_only:
+                tx, cx = 0.0, k * a
+            else:
+                tx, cx = k * a, 0.0
+            if abs(tx) > TOL:
+                touched.add((n, c, t))
+            if abs(cx) > TOL:
+                clean.add((n, c, t))
+    cl = set(m.ACT_clean)
     for (o, d, c, t) in m.AT:
         q = m.flow[o, d, c, t].value or 0.0
-        qc = (m.flow_clean[o, d, c, t].value or 0.0) if (o, d, c, t) in m.ACT_clean else 0.0
+        qc = (m.flow_clean[o, d, c, t].value or 0.0) if (o, d, c, t) in cl else 0.0
         for book, x in ((touched, q - qc), (clean, qc)):
             if x > TOL:
                 book.update({(o, c, t), (d, c, t)})
@@ -110,11 +125,8 @@ def prices_table(inst: ModelInstance, reported: dict) -> pd.DataFrame:
     no market there has no unique price. ``price_note``: free_disposal (a 0 made by free disposal),
     clean_only (no China-touched market: the clean price)."""
     rows = []
-    live_t, live_c = live_classes(inst)
-    for (n, c, t), (p, cp, note) in reported.items():
-        prem = None
-        if cp is not None and not note and (n, c, t) in live_t and (n, c, t) in live_c:
-            prem = round(max(0.0, cp - p), 6)
+    for (n, c, t), (p, cp, note, both) in reported.items():
+        prem = round(max(0.0, cp - p), 6) if cp is not None and not note and both else None
         rows += [(s, y, n, c, p, prem, note) for s, y in _expand(inst, t)]
     return _frame(rows, ["node", "commodity", "price_usd_per_kg", "clean_premium_usd_per_kg", "price_note"],
                   inst.cfg.name, ["node", "commodity"])
