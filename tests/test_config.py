@@ -30,4 +30,5 @@ def test_overrides_are_in_the_manifest():
     from reebloc.app.run import run_in_memory
     r = run_in_memory(CONFIGS / "spe3_steps.yaml")
     assert "curves.form: linear -> steps" in r.manifest["overrides"]
-    assert r.manifest["config"]["curves"] == {"form": "steps", "steps": 50}
+    assert r.manifest["config"]["curves"] == {"form": "steps", "steps": 50, "demand": "linear", "demand_steps": 48,
+                                              "demand_min_price_ratio": 0.25}

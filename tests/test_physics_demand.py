@@ -16,6 +16,113 @@ def rows(df, **eq):
     return df
 
 
+# ---------------------------------------------------------------- part 3: constant-elasticity steps
+
+def test_ces_step_curve_against_its_closed_form():
+    """D(p) = 1000 (p / 50)^-0.25, VOLL $500/kg, p_min = 50/4 = $12.5/kg, 48 steps (the default).
+
+    Tail: D(500) = 1000 × 10^-0.25 = 562.34 t at $500/kg. Steps above p0: round(48 ln 10 / ln 40)
+    = round(29.96) = 30 at ratio 10^(1/30) = 1.07977; below: 18 at 4^(1/18) = 1.07996.
+    First priced block: cuts 500 and 500 / 1.07977 = 463.06, valued at √(500 × 463.06) = $481.2/kg,
+    width D(463.06) − D(500) = 1000 (9.2612^-0.25 − 10^-0.25) = 10.83 t. All blocks: D(12.5) =
+    1000 × 4^0.25 = 1,414.21 t. q0 is a block edge: the blocks valued above $50 hold exactly 1,000 t.
+    Accuracy: a block valued at the geometric midpoint of its cuts is off by at most √r − 1 in
+    price, the larger ratio giving √1.07996 − 1 = 4^(1/36) − 1 = 3.93%; the quantity demanded at any price by at most r^(|ε|/2) − 1 ≈ 1%."""
+    from reebloc.equilibrium.values import ces_curve, step_error
+    w, v = ces_curve(1000.0, 50.0, -0.25, 500.0, 48)
+    assert len(w) == 49 and v[0] == 500.0 and w[0] == pytest.approx(1000 * 10 ** -0.25) == pytest.approx(562.34, abs=0.01)
+    assert v[1] == pytest.approx(math.sqrt(500 * 500 / 10 ** (1 / 30)), rel=1e-9) == pytest.approx(481.2, abs=0.05)
+    assert w[1] == pytest.approx(1000 * ((500 / 10 ** (1 / 30) / 50) ** -0.25 - 10 ** -0.25))
+    assert sum(w) == pytest.approx(1000 * 4 ** 0.25)
+    assert sum(x for x, p in zip(w, v) if p > 50) == pytest.approx(1000.0, rel=1e-12)
+    assert all(a > b for a, b in zip(v, v[1:])), "values fall block by block"
+    price_err, qty_err = step_error(w, v, 1000.0, 50.0, -0.25, 500.0)
+    assert price_err <= 4 ** (1 / 36) - 1 + 1e-9 and price_err == pytest.approx(0.0392, abs=0.0005)
+    assert qty_err == pytest.approx(0.0097, abs=0.001)
+    # finer steps, smaller errors (the accuracy table of docs/model.md § Demand curves)
+    errs = [step_error(*ces_curve(1000.0, 50.0, -0.25, 500.0, k), 1000.0, 50.0, -0.25, 500.0)[0] for k in (8, 24, 96)]
+    assert errs[0] > errs[1] > errs[2] and errs[2] < 0.02
+
+
+def ces_ban2(tmp_path, scenario: dict, capacity_cn: float | None = None):
+    """ban2 with constant-elasticity demand (the default curves.demand)."""
+    import shutil
+    from reebloc.app.run import run_in_memory
+    import yaml
+    data = tmp_path / "data"
+    shutil.copytree(CONFIGS / "../data/ban2", data)
+    if capacity_cn is not None:
+        (data / "capacity.csv").write_text((data / "capacity.csv").read_text().replace("cn_plant,2025,1000",
+                                                                                        f"cn_plant,2025,{capacity_cn:g}"))
+    cfg = yaml.safe_load((CONFIGS / "ban2.yaml").read_text())
+    cfg.update(inputs="data", curves={"form": "steps", "steps": 10}, scenarios={"s": {"probability": 1.0, **scenario}})
+    path = tmp_path / "ces.yaml"
+    path.write_text(yaml.safe_dump(cfg))
+    return run_in_memory(path)
+
+
+def test_ces_market_clears_at_the_reference_point_exactly(tmp_path):
+    """No ban, China's plant unconstrained at $20/kg: CN price $20 = p0(CN), US price 20 + 2 = $22
+    = p0(US); both reference prices are step edges, so served = reference exactly: CN 500 t, US
+    civil 300 t, defence 50 t; nothing unserved (the US plant at $60/kg stays idle)."""
+    res = ces_ban2(tmp_path, {})
+    p = res.tables["prices"].set_index("node")["price_usd_per_kg"]
+    assert p["CN"] == pytest.approx(20.0) and p["US"] == pytest.approx(22.0)
+    d = res.tables["demand"].set_index(["node", "segment"])
+    assert d.loc[("CN", "civil"), "served_t"] == pytest.approx(500)
+    assert d.loc[("US", "civil"), "served_t"] == pytest.approx(300)
+    assert d["unserved_t"].sum() == pytest.approx(0)
+
+
+def test_ces_price_under_scarcity_is_the_closed_form_within_the_step_accuracy(tmp_path):
+    """China's plant capped at 700 t, no ban. Closed form: p_US = p_CN + 2 and
+    500 (p/20)^-0.5 + 300 ((p + 2)/22)^-0.5 + 50 = 700 → at p = 30: 408.2 + 248.7 = 657.0 > 650;
+    at p = 31: 401.6 + 244.9 = 646.5 < 650; root p ≈ 30.7 (bisection below). Steps: ratio
+    (VOLL / p_min)^(1/48) = (100 / 5)^(1/48) = 1.0644 (CN), so each price is within √1.0644 − 1 =
+    3.2% of the closed form; all 700 t are sold, 50 t to defence."""
+    res = ces_ban2(tmp_path, {}, capacity_cn=700)
+    lo, hi = 20.0, 100.0
+    for _ in range(60):
+        mid = (lo + hi) / 2
+        q = 500 * (mid / 20) ** -0.5 + 300 * ((mid + 2) / 22) ** -0.5 + 50
+        lo, hi = (mid, hi) if q > 700 else (lo, mid)
+    assert lo == pytest.approx(30.7, abs=0.05)
+    p = res.tables["prices"].set_index("node")["price_usd_per_kg"]
+    assert p["CN"] == pytest.approx(lo, rel=0.033)
+    assert p["US"] == pytest.approx(p["CN"] + 2.0)
+    d = res.tables["demand"]
+    assert d["served_t"].sum() == pytest.approx(700)
+    assert d["shortage_t"].sum() == pytest.approx(0), "a price below VOLL rations nobody: all priced out"
+    assert d["priced_out_t"].sum() == pytest.approx(850 - 700)
+
+
+def test_ces_keeps_demand_at_any_price_and_a_ban_leaves_shortage(tmp_path):
+    """The ban with constant-elasticity demand. US supply 30 t (its $60/kg plant) goes to defence
+    (VOLL $1,000/kg > civil VOLL $100/kg): US price $1,000/kg. Civil buyers still want
+    D(VOLL) = 300 (100/22)^-0.5 = 300 × 0.46904 = 140.71 t at $100/kg — the tail, cut off by the
+    ban: shortage 140.71 t; the rest, 300 − 140.71 = 159.29 t, is priced out (linear demand would
+    have called all 300 t priced out: it falls to zero at 22 × 3 = $66/kg). Defence: shortage 20."""
+    ban = {"export_controls": {"us_ban": {"exporter": "CN", "commodities": ["magnet"], "destinations": ["US"],
+                                          "years": {"start": 2025, "end": 2025}, "kind": "ban"}}}
+    res = ces_ban2(tmp_path, ban)
+    d = rows(res.tables["demand"], node="US").set_index("segment")
+    tail = 300 * (100 / 22) ** -0.5
+    assert tail == pytest.approx(140.71, abs=0.01)
+    assert d.loc["civil", "served_t"] == pytest.approx(0)
+    assert d.loc["civil", "shortage_t"] == pytest.approx(tail)
+    assert d.loc["civil", "priced_out_t"] == pytest.approx(300 - tail)
+    assert d.loc["defence", "shortage_t"] == pytest.approx(20)
+    assert res.tables["prices"].set_index("node").loc["US", "price_usd_per_kg"] == pytest.approx(1000.0)
+
+
+def test_demand_form_is_a_config_choice():
+    """curves.demand names the curve; anything else is refused with the valid choices."""
+    from reebloc.inputs.config import Curves
+    assert Curves().demand == "ces" and Curves().demand_steps == 48
+    with pytest.raises(Exception, match="ces"):
+        Curves(demand="cubic")
+
+
 # ---------------------------------------------------------------- part 4: shortage and priced out
 
 def test_shortage_and_priced_out_on_a_two_node_ban():

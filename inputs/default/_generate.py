@@ -79,6 +79,12 @@ SOURCES = [
      "Approximate port-to-port distances between representative ports: Shanghai (CN), Los Angeles/Houston (US), Fremantle (AU), Yokohama (JP), Kuantan (MY), Haiphong (VN), Dammam/Jeddah (SA), Santos (BR), Rotterdam (EU), Busan (KR), Yangon/Singapore (ROW); Myanmar-Yunnan overland for ROW ionic feed."),
     ("desnz-2023", "UK Department for Energy Security and Net Zero, Electricity Generation Costs 2023 (and BEIS 2020): technology-specific hurdle rates", "https://www.gov.uk/government/publications/electricity-generation-costs-2023",
      "Appraisal practice: projects under a Contract for Difference are appraised at a lower hurdle rate than merchant ones because contracted revenue lowers the cost of capital. Cited for the method only; the rates used for rare-earth projects are assumptions (asm_hurdle_merchant, asm_hurdle_contracted)."),
+    ("hicks-1932", "J. R. Hicks, The Theory of Wages (Macmillan, 1932), with A. Marshall, Principles of Economics (8th ed., 1920): the Hicks-Marshall laws of derived demand", "",
+     "The demand for an input is less elastic the smaller its share of the cost of the final product and the fewer its substitutes. Cited for the method of the magnet demand elasticities (asm_demand_elasticity_*); no rare-earth figure."),
+    ("fally-sayre-2018", "T. Fally and J. Sayre, 'Commodity Trade Matters', NBER Working Paper 24965 (2018)", "https://www.nber.org/papers/w24965",
+     "Supply and demand for primary commodities are price-inelastic, so supply shocks move prices and welfare a lot. Cited for inelastic demand in general; no rare-earth estimate exists there or elsewhere that we found."),
+    ("london-economics-2013", "London Economics, 'The Value of Lost Load (VoLL) for Electricity in Great Britain', report for Ofgem and DECC (2013)", "https://www.gov.uk/government/publications/the-value-of-lost-load-voll-for-electricity-in-great-britain",
+     "VoLL as the value customers place on supply they do not get, used as the price at which load is shed instead of priced. Cited for the method: demand valued at its VOLL is cut off, not priced out (docs/model.md § Shortage and priced-out demand)."),
     # derived figures ---------------------------------------------------------------------
     ("d-cn-light-quota", "Derived: China hard-rock (light) mining quota = total quota less the ion-adsorption quota", "",
      "2024 total mining quota 270,000 t REO (miit-quota) = USGS 2025 China output (usgs-mcs-2026); less the ion-adsorption (southern, medium/heavy) quota of 19,150 t (asm_cn_ionic_quota) = 250,850 t. 2025 quota unpublished: 2024 total used for 2025. Later years grow at asm_cn_quota_growth."),
@@ -174,6 +180,13 @@ SOURCES = [
 
 # ----------------------------------------------------------------------------- assumptions
 # id: (description, unit, central, low, high, note)
+LIT = ("No published price elasticity of rare-earth or NdFeB magnet demand was found. Derived demand "
+       "(Hicks-Marshall, hicks-1932): elasticity ~ cost share x product elasticity + (1 - share) x substitution "
+       "elasticity; magnets are a small share of product cost, so the range is set by how fast designs can "
+       "substitute. Commodity demand is price-inelastic in the short run (fally-sayre-2018). Level: the four "
+       "segment values were scaled together until the 2025 licence episode (runs/scenarios/brief_regimes.yaml) "
+       "reproduces the observed 2025 ex-China magnet premium of ~$20/kg (neo-performance, observed.csv) with constant-elasticity "
+       "curves; the ordering across segments follows the substitutes each has.")
 ASM = {
     "asm_cn_ionic_quota": ("China ion-adsorption (southern medium/heavy) share of the mining quota", "t REO/yr", 19150, 15000, 25000,
                            "Recollection (unverified): the southern ion-adsorption quota has been held at ~19,150 t since 2017; no published source found. Moves the light/ionic split of China's 270 kt."),
@@ -270,12 +283,19 @@ ASM = {
     # demand
     "asm_demand_growth": ("NdFeB demand growth per year 2025-2035, all nodes and segments", "share/yr", 0.081, 0.075, 0.087,
                           "Published outlooks +7.5%/yr (adamas-2023) and +8.7%/yr (adamas-2024); central the midpoint."),
-    "asm_demand_elasticity": ("Price elasticity of NdFeB demand at the reference point", "1", -0.25, -0.6, -0.05,
-                              "No published elasticity. Magnets are a small share of product cost: inelastic. -0.25 puts the reference quantity on a block edge when curves.steps is a multiple of 5, so served demand equals the reference quantity when prices are near the reference price."),
+    # constant-elasticity demand q = q0 (p/p0)^e per segment (curves.demand: ces; docs/model.md § Demand curves)
+    "asm_demand_elasticity_ev": ("Price elasticity of EV traction NdFeB demand (constant elasticity)", "1", -0.35, -0.7, -0.1,
+                                 LIT + " EV: 1-2 kg of magnet in a $40k car (<0.5% of cost); induction and wound-rotor motors substitute only with a redesign (years)."),
+    "asm_demand_elasticity_wind": ("Price elasticity of wind NdFeB demand (constant elasticity)", "1", -0.55, -0.9, -0.2,
+                                   LIT + " Wind: geared turbines with induction (DFIG) generators are a ready substitute for direct-drive permanent-magnet designs."),
+    "asm_demand_elasticity_industrial": ("Price elasticity of industrial NdFeB demand (constant elasticity)", "1", -0.45, -0.8, -0.15,
+                                         LIT + " Industrial motors: induction and ferrite motors substitute at some efficiency loss."),
+    "asm_demand_elasticity_electronics": ("Price elasticity of electronics NdFeB demand (constant elasticity)", "1", -0.3, -0.6, -0.1,
+                                          LIT + " Electronics: grams per device, a negligible cost share, few substitutes at that size."),
     "asm_voll": ("Value of lost load, civil NdFeB demand", "$/kg", 500.0, 150.0, 2000.0,
                  "Willingness to pay cap: a missing magnet stops a motor or a car line (Ford, May 2025, mgssi-2026)."),
     "asm_voll_defence": ("Value of lost load, defence NdFeB demand", "$/kg", 2000.0, 500.0, 10000.0,
-                         "Defence programmes pay far above market to avoid delays; inelastic."),
+                         "Defence programmes pay far above market to avoid delays; inelastic (elasticity 0): every tonne is valued at this VOLL, which binds whenever supply falls short."),
     "asm_segment_ev": ("EV traction share of NdFeB demand", "share", 0.30, 0.22, 0.38, "Industry outlooks put EV traction at a quarter to a third of NdFeB use."),
     "asm_segment_wind": ("Wind share of NdFeB demand", "share", 0.10, 0.06, 0.14, "Direct-drive and hybrid turbines."),
     "asm_segment_industrial": ("Industrial motors/robotics share of NdFeB demand", "share", 0.27, 0.2, 0.35, "Industrial motors, pumps, elevators, robotics."),
@@ -636,7 +656,7 @@ def build(overrides: dict[str, float] | None = None) -> dict[str, list[dict]]:
                 q = q0 * (1 + growth) ** (y - 2025)
                 defence = s == "defence"
                 add("demand", node=n, segment=s, commodity="ndfeb_magnet", year=y, quantity_t=round(q, 1),
-                    price_usd_per_kg=50.0, elasticity=0.0 if defence else A["asm_demand_elasticity"],
+                    price_usd_per_kg=50.0, elasticity=0.0 if defence else A[f"asm_demand_elasticity_{s}"],
                     voll_usd_per_kg=A["asm_voll_defence"] if defence else A["asm_voll"],
                     source_id=src if y == 2025 else "asm_demand_growth")
 

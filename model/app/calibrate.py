@@ -192,7 +192,7 @@ METRICS: dict[str, Metric] = {
     "exchina_magnet_premium": Metric(
         "Ex-China (EU) magnet price over China's ($/kg)", _premium("EU", "ndfeb_magnet"),
         "the magnet licence approval rates (brief_regimes.yaml): the ex-China shortfall they leave, priced on "
-        "the demand curves (asm_demand_elasticity)"),
+        "the constant-elasticity demand curves (asm_demand_elasticity_<segment>)"),
     "us_magnet_imports_from_china": Metric(
         "US NdFeB magnet imports from China (t, every grade)", _flow(None, "US", MAGNETS),
         "the US magnet licence approval rate × the pre-control volume (brief_regimes.yaml)"),
@@ -361,7 +361,9 @@ def write_page(table: pd.DataFrame, out: str | Path, config_path: str | Path, re
               "Concentrate is worth what a Chinese separator pays for it (P(NdPr) less asm_cost_sep_cn, per 4.5 t REO).",
               "- **2025 history** (runs/scenarios/brief_regimes.yaml): China licenses a share of pre-control exports "
               "(magnets to the US, magnets to others, Dy/Tb oxide); the caps bind, so ex-China magnet and Dy/Tb prices "
-              "carry licence rents over China's, US demand is cut (the shortage), and MP ships only its Q1 concentrate "
+              "carry licence rents over China's, US demand is cut (the shortage: unserved, priced out along the "
+              "constant-elasticity demand curves of docs/model.md § Demand curves, whose elasticities are scaled to "
+              "reproduce the observed ex-China magnet premium), and MP ships only its Q1 concentrate "
               "to China. The model is annual: 2025 is one period; the approval rates are annual averages with "
               "January-April at the full pace.",
               "- **Dy and Tb prices** are set by the magnet grades (docs/model.md § Magnet grades): where standard "

@@ -8,8 +8,10 @@ from reebloc.equilibrium.supply import Quad
 
 
 def define_demand(m, ix) -> None:
-    """D = demand rows (node, segment, commodity). Steps form: blocks blk[d,t,k] ≤ width valued
-    at wtp. Linear form (elastic rows only): served q[d,t] ≤ qmax valued at a q − ½ b q².
+    """D = demand rows (node, segment, commodity). Blocks blk[d,t,k] ≤ width valued at wtp
+    (inelastic rows: one block at VOLL; constant-elasticity rows: a VOLL tail and geometric price
+    steps; linear rows: equal steps). Exact linear form (form: linear, demand: linear; elastic rows
+    only): served q[d,t] ≤ qmax valued at a q − ½ b q².
     Substitution: sub_use[n,s,c,x,t] t of segment demand met by substitute x.
 
     Equation: docs/model.md § Equations, row “demand blocks, substitution”.
@@ -21,9 +23,8 @@ def define_demand(m, ix) -> None:
     # the part of the row valued at its VOLL (the whole of an inelastic row, the tail of a CES row):
     # what no price below VOLL rations; unserved below it is shortage (docs/model.md § Shortage)
     m.demand_tail_t = pyo.Param(m.DT, mutable=True, initialize=0.0)
-    qp = [d for d in ix.demand_keys if d in ix.elastic and ix.linear]
-    blocks = [d + (t, k) for d in ix.demand_keys if d not in qp for t in T
-              for k in range(ix.steps if d in ix.elastic else 1)]
+    qp = [d for d in ix.demand_keys if d in ix.elastic and ix.demand_qp]
+    blocks = [d + (t, k) for d in ix.demand_keys if d not in qp for t in T for k in range(ix.blocks(d))]
     m.DTK = pyo.Set(dimen=5, initialize=blocks, ordered=True)
     m.block_width_t = pyo.Param(m.DTK, mutable=True, initialize=0.0)
     m.block_wtp_usd_per_kg = pyo.Param(m.DTK, mutable=True, initialize=0.0)

@@ -78,6 +78,9 @@ class Index:
     subs: list[tuple[str, str, str, str]]           # (node, segment, commodity, substitute)
     steps: int
     linear: bool
+    demand: str = "linear"                          # ces | linear (config curves.demand)
+    demand_steps: int = 48                          # priced steps of a CES row (+ 1 tail block)
+    demand_min_price_ratio: float = 0.25
     china: str = "CN"                               # the China node: every process there makes China-touched output
     clean_fac_t: list[tuple[str, int]] = field(default_factory=list)  # non-China processors: may run clean
     clean_arcs: list[tuple[str, str, str]] = field(default_factory=list)  # arcs that can carry clean material
@@ -101,14 +104,25 @@ class Index:
         return (tuple(self.years), tuple(self.tree.branch), tuple(self.tree.year), tuple(sorted(self.coef.items())),
                 tuple(self.fac_t), tuple(sorted(self.sloped)), tuple(self.arcs),
                 tuple(self.demand_keys), tuple(sorted(self.elastic)), tuple(self.subs),
-                self.steps, self.linear, self.china, tuple(self.clean_fac_t), tuple(self.clean_arcs),
-                self.projects.key(), tuple(sorted(self.grade_base.items())), self.curves.key())
+                self.steps, self.linear, self.demand, self.demand_steps, self.china, tuple(self.clean_fac_t),
+                tuple(self.clean_arcs), self.projects.key(), tuple(sorted(self.grade_base.items())), self.curves.key())
 
     @property
     def fac_t_set(self) -> set:
         if not hasattr(self, "_fac_t_set"):
             self._fac_t_set = set(self.fac_t)
         return self._fac_t_set
+
+    @property
+    def demand_qp(self) -> bool:
+        """Elastic rows are exact linear QP terms (form: linear and demand: linear)."""
+        return self.linear and self.demand == "linear"
+
+    def blocks(self, d) -> int:
+        """Blocks of demand row d: 1 if inelastic; CES: priced steps + the VOLL tail; linear: steps."""
+        if d not in self.elastic:
+            return 1
+        return self.demand_steps + 1 if self.demand == "ces" else self.steps
 
     def makes_clean_only(self, f: str) -> bool:
         """A facility outside China with no inputs (a mine) makes only clean material."""
@@ -155,8 +169,10 @@ def build_index(cfg: RunConfig, data: DataSet) -> Index:
                commodities=list(data["commodities"]["commodity"]), coef=coef,
                facilities=fac, fac_t=fac_t, sloped=sloped, arcs=arcs, demand_keys=keys,
                elastic=elastic, subs=sorted(subs), steps=cfg.curves.steps,
-               linear=cfg.curves.form == "linear", china=cfg.china_node, projects=projects,
-               grade_base=grade_base)
+               linear=cfg.curves.form == "linear", demand=cfg.curves.demand,
+               demand_steps=cfg.curves.demand_steps,
+               demand_min_price_ratio=float(cfg.curves.demand_min_price_ratio),
+               china=cfg.china_node, projects=projects, grade_base=grade_base)
     for sib, f in grade_base.items():
         ix.grade_group.setdefault(f, []).append(sib)
     ix.clean_fac_t = [(f, t) for f, t in fac_t if not ix.makes_touched_only(f) and not ix.makes_clean_only(f)]

@@ -32,13 +32,29 @@ SAFE_KEY = re.compile(r"^[A-Za-z0-9_. -]{1,64}$")     # keys echoed in errors; o
 
 
 class Curves(Strict):
-    """How elastic demand and sloped supply enter the model: ``steps`` (LP, default) or
-    ``linear`` (exact convex QP; small cases only)."""
+    """How elastic demand and sloped supply enter the model (docs/model.md § Demand curves).
+
+    ``demand: ces`` (default): constant-elasticity demand q = q₀ (p/p₀)^ε per row, cut into
+    ``demand_steps`` geometric price steps between ``demand_min_price_ratio`` × p₀ and the row's
+    VOLL, plus a tail at VOLL (an LP whatever ``form`` says). ``demand: linear``: the linear
+    curve through (q₀, p₀) with point elasticity ε, falling to zero at p₀ (1 + 1/|ε|) — the
+    textbook form, in ``steps`` equal blocks, or exact with ``form: linear``. ``form`` also
+    sets the rising supply costs: ``steps`` (LP) or ``linear`` (exact convex QP; small cases)."""
 
     form: Literal["steps", "linear"] = Field(
-        default="steps", description="steps: demand and supply curves as stair steps (an LP); linear: exact "
-        "linear curves (a convex QP; small cases only)")
-    steps: int = Field(default=10, ge=1, le=1000, description="number of steps per curve (form: steps)")
+        default="steps", description="steps: linear curves (rising supply cost, linear demand) as stair steps "
+        "(an LP); linear: exact linear curves (a convex QP; small cases only)")
+    steps: int = Field(default=10, ge=1, le=1000, description="number of steps per linear curve (form: steps): "
+                       "supply tranches and, with demand: linear, demand blocks")
+    demand: Literal["ces", "linear"] = Field(
+        default="ces", description="ces: constant-elasticity demand in geometric price steps with a tail at "
+        "VOLL (keeps demand at any price); linear: the textbook linear curve (zero at p0 (1 + 1/|e|))")
+    demand_steps: int = Field(default=48, ge=2, le=1000, description="priced steps per constant-elasticity "
+                              "row (demand: ces); 48 steps: price within 3.9% of the closed form "
+                              "(docs/model.md § Demand curves)")
+    demand_min_price_ratio: Num = Field(default=0.25, gt=0, lt=1, description="lowest priced step of a "
+                                        "constant-elasticity row, as a share of its reference price (demand "
+                                        "beyond q0 (ratio)^e is not modelled)")
 
 
 class SolverOptions(Strict):
