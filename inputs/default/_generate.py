@@ -184,9 +184,9 @@ LIT = ("No published price elasticity of rare-earth or NdFeB magnet demand was f
        "(Hicks-Marshall, hicks-1932): elasticity ~ cost share x product elasticity + (1 - share) x substitution "
        "elasticity; magnets are a small share of product cost, so the range is set by how fast designs can "
        "substitute. Commodity demand is price-inelastic in the short run (fally-sayre-2018). Level: the four "
-       "segment values were scaled together until the 2025 licence episode (runs/scenarios/brief_regimes.yaml) "
-       "reproduces the observed 2025 ex-China magnet premium of ~$20/kg (neo-performance, observed.csv) with constant-elasticity "
-       "curves; the ordering across segments follows the substitutes each has.")
+       "segment values were scaled together so that the 2025 licence episode (runs/scenarios/brief_regimes.yaml) "
+       "puts the ex-China magnet premium inside its observed band ($10-30/kg, ~$20 observed, neo-performance, observed.csv; "
+       "model ~$15) with constant-elasticity curves; the ordering across segments follows the substitutes each has.")
 ASM = {
     "asm_cn_ionic_quota": ("China ion-adsorption (southern medium/heavy) share of the mining quota", "t REO/yr", 19150, 15000, 25000,
                            "Recollection (unverified): the southern ion-adsorption quota has been held at ~19,150 t since 2017; no published source found. Moves the light/ionic split of China's 270 kt."),
@@ -284,13 +284,13 @@ ASM = {
     "asm_demand_growth": ("NdFeB demand growth per year 2025-2035, all nodes and segments", "share/yr", 0.081, 0.075, 0.087,
                           "Published outlooks +7.5%/yr (adamas-2023) and +8.7%/yr (adamas-2024); central the midpoint."),
     # constant-elasticity demand q = q0 (p/p0)^e per segment (curves.demand: ces; docs/model.md § Demand curves)
-    "asm_demand_elasticity_ev": ("Price elasticity of EV traction NdFeB demand (constant elasticity)", "1", -0.35, -0.7, -0.1,
+    "asm_demand_elasticity_ev": ("Price elasticity of EV traction NdFeB demand (constant elasticity)", "1", -0.25, -0.6, -0.08,
                                  LIT + " EV: 1-2 kg of magnet in a $40k car (<0.5% of cost); induction and wound-rotor motors substitute only with a redesign (years)."),
-    "asm_demand_elasticity_wind": ("Price elasticity of wind NdFeB demand (constant elasticity)", "1", -0.55, -0.9, -0.2,
+    "asm_demand_elasticity_wind": ("Price elasticity of wind NdFeB demand (constant elasticity)", "1", -0.4, -0.8, -0.15,
                                    LIT + " Wind: geared turbines with induction (DFIG) generators are a ready substitute for direct-drive permanent-magnet designs."),
-    "asm_demand_elasticity_industrial": ("Price elasticity of industrial NdFeB demand (constant elasticity)", "1", -0.45, -0.8, -0.15,
+    "asm_demand_elasticity_industrial": ("Price elasticity of industrial NdFeB demand (constant elasticity)", "1", -0.32, -0.7, -0.1,
                                          LIT + " Industrial motors: induction and ferrite motors substitute at some efficiency loss."),
-    "asm_demand_elasticity_electronics": ("Price elasticity of electronics NdFeB demand (constant elasticity)", "1", -0.3, -0.6, -0.1,
+    "asm_demand_elasticity_electronics": ("Price elasticity of electronics NdFeB demand (constant elasticity)", "1", -0.2, -0.5, -0.05,
                                           LIT + " Electronics: grams per device, a negligible cost share, few substitutes at that size."),
     "asm_voll": ("Value of lost load, civil NdFeB demand", "$/kg", 500.0, 150.0, 2000.0,
                  "Willingness to pay cap: a missing magnet stops a motor or a car line (Ford, May 2025, mgssi-2026)."),
