@@ -507,7 +507,7 @@ def config_bad_yaml(draw):
         ("extra brace", "years: {start: 2025, end: 2027}", "years: {start: 2025, end: 2027}}"),
         ("tab indentation", "discount_rate: 0.05", "discount_rate:\n\t0.05"),
         ("missing colon", "discount_rate: 0.05", "discount_rate 0.05"),
-        ("bad indentation", "curves: {form: steps, steps: 10}", "curves:\n  form: steps\n    steps: 10"),
+        ("bad indentation", "curves: {form: steps, steps: 10, demand: linear}", "curves:\n  form: steps\n    steps: 10"),
         ("list item in a mapping", "discount_rate: 0.05", "discount_rate: 0.05\n- item"),
         ("two documents", "discount_rate: 0.05", "discount_rate: 0.05\n---\nname: other"),
         ("python tag", "name: chain", "name: !!python/object/apply:os.getcwd []"),
@@ -545,7 +545,7 @@ CONFIG_VALUES["scenarios"] += ["{no: {probability: 1}}", "{yes: {probability: 0.
 # pydantic (lax mode) reads true/false as 1/0 where a number is expected: also a known gap.
 CONFIG_ANY = {"true", "{options: {nosuch_option: 1}}", "{options: {presolve: 5}}", "{options: {time_limit: abc}}"}
 CONFIG_LINES = {"discount_rate": "discount_rate: 0.05", "years": "years: {start: 2025, end: 2027}",
-                "curves": "curves: {form: steps, steps: 10}", "name": "name: chain", "inputs": "inputs: data"}
+                "curves": "curves: {form: steps, steps: 10, demand: linear}", "name": "name: chain", "inputs": "inputs: data"}
 
 
 @st.composite
@@ -624,7 +624,7 @@ def config_harmless(draw):
         if how == "x- anchor block":
             return "x-years: &y {start: 2025, end: 2027}\n" + text.replace("years: {start: 2025, end: 2027}",
                                                                             "years: *y")
-        return text.replace("curves: {form: steps, steps: 10}", "curves: {\n  form: steps,\n  steps: 10\n}")
+        return text.replace("curves: {form: steps, steps: 10, demand: linear}", "curves: {\n  form: steps,\n  steps: 10,\n  demand: linear\n}")
     return Mutation("config_harmless", "run.yaml", how, edit_text("run.yaml", fn), "ok")
 
 

@@ -74,7 +74,7 @@ CONFIG_CASES = [
     ("discount_rate: 0.05", "discount_rate: lots", ["discount_rate", "number"]),
     ("discount_rate: 0.05", "discount_rate: yes", ["discount_rate", "expected a number, got true"]),
     ("years: {start: 2025, end: 2027}", "years: {start: 2025, end: 2024}", ["years", "before start"]),
-    ("curves: {form: steps, steps: 10}", "curves: {form: stairs, steps: 10}", ["curves.form", "steps"]),
+    ("curves: {form: steps, steps: 10, demand: linear}", "curves: {form: stairs, steps: 10, demand: linear}", ["curves.form", "steps"]),
     ("discount_rate: 0.05", "discount_rate: 0.05\npolicies: {f: {kind: price_flor}}", ["policies.f.kind", "price_floor"]),
     ("discount_rate: 0.05", "discount_rate: 0.05\npolicies: {f: {kind: price_floor, facilities: [us_sep], commodity: ndpr_oxide, price_usd_per_kg: 110, reference_node: CN, upside_shar: 0.3}}",
      ["policies.f.upside_shar", "did you mean 'upside_share'"]),
