@@ -227,3 +227,59 @@ def test_load_all_and_fixed_vars(route):
     assert m.x[0, 1].value == pytest.approx(vals[1])
     assert m.dual[m.demand[0]] == pytest.approx(duals[m.demand[0]])
     assert m.dual[m.demand[0]] == pytest.approx(fh.duals([m.demand[0]])[0])
+
+
+def test_objective_only_params_appear_in_no_row_or_bound_of_a_rich_model():
+    """The wedge components a model declares objective-only (the matrix route then indexes only
+    the objective when they change) appear in no constraint and no variable bound: all-in (tariffs,
+    a bloc with levies, floors, offtakes) under the October regime, on a short horizon."""
+    import copy
+    from pyomo.core.expr.visitor import identify_mutable_parameters
+    from reebloc.equilibrium import OBJECTIVE_ONLY_PARAMS, create_model
+    from reebloc.inputs.config import apply_overrides, load_config
+    from reebloc.inputs.dataset import load_dataset
+    from conftest import ROOT
+    r = load_config(ROOT / "runs" / "library" / "all-in.yaml")
+    sc = copy.deepcopy(r.raw["scenarios"]["october_back"])
+    sc["probability"] = 1.0
+    short = apply_overrides(r, {"years": {"start": 2025, "end": 2029}, "scenarios": {"october_back": sc},
+                                "reference_scenario": None})
+    inst = create_model(short.config, load_dataset(short.data_dir, short.config.year_list))
+    m = inst.m
+    for name in OBJECTIVE_ONLY_PARAMS:
+        assert len(getattr(m, name)) > 0, f"{name} is empty in all-in: the check would be vacuous"
+    found = set()
+    for con in m.component_data_objects(pyo.Constraint, active=True):
+        found |= {p.parent_component().name for p in identify_mutable_parameters(con.expr)}
+    for v in m.component_data_objects(pyo.Var):
+        for b in (v.lower, v.upper):
+            if b is not None and not isinstance(b, (int, float)):
+                found |= {p.parent_component().name for p in identify_mutable_parameters(b)}
+    assert "block_width_t" in found              # the walk sees params in bounds
+    assert not found & set(OBJECTIVE_ONLY_PARAMS)
+    obj = next(m.component_data_objects(pyo.Objective, active=True))
+    assert set(OBJECTIVE_ONLY_PARAMS) <= {p.parent_component().name for p in identify_mutable_parameters(obj.expr)}
+
+
+def test_objective_only_index_then_a_row_change_gives_a_fresh_build():
+    """A change of an objective-only param indexes the objective alone; a later change of a row
+    param indexes everything, keeping what was pushed: both re-solves equal fresh builds."""
+    def build(c1=1.0, rhs=4.0):
+        m = pyo.ConcreteModel()
+        m.c = pyo.Param([0, 1], mutable=True, initialize={0: 1.0, 1: c1})
+        m.r = pyo.Param(mutable=True, initialize=rhs)
+        m.x = pyo.Var([0, 1], bounds=(0, 3))
+        m.cap = pyo.Constraint(expr=m.x[0] + m.x[1] <= m.r)
+        m.obj = pyo.Objective(expr=m.c[0] * m.x[0] + m.c[1] * m.x[1], sense=pyo.maximize)
+        m._fast_objective_only = ("c",)
+        return m
+    m = build()
+    fh = FastHighs(m, route="matrix")
+    assert fh.solve().objective == pytest.approx(4.0)
+    fh.set_params([(m.c[1], 2.0)])
+    assert fh._indexed == "objective"
+    assert fh.solve().objective == pytest.approx(FastHighs(build(c1=2.0), route="matrix").solve().objective)  # 3*2+1
+    fh.set_params([(m.r, 5.0)])
+    assert fh._indexed is True
+    assert fh.solve().objective == pytest.approx(2.0 * 3 + 1.0 * 2)
+    assert fh.solve().objective == pytest.approx(FastHighs(build(c1=2.0, rhs=5.0), route="matrix").solve().objective)

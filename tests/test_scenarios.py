@@ -208,11 +208,22 @@ def test_brief_regimes_are_expressible():
     # from 2027 the ban caps China's magnet exports at zero only in the full-ban branch
     t_ban = tree.of["full_ban", 2027]
     caps = {cid: cap for (cid, t), cap in pi.control_caps.items() if t == t_ban}
-    assert caps == {"full_ban.heavy_and_magnet_ban": 0.0}
+    # ... and, by the extraterritorial rule as a ban, third countries' China-touched magnets and Dy/Tb
+    assert caps == {"full_ban.heavy_and_magnet_ban": 0.0, "full_ban.extraterritorial_ban_magnets": 0.0,
+                    "full_ban.extraterritorial_ban_heavies": 0.0}
+    assert {"full_ban.extraterritorial_ban_magnets", "full_ban.extraterritorial_ban_heavies"} <= pi.touched_controls
+    ban_arcs = {a[:3] for row, t, arcs in pi.controls if row == "full_ban.extraterritorial_ban_magnets" and t == t_ban
+                for a in arcs}
+    assert ("JP", "US", "ndfeb_magnet") in ban_arcs and not any(a[0] == "CN" for a in ban_arcs)
     t_oct = tree.of["october_back", 2027]
     assert {cid: cap for (cid, t), cap in pi.control_caps.items() if t == t_oct} == pytest.approx({
         "october_back.october_magnets": 0.5 * 55800, "october_back.october_heavies": 0.5 * 400,
         "october_back.april_dytb_kept": 0.7 * 400, "october_back.april_magnets_us_kept": 0.75 * 10000,
         "october_back.april_magnets_others_kept": 0.88 * 48152})
+    # the October extraterritorial rule: licence frictions on third countries' China-touched exports
+    assert pi.friction_touched[("JP", "US", "ndfeb_magnet", t_oct)] == pytest.approx(3.0)
+    assert pi.friction_touched[("MY", "JP", "dy_oxide", t_oct)] == pytest.approx(30.0)
+    assert not any(a[0] == "CN" for a in pi.friction_touched)
+    assert ("JP", "US", "ndfeb_magnet", tree.of["april_kept", 2027]) not in pi.friction_touched
     t_no = tree.of["no_controls", 2027]
     assert t_no not in pi.disrupted

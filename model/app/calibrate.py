@@ -204,8 +204,11 @@ METRICS: dict[str, Metric] = {
         "the MP Materials stop of April 2025 (history control mp_stops_china in brief_regimes.yaml)"),
     "china_share_us_magnet_imports": Metric(
         "China's share of US NdFeB magnet imports (t)", _us_import_share,
-        "what non-China makers (Japan) have left after their own use and where it earns most (freight "
-        "differences of cents); a US tariff on China in the run shifts all of Japan's output to the US"),
+        "the 2025 licence cap on China's magnets to the US (7,500 t) and the IEEPA tariffs: US demand is "
+        "short at that cap, so US buyers take what Japan and others can spare above their reference "
+        "flows (trade_reference.csv); the observed ~84% is the share at the pre-control pace (2024 to Q1 "
+        "2025, MFN tariffs only, no licences), which the calibrated trade curves reproduce under those "
+        "conditions (tests/test_gradual.py)"),
     "mp_ndpr_output": Metric(
         "MP Materials NdPr oxide output (t)", _facility_output("us_mp_mountain_pass_sep", "ndpr_oxide"),
         "MP's 2025 separation capacity (d-mp-ndpr-2025) and its margin against selling concentrate to China "

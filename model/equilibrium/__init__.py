@@ -101,6 +101,10 @@ def policy_values(ix: Index, pi: PolicyIndex, cfg: RunConfig, data: DataSet) -> 
     return v
 
 
+OBJECTIVE_ONLY_PARAMS = ("tariff_usd_per_kg", "levy_usd_per_kg", "floor_subsidy_usd_per_kg",
+                         "offtake_subsidy_usd_per_kg")
+
+
 def create_model(cfg: RunConfig, data: DataSet, where=None) -> ModelInstance:
     """Build the Pyomo model for a resolved config and data set."""
     ix = build_index(cfg, data)
@@ -119,6 +123,9 @@ def create_model(cfg: RunConfig, data: DataSet, where=None) -> ModelInstance:
     define_balance(m, ix, pi)
     define_origin_rule(m, ix, pi)
     define_objective(m, ix, [n for n in cfg.origin.tie_break_nodes if n in ix.nodes])
+    # policy wedges enter the objective only (trade_cost, policy_terms): a wedge iteration
+    # re-indexes the objective, not every row (FastHighs._ensure_index; tests/test_fastpath.py)
+    m._fast_objective_only = OBJECTIVE_ONLY_PARAMS
     inst = ModelInstance(m=m, ix=ix, pi=pi, cfg=cfg, data=data)
     inst.set_values(inst.param_values())
     return inst

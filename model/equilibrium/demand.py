@@ -28,8 +28,8 @@ def define_demand(m, ix) -> None:
     m.DTK = pyo.Set(dimen=5, initialize=blocks, ordered=True)
     m.block_width_t = pyo.Param(m.DTK, mutable=True, initialize=0.0)
     m.block_wtp_usd_per_kg = pyo.Param(m.DTK, mutable=True, initialize=0.0)
-    m.blk = pyo.Var(m.DTK, within=pyo.NonNegativeReals)
-    m.block_limit = pyo.Constraint(m.DTK, rule=block_limit_rule)
+    # 0 ≤ blk ≤ width as column bounds (a mutable bound: a re-solve, not a row per block)
+    m.blk = pyo.Var(m.DTK, within=pyo.NonNegativeReals, bounds=block_bounds)
     # served[d,t] as an expression: blocks (or the QP quantity)
     m._blocks_of = {}
     for (n, s, c, t, k) in m.DTK:
@@ -55,9 +55,9 @@ def served(m, n, s, c, t):
     return sum(m._blocks_of.get((n, s, c, t), []))
 
 
-def block_limit_rule(m, n, s, c, t, k):
-    """blk[d,t,k] ≤ block_width_t[d,t,k]."""
-    return m.blk[n, s, c, t, k] <= m.block_width_t[n, s, c, t, k]
+def block_bounds(m, n, s, c, t, k):
+    """0 ≤ blk[d,t,k] ≤ block_width_t[d,t,k] (column bounds)."""
+    return (0.0, m.block_width_t[n, s, c, t, k])
 
 
 def qp_limit_rule(m, n, s, c, t):

@@ -145,15 +145,15 @@ def define_gradual_trade(m, ix) -> None:
                             ordered=True)
     m.trade_step_width_t = pyo.Param(m.ATK_bounded, mutable=True, initialize=0.0)
     m.trade_step_cost_usd_per_kg = pyo.Param(m.ATK, mutable=True, initialize=0.0)
-    m.trade_step = pyo.Var(m.ATK, within=pyo.NonNegativeReals)
-    m.trade_step_limit = pyo.Constraint(m.ATK_bounded, rule=step_limit_rule)
+    # step ≤ width as column bounds (mutable: a re-solve, not a row per step); the tail is unbounded
+    m.trade_step = pyo.Var(m.ATK, within=pyo.NonNegativeReals, bounds=step_bounds)
     m.AT_curve = pyo.Set(dimen=4, initialize=[a + (t,) for t in T for a in arcs], ordered=True)
     m.trade_steps_sum = pyo.Constraint(m.AT_curve, rule=steps_sum_rule)
 
 
-def step_limit_rule(m, o, d, c, t, k):
-    """step[o,d,c,t,k] ≤ trade_step_width_t[o,d,c,t,k]."""
-    return m.trade_step[o, d, c, t, k] <= m.trade_step_width_t[o, d, c, t, k]
+def step_bounds(m, o, d, c, t, k):
+    """0 ≤ step[o,d,c,t,k] ≤ trade_step_width_t[o,d,c,t,k] (column bounds; the tail k = STEPS−1 has none)."""
+    return (0.0, m.trade_step_width_t[o, d, c, t, k] if k < STEPS - 1 else None)
 
 
 def steps_sum_rule(m, o, d, c, t):

@@ -170,18 +170,18 @@ ROUTE = "matrix"   # "pyomo": the old path (pyomo.contrib.solver), kept as the o
 def make_solver(inst, opts: SolverOptions, fast: bool = False, route: str | None = None):
     """The solver of a run.
 
-    ``route="matrix"`` (default): a model without price-dependent wedges is compiled by Pyomo's
-    standard-form compiler and handed to HiGHS in one ``passModel`` (``FastHighs`` matrix
-    route; quadratic models fall back to the Pyomo interface). A run that re-solves after param
-    changes (wedges, or ``fast``: a strategic leader's search) keeps the Pyomo route, which
-    indexes the param-dependent values at construction.
+    ``route="matrix"`` (default): the model is compiled by Pyomo's standard-form compiler and
+    handed to HiGHS in one ``passModel`` (``FastHighs`` matrix route; quadratic models fall back
+    to the Pyomo interface); price-dependent wedges, which enter the objective only, re-index the
+    objective alone on their first change. A strategic leader's search (``fast``) keeps the Pyomo
+    route, which indexes every param-dependent value at construction.
     ``route="pyomo"``: the old path, the persistent ``pyomo.contrib.solver`` interface for a
     single solve and FastHighs over it when the run re-solves.
     """
     route = route or ROUTE
     if route == "pyomo" and not (fast or inst.has_wedges() or len(inst.cfg.scenarios) > 1):
         return Solver(inst.m, opts)
-    fh_route = "auto" if route == "matrix" and not (fast or inst.has_wedges()) else "pyomo"
+    fh_route = "auto" if route == "matrix" and not fast else "pyomo"
     solver = FastSolver(inst.m, opts, route=fh_route)
     inst.set_values = solver.fh.set_params      # every Param change goes through FastHighs
     return solver

@@ -135,10 +135,22 @@ class FastHighs(MatrixRoute, Compiler, Updater, Reader):
         self._indexed = False
         self.route = "matrix"
 
-    def _ensure_index(self) -> None:
-        if not self._indexed:
-            self._index_items(self._matrix_items(), current=self._current_values)
-            self._indexed = True
+    def _ensure_index(self, params=None) -> None:
+        """Matrix route: index the param-dependent values on the first param change. When every
+        changed param belongs to a component the model declares objective-only
+        (``model._fast_objective_only``: names of Param components that appear in no constraint
+        and no bound, e.g. policy wedges), only the objective is indexed; any other change indexes
+        everything (values HiGHS holds already are read back, so nothing pushed is lost)."""
+        if self._indexed is True:
+            return
+        only = getattr(self.model, "_fast_objective_only", ())
+        if params is not None and only and all(p.parent_component().name in only for p in params):
+            if self._indexed != "objective":
+                self._index_items(self._matrix_items(rows=False), current=self._current_values)
+                self._indexed = "objective"
+            return
+        self._index_items(self._matrix_items(), current=self._current_values)
+        self._indexed = True
 
     # ------------------------------------------------------------------ solve
     def _invalidate(self) -> None:

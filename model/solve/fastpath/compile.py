@@ -180,7 +180,7 @@ class Compiler:
         self._ensure_index()
         return np.fromiter((self._pindex.get(id(p), -1) for p in params), dtype=np.int64, count=len(params))
 
-    def _ensure_index(self) -> None:
+    def _ensure_index(self, params=None) -> None:
         """The Pyomo route indexes at construction; the matrix route does it here, once."""
 
 

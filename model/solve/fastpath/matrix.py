@@ -169,10 +169,11 @@ def pass_model(h, lp: MatrixLP) -> None:
 class MatrixRoute:
     """Mixin of ``FastHighs`` for the matrix route: the lazy param index."""
 
-    def _matrix_items(self):
-        """(kind, ...) items of every solver value that contains a mutable param."""
+    def _matrix_items(self, rows: bool = True):
+        """(kind, ...) items of every solver value that contains a mutable param (``rows=False``:
+        of the objective only)."""
         var_map = self._var_map
-        for row, con in enumerate(self._lp.rows):
+        for row, con in enumerate(self._lp.rows if rows else ()):
             lb, body, ub = con.to_bounded_expression()
             const, lin = linear(body)
             for vid, (_v, q) in lin.items():
@@ -185,7 +186,7 @@ class MatrixRoute:
             if has_params(const) or (lo and has_params(lo)) or (up and has_params(up)):
                 neg = [(-a, p) for a, p in const]
                 yield _ROWB, row, (None if lo is None else lo + neg), (None if up is None else up + neg)
-        for col, v in enumerate(self._lp.columns):
+        for col, v in enumerate(self._lp.columns if rows else ()):
             if v.fixed:          # held at its value in HiGHS
                 continue
             lo, up = v.lower, v.upper

@@ -21,7 +21,7 @@ class Updater:
         pairs = list(changes.items() if hasattr(changes, "items") else changes)
         if not pairs:
             return 0
-        self._ensure_index()
+        self._ensure_index([p for p, _ in pairs])
         idx, vals = [], []
         get = self._pindex.get
         for p, v in pairs:
