@@ -259,6 +259,18 @@ def test_objective_only_params_appear_in_no_row_or_bound_of_a_rich_model():
     assert not found & set(OBJECTIVE_ONLY_PARAMS)
     obj = next(m.component_data_objects(pyo.Objective, active=True))
     assert set(OBJECTIVE_ONLY_PARAMS) <= {p.parent_component().name for p in identify_mutable_parameters(obj.expr)}
+    # the objective's wedge part holds every occurrence: after random wedges pushed through the
+    # objective-part index, HiGHS's costs equal those of a fresh build at the same values
+    rng = np.random.default_rng(3)
+    changes = [(p, float(rng.uniform(-5, 20))) for name in OBJECTIVE_ONLY_PARAMS for p in getattr(m, name).values()]
+    fh = FastHighs(m, route="matrix")
+    fh.set_params(changes)
+    assert fh._indexed == "objective"
+    fresh = FastHighs(m, route="matrix")          # m's params now hold the new values
+    a, b = np.asarray(fh.highs.getLp().col_cost_), np.asarray(fresh.highs.getLp().col_cost_)
+    assert fh.n_cols == fresh.n_cols and np.allclose(a, b, rtol=1e-12, atol=1e-9)
+    assert not np.allclose(a, np.asarray(FastHighs(create_model(short.config, inst.data).m, route="matrix")
+                                         .highs.getLp().col_cost_))       # the wedges did move costs
 
 
 def test_objective_only_index_then_a_row_change_gives_a_fresh_build():

@@ -121,48 +121,6 @@ def test_heavy_separation_activity_is_t_of_dy_plus_tb(process):
     assert k["dy_oxide"] + k["tb_oxide"] == pytest.approx(1.0, abs=1e-4)
 
 
-def test_dy_and_tb_mass_balance_at_every_node_in_2025():
-    """Default data, 2025 (history of brief_regimes): for Dy and Tb at every node,
-    made − used + imports − exports − disposal − stock bought + released = 0, and every heavy
-    separator's Dy/Tb outputs are in its process ratio."""
-    from tests.test_default_data import _RESULT, _calibration
-    if "history" not in _RESULT:
-        _calibration()
-    t = _RESULT["history"].tables
-    sc = next(iter(_RESULT["history"].resolved.config.scenarios))
-    pick = {k: v[(v["scenario"] == sc) & (v["year"] == 2025)] for k, v in t.items()
-            if isinstance(v, pd.DataFrame) and {"scenario", "year"} <= set(v.columns)}
-    prod, flows, disp = pick["production"], pick["flows"], pick["disposal"]
-    stock = pick["stockpiles"]
-    for c in ("dy_oxide", "tb_oxide"):
-        for n in sorted(set(prod.loc[prod["commodity"] == c, "node"]) | set(flows.loc[flows["commodity"] == c, "origin"])):
-            net = prod[(prod["node"] == n) & (prod["commodity"] == c)]["quantity_t"].sum()
-            net += flows[(flows["destination"] == n) & (flows["commodity"] == c)]["quantity_t"].sum()
-            net -= flows[(flows["origin"] == n) & (flows["commodity"] == c)]["quantity_t"].sum()
-            net -= disp[(disp["node"] == n) & (disp["commodity"] == c)]["quantity_t"].sum()
-            s = stock[(stock["node"] == n) & (stock["commodity"] == c)]
-            net += s["release_t"].sum() - s["purchase_t"].sum()
-            assert net == pytest.approx(0.0, abs=1e-4), (c, n)
-    k = _processes().set_index(["process", "commodity"])["coefficient_t"]
-    seps = prod[prod["process"].isin(["sep_ionic", "sep_heavy"]) & (prod["quantity_t"] > 0)]
-    assert not seps.empty
-    for (f, proc), g in seps.groupby(["facility", "process"]):
-        q = g.set_index("commodity")["quantity_t"]
-        assert q["dy_oxide"] / q["tb_oxide"] == pytest.approx(k[proc, "dy_oxide"] / k[proc, "tb_oxide"], rel=1e-6), f
-
-
-def test_2025_dy_and_tb_prices_sit_in_their_observed_bands():
-    """China's and ex-China's (Japan) 2025 Dy and Tb prices against observed.csv (sourced bands)."""
-    from tests.test_default_data import _calibration
-    table, _ = _calibration()
-    rows = table.set_index(["metric", "year"])
-    for m in ("china_dy_price", "china_tb_price", "exchina_dy_price", "exchina_tb_price"):
-        r = rows.loc[(m, 2025)]
-        assert r["low"] <= r["model"] <= r["high"], (m, r["model"], r["low"], r["high"])
-    # Tb is dearer than Dy (it is scarcer: 650 t against 3,500 t in China's 2024 output)
-    assert rows.loc[("china_tb_price", 2025), "model"] > 2 * rows.loc[("china_dy_price", 2025), "model"]
-
-
 @pytest.mark.parametrize("row, expected", [
     ("plnt,magnet_gbd,2.4,fixture", "unknown facility 'plnt' (not in facilities.csv or projects.csv); did you mean 'plant'?"),
     ("plant,magnet_std,0,fixture", "'magnet_std' is 'plant''s own process"),

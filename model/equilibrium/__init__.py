@@ -126,6 +126,7 @@ def create_model(cfg: RunConfig, data: DataSet, where=None) -> ModelInstance:
     # policy wedges enter the objective only (trade_cost, policy_terms): a wedge iteration
     # re-indexes the objective, not every row (FastHighs._ensure_index; tests/test_fastpath.py)
     m._fast_objective_only = OBJECTIVE_ONLY_PARAMS
+    m._fast_objective_part = m._wedge_objective          # the objective's summand that holds them
     inst = ModelInstance(m=m, ix=ix, pi=pi, cfg=cfg, data=data)
     inst.set_values(inst.param_values())
     return inst

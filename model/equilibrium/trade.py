@@ -39,18 +39,26 @@ def define_trade(m, ix, pi) -> None:
     m.export_tax_usd_per_kg = pyo.Param(m.AT_xtax, mutable=True, initialize=0.0)
 
 
-def trade_cost(m):
-    """Per tree node t, k$: Σ_a (freight + tariff + levy + friction + export tax) × flow
-    + Σ_a friction_touched × (flow − flow_clean) (China's extraterritorial licences)
-    + Σ_(a,k) cost_k × step_k (calibrated trade costs on curve arcs, reebloc.equilibrium.gradual)."""
+def wedge_cost(m):
+    """Per tree node t, k$: Σ_a (tariff + levy) × flow on the arcs policies touch (the
+    price-dependent wedges; kept apart so a wedge iteration re-reads only these terms)."""
     out = {}
-    wedge = set(m.AT_wedge)
+    for (o, d, c, t) in m.AT_wedge:
+        out.setdefault(t, []).append((m.tariff_usd_per_kg[o, d, c, t] + m.levy_usd_per_kg[o, d, c, t])
+                                     * m.flow[o, d, c, t])
+    return out
+
+
+def trade_cost(m):
+    """Per tree node t, k$: Σ_a (freight + friction + export tax) × flow (+ the wedges of
+    ``wedge_cost``) + Σ_a friction_touched × (flow − flow_clean) (China's extraterritorial
+    licences) + Σ_(a,k) cost_k × step_k (calibrated trade costs on curve arcs,
+    reebloc.equilibrium.gradual)."""
+    out = {}
     fric = set(m.AT_friction)
     xtax = set(m.AT_xtax)
     for (o, d, c, t) in m.AT:
         per_kg = m.freight_usd_per_kg[o, d, c]
-        if (o, d, c, t) in wedge:
-            per_kg = per_kg + m.tariff_usd_per_kg[o, d, c, t] + m.levy_usd_per_kg[o, d, c, t]
         if (o, d, c, t) in fric:
             per_kg = per_kg + m.friction_usd_per_kg[o, d, c, t]
         if (o, d, c, t) in xtax:

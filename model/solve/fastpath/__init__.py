@@ -139,14 +139,18 @@ class FastHighs(MatrixRoute, Compiler, Updater, Reader):
         """Matrix route: index the param-dependent values on the first param change. When every
         changed param belongs to a component the model declares objective-only
         (``model._fast_objective_only``: names of Param components that appear in no constraint
-        and no bound, e.g. policy wedges), only the objective is indexed; any other change indexes
-        everything (values HiGHS holds already are read back, so nothing pushed is lost)."""
+        and no bound, e.g. policy wedges), only the objective is indexed — only
+        ``model._fast_objective_part`` if the model gives it (the summand of the objective that
+        holds every occurrence of those params); any other change indexes everything (values
+        HiGHS holds already are read back, so nothing pushed is lost)."""
         if self._indexed is True:
             return
         only = getattr(self.model, "_fast_objective_only", ())
         if params is not None and only and all(p.parent_component().name in only for p in params):
             if self._indexed != "objective":
-                self._index_items(self._matrix_items(rows=False), current=self._current_values)
+                part = getattr(self.model, "_fast_objective_part", None)
+                items = self._matrix_items(rows=False) if part is None else self._objective_part_items(part)
+                self._index_items(items, current=self._current_values)
                 self._indexed = "objective"
             return
         self._index_items(self._matrix_items(), current=self._current_values)

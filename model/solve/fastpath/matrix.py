@@ -20,7 +20,7 @@ import numpy as np
 from pyomo.core.base.objective import maximize
 
 from reebloc.solve.fastpath.compile import _COEF, _COLB, _COST, _OFFSET, _ROWB
-from reebloc.solve.fastpath.poly import NotLinear, has_params, linear, terms
+from reebloc.solve.fastpath.poly import NotLinear, evaluate, has_params, linear, terms
 
 
 class NotMatrixModel(ValueError):
@@ -204,6 +204,20 @@ class MatrixRoute:
                     yield _COST, col, -1, q
         if has_params(const):
             yield _OFFSET, -1, -1, const
+
+    def _objective_part_items(self, part):
+        """Cost items of the columns in ``part``, a summand of the objective that holds every
+        occurrence of the changing params: cost_j = (HiGHS's cost_j now − part_j now) + part_j,
+        the rest of the objective held at its value (it holds none of those params)."""
+        const, lin = linear(part)
+        if has_params(const):
+            raise NotLinear("a param-dependent constant in the objective part")
+        cost = np.asarray(self.highs.getLp().col_cost_)
+        var_map = self._var_map
+        for vid, (_v, q) in lin.items():
+            col = var_map.get(vid)
+            if col is not None and has_params(q):
+                yield _COST, col, -1, [(float(cost[col]) - evaluate(q), ())] + list(q)
 
     def _current_values(self, kind, pos, pos2, partner) -> np.ndarray:
         """The value HiGHS holds now for each slot (lower/upper side by ``partner``)."""
