@@ -18,6 +18,7 @@ Run from the repository root:
     python bench/scenarios.py                  # 1, 10, 50, 200
     python bench/scenarios.py --sizes 1,10,50  # chosen sizes
     python bench/scenarios.py --route pyomo    # the old path (pyomo.contrib.solver hand-over)
+    python bench/scenarios.py --sizes 1,10,50 --investment both   # with and without build decisions
 
 Scenario k > 0 is a China export control drawn with a fixed seed: a ban, a quota or a licence
 on heavy oxides or magnets, starting between 2027 and 2031; scenario 0 is no controls. All
@@ -63,7 +64,7 @@ def _peak_gb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 ** 2
 
 
-def one(n: int, mps: str, route: str) -> dict:
+def one(n: int, mps: str, route: str, investment: bool = True) -> dict:
     """reebloc's own time for N scenarios (build → tables), then the LP written to ``mps``."""
     t_start = time.perf_counter()
     from reebloc.equilibrium import create_model
@@ -73,7 +74,7 @@ def one(n: int, mps: str, route: str) -> dict:
     from reebloc.solve.solver import make_solver
     from reebloc.solve.wedges import solve_equilibrium
     base = load_config(ROOT / "runs" / "baseline.yaml")
-    resolved = apply_overrides(base, {"scenarios": scenarios(n)})
+    resolved = apply_overrides(base, {"scenarios": scenarios(n), "investment": {"enabled": investment}})
     data = load_dataset(resolved.data_dir, resolved.config.year_list)
     t0 = time.perf_counter()
     inst = create_model(resolved.config, data)
@@ -131,38 +132,47 @@ def main(argv: list[str]) -> None:
     ap.add_argument("--route", default="matrix", choices=["matrix", "pyomo"])
     ap.add_argument("--methods", default="", help="also time highspy alone with these HiGHS "
                     "methods on the same LP, e.g. simplex,ipm,pdlp")
+    ap.add_argument("--investment", default="on", choices=["on", "off", "both"],
+                    help="build decisions on projects.csv (on, the default), without them (off), or both "
+                    "side by side for each size")
     ap.add_argument("--one", nargs=2, help=argparse.SUPPRESS)
     ap.add_argument("--raw", help=argparse.SUPPRESS)
     ap.add_argument("--method", default="auto", help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
     if a.one:
-        print(json.dumps(one(int(a.one[0]), a.one[1], a.route)))
+        print(json.dumps(one(int(a.one[0]), a.one[1], a.route, a.investment != "off")))
         return
     if a.raw:
         print(json.dumps(raw(a.raw, a.method)))
         return
+    legs = ["on", "off"] if a.investment == "both" else [a.investment]
     for n in [int(s) for s in a.sizes.split(",") if s.strip()]:
-        with tempfile.TemporaryDirectory() as tmp:
-            mps = str(Path(tmp) / f"ef{n}.mps")
-            try:
-                r = _sub(["--one", str(n), mps, "--route", a.route])
-                w = _sub(["--raw", mps])
-                extra = {m: _sub(["--raw", mps, "--method", m]) for m in a.methods.split(",") if m.strip()}
-            except RuntimeError as exc:
-                print(f"N={n} failed: {exc}", flush=True)
-                continue
-        ratio = r["total_s"] / w["raw_s"]
-        agree = abs(r["objective"] - w["objective"]) <= 1e-6 * max(1.0, abs(w["objective"]))
-        print(f"N={n} total/raw = {ratio:.2f}  total {r['total_s']:.1f} s  raw {w['raw_s']:.1f} s  "
-              f"peak {r['peak_gb']:.2f} GB (raw {w['raw_peak_gb']:.2f} GB)  "
-              f"[build {r['build_s']:.1f}, hand-over {r['handover_s']:.1f}, solve {r['solve_s']:.1f}, "
-              f"tables {r['tables_s']:.1f} s; HiGHS in reebloc {r['highs_s']:.1f} s; {r['columns']:,} columns × {r['rows']:,} rows; "
-              f"objectives {'agree' if agree else 'DIFFER'}; route {a.route}; HiGHS default ran "
-              f"{w['simplex_iterations']} simplex / {w['ipm_iterations']} ipm iterations]", flush=True)
-        for m, x in extra.items():
-            rel = abs(x["objective"] - w["objective"]) / max(1.0, abs(w["objective"]))
-            print(f"    raw[{m}] = {x['raw_s']:.1f} s  ({x['raw_s'] / w['raw_s']:.2f}× the default; "
-                  f"{x['status']}; objective off by {rel:.1e} relative)", flush=True)
+        for inv in legs:
+            bench_one(n, a, inv)
+
+
+def bench_one(n: int, a, inv: str) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        mps = str(Path(tmp) / f"ef{n}.mps")
+        try:
+            r = _sub(["--one", str(n), mps, "--route", a.route, "--investment", inv])
+            w = _sub(["--raw", mps])
+            extra = {m: _sub(["--raw", mps, "--method", m]) for m in a.methods.split(",") if m.strip()}
+        except RuntimeError as exc:
+            print(f"N={n} failed: {exc}", flush=True)
+            return
+    ratio = r["total_s"] / w["raw_s"]
+    agree = abs(r["objective"] - w["objective"]) <= 1e-6 * max(1.0, abs(w["objective"]))
+    print(f"N={n} investment {inv}: total/raw = {ratio:.2f}  total {r['total_s']:.1f} s  raw {w['raw_s']:.1f} s  "
+          f"peak {r['peak_gb']:.2f} GB (raw {w['raw_peak_gb']:.2f} GB)  "
+          f"[build {r['build_s']:.1f}, hand-over {r['handover_s']:.1f}, solve {r['solve_s']:.1f}, "
+          f"tables {r['tables_s']:.1f} s; HiGHS in reebloc {r['highs_s']:.1f} s; {r['columns']:,} columns × {r['rows']:,} rows; "
+          f"objectives {'agree' if agree else 'DIFFER'}; route {a.route}; HiGHS default ran "
+          f"{w['simplex_iterations']} simplex / {w['ipm_iterations']} ipm iterations]", flush=True)
+    for m, x in extra.items():
+        rel = abs(x["objective"] - w["objective"]) / max(1.0, abs(w["objective"]))
+        print(f"    raw[{m}] = {x['raw_s']:.1f} s  ({x['raw_s'] / w['raw_s']:.2f}× the default; "
+              f"{x['status']}; objective off by {rel:.1e} relative)", flush=True)
 
 
 if __name__ == "__main__":

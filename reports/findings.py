@@ -618,6 +618,7 @@ def render(runs: list[RunData], baseline: str = "baseline", cfd: str = "mp-dod",
               f"{pct(THRESHOLD, 0)} {year_or(fb[x], y_last)} (baseline {year_or(fb.get(baseline), y_last)}) — {verdict}.")
         w("")
     out += origin_section(runs, baseline)
+    out += investment_section(runs, baseline)
     w("## Reading these numbers")
     w("")
     w("- China content is any-stage: the China-touched share of US magnet supply, from the LP's origin "
@@ -627,9 +628,9 @@ def render(runs: list[RunData], baseline: str = "baseline", cfd: str = "mp-dod",
       "because supply is lost, not replaced: read it with the unserved-demand table.")
     w("- Unserved demand is the reference quantity less what is served (`docs/data.md`); security "
       "statements use its shortage part, not the demand priced out by higher prices (§3).")
-    w("- Government costs are expected values over the four export-control scenarios; outlays (equity, "
-      "grants, loan subsidies) have no market effect in the model. Assumptions behind each variant: "
-      "`docs/policy-library.md`.")
+    w("- Government costs are expected values over the four export-control scenarios. Grants, loans and "
+      "equity act through investment (§7): they lower a project's capital cost, floors and offtakes its "
+      "hurdle rate and its revenue risk. Assumptions behind each variant: `docs/policy-library.md`.")
     w("")
     if strategic:
         out += strategic_section(runs, strategic, baseline)
@@ -876,3 +877,105 @@ def run_args(a: argparse.Namespace) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+# ---------------------------------------------------------------- § investment (issue 12)
+
+STAGES = ["mine", "separation", "metal", "magnet"]
+REVENUE = ("tariff", "bloc_tariff", "bloc_levy")     # government revenue, not programme spending
+
+
+def exchina_capacity(run: RunData, year: int) -> dict[str, float]:
+    """Expected new ex-China capacity online in ``year`` (t/yr) by stage (summary.json investment)."""
+    built = need(run, "investment")["capacity_built_t"].get(str(year), {})
+    out: dict[str, float] = {}
+    for node, stages in built.items():
+        if node != CHINA:
+            for st, v in stages.items():
+                out[st] = out.get(st, 0.0) + float(v)
+    return out
+
+
+def programme_cost(run: RunData) -> float:
+    """Every government's expected, discounted spending (tariff and levy revenue left out), USD."""
+    g = pd.read_csv(run.folder / "government.csv")
+    g = g[~g["instrument"].isin(REVENUE)]
+    w = weights(run)
+    return float(sum(w.get((s, y), 0.0) * v for s, y, v in zip(g["scenario"], g["year"], g["usd"])))
+
+
+def projects_2035(run: RunData) -> pd.Series:
+    """Expected capacity online in 2035 by project (t/yr), ex-China."""
+    inv = pd.read_csv(run.folder / "investment.csv")
+    inv = inv[(inv["year"] == run.years[-1]) & (inv["node"] != CHINA)]
+    p = inv["scenario"].astype(str).map(run.probs)
+    return (inv["capacity_t"] * p).groupby(inv["project"]).sum()
+
+
+def first_online(run: RunData, project: str) -> int | None:
+    inv = pd.read_csv(run.folder / "investment.csv")
+    inv = inv[(inv["project"] == project) & (inv["capacity_t"] > 1e-6)]
+    return int(inv["year"].min()) if len(inv) else None
+
+
+def investment_section(runs: list[RunData], baseline: str) -> list[str]:
+    """§ 7: capacity each variant gets built by 2030 and 2035, and what it costs per tonne."""
+    by = {r.label: r for r in runs}
+    if not all("investment" in r.summary for r in runs):
+        return []
+    base = by.get(baseline)
+    out: list[str] = []
+    w = out.append
+    y_end = runs[0].years[-1]
+    years = [y for y in (2030, y_end) if y in runs[0].years]
+    stages = [st for st in STAGES if any(exchina_capacity(r, y).get(st, 0.0) > 0.5 for r in runs for y in years)]
+    w("## 7. Investment: what each variant gets built, and at what cost per tonne")
+    w("")
+    w("Projects (`projects.csv`) are built by the model when their expected discounted margin covers the "
+      "annualised capex at their cost of capital (docs/model.md § Investment): builds before 2027 are "
+      "shared by every scenario, later ones respond to the scenario. New ex-China capacity online (t/yr, "
+      "expected over scenarios) by stage; the programme cost is every government's expected discounted "
+      "spending, tariff and levy revenue left out; the cost per tonne is the variant's extra programme "
+      f"cost over the baseline divided by its extra ex-China capacity in {y_end} at the stage named.")
+    w("")
+    head = " | ".join(f"{st} {y}" for y in years for st in stages)
+    w(f"| variant | {head} | programme cost, $M | Δ programme cost vs baseline, $M | $ per t/yr of extra capacity | VSS, $M |")
+    w("|---|" + "---:|" * (len(years) * len(stages) + 4))
+    for r in runs:
+        cap = {y: exchina_capacity(r, y) for y in years}
+        cells = [tonnes(cap[y].get(st, 0.0)) for y in years for st in stages]
+        cost = programme_cost(r)
+        vss = (r.summary.get("value_of_stochastic_solution") or {}).get("vss_usd")
+        if base is not None and r.label != baseline:
+            dc = cost - programme_cost(base)
+            b_end = exchina_capacity(base, y_end)
+            per = [(st, dc / (cap[y_end].get(st, 0.0) - b_end.get(st, 0.0)))
+                   for st in stages if cap[y_end].get(st, 0.0) - b_end.get(st, 0.0) > 1.0 and dc > 0]
+            per_txt = "; ".join(f"${v:,.0f} ({st})" for st, v in per) or "–"
+            dc_txt = musd(dc, True)
+        else:
+            per_txt, dc_txt = "–", "–"
+        w(f"| {r.label} | " + " | ".join(cells) + f" | {musd(cost)} | {dc_txt} | {per_txt} | "
+          f"{musd(vss) if vss is not None else '–'} |")
+    w("")
+    if base is None:
+        return out
+    w(f"Projects whose expected ex-China capacity in {y_end} differs from the baseline's by more than "
+      f"1 t/yr (first year online in any scenario):")
+    w("")
+    b = projects_2035(base)
+    for r in runs:
+        if r.label == baseline:
+            continue
+        d = projects_2035(r).subtract(b, fill_value=0.0)
+        d = d[d.abs() > 1.0].sort_values(ascending=False)
+        if d.empty:
+            w(f"- `{r.label}`: the same projects as the baseline.")
+            continue
+        parts = []
+        for proj, v in d.items():
+            y = first_online(r if v > 0 else base, proj)
+            parts.append(f"{proj} {tonnes(v, True)} t/yr" + (f" (from {y})" if y else ""))
+        w(f"- `{r.label}`: " + "; ".join(parts) + ".")
+    w("")
+    return out

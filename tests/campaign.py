@@ -700,12 +700,35 @@ DATA_CLASSES = {
     "swapped_columns": swapped_columns, "whitespace": whitespace, "ragged_rows": ragged_rows,
     "optional_table": optional_table, "extra_file": extra_file,
 }
+# Issue 18's attack classes as config mutations (tests/test_reliability2.py has one hand-written test
+# per class): 3 hostile names (inert: the run goes on), 4 unbounded work, 5 wrong numbers with exit 0.
+ATTACKS = [
+    ("description: '=cmd|calc'", "any", ()),
+    ("scenarios: {'=HYPERLINK(\"http://x\")': {probability: 0.5}, '<script>x</script>': {probability: 0.5}}", "any", ()),
+    ("policies: {'+SUM(1)': {kind: stockpile, node: US, commodity: ndfeb_magnet, capacity_t: 1, payer: US}}", "any", ()),
+    ("solver: {threads: 100000}", "error", ("solver.threads",)),
+    ("policies: {o: {kind: outlay, type: loan, amount_usd: 1, year: 2025, term_years: 100000000}}", "error", ("term_years",)),
+    ("scenarios: {a: {probability: 1.0}, b: {probability: 0}}", "error", ("probability",)),
+    ("policies: {o: {kind: outlay, type: grant, amount_usd: 1e308, year: 2025, payer: US}}", "error", ("amount_usd",)),
+    ("policies: {o: {kind: outlay, type: grant, amount_usd: .inf, year: 2025, payer: US}}", "error", ("amount_usd",)),
+    ("policies: {o: {kind: outlay, type: grant, amount_usd: .nan, year: 2025, payer: US}}", "error", ("amount_usd",)),
+    ("china_node: XX", "error", ("china_node",)),
+]
+
+
+@st.composite
+def config_attack(draw):
+    extra, expect, mentions = draw(st.sampled_from(ATTACKS))
+    return Mutation("config_attack", "run.yaml", extra, append_to_config(extra), expect, mentions)
+
+
 CONFIG_CLASSES = {
     "config_bad_yaml": config_bad_yaml, "config_wrong_type": config_wrong_type,
     "config_unknown_key": config_unknown_key, "config_missing_key": config_missing_key,
     "config_duplicate_key": config_duplicate_key, "config_harmless": config_harmless,
     "config_years_out_of_range": config_years_out_of_range, "config_empty": config_empty,
     "config_base": config_base, "config_unknown_reference": config_unknown_reference,
+    "config_attack": config_attack,
 }
 CLASSES = {**DATA_CLASSES, **CONFIG_CLASSES}
 HARMLESS = {"byte_order_mark": byte_order_mark, "line_endings": line_endings, "whitespace": whitespace,

@@ -111,6 +111,8 @@ def test_findings_regenerate_byte_identically(full_runs, tmp_path):
     assert a == b
     for v in VARIANTS:
         assert f"| {v} |" in a
+    assert "## 7. Investment: what each variant gets built" in a
+    assert "`lynas-dod`: my_lynas_malaysia_sep_exp +" in a      # the deal gets Lynas's Malaysian expansion built
     out = tmp_path / "findings.md"
     assert findings_main([str(f) for f in folders] + ["--out", str(out)]) == 0
     assert out.read_text() == a

@@ -122,10 +122,14 @@ def process_stage(inst: ModelInstance) -> dict[str, str]:
     return out
 
 
+REVENUE_INSTRUMENTS = ("tariff", "bloc_tariff", "bloc_levy")     # government revenue, not spending
+
+
 def investment_summary(inst: ModelInstance, inv: pd.DataFrame, gov: pd.DataFrame, probs, r, y0) -> dict:
     """Capacity built (expected over scenarios, t/yr online) in 2030 and 2035 by node and stage; the
-    government's expected discounted cost per t/yr of new ex-China capacity online in 2035, by stage
-    (the whole programme's cost over each stage's new capacity, and over all stages together)."""
+    programme cost (every government's expected discounted spending, tariff and levy revenue left
+    out: revenue is not a cost of building) per t/yr of new ex-China capacity online in 2035, by
+    stage (the whole programme's cost over each stage's new capacity, and over all stages together)."""
     stage = process_stage(inst)
     china = inst.cfg.china_node
     out: dict = {"capacity_built_t": {}, "capacity_built_by_scenario_t": {}}
@@ -141,12 +145,13 @@ def investment_summary(inst: ModelInstance, inv: pd.DataFrame, gov: pd.DataFrame
             s: {st: float(v) for st, v in g.groupby("stage")["capacity_t"].sum().items()} for s, g in d.groupby("scenario")}
     d = inv[(inv["year"] == 2035) & (inv["node"] != china)]
     new = (d["capacity_t"] * d["p"]).groupby(d["stage"]).sum()
-    cost = float(expected_discounted(gov, "usd", None, probs, r, y0)) if not gov.empty else 0.0
+    spend = gov[~gov["instrument"].isin(REVENUE_INSTRUMENTS)] if not gov.empty else gov
+    cost = float(expected_discounted(spend, "usd", None, probs, r, y0)) if not spend.empty else 0.0
     out["new_exchina_capacity_2035_t"] = {k: float(v) for k, v in new.items()}
-    out["government_cost_usd_discounted"] = cost
-    out["government_cost_per_t_yr_new_exchina_capacity_usd"] = {
+    out["programme_cost_usd_discounted"] = cost
+    out["programme_cost_per_t_yr_new_exchina_capacity_usd"] = {
         k: (cost / float(v) if v > 1e-6 else None) for k, v in new.items()}
     total = float(new.sum())
-    out["government_cost_per_t_yr_new_exchina_capacity_usd"]["all_stages"] = cost / total if total > 1e-6 else None
+    out["programme_cost_per_t_yr_new_exchina_capacity_usd"]["all_stages"] = cost / total if total > 1e-6 else None
     out["capex_usd_expected"] = float((inv["capex_usd"] * inv["p"]).sum())
     return out
