@@ -247,9 +247,14 @@ def budget_range(run: RunData) -> tuple[float, float]:
     return float(r["low"]), float(r["high"])
 
 
-def budget_txt(run: RunData) -> str:
-    lo, hi = budget_range(run)
-    return musd(budget(run)) + ("" if round(lo / 1e6, 1) == round(hi / 1e6, 1) else f" ({musd(lo)}–{musd(hi)})")
+def budget_txt(run: RunData, base: RunData | None = None) -> str:
+    """US budget cost, $M, with its range; against ``base`` (Δ) when given: every run carries the
+    tariffs in force, whose revenue is in each run's budget."""
+    b0 = budget(base) if base is not None else 0.0
+    lo, hi = (x - b0 for x in budget_range(run))
+    signed = base is not None
+    return musd(budget(run) - b0, signed) + ("" if round(lo / 1e6, 1) == round(hi / 1e6, 1)
+                                             else f" ({musd(lo, signed)}–{musd(hi, signed)})")
 
 
 def transfers_abroad(run: RunData) -> float:
@@ -456,7 +461,7 @@ def render(runs: list[RunData], baseline: str = "baseline", cfd: str = "mp-dod",
                          ("tariff_revenue_usd", "of which tariff and levy revenue"),
                          ("total_usd", "**US welfare**")):
             rows.append((f"{lab}, Δ", musd(dc[NODE][col], True), musd(db[NODE][col], True)))
-        rows.append(("US budget cost (expected loss; range)", budget_txt(rc), budget_txt(rb)))
+        rows.append(("US budget cost, Δ (expected loss; range)", budget_txt(rc, base), budget_txt(rb, base)))
         rows.append(("transfers abroad (US payments to foreign producers)", musd(transfers_abroad(rc)),
                      musd(transfers_abroad(rb))))
         rows.append(("welfare abroad, Δ (all other countries)", musd(abroad_change(dc), True),
@@ -482,8 +487,9 @@ def render(runs: list[RunData], baseline: str = "baseline", cfd: str = "mp-dod",
         uc, ub = dc[NODE]["total_usd"], db[NODE]["total_usd"]
         better = cfd if uc > ub else bloc
         w(f"Computed: US welfare changes by {money(uc, True)} under the CfD and by {money(ub, True)} under the bloc, "
-          f"so `{better}` is the cheaper of the two for the US. The US budget pays {money(budget(rc))} under "
-          f"the CfD and {money(budget(rb))} under the bloc (negative: levy and tariff revenue); under the bloc "
+          f"so `{better}` is the cheaper of the two for the US. Against the baseline the US budget pays "
+          f"{money(budget(rc) - budget(base), True)} under the CfD and {money(budget(rb) - budget(base), True)} "
+          "under the bloc (negative: more levy and tariff revenue); under the bloc "
           f"US consumers carry the cost instead ({money(db[NODE]['consumer_surplus_usd'], True)} of consumer "
           f"surplus against {money(dc[NODE]['consumer_surplus_usd'], True)} under the CfD). The CfD covers MP's "
           "NdPr only, the bloc every member's trade in oxide, metal and magnets.")
@@ -502,10 +508,10 @@ def render(runs: list[RunData], baseline: str = "baseline", cfd: str = "mp-dod",
         ws = worst_scenario(base)
         w(f"**Every variant on national welfare and the budget** (changes against `{baseline}`, expected, "
           f"discounted, $M). Supply secured = US magnet unserved demand avoided in the baseline's worst "
-          f"scenario (`{ws}`), tonnes over {y0}–{y_last}; budget cost per tonne = US budget cost / supply "
-          "secured (– where none is secured).")
+          f"scenario (`{ws}`), tonnes over {y0}–{y_last}; budget cost per tonne = Δ US budget cost / supply "
+          "secured (– where none is secured or the budget gains).")
         w("")
-        w("| variant | US welfare Δ | US budget cost | budget cost range | transfers abroad | welfare abroad Δ "
+        w("| variant | US welfare Δ | US budget cost Δ | budget cost range Δ | transfers abroad | welfare abroad Δ "
           "| largest gain abroad | supply secured, worst scenario (t) | budget cost per tonne secured ($/kg) |")
         w("|---|---:|---:|---:|---:|---:|---|---:|---:|")
         for r in runs:
@@ -516,9 +522,10 @@ def render(runs: list[RunData], baseline: str = "baseline", cfd: str = "mp-dod",
             top = max(sorted(ab), key=lambda n: ab[n]) if ab else None
             top_txt = f"{top} {musd(ab[top], True)}" if top is not None and ab[top] > 0.5e6 else "–"
             sec = us_unserved_in(base, ws) - us_unserved_in(r, ws)
-            per = budget(r) / (sec * 1000) if sec > 0.5 else None
-            lo, hi = budget_range(r)
-            w(f"| {r.label} | {musd(d[NODE]['total_usd'], True)} | {musd(budget(r))} | {musd(lo)}–{musd(hi)} | "
+            db_ = budget(r) - budget(base)
+            per = db_ / (sec * 1000) if sec > 0.5 and db_ > 0 else None
+            lo, hi = (x - budget(base) for x in budget_range(r))
+            w(f"| {r.label} | {musd(d[NODE]['total_usd'], True)} | {musd(db_, True)} | {musd(lo, True)}–{musd(hi, True)} | "
               f"{musd(transfers_abroad(r))} | {musd(abroad_change(d), True)} | {top_txt} | {tonnes(sec, True)} | "
               f"{'–' if per is None else f'{per:,.1f}'} |")
         w("")
@@ -608,12 +615,13 @@ def render(runs: list[RunData], baseline: str = "baseline", cfd: str = "mp-dod",
         b_w = us_sh[baseline]["worst"]          # shortage: the security measure (§3)
         b_e = us_sh[baseline]["expected"]
         for x in firms:
-            g = sum(v for p, v in gov_costs(by[x]).items() if us_payer(p))
+            g = sum(v for p, v in gov_costs(by[x]).items() if us_payer(p)) - \
+                sum(v for p, v in gov_costs(base).items() if us_payer(p))      # Δ: tariff revenue is in both
             dw, de = us_sh[x]["worst"] - b_w, us_sh[x]["expected"] - b_e
             rel = -dw / b_w if b_w > 0 else 0.0
             verdict = ("disagrees: supply in the worst case improves markedly" if rel > SUBSIDY_EFFECT_TOLERANCE
                        else "agrees: little or no effect on worst-case supply")
-            w(f"- `{x}`: US government cost {money(g)}; worst-scenario US magnet shortage "
+            w(f"- `{x}`: US government cost {money(g, True)} against the baseline; worst-scenario US magnet shortage "
               f"{tonnes(dw, True)} t ({pct(-rel)}), expected {tonnes(de, True)} t; China content first below "
               f"{pct(THRESHOLD, 0)} {year_or(fb[x], y_last)} (baseline {year_or(fb.get(baseline), y_last)}) — {verdict}.")
         w("")

@@ -121,6 +121,39 @@ def test_offtake_cost_plus():
     assert gov(r, "offtake") == pytest.approx(100 * 0.5 * q * KG, abs=0.5)
 
 
+@pytest.mark.parametrize("cn_cost, share", [(60.0, 0.0), (60.0, 0.3), (130.0, 0.0), (130.0, 0.3)])
+def test_offtake_floor_settlement_by_hand(cn_cost, share):
+    """settlement: floor — MP sells on the market and DoD guarantees C = $100/kg on all of it:
+    DoD pays (C − P)⁺ − share·(P − C)⁺ per kg. China at $60 (US price 62): DoD pays 38/kg and MP
+    runs (it perceives 100 > its $80). China at $130: the US price is the $100 backstop, and MP sells
+    at P = 100 = C: nothing is paid either way."""
+    r = solve_two({"off": {"kind": "offtake", "facility": "mp", "commodity": "ndpr_oxide", "share": 1.0,
+                           "contract_price_usd_per_kg": 100, "buyer": "US_DoD", "settlement": "floor",
+                           "upside_share": share}}, cn_cost=cn_cost)
+    q = output(r, "mp")
+    assert q == pytest.approx(1000.0)
+    p_us = price(r, "US")
+    assert p_us == pytest.approx(min(cn_cost + 2.0, 100.0))
+    expected = (max(100 - p_us, 0) - share * max(p_us - 100, 0)) * q * KG
+    assert gov(r, "offtake_floor", "off") == pytest.approx(expected, abs=0.5)
+    assert gov(r, "offtake") == pytest.approx(0.0) and gov(r, "offtake_resale") == pytest.approx(0.0)
+
+
+def test_offtake_floor_shares_the_upside_a_purchase_keeps_it():
+    """C = $70 below a US price of $100 (China at $130, the US backstop sets the price): a purchase
+    nets DoD (100 − 70)·q; a floor with upside_share 0.3 nets it 0.3·(100 − 70)·q."""
+    base = {"kind": "offtake", "facility": "mp", "commodity": "ndpr_oxide", "share": 1.0,
+            "contract_price_usd_per_kg": 70, "buyer": "US_DoD"}
+    buy = solve_two({"off": base}, cn_cost=130.0)
+    flo = solve_two({"off": {**base, "settlement": "floor", "upside_share": 0.3}}, cn_cost=130.0)
+    for r in (buy, flo):
+        assert price(r, "US") == pytest.approx(100.0)
+    q = output(buy, "mp")
+    assert gov(buy, policy="off") == pytest.approx(-(100 - 70) * q * KG, abs=0.5)
+    q = output(flo, "mp")
+    assert gov(flo, policy="off") == pytest.approx(-0.3 * (100 - 70) * q * KG, abs=0.5)
+
+
 def test_outlays_by_year():
     """Budget cost, booked once in the outlay's year (docs/model.md § Money): equity at expected loss
     (0.25 × 400M); the loan at its credit-subsidy cost, PV at the Treasury rate 4.3% of the 2%

@@ -124,10 +124,15 @@ class PriceFloor(PolicyBase):
 
 
 class Offtake(PolicyBase):
-    """Offtake guarantee: the buyer takes ``share`` (or ``volume_t``) of a facility's output of
-    ``commodity`` at the contract price (fixed, or cost-plus: (unit cost + inputs at market
-    prices) × (1 + margin)) and uses it for resale at the market price or for its own demand.
-    Net cost = (contract price − market price) × q.
+    """Offtake guarantee on ``share`` (or ``volume_t``) of a facility's output of ``commodity`` at
+    the contract price C (fixed, or cost-plus: (unit cost + inputs at ``input_valuation``) ×
+    (1 + margin)). ``settlement``:
+
+    - ``purchase``: the buyer takes the output at C and resells it at the market price P or uses
+      it for its own demand; net cost = (C − P) × q, so the buyer keeps all of the upside;
+    - ``floor``: the producer sells on the market and the buyer guarantees C: it pays
+      (C − P)⁺ − upside_share·(P − C)⁺ per kg of q (an earnings floor with a share of the upside,
+      as a contract for difference on C).
     """
 
     kind: Literal["offtake"] = Field(description="offtake guarantee at a contract price")
@@ -148,6 +153,11 @@ class Offtake(PolicyBase):
         default="cost", description="cost-plus: inputs at the producer's own cost (input_price_usd_per_kg, "
                                     "else the owner's own chain cost, or the market price where cheaper) or at market prices")
     input_price_usd_per_kg: dict[str, Num] = Field(default_factory=dict, description="contracted input prices ($/kg)")
+    settlement: Literal["purchase", "floor"] = Field(
+        default="purchase", description="purchase: the buyer takes the output at the contract price (keeps the "
+        "upside); floor: the producer sells on the market and the buyer pays (C − P)⁺ − upside_share·(P − C)⁺")
+    upside_share: Num = Field(default=0.0, ge=0, le=1, description="floor settlement: share of the market price "
+                              "above the contract price paid back to the buyer")
 
     @model_validator(mode="after")
     def _one_of(self):
@@ -155,6 +165,10 @@ class Offtake(PolicyBase):
             raise ValueError("give exactly one of share or volume_t")
         if (self.contract_price_usd_per_kg is None) == (self.cost_plus_margin is None):
             raise ValueError("give exactly one of contract_price_usd_per_kg or cost_plus_margin")
+        if self.settlement == "purchase" and self.upside_share:
+            raise ValueError("upside_share applies to settlement: floor (a purchase keeps all of the upside)")
+        if self.settlement == "floor" and self.use != "resale":
+            raise ValueError("use: own_demand needs settlement: purchase (under a floor the producer sells on the market)")
         return self
 
 

@@ -22,7 +22,7 @@ from reebloc.equilibrium.gradual import adjustment_kusd
 from reebloc.errors import ReeblocError
 from reebloc.inputs.policies import Outlay
 from reebloc.outputs.tables import KUSD, TOL, _expand, facility_cost_kusd
-from reebloc.solve.wedges import arc_wedge_parts, floor_price_real, floor_subsidy, offtake_contract_price
+from reebloc.solve.wedges import arc_wedge_parts, floor_price_real, floor_subsidy, offtake_contract_price, offtake_payment
 
 
 def payer_node(payer: str, nodes: list[str], where=None) -> str:
@@ -71,6 +71,9 @@ def government_rows(inst: ModelInstance, prices: dict) -> list[tuple]:
         if q <= TOL:
             continue
         node = ix.facilities.at[o.facility, "node"]
+        if o.settlement == "floor":       # (C − P)⁺ − share·(P − C)⁺ on q; the producer sells on the market
+            rows.append((t, o.buyer, "offtake_floor", p, offtake_payment(inst, p, t, prices) * q * KUSD, node))
+            continue
         contract = offtake_contract_price(inst, p, t, prices)
         rows.append((t, o.buyer, "offtake", p, contract * q * KUSD, node))
         back = "offtake_resale" if o.use == "resale" else "offtake_own_use"
@@ -235,7 +238,7 @@ def welfare_table(inst: ModelInstance, prices: dict, clean: dict | None = None) 
         acc[t, gnode]["gov"] -= k
         if ins in ("tariff", "bloc_tariff", "bloc_levy"):
             acc[t, gnode]["tariff"] -= k
-        elif ins in ("price_floor", "offtake", "offtake_resale", "offtake_own_use"):
+        elif ins in ("price_floor", "offtake", "offtake_resale", "offtake_own_use", "offtake_floor"):
             acc[t, rec]["ps"] += k      # a transfer to the producer (net of what the buyer gets back)
         # project grants and finance subsidies reach the producer as a lower capital charge (above)
         # stockpile purchases/releases are paid at P to/from the market, whose sales already count them

@@ -48,9 +48,17 @@ def wedge_values(inst: ModelInstance, prices: dict) -> dict:
         pr = P(fl.reference_node, fl.commodity, t)
         out[m.floor_subsidy_usd_per_kg[p, t]] = floor_subsidy(floor_price_real(inst, p, t), pr, fl.upside_share)
     for (p, t) in m.OFT:
-        out[m.offtake_subsidy_usd_per_kg[p, t]] = offtake_contract_price(inst, p, t, prices) - P(
-            ix.facilities.at[pi.offtakes[p].facility, "node"], pi.offtakes[p].commodity, t)
+        out[m.offtake_subsidy_usd_per_kg[p, t]] = offtake_payment(inst, p, t, prices)
     return out
+
+
+def offtake_payment(inst: ModelInstance, p: str, t: int, prices: dict) -> float:
+    """$/kg of the covered volume from the buyer to the producer: C − P (settlement purchase), or
+    (C − P)⁺ − upside_share·(P − C)⁺ (settlement floor)."""
+    o = inst.pi.offtakes[p]
+    c = offtake_contract_price(inst, p, t, prices)
+    pr = prices.get((inst.ix.facilities.at[o.facility, "node"], o.commodity, t), 0.0)
+    return floor_subsidy(c, pr, o.upside_share) if o.settlement == "floor" else c - pr
 
 
 def arc_wedge_parts(inst: ModelInstance, prices: dict, o: str, d: str, c: str, t: int) -> list:
