@@ -19,6 +19,7 @@ import codecs
 import csv
 import io
 import json
+import os
 import shutil
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -341,6 +342,29 @@ def deleted_file(draw):
         else:
             (case / "run.yaml").unlink()
     return Mutation("deleted_file", file, how if file == "run.yaml" else f"{how}: {t}.csv", f, "error")
+
+
+@st.composite
+def hostile_file(draw):
+    """Issue 18 class 7 (files that used to give a traceback) and class 4 (files that never end)."""
+    how = draw(st.sampled_from(["symlink loop", "symlink to /dev/zero", "FIFO", "cell of 200,000 characters"]))
+    t = draw(tables)
+
+    def f(case: Path):
+        p = case / "data" / f"{t}.csv"
+        if how == "cell of 200,000 characters":
+            rows = read_rows(p)
+            rows[1][0] = "x" * 200_000
+            write_rows(p, rows)
+            return
+        p.unlink()
+        if how == "symlink loop":
+            p.symlink_to(p)
+        elif how == "symlink to /dev/zero":
+            p.symlink_to("/dev/zero")
+        else:
+            os.mkfifo(p)
+    return Mutation("hostile_file", f"{t}.csv", f"{how}: {t}.csv", f, "error")
 
 
 @st.composite
@@ -698,7 +722,7 @@ DATA_CLASSES = {
     "duplicate_key": duplicate_key, "byte_order_mark": byte_order_mark, "line_endings": line_endings,
     "non_utf8": non_utf8, "year_out_of_range": year_out_of_range, "deleted_file": deleted_file,
     "swapped_columns": swapped_columns, "whitespace": whitespace, "ragged_rows": ragged_rows,
-    "optional_table": optional_table, "extra_file": extra_file,
+    "optional_table": optional_table, "extra_file": extra_file, "hostile_file": hostile_file,
 }
 # Issue 18's attack classes as config mutations (tests/test_reliability2.py has one hand-written test
 # per class): 3 hostile names (inert: the run goes on), 4 unbounded work, 5 wrong numbers with exit 0.
