@@ -69,6 +69,7 @@ def build(run_dirs: list[Path], baseline: Path | None = None, charts: bool = Tru
         t[x.key] = x
     t["unserved_by_scenario"] = tb.unserved_table(runs, base)
     t["welfare_by_node"] = tb.welfare_table(runs, base)
+    t["investment"] = tb.investment_table(runs, base)
     t["config_diff"] = differ.config_diff(runs)
     t["data_diff"], t["data_diff_rows"] = differ.dataset_diff(runs, base or runs[0])
     for x in differ.provenance(runs):
@@ -98,6 +99,8 @@ def build(run_dirs: list[Path], baseline: Path | None = None, charts: bool = Tru
         Section("prices", "Prices", "Market prices (the duals of the node balances).", items("t:prices")),
         Section("welfare", "Welfare", "Consumer and producer surplus, government net and tariff revenue by node.",
                 items("t:welfare_by_node")),
+        Section("investment", "Investment", "Which projects each run gets built, and how much of each is online "
+                "by the end of the horizon.", items("t:investment")),
         Section("differs", "What differs between the runs", "Resolved configs key by key; data sets table by table.",
                 items("t:config_diff", "t:data_diff", "t:data_diff_rows")),
         Section("provenance", "Provenance", "The data set, its sources, the assumptions in force and the software versions.",

@@ -491,3 +491,39 @@ def welfare_table(runs: list[RunFolder], base: RunFolder | None) -> Table:
         value_cols=vc,
         notes=["welfare.csv, probability-weighted over scenarios, summed over years (undiscounted)."] + missing_note(runs, "welfare"),
     )
+
+
+def investment_table(runs: list[RunFolder], base: RunFolder | None) -> Table:
+    """Expected capacity of built projects online in each run's last year (t/yr), by project:
+    Σ_s p_s capacity_t[s] (investment.csv); Δ against the baseline."""
+    per, last = {}, {}
+    for r in runs:
+        inv = r.table("investment")
+        if inv is None:
+            per[r.name] = None
+            continue
+        if inv.empty:
+            per[r.name] = pd.Series(dtype=float)
+            continue
+        y = int(inv["year"].max())
+        last[r.name] = y
+        d = inv[inv["year"] == y]
+        p = d["scenario"].map(lambda sc: r.probabilities.get(sc, 0.0)).astype(float)
+        per[r.name] = (d["capacity_t"] * p).groupby([d["project"], d["node"], d["process"]]).sum()
+    keys = ["project", "node", "process"]
+    df = wide(runs, per, keys)
+    for r in runs:
+        if per.get(r.name) is not None:
+            df[r.name] = df[r.name].fillna(0.0)
+    vc = [r.name for r in runs] + add_deltas(df, runs, base)
+    years = sorted(set(last.values()))
+    return Table(
+        "investment",
+        "Projects built: capacity online in the last year",
+        df,
+        unit="t_per_yr",
+        value_cols=vc,
+        notes=[f"investment.csv capacity_t in {', '.join(map(str, years)) or 'the last year'}, expected over "
+               "scenarios (t/yr); builds before the scenarios diverge are shared, later ones respond to the "
+               "scenario (docs/model.md § Investment)."] + missing_note(runs, "investment"),
+    )

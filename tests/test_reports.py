@@ -27,11 +27,12 @@ from reebloc.reports import compare, report  # noqa: E402
 from reebloc.reports.api import build  # noqa: E402
 from reebloc.reports.render import fmt  # noqa: E402
 
-SECTIONS = ["scorecard", "charts", "headline", "government", "security", "unserved", "prices", "welfare", "differs", "provenance"]
+SECTIONS = ["scorecard", "charts", "headline", "government", "security", "unserved", "prices", "welfare", "investment",
+            "differs", "provenance"]
 CHARTS = ["government_by_instrument", "china_content", "unserved_by_scenario", "prices", "welfare_by_node", "welfare_delta"]
 TABLES = [
     "scorecard", "headline", "government_by_instrument", "government_by_payer", "china_content", "china_content_by_scenario",
-    "unserved_by_scenario", "prices", "welfare_by_node", "config_diff", "data_diff", "data_diff_rows",
+    "unserved_by_scenario", "prices", "welfare_by_node", "investment", "config_diff", "data_diff", "data_diff_rows",
     "datasets", "sources", "assumptions", "versions", "overrides",
 ]
 UNITS = {"government_by_instrument": "usd", "government_by_payer": "usd", "china_content": "share",
@@ -348,3 +349,25 @@ def test_fmt_is_stable():
     assert fmt(12.5) == "12.50"
     assert fmt(0.123456) == "0.1235"
     assert fmt(math.nan) == "—" and fmt(2030) == "2030"
+
+
+def test_investment_table_is_expected_capacity_by_project(runs, tmp_path):
+    """Σ_s p_s capacity_t in the last year, by project (base: no controls 0.6, ban 0.4), and Δ."""
+    from reebloc.reports import tables as tb
+    from reebloc.reports.runs import load_run
+    folders = {}
+    for name, rows in (("base", [("no_controls", 2027, "p1", 100.0), ("ban", 2027, "p1", 300.0),
+                                 ("ban", 2026, "p1", 50.0)]),
+                       ("floor", [("no_controls", 2027, "p1", 100.0), ("ban", 2027, "p1", 100.0),
+                                  ("ban", 2027, "p2", 40.0)])):
+        f = tmp_path / name
+        shutil.copytree(runs[name], f)
+        pd.DataFrame([(name, sc, y, pr, "US", "sep_light", 0.0, cap, 0.0, 0.08) for sc, y, pr, cap in rows],
+                     columns=["run", "scenario", "year", "project", "node", "process", "capacity_added_t",
+                              "capacity_t", "capex_usd", "cost_of_capital"]).to_csv(f / "investment.csv", index=False)
+        folders[name] = load_run(f)
+    t = tb.investment_table([folders["base"], folders["floor"]], folders["base"]).df.set_index("project")
+    assert t.loc["p1", "base"] == pytest.approx(0.6 * 100 + 0.4 * 300)
+    assert t.loc["p1", "floor"] == pytest.approx(100.0)
+    assert t.loc["p2", "base"] == 0.0 and t.loc["p2", "floor"] == pytest.approx(0.4 * 40)
+    assert t.loc["p1", "Δ floor"] == pytest.approx(100.0 - 180.0)
