@@ -121,6 +121,21 @@ def test_offtake_cost_plus():
     assert gov(r, "offtake") == pytest.approx(100 * 0.5 * q * KG, abs=0.5)
 
 
+def test_offtake_cost_plus_fixed_margin_per_kg():
+    """cost_plus_margin_usd_per_kg: C = 80 + 20 = $100/kg (MP's $80 cost plus an EBITDA guarantee
+    of $20/kg); with a 10% markup too, C = 80 × 1.1 + 20 = $108/kg. As a floor at a US price of $62
+    DoD pays (C − 62) per kg of MP's 1,000 t."""
+    for markup, c in ((None, 100.0), (0.1, 108.0)):
+        off = {"kind": "offtake", "facility": "mp", "commodity": "ndpr_oxide", "share": 1.0,
+               "cost_plus_margin_usd_per_kg": 20, "buyer": "US_DoD", "settlement": "floor"}
+        if markup is not None:
+            off["cost_plus_margin"] = markup
+        r = solve_two({"off": off})
+        q = output(r, "mp")
+        assert q == pytest.approx(1000.0)
+        assert gov(r, "offtake_floor", "off") == pytest.approx((c - price(r, "US")) * q * KG, abs=0.5)
+
+
 @pytest.mark.parametrize("cn_cost, share", [(60.0, 0.0), (60.0, 0.3), (130.0, 0.0), (130.0, 0.3)])
 def test_offtake_floor_settlement_by_hand(cn_cost, share):
     """settlement: floor — MP sells on the market and DoD guarantees C = $100/kg on all of it:

@@ -126,7 +126,7 @@ class PriceFloor(PolicyBase):
 class Offtake(PolicyBase):
     """Offtake guarantee on ``share`` (or ``volume_t``) of a facility's output of ``commodity`` at
     the contract price C (fixed, or cost-plus: (unit cost + inputs at ``input_valuation``) ×
-    (1 + margin)). ``settlement``:
+    (1 + margin) + margin $/kg). ``settlement``:
 
     - ``purchase``: the buyer takes the output at C and resells it at the market price P or uses
       it for its own demand; net cost = (C − P) × q, so the buyer keeps all of the upside;
@@ -144,6 +144,9 @@ class Offtake(PolicyBase):
                                                   "give it or cost_plus_margin)")
     cost_plus_margin: Num | None = Field(default=None, ge=0, description="cost-plus price: (unit cost + inputs "
                                          "at input_valuation) × (1 + margin) (share)")
+    cost_plus_margin_usd_per_kg: Num | None = Field(
+        default=None, ge=0, description="cost-plus price: a fixed margin added per kg ($/kg), e.g. an EBITDA "
+        "guarantee spread over capacity; alone or with cost_plus_margin")
     buyer: str = Field(default="US", description="who buys and pays: a node or NODE_AGENCY")
     use: Literal["resale", "own_demand"] = Field(default="resale", description="resale at the market price, "
                                                  "or use for the buyer's own demand")
@@ -163,8 +166,10 @@ class Offtake(PolicyBase):
     def _one_of(self):
         if (self.share is None) == (self.volume_t is None):
             raise ValueError("give exactly one of share or volume_t")
-        if (self.contract_price_usd_per_kg is None) == (self.cost_plus_margin is None):
-            raise ValueError("give exactly one of contract_price_usd_per_kg or cost_plus_margin")
+        cost_plus = self.cost_plus_margin is not None or self.cost_plus_margin_usd_per_kg is not None
+        if (self.contract_price_usd_per_kg is None) != cost_plus:
+            raise ValueError("give exactly one of contract_price_usd_per_kg or a cost-plus margin "
+                             "(cost_plus_margin and/or cost_plus_margin_usd_per_kg)")
         if self.settlement == "purchase" and self.upside_share:
             raise ValueError("upside_share applies to settlement: floor (a purchase keeps all of the upside)")
         if self.settlement == "floor" and self.use != "resale":

@@ -100,7 +100,8 @@ def floor_price_real(inst: ModelInstance, p: str, t: int) -> float:
 
 def offtake_contract_price(inst: ModelInstance, p: str, t: int, prices: dict) -> float:
     """Contract price in real $/kg: fixed (deflated if nominal), or cost-plus
-    (unit cost + Σ inputs × input value) / output coef × (1 + margin), inputs valued at cost
+    (unit cost + Σ inputs × input value) / output coef × (1 + margin) + margin $/kg (deflated if
+    nominal), inputs valued at cost
     (``input_valuation: cost``, :func:`own_input_cost`) or at market prices P (``market``)."""
     o = inst.pi.offtakes[p]
     defl = inst.cfg.money.deflator(inst.ix.tree.year[t]) if o.price_basis == "nominal" else 1.0
@@ -120,7 +121,7 @@ def offtake_contract_price(inst: ModelInstance, p: str, t: int, prices: dict) ->
         else:
             v = own_input_cost(inst, fac["owner"], c, t, fac["node"], prices)
         inputs += -k * v
-    return (unit + inputs) / out_coef * (1 + o.cost_plus_margin)
+    return (unit + inputs) / out_coef * (1 + (o.cost_plus_margin or 0.0)) + (o.cost_plus_margin_usd_per_kg or 0.0) * defl
 
 
 def own_input_cost(inst: ModelInstance, owner: str, c: str, t: int, node: str, prices: dict, depth: int = 0) -> float:
