@@ -33,7 +33,7 @@ import argparse
 import hashlib
 import json
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -64,6 +64,13 @@ class RunData:
     security: pd.DataFrame
     prices: pd.DataFrame
     production: pd.DataFrame
+    _tables: dict = field(default_factory=dict, repr=False)
+
+    def table(self, name: str) -> pd.DataFrame:
+        """``<name>.csv`` of the run folder, read once."""
+        if name not in self._tables:
+            self._tables[name] = pd.read_csv(self.folder / f"{name}.csv")
+        return self._tables[name]
 
     @property
     def probs(self) -> dict[str, float]:
@@ -660,15 +667,18 @@ def weights(run: RunData) -> pd.Series:
     return pd.Series({(s, y): p * (1 + r) ** -(y - y0) for s, p in run.probs.items() for y in run.years})
 
 
+def discounted_usd(run: RunData, g: pd.DataFrame) -> float:
+    """Σ probability × discount factor × usd over government.csv rows ``g``."""
+    w = weights(run)
+    return float(sum(w.get((s, y), 0.0) * v for s, y, v in zip(g["scenario"], g["year"], g["usd"])))
+
+
 def us_tariff_revenue(run: RunData) -> float:
     """Expected, discounted US tariff and bloc-tariff revenue, USD (government.csv, revenue > 0)."""
-    f = run.folder / "government.csv"
-    if not f.exists():
+    if not (run.folder / "government.csv").exists():
         return 0.0
-    g = pd.read_csv(f)
-    g = g[g["instrument"].isin(["tariff", "bloc_tariff"]) & g["payer"].astype(str).map(us_payer)]
-    w = weights(run)
-    return float(-sum(w.get((s, y), 0.0) * v for s, y, v in zip(g["scenario"], g["year"], g["usd"])))
+    g = run.table("government")
+    return -discounted_usd(run, g[g["instrument"].isin(["tariff", "bloc_tariff"]) & g["payer"].astype(str).map(us_payer)])
 
 
 def clean_premium(run: RunData) -> tuple[float, int]:
@@ -690,7 +700,7 @@ def us_magnet_price(run: RunData, node: str = NODE) -> pd.Series:
 
 
 def cn_us_magnet_flow(run: RunData) -> pd.Series:
-    f = pd.read_csv(run.folder / "flows.csv")
+    f = run.table("flows")
     f = f[(f["origin"] == CHINA) & (f["destination"] == NODE) & (f["commodity"] == MAGNET)]
     full = pd.DataFrame([(s, y) for s in run.probs for y in run.years], columns=["scenario", "year"])
     f = full.merge(f.groupby(["scenario", "year"], as_index=False)["quantity_t"].sum(), how="left").fillna(0.0)
@@ -906,22 +916,20 @@ def exchina_capacity(run: RunData, year: int) -> dict[str, float]:
 
 def programme_cost(run: RunData) -> float:
     """Every government's expected, discounted spending (tariff and levy revenue left out), USD."""
-    g = pd.read_csv(run.folder / "government.csv")
-    g = g[~g["instrument"].isin(REVENUE)]
-    w = weights(run)
-    return float(sum(w.get((s, y), 0.0) * v for s, y, v in zip(g["scenario"], g["year"], g["usd"])))
+    g = run.table("government")
+    return discounted_usd(run, g[~g["instrument"].isin(REVENUE)])
 
 
 def projects_2035(run: RunData) -> pd.Series:
     """Expected capacity online in 2035 by project (t/yr), ex-China."""
-    inv = pd.read_csv(run.folder / "investment.csv")
+    inv = run.table("investment")
     inv = inv[(inv["year"] == run.years[-1]) & (inv["node"] != CHINA)]
     p = inv["scenario"].astype(str).map(run.probs)
     return (inv["capacity_t"] * p).groupby(inv["project"]).sum()
 
 
 def first_online(run: RunData, project: str) -> int | None:
-    inv = pd.read_csv(run.folder / "investment.csv")
+    inv = run.table("investment")
     inv = inv[(inv["project"] == project) & (inv["capacity_t"] > 1e-6)]
     return int(inv["year"].min()) if len(inv) else None
 
@@ -949,16 +957,17 @@ def investment_section(runs: list[RunData], baseline: str) -> list[str]:
     head = " | ".join(f"{st} {y}" for y in years for st in stages)
     w(f"| variant | {head} | programme cost, $M | Δ programme cost vs baseline, $M | $ per t/yr of extra capacity | VSS, $M |")
     w("|---|" + "---:|" * (len(years) * len(stages) + 4))
+    base_cost = programme_cost(base) if base is not None else 0.0
+    base_end = exchina_capacity(base, y_end) if base is not None else {}
     for r in runs:
         cap = {y: exchina_capacity(r, y) for y in years}
         cells = [tonnes(cap[y].get(st, 0.0)) for y in years for st in stages]
         cost = programme_cost(r)
         vss = (r.summary.get("value_of_stochastic_solution") or {}).get("vss_usd")
         if base is not None and r.label != baseline:
-            dc = cost - programme_cost(base)
-            b_end = exchina_capacity(base, y_end)
-            per = [(st, dc / (cap[y_end].get(st, 0.0) - b_end.get(st, 0.0)))
-                   for st in stages if cap[y_end].get(st, 0.0) - b_end.get(st, 0.0) > 1.0 and dc > 0]
+            dc = cost - base_cost
+            per = [(st, dc / (cap[y_end].get(st, 0.0) - base_end.get(st, 0.0)))
+                   for st in stages if cap[y_end].get(st, 0.0) - base_end.get(st, 0.0) > 1.0 and dc > 0]
             per_txt = "; ".join(f"${v:,.0f} ({st})" for st, v in per) or "–"
             dc_txt = musd(dc, True)
         else:

@@ -1,4 +1,4 @@
-"""Investment: build decisions on the project pipeline (``projects.csv``), DESIGN §4.
+"""Investment: build decisions on the project pipeline (``projects.csv``).
 
 A project j is a new facility (node, process) that the model may build: build[j,t] ≥ 0 t/yr of
 nameplate decided at tree node t (year y_t), online from y_t + L_j along a ramp ρ_j. Builds on

@@ -25,6 +25,9 @@ from reebloc.outputs.tables import KUSD, TOL, _expand, facility_cost_kusd
 from reebloc.solve.wedges import arc_wedge_parts, floor_price_real, floor_subsidy, offtake_contract_price, offtake_payment
 
 
+REVENUE_INSTRUMENTS = ("tariff", "bloc_tariff", "bloc_levy")     # government revenue, not spending
+
+
 def payer_node(payer: str, nodes: list[str], where=None) -> str:
     """'US' or 'US_DoD' → 'US': a payer is a node, or a node and an agency joined by '_'."""
     head = payer.split("_", 1)[0]
@@ -236,7 +239,7 @@ def welfare_table(inst: ModelInstance, prices: dict, clean: dict | None = None) 
         k = usd / KUSD
         gnode = payer_node(payer, ix.nodes)
         acc[t, gnode]["gov"] -= k
-        if ins in ("tariff", "bloc_tariff", "bloc_levy"):
+        if ins in REVENUE_INSTRUMENTS:
             acc[t, gnode]["tariff"] -= k
         elif ins in ("price_floor", "offtake", "offtake_resale", "offtake_own_use", "offtake_floor"):
             acc[t, rec]["ps"] += k      # a transfer to the producer (net of what the buyer gets back)

@@ -23,6 +23,7 @@ from __future__ import annotations
 import pandas as pd
 
 from reebloc.equilibrium import ModelInstance
+from reebloc.outputs.accounting import REVENUE_INSTRUMENTS
 from reebloc.solve.solver import SolveInfo
 
 
@@ -120,9 +121,6 @@ def process_stage(inst: ModelInstance) -> dict[str, str]:
         c = max((x for x in coefs if x[1] > 0), key=lambda x: x[1])[0]
         out[p] = stage[c]
     return out
-
-
-REVENUE_INSTRUMENTS = ("tariff", "bloc_tariff", "bloc_levy")     # government revenue, not spending
 
 
 def investment_summary(inst: ModelInstance, inv: pd.DataFrame, gov: pd.DataFrame, probs, r, y0) -> dict:
