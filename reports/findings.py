@@ -634,6 +634,7 @@ def render(runs: list[RunData], baseline: str = "baseline", cfd: str = "mp-dod",
         w("")
     out += origin_section(runs, baseline)
     out += investment_section(runs, baseline)
+    out += stocks_section(runs, baseline)
     w("## Reading these numbers")
     w("")
     w("- China content is any-stage: the China-touched share of US magnet supply, from the LP's origin "
@@ -994,5 +995,88 @@ def investment_section(runs: list[RunData], baseline: str) -> list[str]:
             y = first_online(r if v > 0 else base, proj)
             parts.append(f"{proj} {tonnes(v, True)} t/yr" + (f" (from {y})" if y else ""))
         w(f"- `{r.label}`: " + "; ".join(parts) + ".")
+    w("")
+    return out
+
+
+# ---------------------------------------------------------------- § stocks (issue 16)
+
+STOCK_INSTRUMENTS = ("stockpile_purchase", "stockpile_holding", "stockpile_release")
+
+
+def us_stocks(run: RunData, holder: str) -> pd.DataFrame:
+    """stockpiles.csv rows of US magnets held by ``holder`` (public | private)."""
+    if not (run.folder / "stockpiles.csv").exists():
+        return pd.DataFrame(columns=["scenario", "year", "purchase_t", "release_t", "stock_t"])
+    s = run.table("stockpiles")
+    if "holder" not in s.columns:
+        s = s.assign(holder="public")
+    return s[(s["holder"] == holder) & (s["node"] == NODE) & (s["commodity"] == MAGNET)]
+
+
+def stock_years(run: RunData, holder: str, years: list[int]) -> float:
+    """Expected stock summed over ``years``, t·yr."""
+    return float(expected_by_year(run, us_stocks(run, holder), "stock_t").reindex(years, fill_value=0.0).sum())
+
+
+def released_in(run: RunData, holder: str, scenario: str) -> float:
+    s = us_stocks(run, holder)
+    return float(s.loc[s["scenario"].astype(str) == scenario, "release_t"].sum())
+
+
+def stockpile_net_cost(run: RunData) -> float:
+    """Expected, discounted purchases + holding − resale of every public stockpile, USD."""
+    if not (run.folder / "government.csv").exists():
+        return 0.0
+    g = run.table("government")
+    return discounted_usd(run, g[g["instrument"].isin(STOCK_INSTRUMENTS)])
+
+
+def stocks_section(runs: list[RunData], baseline: str) -> list[str]:
+    """§ 8: public stockpiles valued against the private stocks the market holds anyway."""
+    by = {r.label: r for r in runs}
+    base = by.get(baseline)
+    if base is None or us_stocks(base, "private").empty:
+        return []
+    public = [r for r in runs if not us_stocks(r, "public").empty]
+    shown = [base] + public
+    later = [y for y in base.years if y >= 2027]
+    trunk_end = max(y for y in base.years if y < 2027) if any(y < 2027 for y in base.years) else base.years[0]
+    worst = us_unserved(base, "shortage_t")["worst_scenario"]
+    out: list[str] = []
+    w = out.append
+    w("## 8. Stocks: public stockpiles against what the market stores anyway")
+    w("")
+    w("Private stockholders (`storage.csv`: 30 days of 2025 demand of magnets in the US, EU, Japan and "
+      "Korea and of the Dy/Tb oxide in it in the US, EU and Japan, held at the start of 2025; holding cost "
+      "5% of value a year on top of the real discount rate) carry stocks while the expected discounted "
+      "price covers today's price plus the holding cost (docs/model.md § Private storage). A public "
+      "stockpile is therefore measured against the stocks the market would hold anyway. US NdFeB magnets; "
+      f"stocks in t·yr are expected stocks summed over {later[0]}–{later[-1]}.")
+    w("")
+    w(f"| variant | private stock end-{trunk_end}, t | private stock, t·yr | public stock, t·yr | "
+      f"released in `{worst}`, private / public, t | Δ worst US shortage vs baseline, t | "
+      "stockpile net cost, $M | US welfare Δ vs baseline, $M |")
+    w("|---|---:|---:|---:|---|---:|---:|---:|")
+    sh0 = us_unserved(base, "shortage_t")["worst"]
+    for r in shown:
+        s = us_stocks(r, "private")
+        end = expected_by_year(r, s, "stock_t").get(trunk_end, 0.0)
+        dw = us_unserved(r, "shortage_t")["worst"] - sh0
+        uw = welfare_change(r, base)[NODE]["total_usd"] if r.label != baseline else 0.0
+        w(f"| {r.label} | {tonnes(end)} | {tonnes(stock_years(r, 'private', later))} | "
+          f"{tonnes(stock_years(r, 'public', later))} | {tonnes(released_in(r, 'private', worst))} / "
+          f"{tonnes(released_in(r, 'public', worst))} | {tonnes(dw, True)} | {musd(stockpile_net_cost(r))} | "
+          f"{musd(uw, True) if r.label != baseline else '–'} |")
+    w("")
+    p0 = stock_years(base, "private", later)
+    for r in public:
+        pub = stock_years(r, "public", later)
+        crowd = p0 - stock_years(r, "private", later)
+        share = crowd / pub if pub > 0 else float("nan")
+        w(f"- `{r.label}`: the public stock displaces {tonnes(crowd)} t·yr of private US magnet stocks "
+          f"({pct(share)} of its own {tonnes(pub)} t·yr); its stockpile trades cost {musd(stockpile_net_cost(r), True)} "
+          "net (a negative cost is a trading profit: it buys cheap in normal years and sells in disruptions, "
+          "an arbitrage private holders leave only where their room or their higher holding cost stops them).")
     w("")
     return out

@@ -162,6 +162,8 @@ SOURCES = [
      "~175 t/yr (dod-2012) held constant in 2025 and grown with asm_demand_growth thereafter."),
     ("pda-2011", "Paris, A., Drogue, S. and Anania, G. (2011), 'Calibrating spatial models of trade', Economic Modelling 28(6), 2509-2516", "https://doi.org/10.1016/j.econmod.2011.07.010",
      "Method for gradual trade: calibrated, rising marginal trade costs on each arc around observed flows, so that a spatial equilibrium LP reproduces observed bilateral flows and responds to wedges with a finite elasticity."),
+    ("williams-wright-1991", "Williams, J.C. and Wright, B.D. (1991), Storage and Commodity Markets, Cambridge University Press", "https://doi.org/10.1017/CBO9780511571862",
+     "Method for private storage: competitive, risk-neutral stockholders carry stocks from one period to the next while the expected discounted price covers today's price plus the cost of holding; storage is then the market's own insurance against a shortfall, and a public stock displaces part of it."),
     ("head-mayer-2014", "Head, K. and Mayer, T. (2014), 'Gravity equations: workhorse, toolkit, and cookbook', Handbook of International Economics vol. 4, ch. 3, 131-195", "https://doi.org/10.1016/B978-0-444-54314-1.00003-3",
      "Meta-analysis of trade elasticities: median structural-gravity tariff elasticity about 5 across products and studies (their Table 4); no estimate for rare earths."),
     ("us-hts-8505", "US International Trade Commission, Harmonized Tariff Schedule of the United States, heading 8505.11.00 (permanent magnets of metal)", "https://hts.usitc.gov/",
@@ -381,6 +383,15 @@ ASM = {
                                 "A new supplier pays a qualification premium rising from 0 to asm_trade_premium_cap over its first elasticity x cap x this share of the destination imports (pda-2011 method); no published figure."),
     "asm_us_import_share_jp": ("Japan's share of US non-China NdFeB magnet imports at the pre-control pace", "share", 0.7, 0.5, 0.85,
                                "Japan is the main non-China supplier (Shin-Etsu, Proterial, TDK); the rest split equally among South Korea, Vietnam and the EU. No published split by tonnes."),
+    # private storage (model/equilibrium/storage.py)
+    "asm_private_stock_days": ("Room of private stockholders: days of the node's 2025 NdFeB magnet demand (magnets) or of the Dy/Tb oxide in it (oxides)", "days", 30.0, 0.0, 90.0,
+                               "No published inventory figure by holder. Magnet users held weeks of supply in 2025: China's licence requirement of 4 April 2025 idled Ford's Chicago Explorer line in May (reuters-2025), about 30 days later. The high end is the IEA's 90-day oil obligation, which counts industry stocks. Competitive storage method: williams-wright-1991."),
+    "asm_private_stock_opening": ("Private stocks held at the start of 2025, share of the room (asm_private_stock_days)", "share", 1.0, 0.0, 1.0,
+                                  "Working stocks of magnet users and makers before the April 2025 controls: the usual cover (1) or nothing that could be drawn down (0)."),
+    "asm_private_holding_share": ("Physical cost of holding private stocks: warehousing, insurance, handling, share of value per year", "share/yr", 0.02, 0.01, 0.04,
+                                  "Oxides and magnets are compact and stable; the same ~2% of value as the public stockpile's holding cost (runs/library/vault.yaml). storage.csv holding cost = (this + asm_private_finance_premium) x the 2025 price (magnets $50/kg, Dy oxide $225/kg, Tb oxide $800/kg; observed.csv)."),
+    "asm_private_finance_premium": ("Financing premium of private stockholders over the model's real discount rate, share of value per year", "share/yr", 0.03, 0.0, 0.08,
+                                    "Inventory is financed at a firm's cost of working capital, about 3 points above the Treasury rate of the loan costing (prime ~7.5% vs ~4.3% in 2025); 0 is the risk-neutral storer of williams-wright-1991 at the social rate, 8 points a risk-averse holder."),
     # freight
     "asm_freight_handling_bulk": ("Freight handling per leg, concentrate", "$/kg REO", 0.15, 0.05, 0.4, "Bagging, port, customs, insurance on low-value concentrate."),
     "asm_freight_handling_refined": ("Freight handling per leg, oxides, metal, magnets", "$/kg", 0.3, 0.1, 1.0, "Containers, insurance (~0.5% of value), customs."),
@@ -397,7 +408,7 @@ def build(overrides: dict[str, float] | None = None) -> dict[str, list[dict]]:
     A = {k: v[2] for k, v in ASM.items()} | dict(overrides or {})
     ROWS: dict[str, list[dict]] = {k: [] for k in (
         "nodes", "commodities", "processes", "facilities", "capacity", "costs", "demand", "routes",
-        "substitution", "observed", "projects", "grades", "trade_reference")}
+        "substitution", "observed", "projects", "grades", "trade_reference", "storage")}
 
     def add(table, **kw):
         ROWS[table].append(kw)
@@ -749,6 +760,25 @@ def build(overrides: dict[str, float] | None = None) -> dict[str, list[dict]]:
     ]:
         add("observed", metric=m, year=y, value=v, low=lo, high=hi, unit=unit, source_id=src)
 
+    # ----------------------------------------------------------------------------- private storage
+    # Room = days/365 of the node's 2025 NdFeB demand (x the standard grade's Dy or Tb content for
+    # oxides); holding cost = (physical share + financing premium) x the 2025 reference price
+    # (magnets: demand.csv; Dy, Tb: China's 2025 price, observed.csv)
+    magnet_2025 = {}
+    for r in ROWS["demand"]:
+        if r["commodity"] == "ndfeb_magnet" and r["year"] == 2025:
+            magnet_2025[r["node"]] = magnet_2025.get(r["node"], 0.0) + r["quantity_t"]
+    carry = A["asm_private_holding_share"] + A["asm_private_finance_premium"]
+    for node, commodity, content, price in (
+            [(n, "ndfeb_magnet", 1.0, 50.0) for n in ("US", "EU", "JP", "KR")]
+            + [(n, "dy_oxide", A["asm_grade_std_dy"], 225.0) for n in ("US", "EU", "JP")]
+            + [(n, "tb_oxide", A["asm_grade_std_tb"], 800.0) for n in ("US", "EU", "JP")]):
+        room = round(A["asm_private_stock_days"] / 365.0 * magnet_2025[node] * content, 1)
+        add("storage", node=node, commodity=commodity, capacity_t=room,
+            initial_t=round(room * A["asm_private_stock_opening"], 1),
+            holding_cost_usd_per_kg_yr=round(carry * price, 2), capacity_source_id="asm_private_stock_days",
+            initial_source_id="asm_private_stock_opening", holding_source_id="asm_private_holding_share")
+
     ROWS["sources"] = [dict(zip(COLUMNS["sources"], s)) for s in SOURCES]
     ROWS["assumptions"] = [dict(assumption_id=k, description=v[0], unit=v[1], central=v[2], low=v[3], high=v[4],
                                 note=v[5]) for k, v in ASM.items()]
@@ -771,6 +801,8 @@ COLUMNS = {
     "observed": ["metric", "year", "value", "low", "high", "unit", "source_id"],
     "grades": ["facility", "process", "cost_premium_usd_per_kg", "source_id"],
     "trade_reference": ["origin", "destination", "commodity", "year", "quantity_t", "tariff_in_force_pct", "source_id"],
+    "storage": ["node", "commodity", "capacity_t", "initial_t", "holding_cost_usd_per_kg_yr", "capacity_source_id",
+                "initial_source_id", "holding_source_id"],
     "projects": ["project", "node", "process", "owner", "status", "max_capacity_t", "capacity_source_id",
                  "earliest_year", "lead_time_years", "ramp", "capex_usd_per_t_yr", "fixed_om_usd_per_t_yr",
                  "capex_source_id", "cost_usd_per_kg", "cost_source_id", "lifetime_years",

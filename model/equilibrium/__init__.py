@@ -22,6 +22,7 @@ from reebloc.equilibrium.objective import define_objective
 from reebloc.equilibrium.policy import (define_controls, define_export_quotas, define_floors, define_offtake,
                                         define_stockpiles)
 from reebloc.equilibrium.policyindex import PolicyIndex, build_policy_index
+from reebloc.equilibrium.storage import define_private_storage, storage_values
 from reebloc.equilibrium.supply import define_supply
 from reebloc.equilibrium.trade import define_origin_rule, define_trade
 from reebloc.equilibrium.values import compute_values
@@ -50,6 +51,7 @@ class ModelInstance:
         vals = compute_values(self.ix, cfg, data)
         vals.update(policy_values(self.ix, self.pi, cfg, data))
         vals.update(curve_values(self.ix, cfg, data))
+        vals.update(storage_values(self.ix, data))
         for name, d in investment_values(self.ix, cfg, data).items():
             vals.setdefault(name, {}).update(d)
         grade_values(self.ix, data, vals)
@@ -118,6 +120,7 @@ def create_model(cfg: RunConfig, data: DataSet, where=None) -> ModelInstance:
     define_floors(m, ix, pi)
     define_offtake(m, ix, pi)
     define_stockpiles(m, ix, pi)
+    define_private_storage(m, ix)
     define_controls(m, ix, pi)
     define_export_quotas(m, ix, pi)
     define_balance(m, ix, pi)

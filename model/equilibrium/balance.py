@@ -22,6 +22,7 @@ def define_balance(m, ix, pi) -> None:
 
     touched: Σ_f coef·act_touched + Σ_o flow_touched[o,n] + release + downgrade
              = Σ_d flow_touched[n,d] + Σ_ordinary segments own use + Σ ratio·sub_use + buy + dispose
+             (+ psell − pbuy of a private holder on the left, storage.py)
     clean:   Σ_f coef·act_clean + Σ_o flow_clean[o,n]
              = Σ_d flow_clean[n,d] + Σ_rule segments own use + downgrade
     (coef < 0 for inputs). The dual (per weight) of each row is that class's price in $/kg.
@@ -54,6 +55,8 @@ def define_balance(m, ix, pi) -> None:
     for (p, t) in m.STK:
         sp = pi.stockpiles[p]
         add(touched, sp.node, sp.commodity, t, m.release[p, t] - m.buy[p, t])
+    for (n, c, t) in m.PST:
+        add(touched, n, c, t, m.psell[n, c, t] - m.pbuy[n, c, t])
 
     ckeys = sorted(clean)
     m.NCT_clean = pyo.Set(dimen=3, initialize=ckeys, ordered=True)

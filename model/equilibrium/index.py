@@ -14,6 +14,7 @@ import pandas as pd
 from reebloc.equilibrium.grades import expand_grades
 from reebloc.equilibrium.gradual import Curves, build_curves
 from reebloc.equilibrium.investment import Projects, build_projects
+from reebloc.equilibrium.storage import storage_rows
 from reebloc.inputs.config import RunConfig
 from reebloc.inputs.dataset import DataSet
 
@@ -88,6 +89,7 @@ class Index:
     grade_base: dict[str, str] = field(default_factory=dict)   # grade sibling f@g -> plant f (grades.py)
     grade_group: dict[str, list[str]] = field(default_factory=dict)  # plant f -> its grade siblings
     curves: Curves = field(default_factory=Curves)         # arcs with calibrated trade costs (gradual.py)
+    storage: list[tuple[str, str]] = field(default_factory=list)  # private holders (node, commodity), storage.py
 
     @property
     def by_process(self) -> dict[str, list[tuple[str, float]]]:
@@ -105,7 +107,8 @@ class Index:
                 tuple(self.fac_t), tuple(sorted(self.sloped)), tuple(self.arcs),
                 tuple(self.demand_keys), tuple(sorted(self.elastic)), tuple(self.subs),
                 self.steps, self.linear, self.demand, self.demand_steps, self.china, tuple(self.clean_fac_t),
-                tuple(self.clean_arcs), self.projects.key(), tuple(sorted(self.grade_base.items())), self.curves.key())
+                tuple(self.clean_arcs), self.projects.key(), tuple(sorted(self.grade_base.items())), self.curves.key(),
+                tuple(self.storage))
 
     @property
     def fac_t_set(self) -> set:
@@ -178,4 +181,5 @@ def build_index(cfg: RunConfig, data: DataSet) -> Index:
     ix.clean_fac_t = [(f, t) for f, t in fac_t if not ix.makes_touched_only(f) and not ix.makes_clean_only(f)]
     ix.clean_arcs = [a for a in arcs if a[0] != ix.china]
     ix.curves = build_curves(cfg, data, arcs)
+    ix.storage = storage_rows(cfg, data)
     return ix

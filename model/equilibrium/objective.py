@@ -1,6 +1,6 @@
 """Objective: discounted, probability-weighted welfare with policy wedges (docs/model.md § Equations).
 
-max Σ_t w_t [ WTP_t − supply cost_t − capital charge_t − (freight + friction)·flow_t − holding·stock_t ]
+max Σ_t w_t [ WTP_t − supply cost_t − capital charge_t − (freight + friction)·flow_t − holding·(stock_t + pstock_t) ]
   + Σ_t w_t [ floor subsidy·cov_t + offtake subsidy·off_t − (tariff + levy)·flow_t ]   (k$, the wedges)
 with w_t = prob_t (1 + r)^−(y_t − y_0). Wedges make this the equilibrium with policies;
 true welfare (transfers cancelling) is reported by reebloc.outputs.accounting.
@@ -13,6 +13,7 @@ import pyomo.environ as pyo
 from reebloc.equilibrium.balance import touched_tiebreak
 from reebloc.equilibrium.demand import willingness_to_pay
 from reebloc.equilibrium.investment import investment_cost
+from reebloc.equilibrium.storage import holding_terms
 from reebloc.equilibrium.supply import Quad, supply_cost
 from reebloc.equilibrium.trade import trade_cost, wedge_cost
 
@@ -39,6 +40,8 @@ def define_objective(m, ix, tie_nodes=()) -> None:
     pol: dict[int, list] = {}
     for (p, t) in m.STK:
         pol.setdefault(t, []).append(-m.stock_holding_usd_per_kg[p, t] * m.stock[p, t])
+    for t, terms in holding_terms(m).items():
+        sc.setdefault(t, []).extend(terms)
 
     def weighted(t, terms, sign):
         lin = [x for x in terms if not isinstance(x, Quad)]

@@ -145,6 +145,14 @@ class InvestmentOptions(Strict):
     enabled: bool = Field(default=True, description="false: no build decisions; only operating facilities run")
 
 
+class StorageOptions(Strict):
+    """Private inventories (docs/model.md § Private storage): competitive stockholders with the
+    capacities and holding costs of ``storage.csv``, next to the public stockpiles."""
+
+    private: bool = Field(default=True, description="false: no private stockholders (storage.csv is ignored); "
+                          "only the stockpile policies store")
+
+
 class MoneyOptions(Strict):
     """Prices and budget accounting (docs/model.md § Money). Model prices and costs are real, in
     dollars of ``price_year``; ``discount_rate`` is a real rate. A nominal amount x in year y is
@@ -193,6 +201,8 @@ class RunConfig(Strict):
                                 "trade costs (docs/model.md § Gradual trade)")
     origin: OriginOptions = Field(default_factory=OriginOptions, description="origin classes (China-touched / "
                                   "clean) and their tie-break")
+    storage: StorageOptions = Field(default_factory=StorageOptions, description="private inventories "
+                                    "(competitive stockholders of storage.csv)")
     reference_scenario: str | None = Field(
         default=None, description="the no-disruption scenario (price rises, VSS); default: one without controls")
 

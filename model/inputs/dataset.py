@@ -108,6 +108,12 @@ SPECS: dict[str, Spec] = {
                             nonneg=("quantity_t", "tariff_in_force_pct"), required=False),
     "observed": Spec({"metric": STR, "year": INT, "value": FLOAT, "low": FLOAT, "high": FLOAT,
                       "unit": STR, "source_id": STR}, ("metric", "year"), required=False),
+    # private stockholders (docs/model.md § Private storage)
+    "storage": Spec({"node": STR, "commodity": STR, "capacity_t": FLOAT, "initial_t": FLOAT,
+                     "holding_cost_usd_per_kg_yr": FLOAT, "capacity_source_id": STR, "initial_source_id": STR,
+                     "holding_source_id": STR}, ("node", "commodity"),
+                    refs={"node": ("nodes", "node"), "commodity": ("commodities", "commodity")},
+                    nonneg=("capacity_t", "initial_t", "holding_cost_usd_per_kg_yr"), required=False),
     # grades a plant may make besides its own process (docs/model.md § Magnet grades)
     "grades": Spec({"facility": STR, "process": STR, "cost_premium_usd_per_kg": FLOAT, "source_id": STR},
                    ("facility", "process"), refs={"process": ("processes", "process")},

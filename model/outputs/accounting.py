@@ -210,6 +210,8 @@ def welfare_table(inst: ModelInstance, prices: dict, clean: dict | None = None) 
         acc[t, n]["ps"] += sales - facility_cost_kusd(inst, f, t)
     for (t, n), v in capital_charge_kusd(inst).items():
         acc[t, n]["ps"] -= v
+    for (n, c, t), v in private_storage_margin_kusd(inst, P).items():
+        acc[t, n]["ps"] += v        # private stockholders are producers of their node
     adj = adjustment_kusd(m)        # calibrated trade costs (gradual trade): a real cost of the exporter
     for (o, d, c, t) in m.AT:
         q = m.flow[o, d, c, t].value or 0.0
@@ -292,4 +294,17 @@ def true_welfare_usd(inst: ModelInstance) -> dict[int, float]:
             out[t] -= pyo.value(m.friction_touched_usd_per_kg[o, d, c, t]) * max(0.0, q - qc)
     for (p, t) in m.STK:
         out[t] -= pyo.value(m.stock_holding_usd_per_kg[p, t]) * (m.stock[p, t].value or 0.0)
+    for (n, c, t) in m.PST:
+        out[t] -= pyo.value(m.pstock_holding_usd_per_kg[n, c, t]) * (m.pstock[n, c, t].value or 0.0)
     return {t: v * KUSD for t, v in out.items()}
+
+
+def private_storage_margin_kusd(inst: ModelInstance, P) -> dict[tuple[str, str, int], float]:
+    """(node, commodity, t) → P·(sales − purchases) − h·stock of the private holders, k$: summed
+    over a scenario's years with the objective's weights, their arbitrage profit (zero at the
+    margin when capacity does not bind; docs/model.md § Private storage)."""
+    m, out = inst.m, {}
+    for (n, c, t) in m.PST:
+        buy, sell, stock = (m.pbuy[n, c, t].value or 0.0, m.psell[n, c, t].value or 0.0, m.pstock[n, c, t].value or 0.0)
+        out[n, c, t] = P(n, c, t) * (sell - buy) - pyo.value(m.pstock_holding_usd_per_kg[n, c, t]) * stock
+    return out

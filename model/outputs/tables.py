@@ -155,14 +155,23 @@ def demand_table(inst: ModelInstance) -> pd.DataFrame:
                          "priced_out_t", "served_by_substitutes_t"], inst.cfg.name, ["node", "segment", "commodity"])
 
 
+PRIVATE_HOLDER = "private"
+"""``policy`` of a private stockholder's rows in stockpiles.csv (storage.csv; holder ``private``)."""
+
+
 def stockpiles_table(inst: ModelInstance) -> pd.DataFrame:
+    """Public stockpiles (holder ``public``, one row per policy) and private stockholders (holder
+    ``private``, policy ``private``, one row per node and commodity of storage.csv), t."""
     m, pi, rows = inst.m, inst.pi, []
     for (p, t) in m.STK:
         sp = pi.stockpiles[p]
         vals = (m.buy[p, t].value or 0.0, m.release[p, t].value or 0.0, m.stock[p, t].value or 0.0)
-        rows += [(s, y, p, sp.node, sp.commodity) + vals for s, y in _expand(inst, t)]
-    return _frame(rows, ["policy", "node", "commodity", "purchase_t", "release_t", "stock_t"], inst.cfg.name,
-                  ["policy"])
+        rows += [(s, y, p, "public", sp.node, sp.commodity) + vals for s, y in _expand(inst, t)]
+    for (n, c, t) in m.PST:
+        vals = (m.pbuy[n, c, t].value or 0.0, m.psell[n, c, t].value or 0.0, m.pstock[n, c, t].value or 0.0)
+        rows += [(s, y, PRIVATE_HOLDER, PRIVATE_HOLDER, n, c) + vals for s, y in _expand(inst, t)]
+    return _frame(rows, ["policy", "holder", "node", "commodity", "purchase_t", "release_t", "stock_t"],
+                  inst.cfg.name, ["policy", "node", "commodity"])
 
 
 def policies_table(inst: ModelInstance, duals: dict) -> pd.DataFrame:

@@ -20,7 +20,8 @@ from reebloc.solve.wedges import solve_equilibrium
 # position of the tree-node index t in each variable's index tuple
 T_POS = {"act": 1, "act_step": 1, "flow": 3, "blk": 3, "served_qp": 3, "sub_use": 4, "cov": 2, "off": 1,
          "stock": 1, "buy": 1, "release": 1, "dispose": 2, "build": 1,
-         "act_clean": 1, "flow_clean": 3, "downgrade": 2, "trade_step": 3}
+         "act_clean": 1, "flow_clean": 3, "downgrade": 2, "trade_step": 3,
+         "pstock": 2, "pbuy": 2, "psell": 2}
 
 
 def reference_scenario(cfg: RunConfig) -> str | None:

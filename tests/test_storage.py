@@ -1,0 +1,122 @@
+"""Private storage (issue 16): competitive stockholders next to the public stockpile, hand-solved
+on tests/data/two (China $60/kg + $2 freight to the US; MP $80/kg for 1,000 t; a US backstop
+$100/kg; US demand 5,000 t/yr, inelastic; discount rate 0). China bans oxide exports to the US
+and Japan in 2026 (the second and last year), which is known in 2025.
+
+By hand, without private holders: 2025 price 62, 2026 price 100 (the backstop is marginal). A
+public stockpile of 1,000 t with holding cost $1/kg buys 1,000 t in 2025 and sells them in 2026:
+it earns (100 − 62 − 1) × 1,000 t = $37M. With competitive private holders (room 10,000 t,
+holding cost h): stocks are carried until the 2026 price is 62 + h, which then replaces MP and
+the backstop in 2026 (62 + h < 80), so 5,000 t are carried in all. The stockpile earns
+(62 + h − 62 − $1) per kg: $0 when h = $1 (its profit is gone), $1M when h = $2.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from reebloc.app.run import solve_resolved
+from reebloc.inputs.config import apply_overrides
+from tests.policy_helpers import BASE, DATA, gov, price
+
+M = 1e6
+BAN_2026 = {"ban": {"probability": 1.0, "export_controls": {
+    "cn_ban": {"exporter": "CN", "commodities": ["ndpr_oxide"], "destinations": ["US", "JP"],
+               "years": {"start": 2026, "end": 2026}, "kind": "ban"}}}}
+VAULT = {"vault": {"kind": "stockpile", "node": "US", "commodity": "ndpr_oxide", "capacity_t": 1000,
+                   "holding_cost_usd_per_kg_yr": 1.0, "release": "any", "payer": "US_DoD"}}
+
+
+def storage(capacity_t=10_000.0, holding=1.0, initial_t=0.0):
+    return pd.DataFrame([{"node": "US", "commodity": "ndpr_oxide", "capacity_t": capacity_t, "initial_t": initial_t,
+                          "holding_cost_usd_per_kg_yr": holding, "capacity_source_id": "fixture",
+                          "initial_source_id": "fixture", "holding_source_id": "fixture"}])
+
+
+def solve(policies=None, private=None, extra=None):
+    changes = {"policies": policies or {}, "scenarios": BAN_2026, **(extra or {})}
+    data = DATA if private is None else DATA.with_table("storage", private)
+    return solve_resolved(apply_overrides(BASE, changes), data)
+
+
+def vault_net_cost(r):
+    """Purchases + holding − resale over both years, $ (negative: the stockpile made a profit)."""
+    return sum(gov(r, ins, year=y) for ins in ("stockpile_purchase", "stockpile_holding", "stockpile_release")
+               for y in (2025, 2026))
+
+
+def private_rows(r):
+    s = r.tables["stockpiles"]
+    return s[s.holder == "private"].set_index("year")
+
+
+def test_public_stockpile_alone_earns_the_whole_arbitrage():
+    r = solve(VAULT)
+    assert price(r, "US", 2025) == pytest.approx(62.0)
+    assert price(r, "US", 2026) == pytest.approx(100.0)
+    assert vault_net_cost(r) == pytest.approx(-37 * M)
+
+
+def test_private_storage_removes_the_stockpiles_profit():
+    r = solve(VAULT, storage(holding=1.0))
+    assert price(r, "US", 2025) == pytest.approx(62.0)
+    assert price(r, "US", 2026) == pytest.approx(63.0)          # 62 + h: the storage arbitrage condition
+    s = r.tables["stockpiles"]
+    carried = s[(s.year == 2025)].stock_t.sum()
+    assert carried == pytest.approx(5000.0)                      # all 2026 demand from 2025 stocks
+    assert vault_net_cost(r) == pytest.approx(0.0, abs=1.0)       # no profit left for the stockpile
+    p = private_rows(r)
+    assert p.loc[2026, "release_t"] == pytest.approx(p.loc[2025, "purchase_t"])
+    # the private holders' margin is zero too: P·(sales − purchases) − h·stock
+    margin = 63.0 * p.loc[2026, "release_t"] - 62.0 * p.loc[2025, "purchase_t"] - 1.0 * p.loc[2025, "stock_t"]
+    assert margin == pytest.approx(0.0, abs=1e-6)
+
+
+def test_stockpile_earns_only_its_holding_cost_advantage():
+    r = solve(VAULT, storage(holding=2.0))
+    assert price(r, "US", 2026) == pytest.approx(64.0)
+    assert private_rows(r).loc[2025, "stock_t"] == pytest.approx(4000.0)
+    assert vault_net_cost(r) == pytest.approx(-1 * M)             # (64 − 62 − 1) × 1,000 t
+
+
+def test_private_holders_book_their_margin_in_producer_surplus():
+    """Room 1,000 t, h = $1: the 2026 price stays 100 (backstop marginal), holders earn
+    (100 − 62 − 1) × 1,000 t = $37M, booked as US producer surplus; welfare adds up."""
+    r = solve(None, storage(capacity_t=1000.0))
+    assert price(r, "US", 2026) == pytest.approx(100.0)
+    w = r.tables["welfare"]
+    without = solve(None, None).tables["welfare"]
+    us = lambda df: df[df.node == "US"].producer_surplus_usd.sum()   # noqa: E731
+    assert us(w) - us(without) == pytest.approx(37 * M)
+    # consumers pay 100 in 2026 either way; storage uses 1,000 t fewer backstop tonnes: total welfare
+    # rises by (100 − 63) × 1,000 t
+    assert w.total_usd.sum() - without.total_usd.sum() == pytest.approx(37 * M)
+
+
+def test_opening_stock_is_sold_where_it_is_worth_most_and_the_switch_turns_it_off():
+    r = solve(None, storage(capacity_t=500.0, initial_t=500.0))
+    p = private_rows(r)
+    assert p.loc[2025, "stock_t"] == pytest.approx(500.0)        # kept for the ban year (100 > 62 + 1)
+    assert p.loc[2026, "release_t"] == pytest.approx(500.0)
+    off = solve(None, storage(capacity_t=500.0, initial_t=500.0), extra={"storage": {"private": False}})
+    assert (off.tables["stockpiles"].holder == "private").sum() == 0
+
+
+@pytest.mark.parametrize("row,words", [
+    ("US,ndfeb_magnet,-5,0,1,fixture,fixture,fixture", ["storage.csv", "capacity_t", ">= 0"]),
+    ("XX,ndfeb_magnet,5,0,1,fixture,fixture,fixture", ["storage.csv", "node", "unknown node 'XX'"]),
+    ("US,ndfeb_magnet,5,0,1,fixture,fixture,nosuch", ["storage.csv", "holding_source_id", "unknown source 'nosuch'"]),
+])
+def test_bad_storage_table_is_one_clear_line(copy_dataset, tmp_path, capsys, row, words):
+    from reebloc.app.cli import main
+    folder, cfg = copy_dataset("chain")
+    (folder / "storage.csv").write_text("node,commodity,capacity_t,initial_t,holding_cost_usd_per_kg_yr,"
+                                        "capacity_source_id,initial_source_id,holding_source_id\n" + row + "\n")
+    out = tmp_path / "out"
+    code = main(["run", str(cfg), "--out", str(out)])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and err[0].startswith("error: ")
+    for w in words:
+        assert w in err[0], (w, err[0])
+    assert not out.exists() or not any(out.iterdir())
