@@ -120,3 +120,13 @@ def test_bad_storage_table_is_one_clear_line(copy_dataset, tmp_path, capsys, row
     for w in words:
         assert w in err[0], (w, err[0])
     assert not out.exists() or not any(out.iterdir())
+
+
+def test_sweep_path_into_a_block_left_at_its_defaults():
+    """A sweep may set storage.private although the config never names the storage block; a
+    misspelt key is still refused with its name."""
+    from reebloc.errors import ReeblocError
+    r = apply_overrides(BASE, {"storage.private": False})
+    assert r.config.storage.private is False
+    with pytest.raises(ReeblocError, match="privat"):
+        apply_overrides(BASE, {"storage.privat": False})

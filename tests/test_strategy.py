@@ -163,16 +163,49 @@ def test_findings_section_on_strategic_runs(tmp_path):
     assert "subsidises exports (a price cut) rather than taxing them: 1 of 6" in text
 
 
-def test_overlay_validates_on_every_library_variant():
-    """runs/overlays/strategic-china.yaml replaces the scenarios and adds the leader on each variant."""
+@pytest.mark.parametrize("overlay_name", ["strategic-china.yaml", "strategic-china-quick.yaml"])
+def test_overlay_validates_on_every_library_variant(overlay_name):
+    """runs/overlays/strategic-china*.yaml replace the scenarios and add the leader on each variant."""
     from reebloc.equilibrium import ModelInstance
     from reebloc.inputs.config import apply_overlay
     from reebloc.inputs.dataset import load_dataset
     root = CONFIGS.parent.parent
-    overlay = root / "runs" / "overlays" / "strategic-china.yaml"
+    overlay = root / "runs" / "overlays" / overlay_name
     for f in sorted((root / "runs" / "library").glob("*.yaml")):
         r = apply_overlay(load_config(f), overlay)
         assert r.config.name == "strategic-" + load_config(f).config.name
         assert list(r.config.scenarios) == ["strategic"] and r.config.strategy is not None
         data = load_dataset(r.data_dir, r.config.year_list)
         ModelInstance.structure_key(r.config, data, where=r.path)     # instruments' commodities and routes exist
+
+
+def test_findings_strategic_only_document(tmp_path):
+    """`reebloc findings --strategic-only`: the section alone, headed by the search settings; a clear
+    error without strategic runs."""
+    import pandas as pd
+
+    from reebloc.errors import ReeblocError
+    from reebloc.reports.findings import RunData, render_strategic
+
+    def rd(label, welfare, payoff=None):
+        folder = tmp_path / label
+        folder.mkdir()
+        summary = {"run": label, "scenarios": {"s": 1.0}, "us_welfare_usd": welfare}
+        config = {"name": label, "years": {"start": 2025, "end": 2025}}
+        if payoff is not None:
+            summary["strategy"] = {"payoff_usd_discounted": payoff, "gain_over_reference_usd_discounted": 1e9,
+                                   "converged": False, "evaluations": 10}
+            config["strategy"] = {"search": {"max_sweeps": 3}}
+        sec = pd.DataFrame({"scenario": ["s"], "year": [2025], "node": ["US"], "commodity": ["ndfeb_magnet"],
+                            "metric": ["unserved_t"], "value": [10.0]})
+        manifest = {"inputs": {"files": {"a.csv": "x"}}, "config": config}
+        return RunData(label, folder, summary, manifest, sec, pd.DataFrame(), pd.DataFrame())
+
+    exo = [rd("baseline", 100e6), rd("floor", 110e6)]
+    strat = [rd("strategic-library-baseline", 50e6, payoff=10e9), rd("strategic-library-floor", 60e6, payoff=9e9)]
+    text = render_strategic(exo + strat)
+    assert text.startswith("# Findings against a strategic China")
+    assert "leader search cut at 3 sweep(s)" in text and "search converged: no after 10 evaluations" in text
+    assert "| floor | +10.0 | +10.0 |" in text
+    with pytest.raises(ReeblocError, match="strategy block"):
+        render_strategic(exo)

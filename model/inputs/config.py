@@ -470,6 +470,8 @@ def apply_overrides(resolved: ResolvedConfig, changes: dict[str, Any]) -> Resolv
         node = raw
         parts = dotted.split(".")
         for p in parts[:-1]:
+            if node.get(p) is None:          # a block left at its defaults: validation names unknown keys
+                node[p] = {}
             if not isinstance(node.get(p), dict):
                 raise ReeblocError(resolved.path, dotted, f"no such config path (at '{p}')")
             node = node[p]
