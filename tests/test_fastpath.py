@@ -295,3 +295,21 @@ def test_objective_only_index_then_a_row_change_gives_a_fresh_build():
     assert fh._indexed is True
     assert fh.solve().objective == pytest.approx(2.0 * 3 + 1.0 * 2)
     assert fh.solve().objective == pytest.approx(FastHighs(build(c1=2.0, rhs=5.0), route="matrix").solve().objective)
+
+
+@pytest.mark.parametrize("route", ["matrix", "pyomo"])
+def test_time_limit_holds_per_solve_not_over_the_solvers_life(route):
+    """HiGHS checks ``time_limit`` against the cumulative run time of its object: a persistent
+    model whose re-solves add up to the limit would report every later solve as out of time (a
+    leader search or a long wedge loop). The limit is re-armed per solve: many cold re-solves
+    whose total far exceeds it all finish optimal."""
+    m = transport(n_src=20, n_dst=30)
+    limit = 0.2
+    fh = FastHighs(m, {"time_limit": limit}, route=route)
+    total, k = 0.0, 0
+    while fh.highs.getRunTime() < 3 * limit and k < 20_000:
+        fh.set_params([(m.c[k % 20, k % 30], 1.0 + (k % 7))])
+        fh.reset_basis()
+        assert fh.solve().optimal, (k, fh.highs.getRunTime())
+        k += 1
+    assert fh.highs.getRunTime() >= 3 * limit      # the solves did add up beyond the limit

@@ -87,8 +87,12 @@ class FastHighs(MatrixRoute, Compiler, Updater, Reader):
         if self.route is None:
             self._init_pyomo(model)
         self.highs.setOptionValue("output_flag", False)
+        # HiGHS checks time_limit against the object's cumulative run time, so a persistent model
+        # would fail every re-solve once its solves add up to the limit: the limit is re-armed per solve
+        self.time_limit_s = self.options.get("time_limit")
         for k, v in self.options.items():
-            self.highs.setOptionValue(k, v)
+            if k != "time_limit":
+                self.highs.setOptionValue(k, v)
         self.n_cols = self.highs.getNumCol()
         self.n_rows = self.highs.getNumRow()
         self._sol = None
@@ -167,6 +171,8 @@ class FastHighs(MatrixRoute, Compiler, Updater, Reader):
 
         h = self.highs
         self._invalidate()
+        if self.time_limit_s is not None:      # per solve: HiGHS's clock counts every earlier run
+            h.setOptionValue("time_limit", float(h.getRunTime()) + float(self.time_limit_s))
         t0 = time.perf_counter()
         h.run()
         secs = time.perf_counter() - t0
