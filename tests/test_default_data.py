@@ -99,12 +99,10 @@ _RESULT: dict = {}
 # fails when it starts to hit, so the list cannot go stale); every other band must hit.
 KNOWN_MISSES = {
     ("us_mine_output", 2025): "after MP stopped shipping concentrate to China (April 2025) it stockpiled the "
-                              "concentrate it could not separate; the model has no producer inventories, so "
-                              "Mountain Pass mines only what it separates or ships (docs/calibration.md)",
-    ("china_share_us_magnet_imports", 2025): "the observed ~84% is the share at the pre-control pace (MFN tariffs, "
-                              "no licences), which the trade curves reproduce under those conditions "
-                              "(tests/test_gradual.py); in 2025 the licence cap (7,500 t) leaves US demand "
-                              "short and US buyers take what Japan and others can spare: ~69% by tonnes",
+                              "concentrate it could not separate; private holders (storage.csv) store oxides "
+                              "and magnets, not concentrate, and a 30,000 t concentrate store at Mountain Pass "
+                              "(tried) adds only ~1,700 t of 2025 mining: the model sees little future value in "
+                              "concentrate, so Mountain Pass mines only what it separates or ships",
 }
 
 

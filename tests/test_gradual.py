@@ -145,3 +145,59 @@ def test_reference_pattern_is_reproduced_under_the_tariffs_it_was_observed_with(
     obs = DATA["observed"].set_index(["metric", "year"])
     lo, hi = obs.loc[("china_share_us_magnet_imports", 2025), ["low", "high"]]
     assert lo <= got.get("CN", 0.0) / got.sum() <= hi
+
+
+def test_qualification_limits_how_fast_a_supplier_replaces_a_banned_one():
+    """tests/data/two with Japan able to make 10,000 t at $70 (+$1 freight to the US), reference
+    flows CN→US 4,000 t and JP→US 1,000 t, σ = 2, cap 0.25, US reference price $62/kg, and a
+    Chinese ban on the US and Japan in 2026.
+
+    2025: the curves keep flows near their references (JP→US below 1,000 t: China is cheaper).
+    2026, no limit (g = 50): Japan replaces China at the flat premium, $71 + 0.25 × $62 = $86.5/kg,
+    which is then the US price. With g = 0.5 Japan may ship at most 1.5 × its 2025 flow + 0.5 ×
+    1,000 t; the rest comes from the $100/kg US backstop, which sets the price; knowing the ban is
+    coming, buyers pre-qualify Japan in 2025."""
+    from tests.policy_helpers import BASE as TWO, DATA as TWO_DATA, flow, price
+    cap = TWO_DATA["capacity"].copy()
+    cap.loc[cap.facility == "jp_sep", "capacity_t"] = 10_000
+    dem = TWO_DATA["demand"].copy()
+    dem.loc[dem.node == "US", "price_usd_per_kg"] = 62.0
+    dem.loc[dem.node == "CN", "price_usd_per_kg"] = 60.0
+    import pandas as pd
+    ref = pd.DataFrame([("CN", "US", "ndpr_oxide", 2025, 4000.0, 0.0, "fixture"),
+                        ("JP", "US", "ndpr_oxide", 2025, 1000.0, 0.0, "fixture")],
+                       columns=["origin", "destination", "commodity", "year", "quantity_t", "tariff_in_force_pct",
+                                "source_id"])
+    data = TWO_DATA.with_table("capacity", cap).with_table("demand", dem).with_table("trade_reference", ref)
+    ban = {"ban": {"probability": 1.0, "export_controls": {"cn": {
+        "exporter": "CN", "commodities": ["ndpr_oxide"], "destinations": ["US", "JP"],
+        "years": {"start": 2026, "end": 2026}, "kind": "ban"}}}}
+
+    def run(g):
+        trade = {"elasticity": 2.0, "premium_cap": 0.25, "new_arc_share": 0.05, "qualification_growth": g}
+        return solve_resolved(apply_overrides(TWO, {"scenarios": ban, "trade": trade}), data)
+
+    free, limited = run(50.0), run(0.5)
+    assert flow(free, "JP", "US", 2026) == pytest.approx(4000.0)
+    assert price(free, "US", 2026) == pytest.approx(71.0 + 0.25 * 62.0, abs=0.002)   # less the origin tie-break ε
+    assert 600 < flow(free, "JP", "US", 2025) < 1000            # near, below, its reference: China is cheaper
+    # with the limit, US buyers foresee the ban and qualify Japan in 2025: they import more from it
+    # than they would otherwise, because every 2025 tonne adds 1.5 t of room in 2026
+    x25 = flow(limited, "JP", "US", 2025)
+    assert x25 > flow(free, "JP", "US", 2025) + 100
+    assert flow(limited, "JP", "US", 2026) == pytest.approx(1.5 * x25 + 0.5 * 1000.0)
+    assert flow(limited, "JP", "US", 2026) < 4000.0
+    assert price(limited, "US", 2026) == pytest.approx(100.0)
+
+
+def test_other_magnet_grades_into_the_us_are_new_arcs_of_the_same_curve_family():
+    """Heavy-free magnets substitute for standard ones: without curves of their own they would let
+    US imports jump all-or-nothing around the calibrated magnet arcs (2025: 1,467 t of Japanese
+    heavy-free magnets, China's share of US imports 68.6%, below its band)."""
+    from reebloc.equilibrium.gradual import build_curves
+    arcs = [(r.origin, r.destination, r.commodity) for r in DATA["routes"].itertuples()]
+    cv = build_curves(BASE.config, DATA, arcs)
+    assert ("JP", "US", "ndfeb_dyfree_magnet") in cv.arcs
+    assert cv.family["US", "ndfeb_dyfree_magnet"] == "ndfeb_magnet"
+    assert ("JP", "US", "ndfeb_dyfree_magnet") not in cv.reference          # a new arc
+    assert not any(c == "ndpr_oxide" for (_, _, c) in cv.arcs)              # other stages keep flat trade

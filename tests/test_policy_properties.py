@@ -22,7 +22,17 @@ def test_raising_a_floor_never_lowers_its_cost(cn, mp, f1, df, share):
     hi = solve_two({"fl": {**base, "price_usd_per_kg": f1 + df}}, cn_cost=cn, mp_cost=mp)
     cost_lo = lo.tables["government"].usd.sum()
     cost_hi = hi.tables["government"].usd.sum()
-    assert cost_hi >= cost_lo - 1e-3
+    if share == 0:
+        assert cost_hi >= cost_lo - 1e-3
+    else:
+        # with upside sharing a floor below the market price is a levy on the producer: raising it
+        # cuts the levy per kg and may bring the producer into the market, so the government's net
+        # revenue can rise (cn=59, mp=60, F 50→56: MP enters, revenue 0 → $1.8M). What never falls
+        # is the payment per tonne covered.
+        q_lo, q_hi = output(lo, "mp"), output(hi, "mp")
+        if q_lo > 0 and q_hi > 0:
+            assert cost_hi / q_hi >= cost_lo / q_lo - 1e-6
+        assert q_hi >= q_lo - 1e-6          # a higher floor never drives the producer out
     # and the cost is exactly the contract formula at the solved reference price
     p = float(hi.tables["prices"].query("node == 'CN' and year == 2025").price_usd_per_kg.iloc[0])
     f = f1 + df

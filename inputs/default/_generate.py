@@ -381,6 +381,8 @@ ASM = {
                               "Beyond it an arc grows at a flat premium (pda-2011 method); the 2025 ex-China magnet premium of $10-30/kg on ~$55 (neo-performance) bounds it."),
     "asm_trade_new_arc_share": ("Reference flow of a magnet arc with no observed trade, share of the destination's reference imports", "share", 0.05, 0.02, 0.10,
                                 "A new supplier pays a qualification premium rising from 0 to asm_trade_premium_cap over its first elasticity x cap x this share of the destination imports (pda-2011 method); no published figure."),
+    "asm_trade_qualification_growth": ("Supplier qualification: largest yearly growth of a magnet arc's flow over last year's, plus this share of its reference flow (first year: over the reference flow)", "share/yr", 0.5, 0.25, 1.0,
+                                       "No published figure. A buyer qualifies a new magnet grade or supplier in 6-18 months (samples, part approval, line trials), so an ex-China maker can add roughly half its volume to a destination in a year; 1.0 (doubling) is the fast end, 0.25 the slow. Binds in 2025: China's magnets to the US fell by a quarter under the April licences while the US imported ~84% of its magnets from China (usitc-dataweb), so others could not fill the gap (d-us-shortfall-2025)."),
     "asm_us_import_share_jp": ("Japan's share of US non-China NdFeB magnet imports at the pre-control pace", "share", 0.7, 0.5, 0.85,
                                "Japan is the main non-China supplier (Shin-Etsu, Proterial, TDK); the rest split equally among South Korea, Vietnam and the EU. No published split by tonnes."),
     # private storage (model/equilibrium/storage.py)

@@ -205,10 +205,10 @@ METRICS: dict[str, Metric] = {
     "china_share_us_magnet_imports": Metric(
         "China's share of US NdFeB magnet imports (t)", _us_import_share,
         "the 2025 licence cap on China's magnets to the US (7,500 t) and the IEEPA tariffs: US demand is "
-        "short at that cap, so US buyers take what Japan and others can spare above their reference "
-        "flows (trade_reference.csv); the observed ~84% is the share at the pre-control pace (2024 to Q1 "
-        "2025, MFN tariffs only, no licences), which the calibrated trade curves reproduce under those "
-        "conditions (tests/test_gradual.py)"),
+        "short at that cap, so US buyers take what Japan and others can add at the rising trade costs "
+        "around their reference flows (trade_reference.csv), every magnet grade on a curve (docs/model.md "
+        "§ Gradual trade); the observed ~84% is the share at the pre-control pace (2024 to Q1 2025, MFN "
+        "tariffs only, no licences), which the curves reproduce under those conditions (tests/test_gradual.py)"),
     "mp_ndpr_output": Metric(
         "MP Materials NdPr oxide output (t)", _facility_output("us_mp_mountain_pass_sep", "ndpr_oxide"),
         "MP's 2025 separation capacity (d-mp-ndpr-2025) and its margin against selling concentrate to China "

@@ -20,7 +20,8 @@ BEGIN, END = "<!-- keys:begin -->", "<!-- keys:end -->"
 
 
 def _blocks():
-    from reebloc.inputs.config import Curves, OriginOptions, RunConfig, SolverOptions, WedgeOptions
+    from reebloc.inputs.config import (Curves, InvestmentOptions, MoneyOptions, OriginOptions, RunConfig,
+                                       SolverOptions, StorageOptions, TradeOptions, WedgeOptions)
     from reebloc.inputs.policies import POLICY_CLASSES
     from reebloc.inputs.scenarios import ExportControl, OutsideBloc, Scenario
     from reebloc.inputs.schema_base import YearSpan
@@ -33,6 +34,10 @@ def _blocks():
         ("`solver`", "solver.", SolverOptions),
         ("`wedges`", "wedges.", WedgeOptions),
         ("`origin`", "origin.", OriginOptions),
+        ("`trade` (docs/model.md § Gradual trade)", "trade.", TradeOptions),
+        ("`investment` (docs/model.md § Investment)", "investment.", InvestmentOptions),
+        ("`money` (docs/model.md § Money)", "money.", MoneyOptions),
+        ("`storage` (docs/model.md § Private storage)", "storage.", StorageOptions),
         ("`scenarios.<name>`", "scenarios.<name>.", Scenario),
         ("`scenarios.<name>.export_controls.<name>`", "…export_controls.<name>.", ExportControl),
         ("`destinations: {outside_bloc: …}` of an export control", "…destinations.", OutsideBloc),

@@ -14,9 +14,16 @@ stay put; cap·P = the largest premium a buyer pays to keep or add a supplier (`
 τ0 = −rate·P/(1 + rate), the tariff in force on the arc in the reference year (``tariff_in_force_pct``), so
 that the reference flow is an equilibrium under the tariffs it was observed with.
 
-A *new arc* — an arc of c into a destination with reference rows, but none of its own — starts
+A *new arc* — an arc of c into a destination with reference rows for c or for another commodity
+of c's stage (the magnet grades are close substitutes), but none of its own — starts
 at no premium and rises to cap·P at σ·cap·q_new, q_new = ``asm_trade_new_arc_share`` × the
 destination's reference imports:  τ(x) = min(cap·P, (P/σ)·x/q_new).
+
+Supplier qualification (``asm_trade_qualification_growth``, g): a buyer needs time to qualify
+more tonnes from a supplier, so a curve arc's flow may grow by at most g a year over last year's
+flow, plus g × its reference flow (a new arc's q_new): flow_t ≤ (1 + g)·flow_{t−1} + g·q0_t,
+and flow ≤ (1 + g)·q0 in the first year. The limit binds when a disruption asks for more than
+qualification can deliver (2025: the April licences; 2027: a ban), never at the reference flows.
 
 The curve is a staircase of STEPS segments (fixed count: a change of σ, cap or q0 is a re-solve,
 not a rebuild); each segment is priced at its midpoint. The steps are 1% of q0 from 0.4 q0 to q0 and 2% below; above q0, 1-5% of the way to the cap: a tariff of a few percent moves the flow by about the right amount
@@ -44,6 +51,7 @@ class Curves:
     arcs: list[tuple[str, str, str]] = field(default_factory=list)        # (o, d, c) with a curve
     reference: dict[tuple[str, str, str], float] = field(default_factory=dict)   # q0 in the reference year, t
     rate: dict[tuple[str, str, str], float] = field(default_factory=dict)         # tariff in force there, share
+    family: dict[tuple[str, str], str] = field(default_factory=dict)   # (d, c) -> the referenced commodity of c's stage
     year: int = 2025
 
     def key(self) -> tuple:
@@ -63,11 +71,15 @@ def build_curves(cfg, data, arcs) -> Curves:
     year = int(ref["year"].min())
     ref = ref[ref["year"] == year]
     cv = Curves(year=year)
-    dests = set(zip(ref["destination"], ref["commodity"]))
+    stage = dict(zip(data["commodities"]["commodity"], data["commodities"]["stage"]))
+    # the reference commodity of each (destination, stage): other commodities of that stage (magnet
+    # grades) into the destination are close substitutes and get curves too, as new arcs
+    fam = {(r.destination, stage[r.commodity]): r.commodity for r in ref.itertuples()}
     for r in ref.itertuples():
         cv.reference[r.origin, r.destination, r.commodity] = float(r.quantity_t)
         cv.rate[r.origin, r.destination, r.commodity] = float(r.tariff_in_force_pct) / 100.0
-    cv.arcs = [a for a in arcs if (a[1], a[2]) in dests]
+    cv.arcs = [a for a in arcs if (a[1], stage[a[2]]) in fam]
+    cv.family = {(d, c): fam[d, stage[c]] for (_, d, c) in cv.arcs}
     return cv
 
 
@@ -81,6 +93,14 @@ def curve_parameters(cfg, data) -> tuple[float, float, float]:
             return float(v)
         return float(asm[ASSUMPTIONS[name]])
     return pick(t.elasticity, "elasticity"), pick(t.premium_cap, "premium_cap"), pick(t.new_arc_share, "new_arc_share")
+
+
+def qualification_growth(cfg, data) -> float:
+    """g of the qualification limit: the config's value, else asm_trade_qualification_growth."""
+    if cfg.trade.qualification_growth is not None:
+        return float(cfg.trade.qualification_growth)
+    asm = data["assumptions"].set_index("assumption_id")["central"]
+    return float(asm[ASSUMPTIONS["qualification_growth"]])
 
 
 def segments(q0: float, price: float, sigma: float, cap: float, tau0: float,
@@ -105,10 +125,13 @@ def segments(q0: float, price: float, sigma: float, cap: float, tau0: float,
 def curve_values(ix, cfg, data) -> dict[str, dict]:
     """trade_step_width_t and trade_step_cost_usd_per_kg for every (o, d, c, t, k)."""
     cv = ix.curves
-    v: dict[str, dict] = {"trade_step_width_t": {}, "trade_step_cost_usd_per_kg": {}}
+    v: dict[str, dict] = {"trade_step_width_t": {}, "trade_step_cost_usd_per_kg": {},
+                          "trade_ramp_growth": {}, "trade_ramp_base_t": {}}
     if not cv:
         return v
     sigma, cap, share = curve_parameters(cfg, data)
+    g = qualification_growth(cfg, data)
+    v["trade_ramp_growth"][None] = 1.0 + g
     dem = data["demand"]
     qty = dem.groupby(["node", "commodity", "year"])["quantity_t"].sum()
     val = (dem["quantity_t"] * dem["price_usd_per_kg"]).groupby([dem["node"], dem["commodity"], dem["year"]]).sum()
@@ -117,14 +140,17 @@ def curve_values(ix, cfg, data) -> dict[str, dict]:
         imports[d, c] = imports.get((d, c), 0.0) + q
     for t, y in enumerate(ix.tree.year):
         for (o, d, c) in cv.arcs:
-            q_ref_year = float(qty.get((d, c, cv.year), 0.0))
-            growth = float(qty.get((d, c, y), 0.0)) / q_ref_year if q_ref_year > 0 else 1.0
-            q_y = float(qty.get((d, c, y), 0.0))
-            price = float(val.get((d, c, y), 0.0)) / q_y if q_y > 0 else 0.0
+            cr = cv.family[d, c]       # demand growth, price and imports of the referenced commodity
+            q_ref_year = float(qty.get((d, cr, cv.year), 0.0))
+            growth = float(qty.get((d, cr, y), 0.0)) / q_ref_year if q_ref_year > 0 else 1.0
+            q_y = float(qty.get((d, cr, y), 0.0))
+            price = float(val.get((d, cr, y), 0.0)) / q_y if q_y > 0 else 0.0
             new = (o, d, c) not in cv.reference
-            q0 = (share * imports[d, c] if new else cv.reference[o, d, c]) * growth
+            q0 = (share * imports[d, cr] if new else cv.reference[o, d, c]) * growth
             rate = cv.rate.get((o, d, c), 0.0)
             tau0 = -rate * price / (1.0 + rate)
+            root = ix.tree.parent[t] is None
+            v["trade_ramp_base_t"][o, d, c, t] = (1.0 + g) * q0 if root else g * q0
             for k, (w, cost) in enumerate(segments(max(q0, 1e-6), price, sigma, cap, tau0, new)):
                 if w is not None:
                     v["trade_step_width_t"][o, d, c, t, k] = w
@@ -149,6 +175,19 @@ def define_gradual_trade(m, ix) -> None:
     m.trade_step = pyo.Var(m.ATK, within=pyo.NonNegativeReals, bounds=step_bounds)
     m.AT_curve = pyo.Set(dimen=4, initialize=[a + (t,) for t in T for a in arcs], ordered=True)
     m.trade_steps_sum = pyo.Constraint(m.AT_curve, rule=steps_sum_rule)
+    m.trade_ramp_growth = pyo.Param(mutable=True, initialize=1.0)
+    m.trade_ramp_base_t = pyo.Param(m.AT_curve, mutable=True, initialize=0.0)
+    m.trade_ramp = pyo.Constraint(m.AT_curve, rule=lambda m, o, d, c, t: ramp_rule(m, ix, o, d, c, t))
+
+
+def ramp_rule(m, ix, o, d, c, t):
+    """Supplier qualification: flow[a,t] ≤ (1 + g)·flow[a,parent(t)] + g·q0[a,t]; at the root
+    flow[a,t] ≤ (1 + g)·q0[a,t] (trade_ramp_base_t holds g·q0, or (1 + g)·q0 at the root). The
+    dual is the value of a faster qualification, $/kg."""
+    parent = ix.tree.parent[t]
+    if parent is None:
+        return m.flow[o, d, c, t] <= m.trade_ramp_base_t[o, d, c, t]
+    return m.flow[o, d, c, t] - m.trade_ramp_growth * m.flow[o, d, c, parent] <= m.trade_ramp_base_t[o, d, c, t]
 
 
 def step_bounds(m, o, d, c, t, k):

@@ -96,6 +96,7 @@ class SolverOptions(Strict):
 
 
 TRADE_ASSUMPTIONS = {"elasticity": "asm_trade_elasticity", "premium_cap": "asm_trade_premium_cap",
+                     "qualification_growth": "asm_trade_qualification_growth",
                      "new_arc_share": "asm_trade_new_arc_share"}
 
 
@@ -111,6 +112,10 @@ class TradeOptions(Strict):
     premium_cap: Num | None = Field(default=None, gt=0, le=2, description="largest premium over the "
                                        "reference price a buyer pays to keep or add a supplier, share of P "
                                        "(default: asm_trade_premium_cap)")
+    qualification_growth: Num | None = Field(default=None, ge=0, le=50, description="supplier qualification: "
+                                             "a curve arc's flow may exceed (1 + g) × last year's flow by at "
+                                             "most g × its reference flow; in the first year (1 + g) × the "
+                                             "reference (default: asm_trade_qualification_growth)")
     new_arc_share: Num | None = Field(default=None, gt=0, le=1, description="reference flow of an arc with "
                                          "no observed trade, share of the destination's reference imports "
                                          "(default: asm_trade_new_arc_share)")
