@@ -793,7 +793,13 @@ def render_strategic(runs: list[RunData], baseline: str = "baseline") -> str:
            f"Runs: {', '.join(f'`{r.label}`' for r in strategic)}; leader search cut at "
            f"{' / '.join(str(x) for x in sweeps)} sweep(s) (`strategy.search.max_sweeps`). Input data fingerprint "
            f"`{h_in}`, configs fingerprint `{h_cfg}`. Not checked by the test suite (minutes per run); "
-           "`docs/findings.md` is.", ""]
+           "`docs/findings.md` is.", "",
+           f"The search converged (gain of a sweep below `min_gain_usd`) in "
+           f"{sum(bool(r.summary['strategy'].get('converged')) for r in strategic)} of {len(strategic)} runs. "
+           "Each best response is a local optimum of a coordinate search; where it stopped before converging, "
+           "China's payoff could rise further (on runs/baseline.yaml sweeps 4 and 5 added 0.6%, "
+           "docs/performance.md), so differences between variants of a few hundred $M in China's payoff, or "
+           "in a deal's value that follows from it, are within the search's reach.", ""]
     return "\n".join(out + strategic_section(exo, strategic, baseline))
 
 
