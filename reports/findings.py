@@ -800,7 +800,36 @@ def render_strategic(runs: list[RunData], baseline: str = "baseline") -> str:
            "China's payoff could rise further (on runs/baseline.yaml sweeps 4 and 5 added 0.6%, "
            "docs/performance.md), so differences between variants of a few hundred $M in China's payoff, or "
            "in a deal's value that follows from it, are within the search's reach.", ""]
+    out += search_reach(strategic, baseline)
     return "\n".join(out + strategic_section(exo, strategic, baseline))
+
+
+def search_reach(strategic: list[RunData], baseline: str) -> list[str]:
+    """Variants where China earns less than against the baseline at competitive prices (the deal
+    hurts it) but more at its best response: a deal that raises the worth of China's market power,
+    or a better local optimum than the baseline's; listed so the reader can judge the search's reach."""
+    by = {r.label.removeprefix(STRATEGIC_PREFIX).removeprefix("library-"): r for r in strategic}
+    if baseline not in by:
+        return []
+    b = by[baseline].summary["strategy"]
+    if "reference_payoff_usd_discounted" not in b:
+        return []
+    odd = []
+    for x, r in by.items():
+        st = r.summary["strategy"]
+        if "reference_payoff_usd_discounted" not in st:
+            continue
+        d_ref = st["reference_payoff_usd_discounted"] - b["reference_payoff_usd_discounted"]
+        d_best = st["payoff_usd_discounted"] - b["payoff_usd_discounted"]
+        if x != baseline and d_ref < 0 and d_best > 1e8:
+            odd.append(f"`{x}` (competitive {musd(d_ref, True)}, best response {musd(d_best, True)})")
+    if not odd:
+        return []
+    return [f"Deals that lower China's payoff at competitive prices but raise it at its best response, $M against "
+            f"the baseline: {'; '.join(odd)}. Either the deal makes China's market power worth more (demand for "
+            "its exports less elastic) or the search stopped in a worse local optimum against the baseline; an "
+            "unconverged search cannot tell the two apart, so read China's payoff differences with an error of "
+            "that size.", ""]
 
 
 def strategic_section(runs: list[RunData], strategic: list[RunData], baseline: str) -> list[str]:

@@ -209,3 +209,23 @@ def test_findings_strategic_only_document(tmp_path):
     assert "| floor | +10.0 | +10.0 |" in text
     with pytest.raises(ReeblocError, match="strategy block"):
         render_strategic(exo)
+
+
+def test_findings_strategic_flags_payoffs_that_move_against_the_competitive_ones(tmp_path):
+    """A deal that lowers China's competitive payoff but raises its best-response payoff by more
+    than $100M is listed beside the table (search reach or a real effect; the reader judges)."""
+    import pandas as pd
+
+    from reebloc.reports.findings import RunData, search_reach
+
+    def rd(label, ref, best):
+        folder = tmp_path / label
+        folder.mkdir()
+        summary = {"run": label, "strategy": {"reference_payoff_usd_discounted": ref, "payoff_usd_discounted": best}}
+        return RunData(label, folder, summary, {}, pd.DataFrame(), pd.DataFrame(), pd.DataFrame())
+
+    runs = [rd("strategic-library-baseline", 100e9, 103e9), rd("strategic-library-floor", 99.8e9, 104e9),
+            rd("strategic-library-tariff", 99.5e9, 102e9), rd("strategic-library-zone", 100.5e9, 104e9)]
+    text = "\n".join(search_reach(runs, "baseline"))
+    assert "`floor` (competitive -200.0, best response +1,000.0)" in text
+    assert "`tariff`" not in text and "`zone`" not in text
