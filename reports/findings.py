@@ -804,11 +804,16 @@ def render_strategic(runs: list[RunData], baseline: str = "baseline") -> str:
     return "\n".join(out + strategic_section(exo, strategic, baseline))
 
 
+def by_variant(strategic: list[RunData]) -> dict[str, RunData]:
+    """Strategic runs keyed by their library variant (``strategic-library-mp-dod`` → ``mp-dod``)."""
+    return {r.label.removeprefix(STRATEGIC_PREFIX).removeprefix("library-"): r for r in strategic}
+
+
 def search_reach(strategic: list[RunData], baseline: str) -> list[str]:
     """Variants where China earns less than against the baseline at competitive prices (the deal
     hurts it) but more at its best response: a deal that raises the worth of China's market power,
     or a better local optimum than the baseline's; listed so the reader can judge the search's reach."""
-    by = {r.label.removeprefix(STRATEGIC_PREFIX).removeprefix("library-"): r for r in strategic}
+    by = by_variant(strategic)
     if baseline not in by:
         return []
     b = by[baseline].summary["strategy"]
@@ -836,7 +841,7 @@ def strategic_section(runs: list[RunData], strategic: list[RunData], baseline: s
     """§ Which deals survive a China that fights back? Each variant against China's best response
     (runs/overlays/strategic-china.yaml) next to the same variant under the exogenous scenarios."""
     exo = {r.label: r for r in runs}
-    strat = {r.label.removeprefix(STRATEGIC_PREFIX).removeprefix("library-"): r for r in strategic}
+    strat = by_variant(strategic)
     labels = [x for x in LIBRARY_ORDER if x in strat and x in exo] + sorted(
         x for x in strat if x in exo and x not in LIBRARY_ORDER)
     out: list[str] = []
@@ -1106,7 +1111,8 @@ def stocks_section(runs: list[RunData], baseline: str) -> list[str]:
     shown = [base] + public
     later = [y for y in base.years if y >= 2027]
     trunk_end = max(y for y in base.years if y < 2027) if any(y < 2027 for y in base.years) else base.years[0]
-    worst = us_unserved(base, "shortage_t")["worst_scenario"]
+    base_short = us_unserved(base, "shortage_t")
+    worst, sh0 = base_short["worst_scenario"], base_short["worst"]
     out: list[str] = []
     w = out.append
     w("## 8. Stocks: public stockpiles against what the market stores anyway")
@@ -1122,7 +1128,6 @@ def stocks_section(runs: list[RunData], baseline: str) -> list[str]:
       f"released in `{worst}`, private / public, t | Δ worst US shortage vs baseline, t | "
       "stockpile net cost, $M | US welfare Δ vs baseline, $M | world welfare Δ vs baseline, $M |")
     w("|---|---:|---:|---:|---|---:|---:|---:|---:|")
-    sh0 = us_unserved(base, "shortage_t")["worst"]
     for r in shown:
         s = us_stocks(r, "private")
         end = expected_by_year(r, s, "stock_t").get(trunk_end, 0.0)

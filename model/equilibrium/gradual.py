@@ -83,24 +83,16 @@ def build_curves(cfg, data, arcs) -> Curves:
     return cv
 
 
-def curve_parameters(cfg, data) -> tuple[float, float, float]:
-    """(σ, cap, new-arc share): the config's values, else the assumptions' central values."""
+def curve_parameters(cfg, data) -> tuple[float, float, float, float]:
+    """(σ, cap, new-arc share, qualification growth g): the config's values, else the assumptions'
+    central values (TRADE_ASSUMPTIONS)."""
     t = cfg.trade
     asm = data["assumptions"].set_index("assumption_id")["central"] if data.has("assumptions") else {}
 
-    def pick(v, name):
-        if v is not None:
-            return float(v)
-        return float(asm[ASSUMPTIONS[name]])
-    return pick(t.elasticity, "elasticity"), pick(t.premium_cap, "premium_cap"), pick(t.new_arc_share, "new_arc_share")
-
-
-def qualification_growth(cfg, data) -> float:
-    """g of the qualification limit: the config's value, else asm_trade_qualification_growth."""
-    if cfg.trade.qualification_growth is not None:
-        return float(cfg.trade.qualification_growth)
-    asm = data["assumptions"].set_index("assumption_id")["central"]
-    return float(asm[ASSUMPTIONS["qualification_growth"]])
+    def pick(name):
+        v = getattr(t, name)
+        return float(v) if v is not None else float(asm[ASSUMPTIONS[name]])
+    return pick("elasticity"), pick("premium_cap"), pick("new_arc_share"), pick("qualification_growth")
 
 
 def segments(q0: float, price: float, sigma: float, cap: float, tau0: float,
@@ -129,8 +121,7 @@ def curve_values(ix, cfg, data) -> dict[str, dict]:
                           "trade_ramp_growth": {}, "trade_ramp_base_t": {}}
     if not cv:
         return v
-    sigma, cap, share = curve_parameters(cfg, data)
-    g = qualification_growth(cfg, data)
+    sigma, cap, share, g = curve_parameters(cfg, data)
     v["trade_ramp_growth"][None] = 1.0 + g
     dem = data["demand"]
     qty = dem.groupby(["node", "commodity", "year"])["quantity_t"].sum()
