@@ -22,12 +22,23 @@ STD, GBD, FREE = "plant", "plant@magnet_gbd", "plant@magnet_free"
 THRESHOLD = (2.4 + (0.004 - 0.003) * 800) / (0.017 - 0.001)
 
 
-def _run(copy_dataset, dy_price: float):
+def _run(copy_dataset, dy_price: float, tb_price: float = 800.0, gbd_share: float = 1.0, dyonly: float | None = None):
+    """Run the fixture at the given Dy and Tb prices; ``gbd_share`` limits the GBD grade to a share
+    of the plant; ``dyonly`` (a premium, $/kg) adds the Dy-only bulk grade 0.28 metal + 0.023 Dy."""
     from reebloc.app.run import run_in_memory
     folder, cfg = copy_dataset("grades")
     costs = pd.read_csv(folder / "costs.csv")
     costs.loc[costs["facility"] == "dy_src", "cost_usd_per_kg"] = dy_price
+    costs.loc[costs["facility"] == "tb_src", "cost_usd_per_kg"] = tb_price
     costs.to_csv(folder / "costs.csv", index=False)
+    grades = pd.read_csv(folder / "grades.csv", dtype={"max_share": float})
+    grades.loc[grades["process"] == "magnet_gbd", "max_share"] = gbd_share
+    if dyonly is not None:
+        grades.loc[len(grades)] = ["plant", "magnet_dyonly", dyonly, "fixture", 1.0, "fixture"]
+        with open(folder / "processes.csv", "a") as fh:
+            fh.write("magnet_dyonly,ndpr_metal,-0.28,fixture\nmagnet_dyonly,dy_oxide,-0.023,fixture\n"
+                     "magnet_dyonly,ndfeb_magnet,1,fixture\n")
+    grades.to_csv(folder / "grades.csv", index=False)
     return run_in_memory(cfg)
 
 
@@ -84,6 +95,32 @@ def test_grades_share_the_plant_capacity(copy_dataset):
     assert _price(r, "ndfeb_magnet", 2026) == pytest.approx(500.0)
 
 
+def test_grade_share_limit_makes_the_bulk_grade_marginal(copy_dataset):
+    """GBD limited to a quarter of the 2,000 t plant (thin magnets only) at P_Dy = $210, where GBD is
+    the cheaper recipe: GBD makes 500 t, the standard grade the other 400 t of the Dy-bearing
+    demand; the magnet price is the standard grade's cost (10 + 0.28·50 + 0.017·210 + 0.003·800 =
+    $29.97/kg), so GBD earns its saving, 5.97 − 5.81 = $0.16/kg, as a rent on the limited share."""
+    r = _run(copy_dataset, 210.0, gbd_share=0.25)
+    made = _made(r, 2025)
+    assert made[GBD] == pytest.approx(500.0) and made[STD] == pytest.approx(400.0)
+    assert _price(r, "ndfeb_magnet") == pytest.approx(10 + 0.28 * 50 + 0.017 * 210 + 0.003 * 800, abs=1e-6)
+    assert made.get(FREE, 0.0) == pytest.approx(100.0)
+
+
+@pytest.mark.parametrize("tb_price, grade", [(800.0, "plant@magnet_dyonly"), (700.0, STD)])
+def test_dy_only_grade_ties_tb_to_dy(copy_dataset, tb_price, grade):
+    """The Dy-only bulk grade (Tb replaced by 2 × its weight of Dy, +$1/kg) against the standard one:
+    equal where 0.023·P_Dy + 1 = 0.017·P_Dy + 0.003·P_Tb, i.e. P_Tb* = 2·P_Dy + 1/0.003 = $713.3/kg at
+    P_Dy = $190. Above it (Tb $800) the plant makes Dy-only magnets, at $5.37/kg of heavies against
+    standard's $5.63; below it (Tb $700) standard ($5.33 against $5.37). GBD (5.79 and 5.39) loses both times."""
+    r = _run(copy_dataset, 190.0, tb_price=tb_price, dyonly=1.0)
+    made = _made(r, 2025)
+    assert made.get(grade, 0.0) == pytest.approx(900.0)
+    heavy = 0.023 * 190 + 1.0 if grade != STD else 0.017 * 190 + 0.003 * tb_price
+    assert _price(r, "ndfeb_magnet") == pytest.approx(10 + 0.28 * 50 + heavy, abs=1e-6)
+    assert 2 * 190 + 1 / 0.003 == pytest.approx(713.333, abs=1e-3)
+
+
 def test_heavy_free_grade_serves_only_segments_that_accept_it(copy_dataset):
     """The heavy-free grade is cheapest ($28.5 vs $29.63/kg) but serves at most half of pumps and no
     traction demand."""
@@ -122,9 +159,10 @@ def test_heavy_separation_activity_is_t_of_dy_plus_tb(process):
 
 
 @pytest.mark.parametrize("row, expected", [
-    ("plnt,magnet_gbd,2.4,fixture", "unknown facility 'plnt' (not in facilities.csv or projects.csv); did you mean 'plant'?"),
-    ("plant,magnet_std,0,fixture", "'magnet_std' is 'plant''s own process"),
-    ("plant,magnet_bgd,2.4,fixture", "unknown process 'magnet_bgd'"),
+    ("plnt,magnet_gbd,2.4,fixture,1,fixture", "unknown facility 'plnt' (not in facilities.csv or projects.csv); did you mean 'plant'?"),
+    ("plant,magnet_std,0,fixture,1,fixture", "'magnet_std' is 'plant''s own process"),
+    ("plant,magnet_bgd,2.4,fixture,1,fixture", "unknown process 'magnet_bgd'"),
+    ("plant,magnet_std2,2.4,fixture,1.5,fixture", "expected a share of the plant's capacity in (0, 1]"),
 ])
 def test_bad_grade_rows_are_one_line(copy_dataset, row, expected):
     from reebloc.errors import ReeblocError

@@ -203,8 +203,8 @@ def test_brief_regimes_are_expressible():
     # 2025: licences as quantities on the shared trunk (approval rate × pre-control volume) and
     # MP's Q1 concentrate shipments to China before its April stop
     caps25 = {cid.split(".", 1)[1]: cap for (cid, t), cap in pi.control_caps.items() if t == t2025}
-    assert caps25 == pytest.approx({"april_dytb": 0.7 * 400, "april_magnets_us": 0.75 * 10000,
-                                    "april_magnets_others": 0.88 * 48152, "mp_stops_china_2025": 9700})
+    assert caps25 == pytest.approx({"april_dy": 0.7 * 87, "april_tb": 0.7 * 70, "april_magnets_us": 0.75 * 10000,
+                                    "april_magnets_others": 0.9 * 48152, "mp_stops_china_2025": 9700})
     # from 2027 the ban caps China's magnet exports at zero only in the full-ban branch
     t_ban = tree.of["full_ban", 2027]
     caps = {cid: cap for (cid, t), cap in pi.control_caps.items() if t == t_ban}
@@ -217,9 +217,9 @@ def test_brief_regimes_are_expressible():
     assert ("JP", "US", "ndfeb_magnet") in ban_arcs and not any(a[0] == "CN" for a in ban_arcs)
     t_oct = tree.of["october_back", 2027]
     assert {cid: cap for (cid, t), cap in pi.control_caps.items() if t == t_oct} == pytest.approx({
-        "october_back.october_magnets": 0.5 * 55800, "october_back.october_heavies": 0.5 * 400,
-        "october_back.april_dytb_kept": 0.7 * 400, "october_back.april_magnets_us_kept": 0.75 * 10000,
-        "october_back.april_magnets_others_kept": 0.88 * 48152})
+        "october_back.october_magnets": 0.5 * 55800, "october_back.october_heavies": 0.5 * 110,
+        "october_back.april_dy_kept": 0.7 * 87, "october_back.april_tb_kept": 0.7 * 70,
+        "october_back.april_magnets_us_kept": 0.75 * 10000, "october_back.april_magnets_others_kept": 0.9 * 48152})
     # the October extraterritorial rule: licence frictions on third countries' China-touched exports
     assert pi.friction_touched[("JP", "US", "ndfeb_magnet", t_oct)] == pytest.approx(3.0)
     assert pi.friction_touched[("MY", "JP", "dy_oxide", t_oct)] == pytest.approx(30.0)

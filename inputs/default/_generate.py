@@ -112,10 +112,10 @@ SOURCES = [
      "~96% of 2025 Dy traded near $224/kg (adamas-2024); SMM Dec 2025 1.33-1.35M yuan/t incl. VAT (smm-2025) = ~$166 ex-VAT at 7.15 CNY/USD, early 2025 ~20% higher; USGS 2024 annual average $260 (usgs-mcs-2026). Central $225, band $165-290."),
     ("d-tb-price-2025", "Derived: 2025 China Tb oxide price, ex-VAT $/kg", "",
      "SMM Dec 2025 6.02-6.06M yuan/t incl. VAT (smm-2025) = ~$748 ex-VAT at 7.15 CNY/USD; Argus Europe $930-1,000 in early April 2025 before the licence list bit (argus-2025); USGS 2024 annual average $810 (usgs-mcs-2026). Central $800, band $650-1,050."),
-    ("d-dy-exchina-2025", "Derived: 2025 ex-China Dy oxide price, $/kg (annual, volume-weighted)", "",
-     "Argus Europe Dy $250-310 early April 2025, $700-1,000 from May (argus-2025), but ~96% of 2025 Dy traded near $224/kg and <1% at >= $800 (adamas-2024): the spot ex-China quotes are thin-volume. Annual volume-weighted ex-China price: between China's (~$225) and the post-April spot; central $450 (Jan-Apr ~$280, May-Dec ~$550 weighted by months), band $225-1,000 (the full range)."),
-    ("d-tb-exchina-2025", "Derived: 2025 ex-China Tb oxide price, $/kg (annual)", "",
-     "Argus Europe Tb $930-1,000 early April 2025 and $2,000-4,000 from May (argus-2025); China ~$750-1,000 (smm-2025). Annual: Jan-Apr ~$965, May-Dec ~$2,500 (low end of the spot range: thin volume, adamas-2024) -> ~$2,000; band $800 (China's level) to $4,000 (top of the spot range)."),
+    ("d-dy-exchina-2025", "Derived: 2025 ex-China Dy oxide spot price under the April licences, $/kg", "",
+     "Argus Europe Dy $250-310 early April 2025, $700-1,000 from May (argus-2025). The model's ex-China price is the marginal (spot) price of a year whose Chinese supply is licence-limited, so the target is the spot range: band from 2x China's price ($450; the test of a licence-driven premium) to the top of the spot range ($1,000), central $850. Volume-weighted prices were far lower (~96% of 2025 Dy traded near $224/kg and <1% at >= $800, adamas-2024): most ex-China buyers had contracts and stocks; the spot price is the marginal buyer's."),
+    ("d-tb-exchina-2025", "Derived: 2025 ex-China Tb oxide spot price under the April licences, $/kg", "",
+     "Argus Europe Tb $930-1,000 early April 2025 and $2,000-4,000 from May (argus-2025); China ~$750-1,000 (smm-2025). As for Dy, the target is the spot range: band from 2x China's ~$800 ($1,600) to $4,000, central $3,000 (thin volume, adamas-2024)."),
     ("d-us-magnet-imports", "Derived: US NdFeB supply 2025", "",
      "US imports from China ~10,000 t/yr and China ~84% of import value (usitc-dataweb): total imports ~10,000/0.84 = 11,900 t; non-China imports ~1,900 t (mostly Japan)."),
     ("d-world-magnet-demand", "Derived: world NdFeB demand 2025 by node", "",
@@ -223,6 +223,16 @@ ASM = {
                               "Heavy-free grades (Daido hot-deformed in hybrid-car motors since 2016, Proterial samples 2026, Aichi bonded; mgssi-2026) keep coercivity by fine grains and a little more Nd/Pr: 0.29 vs 0.28 t metal in the standard grade."),
     "asm_cost_magnet_gbd_premium": ("Extra making cost of the grain-boundary-diffused grade over the standard grade", "$/kg magnet", 2.75, 1.0, 6.0,
                                     "Coating/diffusion heat treatment of finished blocks; no published cost. Sets the Dy-Tb price relation where both grades are made: premium = (Dy_std - Dy_gbd) P_Dy - (Tb_gbd - Tb_std) P_Tb (docs/model.md § Magnet grades)."),
+    "asm_grade_gbd_max_share": ("Most of a sintered plant's capacity that can run the grain-boundary-diffused grade", "share", 0.6, 0.4, 0.9,
+                                "Diffusion from the surface reaches only a few mm, so GBD suits thin magnets (EV traction segments, thin arc magnets); thick blocks (wind generators, large industrial motors) keep Dy/Tb in the bulk alloy, as do plants without diffusion furnaces. No published share: an assumption. It lets ex-China Dy and Tb prices part from the standard/GBD indifference line when heavies are scarce (docs/model.md § Magnet grades)."),
+    "asm_grade_tb_dy_equiv": ("Dy oxide that replaces 1 t of Tb oxide in a bulk-alloyed (standard) magnet, same coercivity", "t/t", 2.0, 1.5, 3.0,
+                              "Tb raises coercivity about twice as much per atom as Dy (asm_grade_gbd_tb); bulk magnets were Dy-only before Tb became common. The Dy-only standard grade uses asm_grade_std_dy + 2 x asm_grade_std_tb Dy and no Tb."),
+    "asm_cost_magnet_dyonly_premium": ("Extra cost of the Dy-only standard grade over the standard grade", "$/kg magnet", 1.5, 0.5, 3.0,
+                                       "More Dy lowers remanence, so a motor needs a little more magnet; no published cost. Above the $1.19/kg at which China's 2025 prices (Dy $225, Tb $845) make the two equal, so China keeps its Tb in the bulk; ex-China makers switch when Tb costs more than 2 P_Dy + premium / 0.003 (docs/model.md § Magnet grades)."),
+    "asm_grade_dyonly_max_share": ("Most of a sintered plant's capacity that can run the Dy-only standard grade", "share", 1.0, 0.5, 1.0,
+                                   "Changing the bulk alloy needs no new equipment: any sintered line can make it."),
+    "asm_grade_dyfree_max_share": ("Most of a listed plant's capacity that can run the heavy-free grade", "share", 1.0, 0.5, 1.0,
+                                   "The plants listed for the heavy-free grade (HEAVY_FREE: Daido, Proterial, Aichi; part of China) may run it on all their capacity; what limits its use is segment acceptance (asm_dyfree_accept_*)."),
     "asm_cost_magnet_dyfree_premium": ("Extra making cost of the heavy-free grade over the standard grade", "$/kg magnet", 5.4, 3.0, 12.0,
                                        "Fine-grain / hot-deformation processing, lower yields; no published cost. Where heavy-free and GBD magnets are both made it sets the level of the heavy prices: premium_free + 0.01 P_metal = premium_gbd + Dy_gbd P_Dy + Tb_gbd P_Tb."),
     "asm_dyfree_accept_ev": ("Share of EV traction NdFeB demand a heavy-free grade can serve", "share", 0.1, 0.0, 0.3,
@@ -472,6 +482,10 @@ def build(overrides: dict[str, float] | None = None) -> dict[str, list[dict]]:
         ("magnet_ndfeb_gbd", "dy_oxide", -A["asm_grade_gbd_dy"], "asm_grade_gbd_dy"),
         ("magnet_ndfeb_gbd", "tb_oxide", -A["asm_grade_gbd_tb"], "asm_grade_gbd_tb"),
         ("magnet_ndfeb_gbd", "ndfeb_magnet", 1.0, "d-magnet-composition"),
+        # the standard grade with its Tb replaced by Dy in the bulk (Tb ~2x as effective per kg)
+        ("magnet_ndfeb_dyonly", "ndpr_metal", -0.28, "d-magnet-composition"),
+        ("magnet_ndfeb_dyonly", "dy_oxide", -round(A["asm_grade_std_dy"] + A["asm_grade_tb_dy_equiv"] * A["asm_grade_std_tb"], 6), "asm_grade_tb_dy_equiv"),
+        ("magnet_ndfeb_dyonly", "ndfeb_magnet", 1.0, "d-magnet-composition"),
         ("magnet_ndfeb_dyfree", "ndpr_metal", -A["asm_grade_dyfree_ndpr"], "asm_grade_dyfree_ndpr"),
         ("magnet_ndfeb_dyfree", "ndfeb_dyfree_magnet", 1.0, "asm_grade_dyfree_ndpr"),
         ("magnet_fen", "fen_magnet", 1.0, "niron-2025"),
@@ -645,10 +659,15 @@ def build(overrides: dict[str, float] | None = None) -> dict[str, list[dict]]:
     magnet_plants = [r[0] for r in FAC if r[2] == "magnet_ndfeb"] + [r[0] for r in PROJ if r[2] == "magnet_ndfeb"]
     for f in magnet_plants:
         add("grades", facility=f, process="magnet_ndfeb_gbd",
-            cost_premium_usd_per_kg=A["asm_cost_magnet_gbd_premium"], source_id="asm_cost_magnet_gbd_premium")
+            cost_premium_usd_per_kg=A["asm_cost_magnet_gbd_premium"], source_id="asm_cost_magnet_gbd_premium",
+            max_share=A["asm_grade_gbd_max_share"], max_share_source_id="asm_grade_gbd_max_share")
+        add("grades", facility=f, process="magnet_ndfeb_dyonly",
+            cost_premium_usd_per_kg=A["asm_cost_magnet_dyonly_premium"], source_id="asm_cost_magnet_dyonly_premium",
+            max_share=A["asm_grade_dyonly_max_share"], max_share_source_id="asm_grade_dyonly_max_share")
         if f in HEAVY_FREE:
             add("grades", facility=f, process="magnet_ndfeb_dyfree",
-                cost_premium_usd_per_kg=A["asm_cost_magnet_dyfree_premium"], source_id="asm_cost_magnet_dyfree_premium")
+                cost_premium_usd_per_kg=A["asm_cost_magnet_dyfree_premium"], source_id="asm_cost_magnet_dyfree_premium",
+                max_share=A["asm_grade_dyfree_max_share"], max_share_source_id="asm_grade_dyfree_max_share")
 
     # ----------------------------------------------------------------------------- demand
     SEG = {s: A[f"asm_segment_{s}"] for s in ("ev", "wind", "industrial", "electronics", "defence")}
@@ -747,8 +766,8 @@ def build(overrides: dict[str, float] | None = None) -> dict[str, list[dict]]:
         ("exchina_ndpr_price", 2025, 74.0, 60.0, 92.0, "usd_per_kg", "d-exchina-ndpr-2025"),
         ("china_dy_price", 2025, 225.0, 165.0, 290.0, "usd_per_kg", "d-dy-price-2025"),
         ("china_tb_price", 2025, 800.0, 650.0, 1050.0, "usd_per_kg", "d-tb-price-2025"),
-        ("exchina_dy_price", 2025, 450.0, 225.0, 1000.0, "usd_per_kg", "d-dy-exchina-2025"),
-        ("exchina_tb_price", 2025, 2000.0, 800.0, 4000.0, "usd_per_kg", "d-tb-exchina-2025"),
+        ("exchina_dy_price", 2025, 850.0, 450.0, 1000.0, "usd_per_kg", "d-dy-exchina-2025"),
+        ("exchina_tb_price", 2025, 3000.0, 1600.0, 4000.0, "usd_per_kg", "d-tb-exchina-2025"),
         ("china_magnet_price", 2025, 55.0, 45.0, 62.0, "usd_per_kg", "d-magnet-price-2025"),
         ("exchina_magnet_premium", 2025, 20.0, 10.0, 30.0, "usd_per_kg", "neo-performance"),
         ("china_share_us_magnet_imports", 2025, 0.84, 0.70, 0.95, "share", "usitc-dataweb"),
@@ -801,7 +820,7 @@ COLUMNS = {
     "routes": ["origin", "destination", "commodity", "freight_usd_per_kg", "source_id"],
     "substitution": ["segment", "commodity", "substitute", "max_share", "ratio_t_per_t", "source_id"],
     "observed": ["metric", "year", "value", "low", "high", "unit", "source_id"],
-    "grades": ["facility", "process", "cost_premium_usd_per_kg", "source_id"],
+    "grades": ["facility", "process", "cost_premium_usd_per_kg", "source_id", "max_share", "max_share_source_id"],
     "trade_reference": ["origin", "destination", "commodity", "year", "quantity_t", "tariff_in_force_pct", "source_id"],
     "storage": ["node", "commodity", "capacity_t", "initial_t", "holding_cost_usd_per_kg_yr", "capacity_source_id",
                 "initial_source_id", "holding_source_id"],

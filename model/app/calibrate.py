@@ -363,7 +363,7 @@ def write_page(table: pd.DataFrame, out: str | Path, config_path: str | Path, re
               "The price is where magnet demand cuts that curve; no facility is there to pin it. "
               "Concentrate is worth what a Chinese separator pays for it (P(NdPr) less asm_cost_sep_cn, per 4.5 t REO).",
               "- **2025 history** (runs/scenarios/brief_regimes.yaml): China licenses a share of pre-control exports "
-              "(magnets to the US, magnets to others, Dy/Tb oxide); the caps bind, so ex-China magnet and Dy/Tb prices "
+              "(magnets to the US, magnets to others, Dy oxide, Tb oxide); the caps bind, so ex-China magnet and Dy/Tb prices "
               "carry licence rents over China's, US demand is cut (the shortage: unserved, priced out along the "
               "constant-elasticity demand curves of docs/model.md § Demand curves, whose elasticities are scaled to "
               "reproduce the observed ex-China magnet premium), and MP ships only its Q1 concentrate "
@@ -374,7 +374,11 @@ def write_page(table: pd.DataFrame, out: str | Path, config_path: str | Path, re
               "equals the Dy it saves less the extra Tb it uses; where GBD and heavy-free magnets are both made, the "
               "heavy-free premium (asm_cost_magnet_dyfree_premium) plus its extra NdPr equals the GBD premium plus "
               "the GBD grade's Dy and Tb. Dy and Tb are joint products of separation (fixed shares by ore type), so "
-              "the grade mix adjusts until their uses match China's output ratio.",
+              "the grade mix adjusts until their uses match China's output ratio. Outside China, where the Dy and Tb "
+              "licences bind, GBD is at its share limit (asm_grade_gbd_max_share: thin magnets only), so the heavy rents "
+              "absorb most of the ex-China magnet premium; bulk makers replacing Tb by Dy (magnet_ndfeb_dyonly, "
+              "asm_cost_magnet_dyonly_premium) tie the two: P_Tb = 2 P_Dy + premium / 0.003. The ex-China price is the "
+              "marginal (spot) buyer's.",
               "- **MP** separates up to its 2025 capacity because its cash separation cost (asm_cost_sep_exchina) "
               "is below China's plus the freight its concentrate would pay; after its April 2025 stop only its Q1 "
               "concentrate goes to China, and the model, which has no producer inventories, does not mine the rest "

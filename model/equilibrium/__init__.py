@@ -14,7 +14,7 @@ from pyomo.common.collections import ComponentMap
 
 from reebloc.equilibrium.balance import define_balance
 from reebloc.equilibrium.demand import define_demand
-from reebloc.equilibrium.grades import grade_values
+from reebloc.equilibrium.grades import define_grade_limits, grade_values
 from reebloc.equilibrium.gradual import curve_values, define_gradual_trade
 from reebloc.equilibrium.index import Index, build_index
 from reebloc.equilibrium.investment import define_investment, investment_values
@@ -114,6 +114,7 @@ def create_model(cfg: RunConfig, data: DataSet, where=None) -> ModelInstance:
     m = pyo.ConcreteModel(name=cfg.name)
     define_investment(m, ix)
     define_supply(m, ix)
+    define_grade_limits(m, ix)
     define_trade(m, ix, pi)
     define_gradual_trade(m, ix)
     define_demand(m, ix)

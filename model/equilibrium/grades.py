@@ -10,12 +10,21 @@ capacity:
 
 so the LP chooses the grade mix of every plant: it makes the grade whose inputs (Dy, Tb, NdPr metal)
 at that node's prices plus premium cost least, and switches when a price crosses the threshold
-where two grades cost the same. Every other part of the model sees ordinary facilities.
+where two grades cost the same. A grade may be limited to a share of the plant's capacity
+(``max_share``; grain-boundary diffusion reaches only a few mm into a magnet, so thick magnets keep
+their Dy in the bulk alloy):
+
+    act[f@g,t] ≤ max_share[f@g] × (capacity_t[f,t] + built capacity of f at t)
+
+Every other part of the model sees ordinary facilities.
 """
 
 from __future__ import annotations
 
 import pandas as pd
+import pyomo.environ as pyo
+
+from reebloc.equilibrium.investment import built_capacity
 
 SEP = "@"
 
@@ -67,3 +76,21 @@ def grade_values(ix, data, vals: dict) -> None:
         if b is not None:
             cost[f, t] = cost.get((b, t), 0.0) + prem.get(f, 0.0)
             vals.setdefault("capacity_t", {})[f, t] = 0.0
+    share = {sibling_name(r.facility, r.process): float(r.max_share) for r in data["grades"].itertuples()}
+    vals["grade_max_share"] = {(g, t): share.get(g, 1.0) for g, t in ix.fac_t if g in ix.grade_base}
+
+
+def define_grade_limits(m, ix) -> None:
+    """grade_limit[f@g,t]: act[f@g,t] ≤ max_share[f@g] × (capacity_t[f,t] + built capacity of f at t);
+    dual = the rent of the grade's scarce share ($/kg, weighted). Every sibling has a row (a share of
+    1 repeats the capacity row), so a sweep may change a share without rebuilding."""
+    idx = [(g, t) for g, t in ix.fac_t if g in ix.grade_base]
+    m.GT = pyo.Set(dimen=2, initialize=idx, ordered=True)
+    m.grade_max_share = pyo.Param(m.GT, mutable=True, initialize=1.0)
+    m.grade_limit = pyo.Constraint(m.GT, rule=lambda m, g, t: grade_limit_rule(m, g, t, ix))
+
+
+def grade_limit_rule(m, g, t, ix):
+    """act[f@g,t] ≤ max_share[f@g] × (capacity_t[f,t] + built capacity of f at t)."""
+    f = ix.grade_base[g]
+    return m.act[g, t] <= m.grade_max_share[g, t] * (m.capacity_t[f, t] + built_capacity(m, ix, f, t))

@@ -115,9 +115,13 @@ SPECS: dict[str, Spec] = {
                     refs={"node": ("nodes", "node"), "commodity": ("commodities", "commodity")},
                     nonneg=("capacity_t", "initial_t", "holding_cost_usd_per_kg_yr"), required=False),
     # grades a plant may make besides its own process (docs/model.md § Magnet grades)
-    "grades": Spec({"facility": STR, "process": STR, "cost_premium_usd_per_kg": FLOAT, "source_id": STR},
+    # (max_share: the most of the plant's capacity the grade may use, 0-1)
+    "grades": Spec({"facility": STR, "process": STR, "cost_premium_usd_per_kg": FLOAT, "source_id": STR,
+                    "max_share": FLOAT, "max_share_source_id": STR},
                    ("facility", "process"), refs={"process": ("processes", "process")},
-                   nonneg=("cost_premium_usd_per_kg",), required=False),
+                   nonneg=("cost_premium_usd_per_kg",),
+                   checks=(("max_share", lambda v: 0 < v <= 1, "a share of the plant's capacity in (0, 1]"),),
+                   required=False),
 }
 YEAR_TABLES = ("capacity", "costs", "demand")
 
