@@ -65,19 +65,21 @@ def siblings(ix, f: str) -> list[str]:
 
 
 def grade_values(ix, data, vals: dict) -> None:
-    """cost_usd_per_kg[f@g,t] = cost_usd_per_kg[f,t] + premium(f,g); in place on ``vals``."""
+    """cost_usd_per_kg[f@g,t] = cost_usd_per_kg[f,t] + premium(f,g) and grade_max_share[f@g,t];
+    in place on ``vals``."""
     if not ix.grade_base or not data.has("grades"):
         return
-    prem = {sibling_name(r.facility, r.process): float(r.cost_premium_usd_per_kg)
+    rows = {sibling_name(r.facility, r.process): (float(r.cost_premium_usd_per_kg), float(r.max_share))
             for r in data["grades"].itertuples()}
     cost = vals.setdefault("cost_usd_per_kg", {})
+    cap = vals.setdefault("capacity_t", {})
+    share = vals.setdefault("grade_max_share", {})
     for (f, t) in ix.fac_t:
         b = ix.grade_base.get(f)
         if b is not None:
-            cost[f, t] = cost.get((b, t), 0.0) + prem.get(f, 0.0)
-            vals.setdefault("capacity_t", {})[f, t] = 0.0
-    share = {sibling_name(r.facility, r.process): float(r.max_share) for r in data["grades"].itertuples()}
-    vals["grade_max_share"] = {(g, t): share.get(g, 1.0) for g, t in ix.fac_t if g in ix.grade_base}
+            premium, share[f, t] = rows.get(f, (0.0, 1.0))
+            cost[f, t] = cost.get((b, t), 0.0) + premium
+            cap[f, t] = 0.0
 
 
 def define_grade_limits(m, ix) -> None:
