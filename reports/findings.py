@@ -331,7 +331,11 @@ def names(labels: list[str]) -> str:
 
 # ---------------------------------------------------------------- the document
 
-def render(runs: list[RunData], baseline: str = "baseline", cfd: str = "mp-dod", bloc: str = "bloc-zone") -> str:
+def render(runs: list[RunData], baseline: str = "baseline", cfd: str = "mp-dod", bloc: str = "bloc-zone",
+           previous: pd.DataFrame | None = None) -> str:
+    """docs/findings.md from the library's run folders; ``previous`` (a headline file of the previous
+    release, ``read_headlines``) adds § 9, what moved."""
+    all_runs = runs
     strategic = [r for r in runs if r.summary.get("strategy")]      # runs against a strategic China (issue 17)
     runs = order_runs([r for r in runs if not r.summary.get("strategy")])
     by = {r.label: r for r in runs}
@@ -347,7 +351,12 @@ def render(runs: list[RunData], baseline: str = "baseline", cfd: str = "mp-dod",
       "edit by hand. Regenerate with")
     w("")
     w("    reebloc run runs/library/*.yaml --force")
-    w("    python -m reebloc.reports.findings runs/out/library-* --out docs/findings.md")
+    if previous is None:
+        w("    reebloc findings runs/out/library-* --out docs/findings.md")
+    else:
+        w("    cp docs/findings-headlines.csv docs/findings-previous.csv     # at a new release only")
+        w("    reebloc findings runs/out/library-* --previous docs/findings-previous.csv \\")
+        w("        --headlines docs/findings-headlines.csv --out docs/findings.md")
     w("")
     w(f"Runs: {names([r.label for r in runs])}; years {y0}–{y_last}; scenarios "
       + ", ".join(f"{s} ({p:.2f})" for s, p in first.probs.items())
@@ -635,6 +644,8 @@ def render(runs: list[RunData], baseline: str = "baseline", cfd: str = "mp-dod",
     out += origin_section(runs, baseline)
     out += investment_section(runs, baseline)
     out += stocks_section(runs, baseline)
+    if previous is not None:
+        out += moved_section(headline_table(all_runs, baseline), previous)
     w("## Reading these numbers")
     w("")
     w("- China content is any-stage: the China-touched share of US magnet supply, from the LP's origin "
@@ -924,6 +935,10 @@ def add_arguments(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("--cfd", default="mp-dod", help="label of the CfD run for the bloc comparison")
     ap.add_argument("--bloc", default="bloc-zone", help="label of the bloc run for the bloc comparison")
     ap.add_argument("--check", action="store_true", help="do not write; exit 1 if --out differs from the result")
+    ap.add_argument("--headlines", default=None, metavar="FILE",
+                    help="also write the headline figures (one row per variant and figure) to this CSV")
+    ap.add_argument("--previous", default=None, metavar="FILE",
+                    help="the previous release's headline CSV: adds the section on what moved")
     ap.add_argument("--strategic-only", action="store_true",
                     help="only the section on a strategic China (docs/findings-strategic.md): needs the library "
                          "runs and the same variants run with --overlay runs/overlays/strategic-china*.yaml")
@@ -939,8 +954,10 @@ def main(argv: list[str] | None = None) -> int:
 def run_args(a: argparse.Namespace) -> int:
     try:
         runs = [load_run(p) for p in a.runs]
+        previous = read_headlines(a.previous) if getattr(a, "previous", None) else None
         text = (render_strategic(runs, baseline=a.baseline) if a.strategic_only
-                else render(runs, baseline=a.baseline, cfd=a.cfd, bloc=a.bloc))
+                else render(runs, baseline=a.baseline, cfd=a.cfd, bloc=a.bloc, previous=previous))
+        heads = headline_table(runs, a.baseline) if getattr(a, "headlines", None) else None
     except ReeblocError as e:
         print(f"error: {e.line()}", file=sys.stderr)
         return 2
@@ -952,8 +969,15 @@ def run_args(a: argparse.Namespace) -> int:
         if old != text:
             print(f"{a.out}: differs from a fresh regeneration", file=sys.stderr)
             return 1
+        if heads is not None and _headline_csv(heads) != _read_text(a.headlines):
+            print(f"{a.headlines}: differs from a fresh regeneration", file=sys.stderr)
+            return 1
         print(f"{a.out}: up to date")
         return 0
+    if heads is not None:
+        Path(a.headlines).parent.mkdir(parents=True, exist_ok=True)
+        Path(a.headlines).write_text(_headline_csv(heads), encoding="utf-8")
+        print(f"wrote {a.headlines}")
     if a.out == "-":
         sys.stdout.write(text)
     else:
@@ -1152,5 +1176,131 @@ def stocks_section(runs: list[RunData], baseline: str) -> list[str]:
       "`runs/sweeps/private_storage_vault.yaml` against `private_storage_baseline.yaml` (docs/sweeps.md). "
       "Its value to the US alone is a small difference of large numbers that moves with the split of "
       "rents across countries; read it with the world figure.")
+    w("")
+    return out
+
+
+# ---------------------------------------------------------------- § what moved (issue 15)
+
+# The headline figures kept release to release (docs/findings-headlines.csv), compared with the
+# previous release's file (docs/findings-previous.csv) in the last section of docs/findings.md.
+# figure -> (label, unit, decimals of the comparison)
+HEADLINES = {
+    "china_content_first_below_50": ("China content of US magnets first below 50% (expected)", "year", 0),
+    "china_content_2030_expected": ("China content of US magnets, 2030, expected", "%", 0),
+    "us_government_cost_musd": ("US government cost, expected, discounted", "$M", 1),
+    "us_welfare_change_musd": ("US welfare, Δ against the baseline", "$M", 1),
+    "world_welfare_change_musd": ("World welfare, Δ against the baseline", "$M", 1),
+    "us_magnet_shortage_expected_t": ("US magnet shortage, expected, over the horizon", "t", 0),
+    "us_magnet_shortage_worst_t": ("US magnet shortage, worst scenario, over the horizon", "t", 0),
+    "us_ndpr_price_2030_usd_per_kg": ("US NdPr oxide price, 2030, expected", "$/kg", 1),
+    "new_exchina_separation_2030_t": ("New ex-China separation capacity online in 2030, expected", "t/yr", 0),
+}
+HEADLINE_COLUMNS = ["variant", "figure", "unit", "value", "input_fingerprint"]
+MOVED_TOLERANCE = 0.01      # § What moved lists a figure that moved by more than 1% of its previous value
+
+
+def headline_table(runs: list[RunData], baseline: str = "baseline") -> pd.DataFrame:
+    """One row per (variant, figure of ``HEADLINES``): the numbers a release is judged by, rounded
+    as compared (a year is NaN when China content never falls below 50%)."""
+    runs = order_runs([r for r in runs if not r.summary.get("strategy")])
+    by = {r.label: r for r in runs}
+    base = by.get(baseline)
+    h_in, _ = fingerprint(runs)
+    rows = []
+    for r in runs:
+        cc = expected_worst(r, "china_content")["expected"]
+        sh = us_unserved(r, "shortage_t")
+        price = expected_by_year(r, _us_prices(r, NDPR), "price_usd_per_kg")
+        v = {
+            "china_content_first_below_50": first_below(cc),
+            "china_content_2030_expected": 100.0 * float(cc.get(2030, float("nan"))),
+            "us_government_cost_musd": sum(x for p, x in gov_costs(r).items() if us_payer(p)) / 1e6,
+            "us_welfare_change_musd": (us_welfare(r) - us_welfare(base)) / 1e6
+            if base is not None and us_welfare(r) is not None and us_welfare(base) is not None else None,
+            "world_welfare_change_musd": sum(d["total_usd"] for d in welfare_change(r, base).values()) / 1e6
+            if base is not None else None,
+            "us_magnet_shortage_expected_t": sh["expected"],
+            "us_magnet_shortage_worst_t": sh["worst"],
+            "us_ndpr_price_2030_usd_per_kg": float(price.get(2030, float("nan"))),
+            "new_exchina_separation_2030_t": exchina_capacity(r, 2030).get("separation", 0.0),
+        }
+        for fig, (_lab, unit, dec) in HEADLINES.items():
+            x = v[fig]
+            x = float("nan") if x is None else round(float(x), dec)
+            rows.append((r.label, fig, unit, x, h_in))
+    return pd.DataFrame(rows, columns=HEADLINE_COLUMNS)
+
+
+def _us_prices(run: RunData, commodity: str) -> pd.DataFrame:
+    p = run.table("prices")
+    return p[(p["node"] == NODE) & (p["commodity"] == commodity)]
+
+
+def _headline_csv(df: pd.DataFrame) -> str:
+    return df.to_csv(index=False, lineterminator="\n")
+
+
+def _read_text(path: str | Path) -> str | None:
+    p = Path(path)
+    return p.read_text(encoding="utf-8") if p.is_file() else None
+
+
+def read_headlines(path: str | Path) -> pd.DataFrame:
+    """A headline file written by ``--headlines`` (the previous release's, for § What moved)."""
+    path = Path(path)
+    if not path.is_file():
+        raise ReeblocError(path, None, "no such headline file (written by `reebloc findings --headlines FILE`)")
+    try:
+        df = pd.read_csv(path)
+    except Exception as e:     # noqa: BLE001 - any parse error is the user's file
+        raise ReeblocError(path, None, f"not a readable CSV: {e}") from None
+    missing = [c for c in HEADLINE_COLUMNS if c not in df.columns]
+    if missing:
+        raise ReeblocError(path, missing[0], f"expected the columns {', '.join(HEADLINE_COLUMNS)}")
+    return df
+
+
+def _fmt_headline(x: float, unit: str, dec: int, signed: bool = False) -> str:
+    if pd.isna(x):
+        return "never" if unit == "year" and not signed else "–"
+    if unit == "year":
+        return f"{x:+.0f}" if signed else f"{x:.0f}"
+    s = f"{x:+,.{dec}f}" if signed else f"{x:,.{dec}f}"
+    return s + (" pts" if unit == "%" and signed else "%" if unit == "%" else "")
+
+
+def moved_section(now: pd.DataFrame, previous: pd.DataFrame) -> list[str]:
+    """§ What moved: every headline figure whose rounded value differs from the previous release's."""
+    out = ["## 9. What moved against the previous release", ""]
+    w = out.append
+    prev_fp = ", ".join(f"`{x}`" for x in sorted(set(previous["input_fingerprint"].astype(str))))
+    w("The headline figures of this page (`docs/findings-headlines.csv`, written by `reebloc findings "
+      "--headlines`) against those of the previous release (`docs/findings-previous.csv`, input data "
+      f"fingerprint {prev_fp}; this release `{now['input_fingerprint'].iloc[0]}`). A figure is listed "
+      f"when it moved by more than {pct(MOVED_TOLERANCE, 1)} of its previous value (a year: when it changed); why "
+      "it moved is in the release's note and `docs/model.md`.")
+    w("")
+    key = ["variant", "figure"]
+    m = now.merge(previous[key + ["value"]], on=key, how="left", suffixes=("", "_previous"))
+    lines = []
+    for fig, (lab, unit, dec) in HEADLINES.items():
+        for r in m[m["figure"] == fig].itertuples():
+            a, b = r.value_previous, r.value
+            if pd.isna(a) and pd.isna(b):
+                continue
+            if not pd.isna(a) and not pd.isna(b) and (round(a - b, dec) == 0 or (
+                    unit != "year" and abs(b - a) <= MOVED_TOLERANCE * abs(a))):
+                continue
+            d = "–" if pd.isna(a) or pd.isna(b) else _fmt_headline(b - a, unit, dec, signed=True)
+            lines.append(f"| {lab} ({unit}) | {r.variant} | {_fmt_headline(a, unit, dec)} | "
+                         f"{_fmt_headline(b, unit, dec)} | {d} |")
+    if not lines:
+        w("No headline figure moved.")
+        w("")
+        return out
+    w("| figure | variant | previous | now | Δ |")
+    w("|---|---|---:|---:|---:|")
+    out += lines
     w("")
     return out

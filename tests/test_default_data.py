@@ -97,13 +97,7 @@ _RESULT: dict = {}
 
 # Bands the model misses today, each with its reason. A row here must still miss (the test below
 # fails when it starts to hit, so the list cannot go stale); every other band must hit.
-KNOWN_MISSES = {
-    ("us_mine_output", 2025): "after MP stopped shipping concentrate to China (April 2025) it stockpiled the "
-                              "concentrate it could not separate; private holders (storage.csv) store oxides "
-                              "and magnets, not concentrate, and a 30,000 t concentrate store at Mountain Pass "
-                              "(tried) adds only ~1,700 t of 2025 mining: the model sees little future value in "
-                              "concentrate, so Mountain Pass mines only what it separates or ships",
-}
+KNOWN_MISSES: dict[tuple[str, int], str] = {}
 
 
 def test_history_2025_26_lands_inside_the_bands():
@@ -129,6 +123,32 @@ def test_history_shows_the_2025_shortage():
     assert v["exchina_dy_price", 2025] >= v["china_dy_price", 2025] - 1e-6
     assert v["exchina_tb_price", 2025] >= v["china_tb_price", 2025] - 1e-6
     assert 10 <= v["exchina_magnet_premium", 2025] <= 30
+
+
+def test_mountain_pass_stocks_the_concentrate_it_cannot_sell():
+    """After its April 2025 stop, MP mines at capacity and stocks the concentrate it neither separates
+    nor ships (storage.csv: a clean US reo_light holder). 2025: mined = separated feed + shipped + into
+    stock (US mass balance of reo_light), the stock is clean (the US mine has no Chinese stage), and it
+    is drawn once China may buy again from 2027 (april_kept) — storage for a price, not a dump."""
+    table, _ = _calibration()
+    t = _RESULT["history"].tables
+    mine = t["production"]
+    mine = mine[(mine.node == "US") & (mine.commodity == "reo_light") & (mine.quantity_t > 0)]
+    st = t["stockpiles"]
+    st = st[(st.node == "US") & (st.commodity == "reo_light")]
+    sc = "april_kept"
+    mined = mine[(mine.scenario == sc) & (mine.year == 2025)].quantity_t.sum()
+    assert mined == pytest.approx(50692.0)                         # Mountain Pass capacity
+    prod = t["production"]
+    feed = -prod[(prod.scenario == sc) & (prod.year == 2025) & (prod.node == "US")
+                 & (prod.commodity == "reo_light") & (prod.quantity_t < 0)].quantity_t.sum()
+    f = t["flows"]
+    shipped = f[(f.scenario == sc) & (f.year == 2025) & (f.origin == "US") & (f.commodity == "reo_light")].quantity_t.sum()
+    s25 = st[(st.scenario == sc) & (st.year == 2025)].iloc[0]
+    assert s25.stock_t > 20000
+    assert mined == pytest.approx(feed + shipped + s25.purchase_t - s25.release_t, abs=1.0)
+    by_year = st[st.scenario == sc].set_index("year").stock_t
+    assert by_year[2026] >= by_year[2025] and by_year[2029] < by_year[2026]   # built in 2025-26, drawn from 2027
 
 
 @pytest.mark.skipif(not BASELINE.exists(), reason="runs/baseline.yaml not present")

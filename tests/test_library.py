@@ -12,12 +12,13 @@ from __future__ import annotations
 import copy
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
 
 from reebloc.inputs.config import apply_overrides, load_config
 from reebloc.reports.findings import main as findings_main
-from reebloc.reports.findings import load_run, render
+from reebloc.reports.findings import headline_table, load_run, moved_section, read_headlines, render
 from reebloc.app.run import run, solve_resolved
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -97,11 +98,18 @@ def full_runs(tmp_path_factory):
 
 
 def test_committed_findings_match_fresh_full_runs(full_runs):
-    """docs/findings.md is what the generator gives from fresh runs of the library."""
-    fresh = render([load_run(f) for f in full_runs])
+    """docs/findings.md is what the generator gives from fresh runs of the library, with § 9 against
+    the previous release's headlines; docs/findings-headlines.csv holds this release's."""
+    runs = [load_run(f) for f in full_runs]
+    fresh = render(runs, previous=read_headlines(ROOT / "docs" / "findings-previous.csv"))
     committed = (ROOT / "docs" / "findings.md").read_text(encoding="utf-8")
-    assert fresh == committed, ("docs/findings.md is stale: reebloc run runs/library/*.yaml --force && "
-                                "reebloc findings runs/out/library-* --out docs/findings.md")
+    regen = ("reebloc run runs/library/*.yaml --force && reebloc findings runs/out/library-* --previous "
+             "docs/findings-previous.csv --headlines docs/findings-headlines.csv --out docs/findings.md")
+    assert fresh == committed, f"docs/findings.md is stale: {regen}"
+    heads = headline_table(runs).to_csv(index=False, lineterminator="\n")
+    assert heads == (ROOT / "docs" / "findings-headlines.csv").read_text(encoding="utf-8"), \
+        f"docs/findings-headlines.csv is stale: {regen}"
+    assert "## 9. What moved against the previous release" in committed
 
 
 def test_findings_regenerate_byte_identically(full_runs, tmp_path):
@@ -226,3 +234,38 @@ def test_no_price_without_a_market_and_no_zero_price_where_there_is_one(full_run
         dis = pd.read_csv(f / "disposal.csv") if (f / "disposal.csv").exists() else pd.DataFrame()
         disposed = set(zip(dis["scenario"], dis["year"], dis["node"], dis["commodity"])) if len(dis) else set()
         assert all(k in disposed for k in zip(zero["scenario"], zero["year"], zero["node"], zero["commodity"]))
+
+
+def _heads(rows):
+    return pd.DataFrame([(v, f, u, x, fp) for v, f, u, x, fp in rows],
+                        columns=["variant", "figure", "unit", "value", "input_fingerprint"])
+
+
+def test_what_moved_lists_changes_beyond_one_percent_and_any_year():
+    """§ 9 by hand: a cost from 100.0 to 100.9 (0.9%) is left out, to 102.0 (2%) is listed with
+    Δ +2.0; a year listed when it changes (2029 → never); an unchanged figure is not listed."""
+    prev = _heads([("baseline", "us_government_cost_musd", "$M", 100.0, "aaa"),
+                   ("mp-dod", "us_government_cost_musd", "$M", 100.0, "aaa"),
+                   ("mp-dod", "china_content_first_below_50", "year", 2029.0, "aaa"),
+                   ("baseline", "china_content_first_below_50", "year", 2030.0, "aaa")])
+    now = _heads([("baseline", "us_government_cost_musd", "$M", 100.9, "bbb"),
+                  ("mp-dod", "us_government_cost_musd", "$M", 102.0, "bbb"),
+                  ("mp-dod", "china_content_first_below_50", "year", float("nan"), "bbb"),
+                  ("baseline", "china_content_first_below_50", "year", 2030.0, "bbb")])
+    text = "\n".join(moved_section(now, prev))
+    assert "fingerprint `aaa`; this release `bbb`" in text
+    assert "| US government cost, expected, discounted ($M) | mp-dod | 100.0 | 102.0 | +2.0 |" in text
+    assert "| baseline | 100.0 | 100.9 |" not in text
+    assert "| mp-dod | 2029 | never | – |" in text
+    assert "| baseline | 2030 |" not in text
+    same = "\n".join(moved_section(prev, prev))
+    assert "No headline figure moved." in same
+
+
+def test_bad_previous_headline_file_is_one_clear_line(full_runs, tmp_path, capsys):
+    bad = tmp_path / "prev.csv"
+    bad.write_text("variant,figure\nbaseline,x\n")
+    code = findings_main([str(f) for f in full_runs] + ["--previous", str(bad), "--out", str(tmp_path / "f.md")])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and "prev.csv" in err[0] and "unit" in err[0]
+    assert not (tmp_path / "f.md").exists()

@@ -28,8 +28,9 @@ VAULT = {"vault": {"kind": "stockpile", "node": "US", "commodity": "ndpr_oxide",
                    "holding_cost_usd_per_kg_yr": 1.0, "release": "any", "payer": "US_DoD"}}
 
 
-def storage(capacity_t=10_000.0, holding=1.0, initial_t=0.0):
-    return pd.DataFrame([{"node": "US", "commodity": "ndpr_oxide", "capacity_t": capacity_t, "initial_t": initial_t,
+def storage(capacity_t=10_000.0, holding=1.0, initial_t=0.0, origin="touched"):
+    return pd.DataFrame([{"node": "US", "commodity": "ndpr_oxide", "origin": origin,
+                          "capacity_t": capacity_t, "initial_t": initial_t,
                           "holding_cost_usd_per_kg_yr": holding, "capacity_source_id": "fixture",
                           "initial_source_id": "fixture", "holding_source_id": "fixture"}])
 
@@ -104,14 +105,15 @@ def test_opening_stock_is_sold_where_it_is_worth_most_and_the_switch_turns_it_of
 
 
 @pytest.mark.parametrize("row,words", [
-    ("US,ndfeb_magnet,-5,0,1,fixture,fixture,fixture", ["storage.csv", "capacity_t", ">= 0"]),
-    ("XX,ndfeb_magnet,5,0,1,fixture,fixture,fixture", ["storage.csv", "node", "unknown node 'XX'"]),
-    ("US,ndfeb_magnet,5,0,1,fixture,fixture,nosuch", ["storage.csv", "holding_source_id", "unknown source 'nosuch'"]),
+    ("US,ndfeb_magnet,touched,-5,0,1,fixture,fixture,fixture", ["storage.csv", "capacity_t", ">= 0"]),
+    ("XX,ndfeb_magnet,touched,5,0,1,fixture,fixture,fixture", ["storage.csv", "node", "unknown node 'XX'"]),
+    ("US,ndfeb_magnet,touched,5,0,1,fixture,fixture,nosuch", ["storage.csv", "holding_source_id", "unknown source 'nosuch'"]),
+    ("US,ndfeb_magnet,cleam,5,0,1,fixture,fixture,fixture", ["storage.csv", "origin", "touched or clean"]),
 ])
 def test_bad_storage_table_is_one_clear_line(copy_dataset, tmp_path, capsys, row, words):
     from reebloc.app.cli import main
     folder, cfg = copy_dataset("chain")
-    (folder / "storage.csv").write_text("node,commodity,capacity_t,initial_t,holding_cost_usd_per_kg_yr,"
+    (folder / "storage.csv").write_text("node,commodity,origin,capacity_t,initial_t,holding_cost_usd_per_kg_yr,"
                                         "capacity_source_id,initial_source_id,holding_source_id\n" + row + "\n")
     out = tmp_path / "out"
     code = main(["run", str(cfg), "--out", str(out)])
@@ -130,3 +132,26 @@ def test_sweep_path_into_a_block_left_at_its_defaults():
     assert r.config.storage.private is False
     with pytest.raises(ReeblocError, match="privat"):
         apply_overrides(BASE, {"storage.privat": False})
+
+
+def test_clean_holder_stores_only_clean_material():
+    """A holder of clean material (origin clean) can buy only what has no Chinese stage: here MP's
+    1,000 t ($80/kg; China's oxide at 62 is touched). By hand: carrying MP's 2025 output into the ban
+    year costs 80 + h = 81 < 100, so MP runs at capacity in 2025 and all 1,000 t are stored; the 2026
+    price stays 100 (the backstop is still marginal); the 2025 clean price is 100 − h = 99 (MP's
+    capacity binds and earns the carry's rent), a clean premium of 99 − 62 = 37 over the touched
+    price, which stays 62. A touched holder with the same room stores 5,000 t and the 2026 price
+    falls to 63 (test_private_storage_removes_the_stockpiles_profit)."""
+    r = solve(None, storage(holding=1.0, origin="clean"))
+    p = private_rows(r)
+    assert p.loc[2025, "purchase_t"] == pytest.approx(1000.0)
+    assert p.loc[2026, "release_t"] == pytest.approx(1000.0)
+    assert price(r, "US", 2025) == pytest.approx(62.0)
+    assert price(r, "US", 2026) == pytest.approx(100.0)
+    pr = r.tables["prices"]
+    prem = pr[(pr.node == "US") & (pr.commodity == "ndpr_oxide") & (pr.year == 2025)].clean_premium_usd_per_kg.iloc[0]
+    assert prem == pytest.approx(37.0)
+    # the holders' margin at the clean price: 100 × 1,000 − 99 × 1,000 − 1 × 1,000 = 0
+    w = r.tables["welfare"]
+    without = solve(None, None).tables["welfare"]
+    assert w.total_usd.sum() - without.total_usd.sum() == pytest.approx((100 - 81) * 1000 * 1e3)

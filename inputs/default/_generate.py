@@ -404,6 +404,8 @@ ASM = {
                                   "Oxides and magnets are compact and stable; the same ~2% of value as the public stockpile's holding cost (runs/library/vault.yaml). storage.csv holding cost = (this + asm_private_finance_premium) x the 2025 price (magnets $50/kg, Dy oxide $225/kg, Tb oxide $800/kg; observed.csv)."),
     "asm_private_finance_premium": ("Financing premium of private stockholders over the model's real discount rate, share of value per year", "share/yr", 0.03, 0.0, 0.08,
                                     "Inventory is financed at a firm's cost of working capital, about 3 points above the Treasury rate of the loan costing (prime ~7.5% vs ~4.3% in 2025); 0 is the risk-neutral storer of williams-wright-1991 at the social rate, 8 points a risk-averse holder."),
+    "asm_private_conc_room_years": ("Room of Mountain Pass's concentrate stockpile (clean US light concentrate), years of the mine's 2025 output (50,692 t REO); empty at the start of 2025", "years", 1.5, 0.5, 2.0,
+                                    "MP stopped shipping concentrate to China in April 2025 (reuters-2025) and kept mining at a record 50,692 t REO (mp-materials) while separating 2,599 t NdPr oxide (~11,800 t REO), so ~29,000 t REO went into stock in 2025 (d-mp-china-2025: 9,700 t shipped in Q1). No published figure for the room of the stockpile (bagged or stacked concentrate on site). At 1.5 years the room does not bind in 2025-26 and the stock is what the expected price from 2027 pays for; at 1 year it binds in 2026 and 2025 output falls to ~46,000 t; at 0.5 years the 2026 surplus fills it and 2025 output is ~24,000 t (the mine runs only for MP's separation and its Q1 shipments). Holding cost as the other private holders: (asm_private_holding_share + asm_private_finance_premium) x the mine's cash cost (asm_cost_mine_exchina, $4/kg REO), the value of concentrate without a Chinese buyer."),
     # freight
     "asm_freight_handling_bulk": ("Freight handling per leg, concentrate", "$/kg REO", 0.15, 0.05, 0.4, "Bagging, port, customs, insurance on low-value concentrate."),
     "asm_freight_handling_refined": ("Freight handling per leg, oxides, metal, magnets", "$/kg", 0.3, 0.1, 1.0, "Containers, insurance (~0.5% of value), customs."),
@@ -795,10 +797,16 @@ def build(overrides: dict[str, float] | None = None) -> dict[str, list[dict]]:
             + [(n, "dy_oxide", A["asm_grade_std_dy"], 225.0) for n in ("US", "EU", "JP")]
             + [(n, "tb_oxide", A["asm_grade_std_tb"], 800.0) for n in ("US", "EU", "JP")]):
         room = round(A["asm_private_stock_days"] / 365.0 * magnet_2025[node] * content, 1)
-        add("storage", node=node, commodity=commodity, capacity_t=room,
+        add("storage", node=node, commodity=commodity, origin="touched", capacity_t=room,
             initial_t=round(room * A["asm_private_stock_opening"], 1),
             holding_cost_usd_per_kg_yr=round(carry * price, 2), capacity_source_id="asm_private_stock_days",
             initial_source_id="asm_private_stock_opening", holding_source_id="asm_private_holding_share")
+    # Mountain Pass concentrate (clean: no Chinese stage), empty at the start of 2025
+    add("storage", node="US", commodity="reo_light", origin="clean",
+        capacity_t=round(A["asm_private_conc_room_years"] * 50692, 1), initial_t=0.0,
+        holding_cost_usd_per_kg_yr=round(carry * A["asm_cost_mine_exchina"], 2),
+        capacity_source_id="asm_private_conc_room_years", initial_source_id="asm_private_conc_room_years",
+        holding_source_id="asm_private_holding_share")
 
     ROWS["sources"] = [dict(zip(COLUMNS["sources"], s)) for s in SOURCES]
     ROWS["assumptions"] = [dict(assumption_id=k, description=v[0], unit=v[1], central=v[2], low=v[3], high=v[4],
@@ -822,7 +830,7 @@ COLUMNS = {
     "observed": ["metric", "year", "value", "low", "high", "unit", "source_id"],
     "grades": ["facility", "process", "cost_premium_usd_per_kg", "source_id", "max_share", "max_share_source_id"],
     "trade_reference": ["origin", "destination", "commodity", "year", "quantity_t", "tariff_in_force_pct", "source_id"],
-    "storage": ["node", "commodity", "capacity_t", "initial_t", "holding_cost_usd_per_kg_yr", "capacity_source_id",
+    "storage": ["node", "commodity", "origin", "capacity_t", "initial_t", "holding_cost_usd_per_kg_yr", "capacity_source_id",
                 "initial_source_id", "holding_source_id"],
     "projects": ["project", "node", "process", "owner", "status", "max_capacity_t", "capacity_source_id",
                  "earliest_year", "lead_time_years", "ramp", "capex_usd_per_t_yr", "fixed_om_usd_per_t_yr",

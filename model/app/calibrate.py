@@ -215,7 +215,9 @@ METRICS: dict[str, Metric] = {
         "(asm_cost_sep_exchina vs asm_cost_sep_cn)"),
     "us_mine_output": Metric(
         "US mine output (t REO)", _node_mine_output("US"),
-        "Mountain Pass capacity and an outlet for concentrate MP does not separate (export to China)"),
+        "Mountain Pass capacity and an outlet for concentrate MP does not separate: exports to China, or its own "
+        "stockpile (a private holder of clean concentrate, carried while the expected price from 2027 covers the "
+        "cost of carry)"),
 }
 
 
@@ -381,8 +383,10 @@ def write_page(table: pd.DataFrame, out: str | Path, config_path: str | Path, re
               "marginal (spot) buyer's.",
               "- **MP** separates up to its 2025 capacity because its cash separation cost (asm_cost_sep_exchina) "
               "is below China's plus the freight its concentrate would pay; after its April 2025 stop only its Q1 "
-              "concentrate goes to China, and the model, which has no producer inventories, does not mine the rest "
-              "(MP stockpiled it): the one band the history misses.",
+              "concentrate goes to China. MP keeps mining at capacity and stocks the rest on site (a private holder of "
+              "clean concentrate, storage.csv, asm_private_conc_room_years): concentrate with no buyer in 2025-26 "
+              "sells for more from 2027, when China may buy again and ex-China separation grows, and the expected "
+              "price covers the cost of carry (docs/model.md § Private storage).",
               "- **Magnets.** Non-China incumbents (Japan, Korea, Vietnam, VAC, Narva) run at capacity; Japan's output "
               "beyond its own use goes to the US, China supplies the rest of US imports. New US magnet plants "
               "(MP Independence/10X, USA Rare Earth) cost more (asm_cost_magnet_new) and do not run without policy "

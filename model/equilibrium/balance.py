@@ -22,9 +22,10 @@ def define_balance(m, ix, pi) -> None:
 
     touched: Σ_f coef·act_touched + Σ_o flow_touched[o,n] + release + downgrade
              = Σ_d flow_touched[n,d] + Σ_ordinary segments own use + Σ ratio·sub_use + buy + dispose
-             (+ psell − pbuy of a private holder on the left, storage.py)
+             (+ psell − pbuy of a private holder of touched material on the left, storage.py)
     clean:   Σ_f coef·act_clean + Σ_o flow_clean[o,n]
              = Σ_d flow_clean[n,d] + Σ_rule segments own use + downgrade
+             (+ psell − pbuy of a private holder of clean material on the left)
     (coef < 0 for inputs). The dual (per weight) of each row is that class's price in $/kg.
 
     Equation: docs/model.md § Equations, row “balance”; § Origin classes.
@@ -55,8 +56,9 @@ def define_balance(m, ix, pi) -> None:
     for (p, t) in m.STK:
         sp = pi.stockpiles[p]
         add(touched, sp.node, sp.commodity, t, m.release[p, t] - m.buy[p, t])
+    held_clean = set(ix.storage_clean)
     for (n, c, t) in m.PST:
-        add(touched, n, c, t, m.psell[n, c, t] - m.pbuy[n, c, t])
+        add(clean if (n, c) in held_clean else touched, n, c, t, m.psell[n, c, t] - m.pbuy[n, c, t])
 
     ckeys = sorted(clean)
     m.NCT_clean = pyo.Set(dimen=3, initialize=ckeys, ordered=True)

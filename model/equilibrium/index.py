@@ -14,7 +14,7 @@ import pandas as pd
 from reebloc.equilibrium.grades import expand_grades
 from reebloc.equilibrium.gradual import Curves, build_curves
 from reebloc.equilibrium.investment import Projects, build_projects
-from reebloc.equilibrium.storage import storage_rows
+from reebloc.equilibrium.storage import clean_storage_rows, storage_rows
 from reebloc.inputs.config import RunConfig
 from reebloc.inputs.dataset import DataSet
 
@@ -90,6 +90,7 @@ class Index:
     grade_group: dict[str, list[str]] = field(default_factory=dict)  # plant f -> its grade siblings
     curves: Curves = field(default_factory=Curves)         # arcs with calibrated trade costs (gradual.py)
     storage: list[tuple[str, str]] = field(default_factory=list)  # private holders (node, commodity), storage.py
+    storage_clean: list[tuple[str, str]] = field(default_factory=list)  # those holding clean material
 
     @property
     def by_process(self) -> dict[str, list[tuple[str, float]]]:
@@ -108,7 +109,7 @@ class Index:
                 tuple(self.demand_keys), tuple(sorted(self.elastic)), tuple(self.subs),
                 self.steps, self.linear, self.demand, self.demand_steps, self.china, tuple(self.clean_fac_t),
                 tuple(self.clean_arcs), self.projects.key(), tuple(sorted(self.grade_base.items())), self.curves.key(),
-                tuple(self.storage))
+                tuple(self.storage), tuple(self.storage_clean))
 
     @property
     def fac_t_set(self) -> set:
@@ -182,4 +183,5 @@ def build_index(cfg: RunConfig, data: DataSet) -> Index:
     ix.clean_arcs = [a for a in arcs if a[0] != ix.china]
     ix.curves = build_curves(cfg, data, arcs)
     ix.storage = storage_rows(cfg, data)
+    ix.storage_clean = clean_storage_rows(cfg, data)
     return ix

@@ -1,9 +1,9 @@
 """Private inventories: competitive stockholders next to the public stockpiles (docs/model.md § Private storage).
 
 Rows come from ``storage.csv`` (node, commodity, capacity, opening stock, holding cost); the
-config switch ``storage.private: false`` leaves them out. A private holder buys China-touched
-material on its node's market, carries it along the scenario tree and sells it back, at the
-cost of holding (storage, insurance, and the financing premium of private money over the real
+config switch ``storage.private: false`` leaves them out. A private holder buys material of its
+origin class (China-touched, or clean: no Chinese stage) on its node's market, carries it along
+the scenario tree and sells it back in the same class, at the cost of holding (storage, insurance, and the financing premium of private money over the real
 discount rate). In the welfare-maximising LP this is the competitive, rational-expectations
 storage rule (Williams & Wright 1991): stocks are carried from t to a child t' only while
 w_t (P_t + h) = Σ_{t'} w_{t'} P_{t'}, so a public stockpile is valued against what the market
@@ -25,6 +25,18 @@ def storage_rows(cfg: RunConfig, data: DataSet) -> list[tuple[str, str]]:
         return []
     df = data["storage"]
     return sorted((r.node, r.commodity) for r in df.itertuples() if r.capacity_t > 0 or r.initial_t > 0)
+
+
+def clean_storage_rows(cfg: RunConfig, data: DataSet) -> list[tuple[str, str]]:
+    """The holders of :func:`storage_rows` that hold clean material (``origin`` clean): their
+    purchases and sales enter the node's clean balance (balance.py)."""
+    if not cfg.storage.private or not data.has("storage"):
+        return []
+    df = data["storage"]
+    if "origin" not in df.columns:
+        return []
+    rows = set(storage_rows(cfg, data))
+    return sorted((r.node, r.commodity) for r in df.itertuples() if r.origin == "clean" and (r.node, r.commodity) in rows)
 
 
 def define_private_storage(m, ix) -> None:

@@ -109,11 +109,13 @@ SPECS: dict[str, Spec] = {
     "observed": Spec({"metric": STR, "year": INT, "value": FLOAT, "low": FLOAT, "high": FLOAT,
                       "unit": STR, "source_id": STR}, ("metric", "year"), required=False),
     # private stockholders (docs/model.md § Private storage)
-    "storage": Spec({"node": STR, "commodity": STR, "capacity_t": FLOAT, "initial_t": FLOAT,
+    # (origin: the class of material held, touched or clean; docs/model.md § Origin classes)
+    "storage": Spec({"node": STR, "commodity": STR, "origin": STR, "capacity_t": FLOAT, "initial_t": FLOAT,
                      "holding_cost_usd_per_kg_yr": FLOAT, "capacity_source_id": STR, "initial_source_id": STR,
                      "holding_source_id": STR}, ("node", "commodity"),
                     refs={"node": ("nodes", "node"), "commodity": ("commodities", "commodity")},
-                    nonneg=("capacity_t", "initial_t", "holding_cost_usd_per_kg_yr"), required=False),
+                    nonneg=("capacity_t", "initial_t", "holding_cost_usd_per_kg_yr"),
+                    checks=(("origin", _in(("touched", "clean")), "touched or clean"),), required=False),
     # grades a plant may make besides its own process (docs/model.md § Magnet grades)
     # (max_share: the most of the plant's capacity the grade may use, 0-1)
     "grades": Spec({"facility": STR, "process": STR, "cost_premium_usd_per_kg": FLOAT, "source_id": STR,

@@ -210,7 +210,7 @@ def welfare_table(inst: ModelInstance, prices: dict, clean: dict | None = None) 
         acc[t, n]["ps"] += sales - facility_cost_kusd(inst, f, t)
     for (t, n), v in capital_charge_kusd(inst).items():
         acc[t, n]["ps"] -= v
-    for (n, c, t), v in private_storage_margin_kusd(inst, P).items():
+    for (n, c, t), v in private_storage_margin_kusd(inst, P, Pc).items():
         acc[t, n]["ps"] += v        # private stockholders are producers of their node
     adj = adjustment_kusd(m)        # calibrated trade costs (gradual trade): a real cost of the exporter
     for (o, d, c, t) in m.AT:
@@ -299,12 +299,15 @@ def true_welfare_usd(inst: ModelInstance) -> dict[int, float]:
     return {t: v * KUSD for t, v in out.items()}
 
 
-def private_storage_margin_kusd(inst: ModelInstance, P) -> dict[tuple[str, str, int], float]:
-    """(node, commodity, t) → P·(sales − purchases) − h·stock of the private holders, k$: summed
-    over a scenario's years with the objective's weights, their arbitrage profit (zero at the
-    margin when capacity does not bind; docs/model.md § Private storage)."""
+def private_storage_margin_kusd(inst: ModelInstance, P, Pc) -> dict[tuple[str, str, int], float]:
+    """(node, commodity, t) → P·(sales − purchases) − h·stock of the private holders, k$, at the
+    price of the class they hold (P touched, Pc clean): summed over a scenario's years with the
+    objective's weights, their arbitrage profit (zero at the margin when capacity does not bind;
+    docs/model.md § Private storage)."""
     m, out = inst.m, {}
+    held_clean = set(inst.ix.storage_clean)
     for (n, c, t) in m.PST:
         buy, sell, stock = (m.pbuy[n, c, t].value or 0.0, m.psell[n, c, t].value or 0.0, m.pstock[n, c, t].value or 0.0)
-        out[n, c, t] = P(n, c, t) * (sell - buy) - pyo.value(m.pstock_holding_usd_per_kg[n, c, t]) * stock
+        price = Pc(n, c, t) if (n, c) in held_clean else P(n, c, t)
+        out[n, c, t] = price * (sell - buy) - pyo.value(m.pstock_holding_usd_per_kg[n, c, t]) * stock
     return out
