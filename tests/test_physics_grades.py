@@ -55,8 +55,22 @@ def _price(result, commodity: str, year: int = 2025) -> float:
     return float(row["price_usd_per_kg"].iloc[0])
 
 
-def test_threshold_is_200():
-    assert THRESHOLD == pytest.approx(200.0)
+def _fixture_coef() -> dict[tuple[str, str], float]:
+    df = pd.read_csv(ROOT / "tests" / "data" / "grades" / "processes.csv")
+    return {(r.process, r.commodity): -float(r.coefficient_t) for r in df.itertuples()}
+
+
+def test_hand_threshold_matches_the_fixture_data():
+    """The $200 of the docstring and of THRESHOLD, recomputed from the fixture's recipes and GBD
+    premium: standard and GBD cost the same where Δ Dy · P_Dy = premium + Δ Tb · P_Tb. A change to
+    tests/data/grades fails here instead of leaving the hand solution stale."""
+    k = _fixture_coef()
+    g = pd.read_csv(ROOT / "tests" / "data" / "grades" / "grades.csv").set_index("process")
+    premium = float(g.loc["magnet_gbd", "cost_premium_usd_per_kg"])
+    d_dy = k["magnet_std", "dy_oxide"] - k["magnet_gbd", "dy_oxide"]
+    d_tb = k["magnet_gbd", "tb_oxide"] - k["magnet_std", "tb_oxide"]
+    assert (premium + d_tb * 800.0) / d_dy == pytest.approx(200.0)
+    assert THRESHOLD == pytest.approx((premium + d_tb * 800.0) / d_dy)
 
 
 @pytest.mark.parametrize("dy_price, grade", [(190.0, STD), (210.0, GBD)])
@@ -118,7 +132,10 @@ def test_dy_only_grade_ties_tb_to_dy(copy_dataset, tb_price, grade):
     assert made.get(grade, 0.0) == pytest.approx(900.0)
     heavy = 0.023 * 190 + 1.0 if grade != STD else 0.017 * 190 + 0.003 * tb_price
     assert _price(r, "ndfeb_magnet") == pytest.approx(10 + 0.28 * 50 + heavy, abs=1e-6)
-    assert 2 * 190 + 1 / 0.003 == pytest.approx(713.333, abs=1e-3)
+    # the docstring's P_Tb* from the fixture's standard recipe and the Dy-only recipe added by _run
+    k = _fixture_coef()
+    tb_star = ((0.023 - k["magnet_std", "dy_oxide"]) * 190 + 1.0) / k["magnet_std", "tb_oxide"]
+    assert tb_star == pytest.approx(713.333, abs=1e-3) and 700.0 < tb_star < 800.0
 
 
 def test_heavy_free_grade_serves_only_segments_that_accept_it(copy_dataset):
