@@ -64,7 +64,7 @@ def _peak_gb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 ** 2
 
 
-def one(n: int, mps: str, route: str, investment: bool = True) -> dict:
+def one(n: int, mps: str, route: str, investment: bool = True, time_limit_s: float = 3600.0) -> dict:
     """reebloc's own time for N scenarios (build → tables), then the LP written to ``mps``."""
     t_start = time.perf_counter()
     from reebloc.equilibrium import create_model
@@ -74,7 +74,8 @@ def one(n: int, mps: str, route: str, investment: bool = True) -> dict:
     from reebloc.solve.solver import make_solver
     from reebloc.solve.wedges import solve_equilibrium
     base = load_config(ROOT / "runs" / "baseline.yaml")
-    resolved = apply_overrides(base, {"scenarios": scenarios(n), "investment": {"enabled": investment}})
+    resolved = apply_overrides(base, {"scenarios": scenarios(n), "investment": {"enabled": investment},
+                                      "solver": {"time_limit_s": time_limit_s}})
     data = load_dataset(resolved.data_dir, resolved.config.year_list)
     t0 = time.perf_counter()
     inst = create_model(resolved.config, data)
@@ -135,12 +136,14 @@ def main(argv: list[str]) -> None:
     ap.add_argument("--investment", default="on", choices=["on", "off", "both"],
                     help="build decisions on projects.csv (on, the default), without them (off), or both "
                     "side by side for each size")
+    ap.add_argument("--time-limit", type=float, default=3600.0,
+                    help="wall-clock limit of reebloc's solve, s (default 3600; runs use solver.time_limit_s, 600)")
     ap.add_argument("--one", nargs=2, help=argparse.SUPPRESS)
     ap.add_argument("--raw", help=argparse.SUPPRESS)
     ap.add_argument("--method", default="auto", help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
     if a.one:
-        print(json.dumps(one(int(a.one[0]), a.one[1], a.route, a.investment != "off")))
+        print(json.dumps(one(int(a.one[0]), a.one[1], a.route, a.investment != "off", a.time_limit)))
         return
     if a.raw:
         print(json.dumps(raw(a.raw, a.method)))
@@ -155,7 +158,7 @@ def bench_one(n: int, a, inv: str) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         mps = str(Path(tmp) / f"ef{n}.mps")
         try:
-            r = _sub(["--one", str(n), mps, "--route", a.route, "--investment", inv])
+            r = _sub(["--one", str(n), mps, "--route", a.route, "--investment", inv, "--time-limit", str(a.time_limit)])
             w = _sub(["--raw", mps])
             extra = {m: _sub(["--raw", mps, "--method", m]) for m in a.methods.split(",") if m.strip()}
         except RuntimeError as exc:

@@ -18,7 +18,7 @@ import yaml
 
 from reebloc.inputs.config import apply_overrides, load_config
 from reebloc.reports.findings import main as findings_main
-from reebloc.reports.findings import headline_table, load_run, moved_section, read_headlines, render
+from reebloc.reports.findings import headline_table, load_run, moved_section, read_headlines, render, welfare_verdict
 from reebloc.app.run import run, solve_resolved
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -269,3 +269,13 @@ def test_bad_previous_headline_file_is_one_clear_line(full_runs, tmp_path, capsy
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and len(err) == 1 and "prev.csv" in err[0] and "unit" in err[0]
     assert not (tmp_path / "f.md").exists()
+
+
+def test_welfare_verdict_calls_a_tie_within_ten_percent_of_the_budget_change():
+    """US welfare +75 (CfD) against +107 (bloc), budget changes +1,758 and −431 ($M): 32 < 175.8, a
+    tie; +75 against +300: 225 > 175.8, the bloc wins outright."""
+    m = 1e6
+    tie = welfare_verdict(75 * m, 107 * m, 1758 * m, -431 * m, "mp-dod", "bloc-zone")
+    assert "a tie (`bloc-zone` ahead)" in tie and "$32.0M" in tie
+    win = welfare_verdict(75 * m, 300 * m, 1758 * m, -431 * m, "mp-dod", "bloc-zone")
+    assert win == "so `bloc-zone` is the cheaper of the two for the US"

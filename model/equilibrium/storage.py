@@ -3,9 +3,10 @@
 Rows come from ``storage.csv`` (node, commodity, capacity, opening stock, holding cost); the
 config switch ``storage.private: false`` leaves them out. A private holder buys material of its
 origin class (China-touched, or clean: no Chinese stage) on its node's market, carries it along
-the scenario tree and sells it back in the same class, at the cost of holding (storage, insurance, and the financing premium of private money over the real
-discount rate). In the welfare-maximising LP this is the competitive, rational-expectations
-storage rule (Williams & Wright 1991): stocks are carried from t to a child t' only while
+the scenario tree and sells it back in the same class, at the cost of holding (storage,
+insurance, and the financing premium of private money over the real discount rate). In the
+welfare-maximising LP this is the competitive, rational-expectations storage rule (Williams &
+Wright 1991): stocks are carried from t to a child t' only while
 w_t (P_t + h) = Σ_{t'} w_{t'} P_{t'}, so a public stockpile is valued against what the market
 would store anyway.
 """
