@@ -64,8 +64,8 @@ class SolverOptions(Strict):
     method: Literal["auto", "simplex", "ipm", "pdlp"] = Field(
         default="auto", description="HiGHS algorithm: simplex (dual simplex), ipm (interior point), pdlp "
         "(first-order, low accuracy); auto = HiGHS's own choice, which is dual simplex on this model's "
-        "LPs, the fastest measured from 1 to 200 scenarios (docs/performance.md), and the QP solver "
-        "for `curves.form: linear`. `options: {solver: ...}` overrides it")
+        "LPs, the fastest measured on them (docs/performance.md: 4.4x faster than interior point at 50 "
+        "scenarios), and the QP solver for `curves.form: linear`. `options: {solver: ...}` overrides it")
     options: dict[str, Any] = Field(default_factory=dict, description="HiGHS options, passed as they are "
                                     "(checked by HiGHS: an unknown option or wrong type is an error)")
 
