@@ -183,5 +183,5 @@ def build_index(cfg: RunConfig, data: DataSet) -> Index:
     ix.clean_arcs = [a for a in arcs if a[0] != ix.china]
     ix.curves = build_curves(cfg, data, arcs)
     ix.storage = storage_rows(cfg, data)
-    ix.storage_clean = clean_storage_rows(cfg, data)
+    ix.storage_clean = clean_storage_rows(data, ix.storage)
     return ix

@@ -28,16 +28,14 @@ def storage_rows(cfg: RunConfig, data: DataSet) -> list[tuple[str, str]]:
     return sorted((r.node, r.commodity) for r in df.itertuples() if r.capacity_t > 0 or r.initial_t > 0)
 
 
-def clean_storage_rows(cfg: RunConfig, data: DataSet) -> list[tuple[str, str]]:
-    """The holders of :func:`storage_rows` that hold clean material (``origin`` clean): their
-    purchases and sales enter the node's clean balance (balance.py)."""
-    if not cfg.storage.private or not data.has("storage"):
+def clean_storage_rows(data: DataSet, rows: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Of the holders ``rows`` (:func:`storage_rows`), those that hold clean material (``origin``
+    clean): their purchases and sales enter the node's clean balance (balance.py)."""
+    if not rows:
         return []
     df = data["storage"]
-    if "origin" not in df.columns:
-        return []
-    rows = set(storage_rows(cfg, data))
-    return sorted((r.node, r.commodity) for r in df.itertuples() if r.origin == "clean" and (r.node, r.commodity) in rows)
+    clean = {(r.node, r.commodity) for r in df.itertuples() if getattr(r, "origin", "touched") == "clean"}
+    return [k for k in rows if k in clean]
 
 
 def define_private_storage(m, ix) -> None:
