@@ -25,7 +25,7 @@ DATA_KEYS: dict[str, list[str]] = {
     "demand": ["node", "segment", "commodity", "year"],
     "routes": ["origin", "destination", "commodity"],
     "substitution": ["segment", "commodity", "substitute"],
-    "observed": ["metric", "year"],
+    "observed": ["metric", "year", "months"],
 }
 MAX_DETAIL_ROWS = 200
 

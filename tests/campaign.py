@@ -463,7 +463,7 @@ def ragged_rows(draw):
 OPTIONAL = {
     "substitution": ("segment,commodity,substitute,max_share,ratio_t_per_t,source_id",
                      "ev,ndfeb_magnet,ndpr_oxide,{share},{ratio},{src}"),
-    "observed": ("metric,year,value,low,high,unit,source_id", "china_share_mine_output,{year},0.7,0.6,0.8,1,{src}"),
+    "observed": ("metric,year,months,value,low,high,unit,source_id", "china_share_mine_output,{year},1-12,0.7,0.6,0.8,1,{src}"),
 }
 
 

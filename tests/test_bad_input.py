@@ -85,6 +85,10 @@ CONFIG_CASES = [
     ("years: {start: 2025, end: 2027}", "years: {start: 2025, end: 2031}", ["outside the data horizon"]),
     ("years: {start: 2025, end: 2027}", "years: {start: 2025, end: 2027", ["line", "invalid YAML"]),
     ("discount_rate: 0.05", "discount_rate: 0.05\nsolver: {options: {time_limt: 3}}", ["solver.options", "HiGHS rejects option 'time_limt'"]),
+    ("discount_rate: 0.05", "discount_rate: 0.05\nperiods: {2025: [6, 5]}", ["periods.2025", "summing to 12", "[6, 5]"]),
+    ("discount_rate: 0.05", "discount_rate: 0.05\nperiods: {2031: [6, 6]}", ["periods.2031", "not a year of the run"]),
+    ("discount_rate: 0.05", "discount_rate: 0.05\npolicies: {t: {kind: tariff, ad_valorem: 0.1, years: {start: 2026, from_month: 5, end: 2027}}}",
+     ["policies.t.years", "inside the period 2026", "split 2026"]),
 ]
 
 

@@ -154,9 +154,10 @@ def test_qualification_limits_how_fast_a_supplier_replaces_a_banned_one():
 
     2025: the curves keep flows near their references (JP→US below 1,000 t: China is cheaper).
     2026, no limit (g = 50): Japan replaces China at the flat premium, $71 + 0.25 × $62 = $86.5/kg,
-    which is then the US price. With g = 0.5 Japan may ship at most 1.5 × its 2025 flow + 0.5 ×
-    1,000 t; the rest comes from the $100/kg US backstop, which sets the price; knowing the ban is
-    coming, buyers pre-qualify Japan in 2025."""
+    which is then the US price. With g = 0.5 Japan is qualified for 1.5 × 1,000 t in 2025 and may
+    ship in 2026 at most that plus 0.5 × (its 2025 flow + 1,000 t); the rest comes from the $100/kg
+    US backstop, which sets the price; knowing the ban is coming, buyers pre-qualify Japan in 2025
+    by buying from it."""
     from tests.policy_helpers import BASE as TWO, DATA as TWO_DATA, flow, price
     cap = TWO_DATA["capacity"].copy()
     cap.loc[cap.facility == "jp_sep", "capacity_t"] = 10_000
@@ -182,10 +183,10 @@ def test_qualification_limits_how_fast_a_supplier_replaces_a_banned_one():
     assert price(free, "US", 2026) == pytest.approx(71.0 + 0.25 * 62.0, abs=0.002)   # less the origin tie-break ε
     assert 600 < flow(free, "JP", "US", 2025) < 1000            # near, below, its reference: China is cheaper
     # with the limit, US buyers foresee the ban and qualify Japan in 2025: they import more from it
-    # than they would otherwise, because every 2025 tonne adds 1.5 t of room in 2026
+    # than they would otherwise, because every 2025 tonne adds 0.5 t of room in 2026
     x25 = flow(limited, "JP", "US", 2025)
     assert x25 > flow(free, "JP", "US", 2025) + 100
-    assert flow(limited, "JP", "US", 2026) == pytest.approx(1.5 * x25 + 0.5 * 1000.0)
+    assert flow(limited, "JP", "US", 2026) == pytest.approx(1.5 * 1000.0 + 0.5 * (x25 + 1000.0))
     assert flow(limited, "JP", "US", 2026) < 4000.0
     assert price(limited, "US", 2026) == pytest.approx(100.0)
 

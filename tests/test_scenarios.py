@@ -196,15 +196,23 @@ def test_brief_regimes_are_expressible():
     ix = build_index(cfg, data)
     pi = build_policy_index(ix, cfg, r.path)
     tree = ix.tree
-    t2025 = tree.of["full_ban", 2025]
-    assert tree.branch[t2025] == TRUNK and len(tree.scenarios[t2025]) == 4
-    # the April licence friction applies on the shared trunk in 2025
-    assert any(a[0] == "CN" and a[2] == "dy_oxide" and a[3] == t2025 for a in pi.friction)
-    # 2025: licences as quantities on the shared trunk (approval rate × pre-control volume) and
-    # MP's Q1 concentrate shipments to China before its April stop
-    caps25 = {cid.split(".", 1)[1]: cap for (cid, t), cap in pi.control_caps.items() if t == t2025}
-    assert caps25 == pytest.approx({"april_dy": 0.7 * 87, "april_tb": 0.7 * 70, "april_magnets_us": 0.75 * 10000,
-                                    "april_magnets_others": 0.9 * 48152, "mp_stops_china_2025": 9700})
+    # 2025 in three periods (January-April, May-June, July-December), 2026 in halves, on the trunk
+    assert [p.label for p, b in zip(tree.period, tree.branch) if b == TRUNK] == [
+        "2025-01", "2025-05", "2025-07", "2026-01", "2026-07"]
+    t_jan, t_may = tree.at["full_ban", "2025-01"], tree.at["full_ban", "2025-05"]
+    assert tree.of["full_ban", 2025] == t_jan and tree.length[t_may] == pytest.approx(2 / 12)
+    assert tree.branch[t_may] == TRUNK and len(tree.scenarios[t_may]) == 4
+    # the April licence friction applies on the shared trunk from May 2025, not before
+    assert any(a[0] == "CN" and a[2] == "dy_oxide" and a[3] == t_may for a in pi.friction)
+    assert not any(a[0] == "CN" and a[2] == "dy_oxide" and a[3] == t_jan for a in pi.friction)
+    # licences as quantities (approval rate × pre-control volume, per year of the period): MP's Q1
+    # concentrate shipments before its April stop; May-June the collapse of magnets to the US
+    caps = lambda t: {cid.split(".", 1)[1]: cap for (cid, c_t), cap in pi.control_caps.items() if c_t == t}  # noqa: E731
+    assert caps(t_jan) == pytest.approx({"mp_stops_china_2025": 29100})
+    assert caps(t_may) == pytest.approx({"april_dy": 0.7 * 87, "april_tb": 0.7 * 70,
+                                         "april_magnets_us_collapse": 0.25 * 10000,
+                                         "april_magnets_others": 0.9 * 48152, "mp_stops_china": 0.0})
+    assert caps(tree.at["full_ban", "2025-07"])["april_magnets_us"] == pytest.approx(0.73 * 10000)
     # from 2027 the ban caps China's magnet exports at zero only in the full-ban branch
     t_ban = tree.of["full_ban", 2027]
     caps = {cid: cap for (cid, t), cap in pi.control_caps.items() if t == t_ban}
@@ -219,7 +227,7 @@ def test_brief_regimes_are_expressible():
     assert {cid: cap for (cid, t), cap in pi.control_caps.items() if t == t_oct} == pytest.approx({
         "october_back.october_magnets": 0.5 * 55800, "october_back.october_heavies": 0.5 * 110,
         "october_back.april_dy_kept": 0.7 * 87, "october_back.april_tb_kept": 0.7 * 70,
-        "october_back.april_magnets_us_kept": 0.75 * 10000, "october_back.april_magnets_others_kept": 0.9 * 48152})
+        "october_back.april_magnets_us_kept": 0.73 * 10000, "october_back.april_magnets_others_kept": 0.9 * 48152})
     # the October extraterritorial rule: licence frictions on third countries' China-touched exports
     assert pi.friction_touched[("JP", "US", "ndfeb_magnet", t_oct)] == pytest.approx(3.0)
     assert pi.friction_touched[("MY", "JP", "dy_oxide", t_oct)] == pytest.approx(30.0)

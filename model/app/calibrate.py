@@ -23,8 +23,10 @@ from typing import Callable
 import pandas as pd
 
 from reebloc.errors import ReeblocError
+from reebloc.inputs.dataset import parse_months
 
-COLUMNS = ["metric", "year", "observed", "low", "high", "unit", "model", "hit", "explanation"]
+COLUMNS = ["metric", "year", "months", "observed", "low", "high", "unit", "model", "hit", "explanation"]
+MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
 
 
 @dataclass(frozen=True)
@@ -149,6 +151,14 @@ def _unserved(node: str, commodity: str):
     return compute
 
 
+def _shortage(node: str, commodity: str):
+    def compute(tables, year, cn):
+        d = tables["demand"]
+        d = d[(d["year"] == year) & (d["node"] == node) & (d["commodity"] == commodity)]
+        return float(d["shortage_t"].sum()), f"{node} {commodity} unserved {d['unserved_t'].sum():,.0f} t in all"
+    return compute
+
+
 METRICS: dict[str, Metric] = {
     "china_share_mine_output": Metric(
         "China's share of world mine output (t REO)", _mine_share,
@@ -199,6 +209,10 @@ METRICS: dict[str, Metric] = {
     "us_magnet_shortfall": Metric(
         "US NdFeB demand not served (t)", _unserved("US", "ndfeb_magnet"),
         "the licensed Chinese tonnes, what Japan and others can divert to the US, and the demand elasticity"),
+    "us_magnet_shortage": Metric(
+        "US NdFeB shortage (t): buyers who would pay up to the value of lost load and got nothing (demand.csv "
+        "shortage_t, docs/model.md § Shortage and priced-out demand)", _shortage("US", "ndfeb_magnet"),
+        "physical caps on US supply (licences, bans) against what stocks and other suppliers can add"),
     "us_concentrate_to_china": Metric(
         "US light concentrate shipped to China (t REO)", _flow("US", None, "reo_light"),
         "the MP Materials stop of April 2025 (history control mp_stops_china in brief_regimes.yaml)"),
@@ -239,17 +253,49 @@ def calibrate(config_path: str | Path, result=None) -> pd.DataFrame:
     for r in data["observed"].itertuples():
         year = int(r.year)
         m = METRICS.get(r.metric)
+        window, why = window_tables(tables, cfg, year, parse_months(r.months))
         if year not in cfg.year_list:
             value, detail, hit = float("nan"), f"year {year} is not in the run", False
         elif m is None:
             value, detail, hit = float("nan"), "no model definition for this metric (model/app/calibrate.py)", False
+        elif window is None:
+            value, detail, hit = float("nan"), why, False
         else:
-            value, detail = m.compute(tables, year, cn)
+            value, detail = m.compute(window, year, cn)
             hit = bool(r.low <= value <= r.high)
-        rows.append({"metric": r.metric, "year": year, "observed": r.value, "low": r.low, "high": r.high,
+        rows.append({"metric": r.metric, "year": year, "months": r.months, "observed": r.value, "low": r.low, "high": r.high,
                      "unit": r.unit, "model": value, "hit": hit,
                      "explanation": _explain(r, value, hit, detail, m)})
     return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def window_tables(tables: dict, cfg, year: int, months: tuple[int, int]) -> tuple[dict | None, str]:
+    """The tables over months a-b of ``year``: the annual tables for the whole year, else the
+    periods of the run that make up exactly those months, summed as ``tables.aggregate`` does
+    for a year (amounts summed, prices length-weighted). (None, why) if the run's periods do not."""
+    from reebloc.outputs.tables import aggregate
+    a, b = months
+    if (a, b) == (1, 12):
+        return tables, ""
+    pers = [p for p in cfg.period_list if p.year == year]
+    inside = [p for p in pers if a <= p.first_month and p.last_month <= b]
+    if sum(p.last_month - p.first_month + 1 for p in inside) != b - a + 1:
+        cuts = ", ".join(f"{MONTHS[p.first_month - 1]}-{MONTHS[p.last_month - 1]}" for p in pers)
+        return None, (f"the run's periods of {year} ({cuts}) do not make up {MONTHS[a - 1]}-{MONTHS[b - 1]}; "
+                      f"split the year with periods (docs/model.md § Periods)")
+    labels = {p.label for p in inside}
+    out = {}
+    for k, v in tables.items():
+        if k.endswith("_by_period"):
+            name = k[: -len("_by_period")]
+            out[name] = aggregate(v[(v["year"] == year) & v["period"].isin(labels)], name)
+    return out, ""
+
+
+def window_label(year: int, months: str) -> str:
+    """2025 and '1-12' → '2025'; 2025 and '5-12' → '2025 May-Dec'."""
+    a, b = parse_months(months)
+    return str(year) if (a, b) == (1, 12) else f"{year} {MONTHS[a - 1]}-{MONTHS[b - 1]}"
 
 
 def _explain(r, value, hit, detail, m: Metric | None) -> str:
@@ -287,6 +333,32 @@ def _cell(v, unit):
 
 
 # ----------------------------------------------------------------------------- extra context
+
+def us_magnets_by_period(result, node: str = "US") -> list[str]:
+    """Markdown lines: the US magnet market in each period of the split years (first scenario):
+    imports by origin, demand unserved and shortage (t in the period), the US price."""
+    cfg = result.resolved.config
+    scenario, cn = next(iter(cfg.scenarios)), cfg.china_node
+    split = {y for y in cfg.periods}
+    f, d, p = (result.tables[f"{k}_by_period"] for k in ("flows", "demand", "prices"))
+    f = f[(f.scenario == scenario) & (f.destination == node) & f.commodity.isin(MAGNETS) & f.year.isin(split)]
+    d = d[(d.scenario == scenario) & (d.node == node) & d.commodity.isin(MAGNETS) & d.year.isin(split)]
+    p = p[(p.scenario == scenario) & (p.node == node) & (p.commodity == "ndfeb_magnet") & p.year.isin(split)]
+    lines = [f"## The {node} magnet market by period", "",
+             f"From `flows_by_period.csv`, `demand_by_period.csv` and `prices_by_period.csv` ({scenario}): tonnes "
+             "in the period, every NdFeB grade.", "",
+             "| period | months | imports from China | from others | unserved | of which shortage | price $/kg |",
+             "|---|---|---:|---:|---:|---:|---:|"]
+    for per in cfg.period_list:
+        if per.year not in split:
+            continue
+        fp, dp, pp = f[f.period == per.label], d[d.period == per.label], p[p.period == per.label]
+        china, others = fp[fp.origin == cn].quantity_t.sum(), fp[fp.origin != cn].quantity_t.sum()
+        price = f"{pp.price_usd_per_kg.iloc[0]:,.1f}" if len(pp) else "n/a"
+        lines.append(f"| {per.label} | {MONTHS[per.first_month - 1]}-{MONTHS[per.last_month - 1]} | {china:,.0f} | "
+                     f"{others:,.0f} | {dp.unserved_t.sum():,.0f} | {dp.shortage_t.sum():,.0f} | {price} |")
+    return lines + [""]
+
 
 def context_figures(result, year: int = 2025) -> pd.DataFrame:
     """Other base-year figures worth a glance (not targets): model value next to a published one."""
@@ -343,11 +415,11 @@ def write_page(table: pd.DataFrame, out: str | Path, config_path: str | Path, re
         "`model/app/calibrate.py`: production shares in tonnes of the stage's main commodity, prices as "
         "duals of the China node's balance, the US import share in tonnes (observed: share of value).",
         "",
-        "| metric | year | observed | band | model | hit |",
+        "| metric | period | observed | band | model | hit |",
         "|---|---:|---:|---:|---:|:---:|",
     ]
     for r in table.itertuples():
-        lines.append(f"| {r.metric} | {r.year} | {_cell(r.observed, r.unit)} | "
+        lines.append(f"| {r.metric} | {window_label(r.year, r.months)} | {_cell(r.observed, r.unit)} | "
                      f"{_cell(r.low, r.unit)}–{_cell(r.high, r.unit)} | {_cell(r.model, r.unit)} | "
                      f"{'yes' if r.hit else '**no**'} |")
     n_hit = int(table["hit"].sum())
@@ -369,8 +441,9 @@ def write_page(table: pd.DataFrame, out: str | Path, config_path: str | Path, re
               "carry licence rents over China's, US demand is cut (the shortage: unserved, priced out along the "
               "constant-elasticity demand curves of docs/model.md § Demand curves, whose elasticities are scaled to "
               "reproduce the observed ex-China magnet premium), and MP ships only its Q1 concentrate "
-              "to China. The model is annual: 2025 is one period; the approval rates are annual averages with "
-              "January-April at the full pace.",
+              "to China in January-April. 2025 is three periods (January-April before the licences bit, May-June "
+              "the collapse, July-December) and 2026 two halves (docs/model.md § Periods): a figure observed over "
+              "some months is compared with the periods that make up those months.",
               "- **Dy and Tb prices** are set by the magnet grades (docs/model.md § Magnet grades): where standard "
               "and grain-boundary-diffused (GBD) magnets are both made, the GBD premium (asm_cost_magnet_gbd_premium) "
               "equals the Dy it saves less the extra Tb it uses; where GBD and heavy-free magnets are both made, the "
@@ -392,6 +465,8 @@ def write_page(table: pd.DataFrame, out: str | Path, config_path: str | Path, re
               "(MP Independence/10X, USA Rare Earth) cost more (asm_cost_magnet_new) and do not run without policy "
               "support — which is what the policy variants are for.",
               ""]
+    if result is not None and "flows_by_period" in result.tables:
+        lines += us_magnets_by_period(result)
     if result is not None:
         ctx = context_figures(result)
         lines += ["## Other base-year figures (not targets)", "", "| figure | model | published |", "|---|---:|---|"]
@@ -428,6 +503,6 @@ def main(args) -> int:
     if getattr(args, "update_docs", False):
         written.append(write_page(table, DOCS_PAGE, args.config, result=result))
     with pd.option_context("display.width", 200, "display.max_colwidth", 60):
-        print(table[["metric", "observed", "low", "high", "model", "hit"]].to_string(index=False))
+        print(table[["metric", "year", "months", "observed", "low", "high", "model", "hit"]].to_string(index=False))
     print(f"{int(table['hit'].sum())}/{len(table)} hit in {seconds:.1f} s; wrote {', '.join(map(str, written))}")
     return 0 if bool(table["hit"].all()) else 1

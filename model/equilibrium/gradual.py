@@ -122,7 +122,7 @@ def curve_values(ix, cfg, data) -> dict[str, dict]:
     if not cv:
         return v
     sigma, cap, share, g = curve_parameters(cfg, data)
-    v["trade_ramp_growth"][None] = 1.0 + g
+    L = ix.tree.length
     dem = data["demand"]
     qty = dem.groupby(["node", "commodity", "year"])["quantity_t"].sum()
     val = (dem["quantity_t"] * dem["price_usd_per_kg"]).groupby([dem["node"], dem["commodity"], dem["year"]]).sum()
@@ -140,8 +140,10 @@ def curve_values(ix, cfg, data) -> dict[str, dict]:
             q0 = (share * imports[d, cr] if new else cv.reference[o, d, c]) * growth
             rate = cv.rate.get((o, d, c), 0.0)
             tau0 = -rate * price / (1.0 + rate)
-            root = ix.tree.parent[t] is None
-            v["trade_ramp_base_t"][o, d, c, t] = (1.0 + g) * q0 if root else g * q0
+            parent = ix.tree.parent[t]
+            gap = (L[t] + (1.0 if parent is None else L[parent])) / 2   # years between period centres
+            v["trade_ramp_growth"][t] = g * gap
+            v["trade_ramp_base_t"][o, d, c, t] = (1.0 + g * gap) * q0 if parent is None else g * gap * q0
             for k, (w, cost) in enumerate(segments(max(q0, 1e-6), price, sigma, cap, tau0, new)):
                 if w is not None:
                     v["trade_step_width_t"][o, d, c, t, k] = w
@@ -166,19 +168,27 @@ def define_gradual_trade(m, ix) -> None:
     m.trade_step = pyo.Var(m.ATK, within=pyo.NonNegativeReals, bounds=step_bounds)
     m.AT_curve = pyo.Set(dimen=4, initialize=[a + (t,) for t in T for a in arcs], ordered=True)
     m.trade_steps_sum = pyo.Constraint(m.AT_curve, rule=steps_sum_rule)
-    m.trade_ramp_growth = pyo.Param(mutable=True, initialize=1.0)
+    m.trade_ramp_growth = pyo.Param(T, mutable=True, initialize=0.0)
     m.trade_ramp_base_t = pyo.Param(m.AT_curve, mutable=True, initialize=0.0)
+    m.qualified = pyo.Var(m.AT_curve, within=pyo.NonNegativeReals)
     m.trade_ramp = pyo.Constraint(m.AT_curve, rule=lambda m, o, d, c, t: ramp_rule(m, ix, o, d, c, t))
+    m.trade_qualified = pyo.Constraint(m.AT_curve, rule=lambda m, o, d, c, t: m.flow[o, d, c, t] <= m.qualified[o, d, c, t])
 
 
 def ramp_rule(m, ix, o, d, c, t):
-    """Supplier qualification: flow[a,t] ≤ (1 + g)·flow[a,parent(t)] + g·q0[a,t]; at the root
-    flow[a,t] ≤ (1 + g)·q0[a,t] (trade_ramp_base_t holds g·q0, or (1 + g)·q0 at the root). The
+    """Supplier qualification: flow[a,t] ≤ qualified[a,t] (``trade_qualified``), and the qualified
+    volume grows with what buyers take: qualified[a,t] ≤ qualified[a,parent(t)] + gΔ·(flow[a,parent(t)]
+    + q0[a,t]); at the root qualified[a,t] ≤ (1 + gΔ)·q0[a,t] (trade_ramp_growth holds gΔ;
+    trade_ramp_base_t gΔ·q0, or (1 + gΔ)·q0 at the root), with Δ the years between the centres of
+    the two periods (1 between whole years; the reference flow is a whole year's). While flows
+    rise, qualified = flow and this is flow[a,t] ≤ (1 + gΔ)·flow[a,parent] + gΔ·q0; a supplier stays
+    qualified when its flow falls (a licence cut), so it may return to that volume at once. The
     dual is the value of a faster qualification, $/kg."""
     parent = ix.tree.parent[t]
     if parent is None:
-        return m.flow[o, d, c, t] <= m.trade_ramp_base_t[o, d, c, t]
-    return m.flow[o, d, c, t] - m.trade_ramp_growth * m.flow[o, d, c, parent] <= m.trade_ramp_base_t[o, d, c, t]
+        return m.qualified[o, d, c, t] <= m.trade_ramp_base_t[o, d, c, t]
+    return (m.qualified[o, d, c, t] - m.qualified[o, d, c, parent] - m.trade_ramp_growth[t] * m.flow[o, d, c, parent]
+            <= m.trade_ramp_base_t[o, d, c, t])
 
 
 def step_bounds(m, o, d, c, t, k):

@@ -17,48 +17,68 @@ from reebloc.equilibrium.investment import Projects, build_projects
 from reebloc.equilibrium.storage import clean_storage_rows, storage_rows
 from reebloc.inputs.config import RunConfig
 from reebloc.inputs.dataset import DataSet
+from reebloc.inputs.schema_base import Period
 
 TRUNK = "trunk"
 
 
 @dataclass
 class Tree:
-    """Tree nodes ``t`` = 0..n-1 with year, branch, probability, parent and scenarios."""
+    """Tree nodes ``t`` = 0..n-1 with year, period, branch, probability, parent and scenarios.
+
+    A node is one period of a branch: a whole year unless ``periods`` splits the year
+    (docs/model.md § Periods); its parent is the previous period of the same scenario."""
 
     year: list[int] = field(default_factory=list)
+    period: list[Period] = field(default_factory=list)
     branch: list[str] = field(default_factory=list)
     prob: list[float] = field(default_factory=list)
     parent: list[int | None] = field(default_factory=list)
     scenarios: list[list[str]] = field(default_factory=list)
-    of: dict[tuple[str, int], int] = field(default_factory=dict)  # (scenario, year) -> t
+    of: dict[tuple[str, int], int] = field(default_factory=dict)  # (scenario, year) -> t of the year's first period
+    at: dict[tuple[str, str], int] = field(default_factory=dict)  # (scenario, period label) -> t
 
     @classmethod
     def build(cls, cfg: RunConfig) -> "Tree":
         tree = cls()
-        ids: dict[tuple[str, int], int] = {}
+        ids: dict[tuple[str, str], int] = {}
         single = len(cfg.scenarios) == 1
-        for y in cfg.year_list:
+        last: dict[str, int] = {}
+        for per in cfg.period_list:
+            y = per.year
             for s in sorted(cfg.scenarios):   # canonical order: the LP does not depend on YAML order
                 sc = cfg.scenarios[s]
                 d = sc.divergence_year()
                 b = s if (single or (d is not None and y >= d)) else TRUNK
-                key = (b, y)
+                key = (b, per.label)
                 if key not in ids:
                     ids[key] = len(tree.year)
                     tree.year.append(y)
+                    tree.period.append(per)
                     tree.branch.append(b)
                     tree.prob.append(0.0)
                     tree.scenarios.append([])
-                    prev = tree.of.get((s, y - 1))
-                    tree.parent.append(prev)
+                    tree.parent.append(last.get(s))
                 t = ids[key]
                 tree.prob[t] += sc.probability
                 tree.scenarios[t].append(s)
-                tree.of[(s, y)] = t
+                tree.of.setdefault((s, y), t)
+                tree.at[(s, per.label)] = t
+                last[s] = t
         return tree
 
     def __len__(self) -> int:
         return len(self.year)
+
+    @property
+    def length(self) -> list[float]:
+        """Length of each node's period, years (1 for a whole year)."""
+        return [p.length_years for p in self.period]
+
+    @property
+    def split(self) -> bool:
+        """Some year is split into shorter periods."""
+        return any(not p.whole for p in self.period)
 
 
 @dataclass
@@ -104,7 +124,7 @@ class Index:
     def key(self) -> tuple:
         """Hashable summary of the structure: two variants with the same key share a model
         (process coefficients are constants in the model, so they count as structure)."""
-        return (tuple(self.years), tuple(self.tree.branch), tuple(self.tree.year), tuple(sorted(self.coef.items())),
+        return (tuple(self.years), tuple(self.tree.branch), tuple(p.label for p in self.tree.period), tuple(sorted(self.coef.items())),
                 tuple(self.fac_t), tuple(sorted(self.sloped)), tuple(self.arcs),
                 tuple(self.demand_keys), tuple(sorted(self.elastic)), tuple(self.subs),
                 self.steps, self.linear, self.demand, self.demand_steps, self.china, tuple(self.clean_fac_t),

@@ -57,7 +57,8 @@ def ancestors(tree, t: int) -> list[int]:
 
 def build_projects(cfg, data, tree, years: list[int]) -> Projects:
     """Decision nodes of project j: y_t ≥ max(y0, E_j − L_j) and y_t + L_j ≤ last year (a build
-    that could only come online after the horizon is no decision inside it)."""
+    that could only come online after the horizon is no decision inside it); in a year split into
+    periods, builds are decided at its start (the first period)."""
     if not data.has("projects"):
         return Projects()
     df = data["projects"].set_index("project")
@@ -69,8 +70,10 @@ def build_projects(cfg, data, tree, years: list[int]) -> Projects:
         pr.life[j] = int(r["lifetime_years"])
         first = max(y0, int(r["earliest_year"]) - pr.lead[j])
         if pr.enabled:
-            pr.build_t += [(j, t) for t in range(len(tree)) if first <= tree.year[t] <= y1 - pr.lead[j]]
-    pr.leaves = [t for t in range(len(tree)) if tree.year[t] == y1]
+            pr.build_t += [(j, t) for t in range(len(tree)) if first <= tree.year[t] <= y1 - pr.lead[j]
+                           and tree.period[t].first_month == 1]
+    parents = set(tree.parent)
+    pr.leaves = [t for t in range(len(tree)) if t not in parents]
     return pr
 
 

@@ -92,7 +92,7 @@ def define_stockpiles(m, ix, pi) -> None:
     m.stock_limit = pyo.Constraint(m.STK, rule=lambda m, p, t: m.stock[p, t] <= m.stock_capacity_t[p, t])
     closed = [(p, t) for (p, t) in pi.stock_rows if not pi.release_ok[p, t]]
     m.stock_no_release = pyo.Constraint(closed, rule=lambda m, p, t: m.release[p, t] == 0)
-    inactive = [(p, t) for (p, t) in pi.stock_rows if not pi.stockpiles[p].active(ix.tree.year[t])]
+    inactive = [(p, t) for (p, t) in pi.stock_rows if not pi.stockpiles[p].active(ix.tree.period[t])]
     m.stock_no_buy = pyo.Constraint(inactive, rule=lambda m, p, t: m.buy[p, t] == 0)
     m.TGT = pyo.Set(dimen=2, initialize=pi.target_rows, ordered=True)
     m.stock_target_t = pyo.Param(m.TGT, mutable=True, initialize=0.0)
@@ -100,10 +100,11 @@ def define_stockpiles(m, ix, pi) -> None:
 
 
 def stock_balance_rule(m, ix, p, t):
-    """stock[p,t] = stock[p,parent] + buy − release."""
-    parent = ix.tree.parent[t]
+    """stock[p,t] = stock[p,parent] + L_t (buy − release): buy and release are per-year rates, L_t
+    the period's length in years."""
+    parent, L = ix.tree.parent[t], ix.tree.period[t].length_years
     prev = m.stock_initial_t[p] if parent is None else m.stock[p, parent]
-    return m.stock[p, t] == prev + m.buy[p, t] - m.release[p, t]
+    return m.stock[p, t] == prev + L * (m.buy[p, t] - m.release[p, t])
 
 
 def define_controls(m, ix, pi) -> None:

@@ -74,11 +74,11 @@ def control_exporters(c, ix: Index) -> list[str]:
 def controls_at(cfg: RunConfig, tree, t: int) -> list[tuple[str, object]]:
     """Export controls in force at tree node t: its scenario's (on a branch), or the controls
     that every scenario on the trunk shares (validated identical in the config)."""
-    y, b = tree.year[t], tree.branch[t]
+    per, b = tree.period[t], tree.branch[t]
     s = b if b != TRUNK else tree.scenarios[t][0]
     prefix = b if b != TRUNK else TRUNK
     controls = cfg.scenarios[s].export_controls
-    return [(f"{prefix}.{name}", controls[name]) for name in sorted(controls) if controls[name].years.covers(y)]
+    return [(f"{prefix}.{name}", controls[name]) for name in sorted(controls) if controls[name].years.covers(per)]
 
 
 def build_policy_index(ix: Index, cfg: RunConfig, where) -> PolicyIndex:
@@ -192,30 +192,30 @@ def build_policy_index(ix: Index, cfg: RunConfig, where) -> PolicyIndex:
 
     fac_t = set(ix.fac_t)
     for t in range(len(tree)):
-        y = tree.year[t]
+        y, per = tree.year[t], tree.period[t]
         for a in ix.arcs:
-            hit = any(p.active(y) and tariff_applies(p, *a) for p in pi.tariffs.values()) or \
-                any(p.active(y) and bloc_side(p, *a) for p in pi.blocs.values())
+            hit = any(p.active(per) and tariff_applies(p, *a) for p in pi.tariffs.values()) or \
+                any(p.active(per) and bloc_side(p, *a) for p in pi.blocs.values())
             if hit:
                 pi.wedge_arcs.append(a + (t,))
         for name, p in pi.floors.items():
-            if p.active(y):
+            if p.active(per):
                 rows = [(name, fa, t) for fa in p.facilities if (fa, t) in fac_t]
                 pi.floor_rows += rows
                 if rows:
                     pi.floor_years.append((name, t))
         for name, p in pi.offtakes.items():
-            if p.active(y) and (p.facility, t) in fac_t:
+            if p.active(per) and (p.facility, t) in fac_t:
                 pi.offtake_rows.append((name, t))
         for name, p in pi.stockpiles.items():
             pi.stock_rows.append((name, t))
-            pi.release_ok[name, t] = p.active(y) and (p.release == "any" or t in pi.disrupted)
+            pi.release_ok[name, t] = p.active(per) and (p.release == "any" or t in pi.disrupted)
             # the cover target holds in normal times; in a disruption the stock may be drawn below it
             drawable = t in pi.disrupted and p.release == "disruption"
-            if p.active(y) and p.target_days and (p.target_from is None or y >= p.target_from) and not drawable:
+            if p.active(per) and p.target_days and (p.target_from is None or y >= p.target_from) and not drawable:
                 pi.target_rows.append((name, t))
         for name, p in pi.content_rules.items():
-            if p.active(y):
+            if p.active(per):
                 pi.clean_demand += [(n, sg, c, t) for (n, sg, c) in ix.demand_keys
                                     if n == p.node and sg in p.segments and (p.commodities == "*" or c in p.commodities)]
     pi.clean_demand = sorted(set(pi.clean_demand))
@@ -243,7 +243,7 @@ def strategy_rows(ix: Index, cfg: RunConfig, pi: PolicyIndex, need) -> None:
         need(bool(arcs), f + ".commodity", f"no route from {player} carries {ins.commodity!r} to "
              f"{'any node' if ins.destinations == 'all' else ', '.join(ins.destinations)} (routes.csv)")
         for t in range(len(tree)):
-            if ins.years is not None and not ins.years.covers(tree.year[t]):
+            if ins.years is not None and not ins.years.covers(tree.period[t]):
                 continue
             if ins.kind == "export_tax":
                 for a in arcs:

@@ -58,10 +58,11 @@ def define_private_storage(m, ix) -> None:
 
 
 def pstock_balance_rule(m, ix, n, c, t):
-    """pstock[t] = pstock[parent(t)] (opening stock at the root) + pbuy[t] − psell[t]."""
-    parent = ix.tree.parent[t]
+    """pstock[t] = pstock[parent(t)] (opening stock at the root) + L_t (pbuy[t] − psell[t]):
+    purchases and sales are per-year rates, L_t the period's length in years."""
+    parent, L = ix.tree.parent[t], ix.tree.period[t].length_years
     prev = m.pstock_initial_t[n, c] if parent is None else m.pstock[n, c, parent]
-    return m.pstock[n, c, t] == prev + m.pbuy[n, c, t] - m.psell[n, c, t]
+    return m.pstock[n, c, t] == prev + L * (m.pbuy[n, c, t] - m.psell[n, c, t])
 
 
 def storage_values(ix, data: DataSet) -> dict[str, dict]:

@@ -15,9 +15,11 @@ from reebloc.inputs.dataset import DataSet
 
 
 def discount_weights(ix: Index, rate: float) -> list[float]:
-    """w_t = prob_t × (1 + r)^−(y_t − y_0): the weight of tree node t in the objective."""
+    """w_t = prob_t × (1 + r)^−(y_t − y_0) × L_t: the weight of tree node t in the objective, L_t
+    the length of its period in years (1 for a whole year; docs/model.md § Periods). Every
+    variable is a per-year rate, so L_t turns it into the period's amount."""
     y0 = ix.years[0]
-    return [p * (1 + rate) ** -(y - y0) for p, y in zip(ix.tree.prob, ix.tree.year)]
+    return [p * (1 + rate) ** -(y - y0) * L for p, y, L in zip(ix.tree.prob, ix.tree.year, ix.tree.length)]
 
 
 def demand_curve(q0: float, p0: float, e: float, voll: float, steps: int) -> tuple[list[float], list[float]]:

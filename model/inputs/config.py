@@ -23,7 +23,7 @@ from reebloc.errors import ReeblocError
 from reebloc.inputs.policies import POLICY_CLASSES, Policy
 from reebloc.inputs.scenarios import ExportControl, Scenario
 from reebloc.inputs.strategy import Instrument, Strategy
-from reebloc.inputs.schema_base import MAX_RUN_YEARS, MAX_THREADS, FieldError, Num, Strict, YearSpan
+from reebloc.inputs.schema_base import MAX_RUN_YEARS, MAX_THREADS, FieldError, Num, Period, Strict, YearSpan
 
 log = logging.getLogger("reebloc.config")
 
@@ -183,6 +183,10 @@ class RunConfig(Strict):
                              "(path relative to this file; mappings merge key by key)")
     inputs: str = Field(description="data-set folder (path relative to the file that sets it), e.g. ../inputs/default")
     years: YearSpan = Field(description="modelled years, inclusive: {start: 2025, end: 2035}")
+    periods: dict[int, list[int]] = Field(default_factory=dict, description=(
+        "years split into shorter periods: {year: [months of each period]}, the months summing to 12, "
+        "e.g. {2025: [4, 2, 6]} for January-April, May-June and July-December; every per-year "
+        "quantity of a period is weighted by its length (docs/model.md § Periods). Default: whole years"))
     discount_rate: Num = Field(ge=0, le=1, description="real annual discount rate of money figures "
                                "(share, e.g. 0.05); discounts to years.start")
     curves: Curves = Field(default_factory=Curves, description="how demand and supply curves enter the model")
@@ -223,6 +227,15 @@ class RunConfig(Strict):
     def _horizon(cls, v: YearSpan) -> YearSpan:
         if v.end - v.start + 1 > MAX_RUN_YEARS:
             raise ValueError(f"{v.end - v.start + 1} years; a run may span at most {MAX_RUN_YEARS} years")
+        return v
+
+    @field_validator("periods")
+    @classmethod
+    def _periods(cls, v: dict[int, list[int]]) -> dict[int, list[int]]:
+        for y, parts in v.items():
+            if not parts or any(m < 1 for m in parts) or sum(parts) != 12:
+                raise FieldError(f"periods.{y}", f"months of each period of {y}: whole numbers ≥ 1 summing "
+                                 f"to 12, e.g. [6, 6]; got {parts}")
         return v
 
     @field_validator("payers")
@@ -270,9 +283,39 @@ class RunConfig(Strict):
                              f"({', '.join(self.scenarios)})")
         return self
 
+    @model_validator(mode="after")
+    def _period_bounds(self):
+        """A period is wholly inside or outside every instrument's span (no half-active period)."""
+        for y in self.periods:
+            if not self.years.covers(y):
+                raise FieldError(f"periods.{y}", f"{y} is not a year of the run ({self.years.start}-{self.years.end})")
+        spans = [(f"policies.{k}.years", p.years) for k, p in self.policies.items()
+                 if getattr(p, "years", None) is not None]
+        spans += [(f"scenarios.{s}.export_controls.{k}.years", c.years) for s, sc in self.scenarios.items()
+                  for k, c in sc.export_controls.items()]
+        for where, span in spans:
+            for p in self.period_list:
+                if span.straddles(p):
+                    raise FieldError(where, (
+                        f"the span {span.start}-{span.from_month:02d} to {span.end}-{span.to_month:02d} starts or ends "
+                        f"inside the period {p.label} (months {p.first_month}-{p.last_month} of {p.year}); split "
+                        f"{p.year} so that a period starts there, e.g. periods: {{{p.year}: [...]}}"))
+        return self
+
     @property
     def year_list(self) -> list[int]:
         return self.years.years()
+
+    @property
+    def period_list(self) -> list[Period]:
+        """The run's periods in time order (whole years unless ``periods`` splits them)."""
+        out = []
+        for y in self.year_list:
+            first = 1
+            for months in self.periods.get(y, [12]):
+                out.append(Period(y, first, first + months - 1))
+                first += months
+        return out
 
 
 @dataclass

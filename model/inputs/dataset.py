@@ -106,8 +106,11 @@ SPECS: dict[str, Spec] = {
                             refs={"origin": ("nodes", "node"), "destination": ("nodes", "node"),
                                   "commodity": ("commodities", "commodity")},
                             nonneg=("quantity_t", "tariff_in_force_pct"), required=False),
-    "observed": Spec({"metric": STR, "year": INT, "value": FLOAT, "low": FLOAT, "high": FLOAT,
-                      "unit": STR, "source_id": STR}, ("metric", "year"), required=False),
+    # (months: the months of the year the figure covers, "1-12" the whole year, "5-12" May-December)
+    "observed": Spec({"metric": STR, "year": INT, "months": STR, "value": FLOAT, "low": FLOAT, "high": FLOAT,
+                      "unit": STR, "source_id": STR}, ("metric", "year", "months"), required=False,
+                     checks=(("months", lambda v: parse_months(v) is not None,
+                              "first-last month of the year, e.g. 1-12 or 5-12"),)),
     # private stockholders (docs/model.md § Private storage)
     # (origin: the class of material held, touched or clean; docs/model.md § Origin classes)
     "storage": Spec({"node": STR, "commodity": STR, "origin": STR, "capacity_t": FLOAT, "initial_t": FLOAT,
@@ -126,6 +129,15 @@ SPECS: dict[str, Spec] = {
                    required=False),
 }
 YEAR_TABLES = ("capacity", "costs", "demand")
+
+
+def parse_months(v: str) -> tuple[int, int] | None:
+    """'5-12' → (5, 12): the first and last month of a window inside one year (None if malformed)."""
+    parts = str(v).split("-")
+    if len(parts) != 2 or not all(p.strip().isdigit() for p in parts):
+        return None
+    a, b = int(parts[0]), int(parts[1])
+    return (a, b) if 1 <= a <= b <= 12 else None
 
 
 def parse_ramp(text: str) -> list[float] | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 
 import math
@@ -20,23 +21,68 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
 
+@dataclass(frozen=True)
+class Period:
+    """One period of the run: months ``first_month``–``last_month`` of ``year`` (whole years are
+    months 1–12). ``length_years`` weights every per-year quantity of the period (docs/model.md
+    § Periods); ``label`` is ``2025`` for a whole year, ``2025-05`` for one starting in May."""
+
+    year: int
+    first_month: int = 1
+    last_month: int = 12
+
+    @property
+    def length_years(self) -> float:
+        return (self.last_month - self.first_month + 1) / 12.0
+
+    @property
+    def whole(self) -> bool:
+        return self.first_month == 1 and self.last_month == 12
+
+    @property
+    def label(self) -> str:
+        return str(self.year) if self.whole else f"{self.year}-{self.first_month:02d}"
+
+    @property
+    def start(self) -> tuple[int, int]:
+        return (self.year, self.first_month)
+
+    @property
+    def end(self) -> tuple[int, int]:
+        return (self.year, self.last_month)
+
+
 class YearSpan(Strict):
-    """Inclusive span of years ``[start, end]``."""
+    """Inclusive span of years ``[start, end]``; ``from_month``/``to_month`` narrow it to start in a
+    month of the first year and end in a month of the last (a run must split those years into
+    periods that start and end there: ``periods``)."""
 
     start: int = Field(ge=1900, le=2200, description="first year (inclusive)")
     end: int = Field(ge=1900, le=2200, description="last year (inclusive)")
+    from_month: int = Field(default=1, ge=1, le=12, description="first month of the first year (1 = January)")
+    to_month: int = Field(default=12, ge=1, le=12, description="last month of the last year (12 = December)")
 
     @model_validator(mode="after")
     def _ordered(self):
         if self.end < self.start:
             raise ValueError(f"end ({self.end}) is before start ({self.start})")
+        if self.end == self.start and self.to_month < self.from_month:
+            raise ValueError(f"to_month ({self.to_month}) is before from_month ({self.from_month}) of {self.start}")
         return self
 
     def years(self) -> list[int]:
         return list(range(self.start, self.end + 1))
 
-    def covers(self, year: int) -> bool:
-        return self.start <= year <= self.end
+    def covers(self, when: "int | Period") -> bool:
+        """A year: inside [start, end]; a period: wholly inside the span (months included)."""
+        if isinstance(when, Period):
+            return (self.start, self.from_month) <= when.start and when.end <= (self.end, self.to_month)
+        return self.start <= when <= self.end
+
+    def straddles(self, p: Period) -> bool:
+        """The span starts or ends strictly inside period ``p`` (it would cover part of it)."""
+        inside = lambda ym: p.start < ym <= p.end  # noqa: E731  (a boundary after a month of p)
+        return inside((self.start, self.from_month)) or (p.start <= (self.end, self.to_month) < p.end)
 
 
 class FieldError(ValueError):

@@ -21,7 +21,7 @@ from reebloc.equilibrium.demand import own_use
 from reebloc.equilibrium.gradual import adjustment_kusd
 from reebloc.errors import ReeblocError
 from reebloc.inputs.policies import Outlay
-from reebloc.outputs.tables import KUSD, TOL, _expand, facility_cost_kusd
+from reebloc.outputs.tables import KUSD, TOL, _expand, _frame, facility_cost_kusd
 from reebloc.solve.wedges import arc_wedge_parts, floor_price_real, floor_subsidy, offtake_contract_price, offtake_payment
 
 
@@ -38,7 +38,8 @@ def payer_node(payer: str, nodes: list[str], where=None) -> str:
 
 def government_rows(inst: ModelInstance, prices: dict) -> list[tuple]:
     """(t, payer, instrument, policy, usd, recipient_node) per tree node; recipient is where the
-    transfer lands (None for revenue)."""
+    transfer lands (None for revenue). usd is the period's amount: per-year payments × the
+    period's length L_t (docs/model.md § Periods)."""
     m, ix, pi = inst.m, inst.ix, inst.pi
     P = lambda n, c, t: prices.get((n, c, t), 0.0)  # noqa: E731
     rows = []
@@ -90,6 +91,8 @@ def government_rows(inst: ModelInstance, prices: dict) -> list[tuple]:
                               ("stockpile_holding", hold, None)):
             if abs(usd) > TOL:
                 rows.append((t, sp.payer, ins, p, usd * KUSD, rec))
+    L = ix.tree.length
+    rows = [(t, payer, ins, pol, usd * L[t], rec) for (t, payer, ins, pol, usd, rec) in rows]
     rows += investment_subsidy_rows(inst)
     return rows
 
@@ -100,7 +103,8 @@ INVESTMENT_INSTRUMENTS = ("project_grant", "project_loan", "project_equity")
 def investment_subsidy_rows(inst: ModelInstance) -> list[tuple]:
     """Government cost of project finance (docs/model.md § Investment): a grant is paid on the
     capacity decided at tree node t (share g of its capex); a loan or equity costs the difference in
-    annualised capital charge A(r_base) − A(r') on the capacity paying charges at t."""
+    annualised capital charge A(r_base) − A(r') on the capacity paying charges at t (× the
+    period's length L_t: the period's amount)."""
     from reebloc.equilibrium.investment import paying, project_finance
     m, ix = inst.m, inst.ix
     pr = ix.projects
@@ -116,7 +120,7 @@ def investment_subsidy_rows(inst: ModelInstance) -> list[tuple]:
             paid = sum(m.build[j, tp].value or 0.0 for tp in paying(ix, j, t))
             new = (m.build[j, t].value or 0.0) if (j, t) in pr.build_t_set else 0.0
             for pol, (payer, typ, annual, grant) in f.by_policy.items():
-                usd = annual * paid + grant * new
+                usd = annual * paid * ix.tree.period[t].length_years + grant * new
                 if usd > TOL:
                     rows.append((t, payer, f"project_{typ}", pol, usd, node))
     return rows
@@ -164,8 +168,8 @@ def outlay_rows(inst: ModelInstance, loss: str = "central") -> list[tuple]:
                 usd *= cfg.money.deflator(p.year)
             anchor = min(max(p.year, first), last)
             usd *= (1 + cfg.discount_rate) ** -(p.year - anchor)
-            ts = [t for t in range(len(ix.tree)) if ix.tree.year[t] == anchor]
-            out += [(s, anchor, p.payer, p.type, name, usd, rec) for t in ts for s in ix.tree.scenarios[t] if usd]
+            # one row per scenario (booked in the year's first period when the year is split)
+            out += [(s, anchor, p.payer, p.type, name, usd, rec) for s in sorted(cfg.scenarios) if usd]
     return out
 
 
@@ -174,11 +178,11 @@ def government_table(inst: ModelInstance, prices: dict) -> pd.DataFrame:
     market purchases)."""
     out = []
     for (t, payer, ins, pol, usd, rec) in government_rows(inst, prices):
-        out += [(s, y, payer, ins, pol, usd, rec or "") for s, y in _expand(inst, t)]
-    out += [(s, y, payer, ins, pol, usd, rec) for (s, y, payer, ins, pol, usd, rec) in outlay_rows(inst)]
-    df = pd.DataFrame(out, columns=["scenario", "year", "payer", "instrument", "policy", "usd", "recipient"])
-    df.insert(0, "run", inst.cfg.name)
-    return df.sort_values(["scenario", "year", "payer", "instrument", "policy"], kind="stable").reset_index(drop=True)
+        out += [(s, y, pl, payer, ins, pol, usd, rec or "") for s, y, pl in _expand(inst, t)]
+    tree = inst.ix.tree
+    for (s, y, payer, ins, pol, usd, rec) in outlay_rows(inst):    # booked in the year's first period
+        out.append((s, y, tree.period[tree.of[s, y]].label, payer, ins, pol, usd, rec))
+    return _frame(inst, "government", out, ["payer", "instrument", "policy", "usd", "recipient"])
 
 
 def welfare_table(inst: ModelInstance, prices: dict, clean: dict | None = None) -> pd.DataFrame:
@@ -231,14 +235,16 @@ def welfare_table(inst: ModelInstance, prices: dict, clean: dict | None = None) 
         fric_t = pyo.value(m.friction_touched_usd_per_kg[o, d, c, t]) if (o, d, c, t) in m.AT_friction_touched else 0.0
         # arbitrage/quota rent to exporters, each class at its own prices
         acc[t, o]["ps"] += (P(d, c, t) - P(o, c, t) - wedge - fric_t) * qt + (Pc(d, c, t) - Pc(o, c, t) - wedge) * qc
+    # acc holds per-year rates (× L_t below); payments are the period's amounts, so ÷ L_t here
+    L = ix.tree.length
     for (s, y, payer, ins, pol, usd, rec) in outlay_rows(inst):
         t = ix.tree.of[s, y]   # a transfer from the payer to producers at the recipient node
         if s == ix.tree.scenarios[t][0]:
             node = payer_node(payer, ix.nodes)
-            acc[t, node]["gov"] -= usd / KUSD
-            acc[t, rec]["ps"] += usd / KUSD
+            acc[t, node]["gov"] -= usd / KUSD / L[t]
+            acc[t, rec]["ps"] += usd / KUSD / L[t]
     for (t, payer, ins, pol, usd, rec) in government_rows(inst, prices):
-        k = usd / KUSD
+        k = usd / KUSD / L[t]
         gnode = payer_node(payer, ix.nodes)
         acc[t, gnode]["gov"] -= k
         if ins in REVENUE_INSTRUMENTS:
@@ -250,11 +256,9 @@ def welfare_table(inst: ModelInstance, prices: dict, clean: dict | None = None) 
     out = []
     for (t, n), d in acc.items():
         cs, ps, gov, tar = d["cs"] * KUSD, d["ps"] * KUSD, d["gov"] * KUSD, d["tariff"] * KUSD
-        out += [(s, y, n, cs, ps, gov, tar, cs + ps + gov) for s, y in _expand(inst, t)]
-    df = pd.DataFrame(out, columns=["scenario", "year", "node", "consumer_surplus_usd", "producer_surplus_usd",
-                                    "government_net_usd", "tariff_revenue_usd", "total_usd"])
-    df.insert(0, "run", inst.cfg.name)
-    return df.sort_values(["scenario", "year", "node"], kind="stable").reset_index(drop=True)
+        out += [(s, y, pl, n, cs, ps, gov, tar, cs + ps + gov) for s, y, pl in _expand(inst, t)]
+    return _frame(inst, "welfare", out, ["node", "consumer_surplus_usd", "producer_surplus_usd",
+                                         "government_net_usd", "tariff_revenue_usd", "total_usd"])
 
 
 def willingness_to_pay_kusd(inst: ModelInstance) -> dict[tuple[int, str], float]:
@@ -271,8 +275,9 @@ def willingness_to_pay_kusd(inst: ModelInstance) -> dict[tuple[int, str], float]
 
 def true_welfare_usd(inst: ModelInstance) -> dict[int, float]:
     """Per tree node: WTP − true operating cost − capital cost (investors' charge + government
-    project finance) − freight − calibrated trade costs − licence friction − holding (USD)."""
-    m = inst.m
+    project finance) − freight − calibrated trade costs − licence friction − holding (USD per year
+    of the node's period: × L_t for the period's amount)."""
+    m, L = inst.m, inst.ix.tree.length
     out = defaultdict(float)
     for (t, n), v in willingness_to_pay_kusd(inst).items():
         out[t] += v
@@ -281,7 +286,7 @@ def true_welfare_usd(inst: ModelInstance) -> dict[int, float]:
     for (t, n), v in capital_charge_kusd(inst).items():
         out[t] -= v
     for (t, payer, ins, pol, usd, rec) in investment_subsidy_rows(inst):
-        out[t] -= usd / KUSD    # capital cost = investors' charge + the part the government carries
+        out[t] -= usd / KUSD / L[t]    # capital cost = investors' charge + the part the government carries
     for (o, d, c, t), v in adjustment_kusd(m).items():
         out[t] -= v             # calibrated trade costs (gradual trade)
     for (o, d, c, t) in m.AT:

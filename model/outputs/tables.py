@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pandas as pd
 import pyomo.environ as pyo
 
@@ -14,14 +16,95 @@ KUSD = 1000.0  # t × $/kg = k$
 
 
 def _expand(inst: ModelInstance, t: int):
-    """(scenario, year) pairs sharing tree node t."""
-    return [(s, inst.ix.tree.year[t]) for s in inst.ix.tree.scenarios[t]]
+    """(scenario, year, period label) triples sharing tree node t."""
+    per = inst.ix.tree.period[t]
+    return [(s, per.year, per.label) for s in inst.ix.tree.scenarios[t]]
 
 
-def _frame(rows: list, columns: list[str], run: str, sort: list[str]) -> pd.DataFrame:
-    df = pd.DataFrame(rows, columns=["scenario", "year"] + columns)
-    df.insert(0, "run", run)
-    return df.sort_values(["scenario", "year"] + sort, kind="stable").reset_index(drop=True)
+@dataclass(frozen=True)
+class Spec:
+    """How a table's columns add up over the periods of a year (docs/model.md § Periods).
+
+    ``rates``: per-year rates (t/yr, $/yr) in the model, reported as the period's amount (× L) and
+    summed to the year; ``sums``: amounts already (one-off builds, payments), summed; ``levels``:
+    stocks at the end of a period, the year's last; any other number is a length-weighted mean
+    (prices, shadow prices); other columns take the year's last value."""
+
+    keys: tuple[str, ...]
+    sort: tuple[str, ...]
+    rates: tuple[str, ...] = ()
+    sums: tuple[str, ...] = ()
+    levels: tuple[str, ...] = ()
+
+
+SPECS = {
+    "flows": Spec(("origin", "destination", "commodity"), ("origin", "destination", "commodity"),
+                  rates=("quantity_t", "touched_t", "freight_usd", "trade_cost_usd")),
+    "production": Spec(("facility", "node", "process", "commodity"), ("facility", "commodity"),
+                       rates=("quantity_t", "touched_t", "cost_usd")),
+    "prices": Spec(("node", "commodity"), ("node", "commodity")),
+    "demand": Spec(("node", "segment", "commodity"), ("node", "segment", "commodity"),
+                   rates=("demand_t", "served_t", "unserved_t", "shortage_t", "priced_out_t",
+                          "served_by_substitutes_t")),
+    "stockpiles": Spec(("policy", "holder", "node", "commodity"), ("policy", "node", "commodity"),
+                       rates=("purchase_t", "release_t"), levels=("stock_t",)),
+    "policies": Spec(("policy", "kind", "constraint", "unit"), ("policy", "constraint")),
+    "disposal": Spec(("node", "commodity"), ("node", "commodity"), rates=("quantity_t",)),
+    "substitutes": Spec(("node", "segment", "commodity", "substitute"), ("node", "segment", "commodity", "substitute"),
+                        rates=("replaced_t", "substitute_t")),
+    "investment": Spec(("project", "node", "process"), ("project",), sums=("capacity_added_t", "capex_usd")),
+    "government": Spec(("payer", "instrument", "policy", "recipient"), ("payer", "instrument", "policy"),
+                       sums=("usd",)),
+    "welfare": Spec(("node",), ("node",), rates=("consumer_surplus_usd", "producer_surplus_usd",
+                                                 "government_net_usd", "tariff_revenue_usd", "total_usd")),
+}
+
+
+def _frame(inst: ModelInstance, name: str, rows: list, columns: list[str]) -> pd.DataFrame:
+    """Rows (scenario, year, period, *columns) → the table by year. A run with whole years only
+    returns it as is; a run that splits years keeps the table by period (the period's amounts,
+    ``inst.period_tables[name]``, written as ``<name>_by_period``) and returns it summed to years."""
+    spec = SPECS[name]
+    df = pd.DataFrame(rows, columns=["scenario", "year", "period"] + columns)
+    df.insert(0, "run", inst.cfg.name)
+    tree = inst.ix.tree
+    if not tree.split:
+        df = df.drop(columns="period")
+        return df.sort_values(["scenario", "year", *spec.sort], kind="stable").reset_index(drop=True)
+    length = {p.label: p.length_years for p in tree.period}
+    df.insert(4, "length_years", df["period"].map(length).astype(float))
+    for c in spec.rates:
+        df[c] = df[c] * df["length_years"]
+    df = df.sort_values(["scenario", "period", *spec.sort], kind="stable").reset_index(drop=True)
+    if not hasattr(inst, "period_tables"):
+        inst.period_tables = {}
+    inst.period_tables[name] = df
+    return aggregate(df, name)
+
+
+def aggregate(df: pd.DataFrame, name: str) -> pd.DataFrame:
+    """A table by period (rows of one or more periods per year) → by year, per ``SPECS[name]``:
+    amounts summed, stocks at the last period, other numbers length-weighted means."""
+    spec = SPECS[name]
+    keys = ["run", "scenario", "year", *spec.keys]
+    if df.empty:
+        return df.drop(columns=["period", "length_years"]).reset_index(drop=True)
+    df = df.sort_values(["scenario", "period"], kind="stable")
+    g = df.groupby(keys, sort=False, dropna=False)
+    out = g[list(spec.rates + spec.sums)].sum() if spec.rates + spec.sums else g.size().to_frame("_n")[[]]
+    rest = [c for c in df.columns if c not in keys and c not in ("period", "length_years")
+            and c not in spec.rates + spec.sums]
+    for c in rest:
+        if c in spec.levels or not pd.api.types.is_numeric_dtype(df[c]):
+            out[c] = g[c].last() if c in spec.levels else g[c].agg(lambda x: x.iloc[-1])
+        else:
+            w = df["length_years"].where(df[c].notna(), 0.0)
+            num = (df[c].fillna(0.0) * w).groupby([df[k] for k in keys], sort=False, dropna=False).sum()
+            den = w.groupby([df[k] for k in keys], sort=False, dropna=False).sum()
+            out[c] = (num / den.where(den > 0)).values
+    out = out.reset_index()
+    cols = [c for c in df.columns if c not in ("period", "length_years")]
+    return out[cols].sort_values(["scenario", "year", *spec.sort], kind="stable").reset_index(drop=True)
 
 
 def flows_table(inst: ModelInstance) -> pd.DataFrame:
@@ -36,10 +119,9 @@ def flows_table(inst: ModelInstance) -> pd.DataFrame:
             cl = (m.flow_clean[o, d, c, t].value or 0.0) if (o, d, c, t) in m.ACT_clean else 0.0
             touched = min(q, max(0.0, q - cl))
             tc = adj.get((o, d, c, t), 0.0) * KUSD
-            rows += [(s, y, o, d, c, q, touched, fr, tc) for s, y in _expand(inst, t)]
-    return _frame(rows, ["origin", "destination", "commodity", "quantity_t", "touched_t", "freight_usd",
-                         "trade_cost_usd"],
-                  inst.cfg.name, ["origin", "destination", "commodity"])
+            rows += [(s, y, pl, o, d, c, q, touched, fr, tc) for s, y, pl in _expand(inst, t)]
+    return _frame(inst, "flows", rows, ["origin", "destination", "commodity", "quantity_t", "touched_t", "freight_usd",
+                         "trade_cost_usd"])
 
 
 def facility_cost_kusd(inst: ModelInstance, f: str, t: int) -> float:
@@ -74,9 +156,8 @@ def production_table(inst: ModelInstance) -> pd.DataFrame:
             touched_a = a
         for c, k in coefs:
             share = k / out_total if k > 0 else 0.0
-            rows += [(s, y, f, node, proc, c, k * a, k * touched_a, cost * share) for s, y in _expand(inst, t)]
-    return _frame(rows, ["facility", "node", "process", "commodity", "quantity_t", "touched_t", "cost_usd"],
-                  inst.cfg.name, ["facility", "commodity"])
+            rows += [(s, y, pl, f, node, proc, c, k * a, k * touched_a, cost * share) for s, y, pl in _expand(inst, t)]
+    return _frame(inst, "production", rows, ["facility", "node", "process", "commodity", "quantity_t", "touched_t", "cost_usd"])
 
 
 def live_classes(inst: ModelInstance) -> tuple[set, set]:
@@ -127,9 +208,8 @@ def prices_table(inst: ModelInstance, reported: dict) -> pd.DataFrame:
     rows = []
     for (n, c, t), (p, cp, note, both) in reported.items():
         prem = round(max(0.0, cp - p), 6) if cp is not None and not note and both else None
-        rows += [(s, y, n, c, p, prem, note) for s, y in _expand(inst, t)]
-    return _frame(rows, ["node", "commodity", "price_usd_per_kg", "clean_premium_usd_per_kg", "price_note"],
-                  inst.cfg.name, ["node", "commodity"])
+        rows += [(s, y, pl, n, c, p, prem, note) for s, y, pl in _expand(inst, t)]
+    return _frame(inst, "prices", rows, ["node", "commodity", "price_usd_per_kg", "clean_premium_usd_per_kg", "price_note"])
 
 
 def demand_table(inst: ModelInstance) -> pd.DataFrame:
@@ -150,9 +230,9 @@ def demand_table(inst: ModelInstance) -> pd.DataFrame:
         tail = pyo.value(m.demand_tail_t[n, sg, c, t])
         short = min(unserved, max(0.0, tail - q))
         short = 0.0 if short <= TOL else short
-        rows += [(s, y, n, sg, c, ref, q, unserved, short, unserved - short, subs) for s, y in _expand(inst, t)]
-    return _frame(rows, ["node", "segment", "commodity", "demand_t", "served_t", "unserved_t", "shortage_t",
-                         "priced_out_t", "served_by_substitutes_t"], inst.cfg.name, ["node", "segment", "commodity"])
+        rows += [(s, y, pl, n, sg, c, ref, q, unserved, short, unserved - short, subs) for s, y, pl in _expand(inst, t)]
+    return _frame(inst, "demand", rows, ["node", "segment", "commodity", "demand_t", "served_t", "unserved_t", "shortage_t",
+                         "priced_out_t", "served_by_substitutes_t"])
 
 
 PRIVATE_HOLDER = "private"
@@ -166,12 +246,11 @@ def stockpiles_table(inst: ModelInstance) -> pd.DataFrame:
     for (p, t) in m.STK:
         sp = pi.stockpiles[p]
         vals = (m.buy[p, t].value or 0.0, m.release[p, t].value or 0.0, m.stock[p, t].value or 0.0)
-        rows += [(s, y, p, "public", sp.node, sp.commodity) + vals for s, y in _expand(inst, t)]
+        rows += [(s, y, pl, p, "public", sp.node, sp.commodity) + vals for s, y, pl in _expand(inst, t)]
     for (n, c, t) in m.PST:
         vals = (m.pbuy[n, c, t].value or 0.0, m.psell[n, c, t].value or 0.0, m.pstock[n, c, t].value or 0.0)
-        rows += [(s, y, PRIVATE_HOLDER, PRIVATE_HOLDER, n, c) + vals for s, y in _expand(inst, t)]
-    return _frame(rows, ["policy", "holder", "node", "commodity", "purchase_t", "release_t", "stock_t"],
-                  inst.cfg.name, ["policy", "node", "commodity"])
+        rows += [(s, y, pl, PRIVATE_HOLDER, PRIVATE_HOLDER, n, c) + vals for s, y, pl in _expand(inst, t)]
+    return _frame(inst, "stockpiles", rows, ["policy", "holder", "node", "commodity", "purchase_t", "release_t", "stock_t"])
 
 
 def policies_table(inst: ModelInstance, duals: dict) -> pd.DataFrame:
@@ -181,7 +260,7 @@ def policies_table(inst: ModelInstance, duals: dict) -> pd.DataFrame:
     def add(policy, kind, cname, con, t, unit="usd_per_kg"):
         w = pyo.value(m.weight[t])
         val = abs(duals.get(con, 0.0)) / w if w > 0 else 0.0
-        rows.extend((s, y, policy, kind, cname, val, unit) for s, y in _expand(inst, t))
+        rows.extend((s, y, pl, policy, kind, cname, val, unit) for s, y, pl in _expand(inst, t))
 
     for (p, t) in m.FLY_cap:
         add(p, "price_floor", "volume_cap", m.floor_cap[p, t], t)
@@ -192,8 +271,7 @@ def policies_table(inst: ModelInstance, duals: dict) -> pd.DataFrame:
     for (cid, t) in m.CTL:
         if (cid, t) in m.control:
             add(cid, "export_control", "cap", m.control[cid, t], t)
-    return _frame(rows, ["policy", "kind", "constraint", "shadow_price", "unit"], inst.cfg.name,
-                  ["policy", "constraint"])
+    return _frame(inst, "policies", rows, ["policy", "kind", "constraint", "shadow_price", "unit"])
 
 
 def disposal_table(inst: ModelInstance) -> pd.DataFrame:
@@ -202,8 +280,8 @@ def disposal_table(inst: ModelInstance) -> pd.DataFrame:
     for (n, c, t) in m.NCT:
         q = m.dispose[n, c, t].value or 0.0
         if q > TOL:
-            rows += [(s, y, n, c, q) for s, y in _expand(inst, t)]
-    return _frame(rows, ["node", "commodity", "quantity_t"], inst.cfg.name, ["node", "commodity"])
+            rows += [(s, y, pl, n, c, q) for s, y, pl in _expand(inst, t)]
+    return _frame(inst, "disposal", rows, ["node", "commodity", "quantity_t"])
 
 
 def substitutes_table(inst: ModelInstance) -> pd.DataFrame:
@@ -213,9 +291,8 @@ def substitutes_table(inst: ModelInstance) -> pd.DataFrame:
         q = m.sub_use[n, sg, c, x, t].value or 0.0
         if q > TOL:
             ratio = pyo.value(m.sub_ratio[n, sg, c, x])
-            rows += [(s, y, n, sg, c, x, q, q * ratio) for s, y in _expand(inst, t)]
-    return _frame(rows, ["node", "segment", "commodity", "substitute", "replaced_t", "substitute_t"],
-                  inst.cfg.name, ["node", "segment", "commodity", "substitute"])
+            rows += [(s, y, pl, n, sg, c, x, q, q * ratio) for s, y, pl in _expand(inst, t)]
+    return _frame(inst, "substitutes", rows, ["node", "segment", "commodity", "substitute", "replaced_t", "substitute_t"])
 
 
 def investment_table(inst: ModelInstance) -> pd.DataFrame:
@@ -235,7 +312,7 @@ def investment_table(inst: ModelInstance) -> pd.DataFrame:
                 cap = sum(s * (m.build[j, tp].value or 0.0) for tp, s in online(ix, j, t))
                 if added <= TOL and cap <= TOL:
                     continue
-                rows += [(s, y, j, node, proc, max(added, 0.0), cap, max(added, 0.0) * capex, fin[j].rate)
-                         for s, y in _expand(inst, t)]
-    return _frame(rows, ["project", "node", "process", "capacity_added_t", "capacity_t", "capex_usd",
-                         "cost_of_capital"], inst.cfg.name, ["project"])
+                rows += [(s, y, pl, j, node, proc, max(added, 0.0), cap, max(added, 0.0) * capex, fin[j].rate)
+                         for s, y, pl in _expand(inst, t)]
+    return _frame(inst, "investment", rows, ["project", "node", "process", "capacity_added_t", "capacity_t", "capex_usd",
+                         "cost_of_capital"])

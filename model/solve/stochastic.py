@@ -20,7 +20,7 @@ from reebloc.solve.wedges import solve_equilibrium
 # position of the tree-node index t in each variable's index tuple
 T_POS = {"act": 1, "act_step": 1, "flow": 3, "blk": 3, "served_qp": 3, "sub_use": 4, "cov": 2, "off": 1,
          "stock": 1, "buy": 1, "release": 1, "dispose": 2, "build": 1,
-         "act_clean": 1, "flow_clean": 3, "downgrade": 2, "trade_step": 3,
+         "act_clean": 1, "flow_clean": 3, "downgrade": 2, "trade_step": 3, "qualified": 3,
          "pstock": 2, "pbuy": 2, "psell": 2}
 
 
@@ -46,13 +46,12 @@ def value_of_stochastic_solution(inst: ModelInstance, solver: Solver) -> dict:
     det_solver = make_solver(det, det_cfg.solver)
     tree = inst.ix.tree
     start = dict(getattr(inst, "wedge_prices", {}) or {})    # the stochastic solve's converged prices
-    det_of = {y: t for t, y in enumerate(det.ix.tree.year)}
-    det_start = {(k[0], k[1], det_of[tree.year[k[2]]]): v for k, v in start.items()
+    det_of = {per.label: t for t, per in enumerate(det.ix.tree.period)}    # period -> det node
+    det_start = {(k[0], k[1], det_of[tree.period[k[2]].label]): v for k, v in start.items()
                  if len(k) == 3 and ref in tree.scenarios[k[2]]}   # warm start: the reference scenario's prices
     solve_equilibrium(det, det_solver, start=det_start)
     det_solver.load()
     shared = {t for t in range(len(tree)) if tree.branch[t] == TRUNK and len(tree.scenarios[t]) > 1}
-    det_t = {det.ix.tree.year[t]: t for t in range(len(det.ix.tree))}
     fixed = []
     for name, pos in T_POS.items():
         var = getattr(inst.m, name, None)
@@ -61,7 +60,7 @@ def value_of_stochastic_solution(inst: ModelInstance, solver: Solver) -> dict:
         dvar = getattr(det.m, name)
         for idx in var:
             if idx[pos] in shared:
-                didx = idx[:pos] + (det_t[tree.year[idx[pos]]],) + idx[pos + 1:]
+                didx = idx[:pos] + (det_of[tree.period[idx[pos]].label],) + idx[pos + 1:]
                 fixed.append((var[idx], dvar[didx].value or 0.0))
     solver.fix_columns(fixed)     # bounds held in the solver; the Pyomo model is left as solved
     try:

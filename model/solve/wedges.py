@@ -63,15 +63,15 @@ def offtake_payment(inst: ModelInstance, p: str, t: int, prices: dict) -> float:
 
 def arc_wedge_parts(inst: ModelInstance, prices: dict, o: str, d: str, c: str, t: int) -> list:
     """[(policy, instrument, $/kg)] of the tariffs, bloc rates and levies on one arc."""
-    pi, y = inst.pi, inst.ix.tree.year[t]
+    pi, y, per = inst.pi, inst.ix.tree.year[t], inst.ix.tree.period[t]
     Po = prices.get(("export", o, c, t), prices.get((o, c, t), 0.0))   # the exporter's netback (FOB)
     parts = []
     for name, p in pi.tariffs.items():
-        if p.active(y) and tariff_applies(p, o, d, c):
+        if p.active(per) and tariff_applies(p, o, d, c):
             base = (p.reference_price(c, y) or 0.0) if p.base == "reference" else Po
             parts.append((name, "tariff", p.specific_usd_per_kg + p.ad_valorem * base))
     for name, p in pi.blocs.items():
-        side = bloc_side(p, o, d, c) if p.active(y) else None
+        side = bloc_side(p, o, d, c) if p.active(per) else None
         if side == "internal":
             parts.append((name, "bloc_tariff", p.internal_specific_usd_per_kg + p.internal_ad_valorem * Po))
         elif side == "external":

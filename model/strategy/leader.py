@@ -255,8 +255,9 @@ class Leader:
                     and (ins.destinations == "all" or a[1] in ins.destinations)]
             for y in c.years:
                 ts = [t for t in range(len(tree)) if tree.year[t] == y]
-                exports = sum(tree.prob[t] * (m.flow[a + (t,)].value or 0.0) for t in ts for a in arcs)
-                ref = sum(tree.prob[t] * self.ref_exports.get((c.instrument, t), 0.0) for t in ts)
+                L = tree.length   # per-year rates × period lengths: the year's tonnes
+                exports = sum(tree.prob[t] * L[t] * (m.flow[a + (t,)].value or 0.0) for t in ts for a in arcs)
+                ref = sum(tree.prob[t] * L[t] * self.ref_exports.get((c.instrument, t), 0.0) for t in ts)
                 rows.append({
                     "run": self.inst.cfg.name, "player": self.player, "instrument": c.instrument, "kind": c.kind,
                     "commodity": c.commodity, "destinations": dests, "year": y, "value": float(x[i]),
