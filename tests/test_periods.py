@@ -18,7 +18,9 @@ from __future__ import annotations
 import pytest
 from hypothesis import Phase, given, settings, strategies as st
 
-from tests.policy_helpers import solve_two
+from reebloc.app.run import solve_resolved
+from reebloc.inputs.config import apply_overrides
+from tests.policy_helpers import BASE, DATA, solve_two
 from tests.test_storage import storage
 
 M = 1e6
@@ -58,10 +60,7 @@ def test_ban_from_may_weights_each_period_by_its_length():
 def test_private_stock_held_half_a_year_costs_half_the_holding():
     whole_year_ban = {"probability": 1.0, "export_controls": {"cn_ban": {
         **BAN["export_controls"]["cn_ban"], "years": {"start": 2026, "end": 2026}}}}
-    annual = solve_two(scenarios={"ban": whole_year_ban}, extra={}, )
-    from tests.policy_helpers import BASE, DATA
-    from reebloc.app.run import solve_resolved
-    from reebloc.inputs.config import apply_overrides
+    annual = solve_two(scenarios={"ban": whole_year_ban})
 
     def run(periods):
         cfg = apply_overrides(BASE, {"scenarios": {"ban": whole_year_ban}, "periods": periods})

@@ -249,11 +249,14 @@ def calibrate(config_path: str | Path, result=None) -> pd.DataFrame:
     scenario = next(iter(cfg.scenarios))
     tables = {k: v[v["scenario"] == scenario] if "scenario" in v.columns else v
               for k, v in result.tables.items() if isinstance(v, pd.DataFrame)}
-    rows = []
+    rows, windows = [], {}
     for r in data["observed"].itertuples():
         year = int(r.year)
         m = METRICS.get(r.metric)
-        window, why = window_tables(tables, cfg, year, parse_months(r.months))
+        key = (year, parse_months(r.months))
+        if key not in windows:          # several figures share a window: aggregate it once
+            windows[key] = window_tables(tables, cfg, *key)
+        window, why = windows[key]
         if year not in cfg.year_list:
             value, detail, hit = float("nan"), f"year {year} is not in the run", False
         elif m is None:
@@ -272,8 +275,10 @@ def calibrate(config_path: str | Path, result=None) -> pd.DataFrame:
 def window_tables(tables: dict, cfg, year: int, months: tuple[int, int]) -> tuple[dict | None, str]:
     """The tables over months a-b of ``year``: the annual tables for the whole year, else the
     periods of the run that make up exactly those months, summed as ``tables.aggregate`` does
-    for a year (amounts summed, prices length-weighted). (None, why) if the run's periods do not."""
-    from reebloc.outputs.tables import aggregate
+    for a year (amounts summed, prices length-weighted; each table when a metric first reads it).
+    (None, why) if the run's periods do not."""
+    from reebloc.outputs.tables import BY_PERIOD, aggregate
+    from reebloc.outputs.tabulate import LazyTables
     a, b = months
     if (a, b) == (1, 12):
         return tables, ""
@@ -284,12 +289,11 @@ def window_tables(tables: dict, cfg, year: int, months: tuple[int, int]) -> tupl
         return None, (f"the run's periods of {year} ({cuts}) do not make up {MONTHS[a - 1]}-{MONTHS[b - 1]}; "
                       f"split the year with periods (docs/model.md § Periods)")
     labels = {p.label for p in inside}
-    out = {}
-    for k, v in tables.items():
-        if k.endswith("_by_period"):
-            name = k[: -len("_by_period")]
-            out[name] = aggregate(v[(v["year"] == year) & v["period"].isin(labels)], name)
-    return out, ""
+
+    def builder(name: str, v: pd.DataFrame):
+        return lambda _: aggregate(v[(v["year"] == year) & v["period"].isin(labels)], name)
+    return LazyTables({k[: -len(BY_PERIOD)]: builder(k[: -len(BY_PERIOD)], v) for k, v in tables.items()
+                       if k.endswith(BY_PERIOD)}), ""
 
 
 def window_label(year: int, months: str) -> str:

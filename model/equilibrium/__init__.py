@@ -7,7 +7,7 @@ value comes from ``ModelInstance.param_values`` — so a variant with the same s
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pyomo.environ as pyo
 from pyomo.common.collections import ComponentMap
@@ -37,6 +37,7 @@ class ModelInstance:
     pi: PolicyIndex
     cfg: RunConfig
     data: DataSet
+    period_tables: dict = field(default_factory=dict)   # name -> table by period (runs that split years)
 
     def has_wedges(self) -> bool:
         """Price-dependent wedges (ad valorem tariffs, levies, CfD floors, offtakes) need the

@@ -293,8 +293,9 @@ class RunConfig(Strict):
                  if getattr(p, "years", None) is not None]
         spans += [(f"scenarios.{s}.export_controls.{k}.years", c.years) for s, sc in self.scenarios.items()
                   for k, c in sc.export_controls.items()]
+        periods = self.period_list
         for where, span in spans:
-            for p in self.period_list:
+            for p in periods:
                 if span.straddles(p):
                     raise FieldError(where, (
                         f"the span {span.start}-{span.from_month:02d} to {span.end}-{span.to_month:02d} starts or ends "

@@ -81,8 +81,8 @@ class YearSpan(Strict):
 
     def straddles(self, p: Period) -> bool:
         """The span starts or ends strictly inside period ``p`` (it would cover part of it)."""
-        inside = lambda ym: p.start < ym <= p.end  # noqa: E731  (a boundary after a month of p)
-        return inside((self.start, self.from_month)) or (p.start <= (self.end, self.to_month) < p.end)
+        first, last = (self.start, self.from_month), (self.end, self.to_month)
+        return p.start < first <= p.end or p.start <= last < p.end
 
 
 class FieldError(ValueError):

@@ -12,6 +12,7 @@ from reebloc.equilibrium import ModelInstance
 from reebloc.equilibrium.demand import served, substitutes_of
 
 TOL = 1e-7
+BY_PERIOD = "_by_period"   # suffix of a table by period (runs that split years): flows_by_period
 KUSD = 1000.0  # t × $/kg = k$
 
 
@@ -63,7 +64,7 @@ SPECS = {
 def _frame(inst: ModelInstance, name: str, rows: list, columns: list[str]) -> pd.DataFrame:
     """Rows (scenario, year, period, *columns) → the table by year. A run with whole years only
     returns it as is; a run that splits years keeps the table by period (the period's amounts,
-    ``inst.period_tables[name]``, written as ``<name>_by_period``) and returns it summed to years."""
+    ``inst.period_tables[name]``, written as ``<name>`` + ``BY_PERIOD``) and returns it summed to years."""
     spec = SPECS[name]
     df = pd.DataFrame(rows, columns=["scenario", "year", "period"] + columns)
     df.insert(0, "run", inst.cfg.name)
@@ -76,8 +77,6 @@ def _frame(inst: ModelInstance, name: str, rows: list, columns: list[str]) -> pd
     for c in spec.rates:
         df[c] = df[c] * df["length_years"]
     df = df.sort_values(["scenario", "period", *spec.sort], kind="stable").reset_index(drop=True)
-    if not hasattr(inst, "period_tables"):
-        inst.period_tables = {}
     inst.period_tables[name] = df
     return aggregate(df, name)
 

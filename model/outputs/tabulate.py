@@ -74,6 +74,6 @@ def tabulate(inst: ModelInstance, duals: dict) -> dict[str, pd.DataFrame]:
     """Every table of a run; a run that splits years into periods adds each table by period as
     ``<name>_by_period`` (the period's amounts, columns ``period`` and ``length_years``)."""
     tables = dict(LazyTables(table_builders(inst, duals)).build_all())
-    for name, df in getattr(inst, "period_tables", {}).items():
-        tables[f"{name}_by_period"] = df
+    for name, df in inst.period_tables.items():
+        tables[name + R.BY_PERIOD] = df
     return tables

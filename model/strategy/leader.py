@@ -247,6 +247,7 @@ class Leader:
         """strategy.csv: one row per instrument and year at the best response."""
         m, ix = self.inst.m, self.inst.ix
         tree = ix.tree
+        L = tree.length   # per-year rates × period lengths: the year's tonnes
         rows = []
         for i, c in enumerate(self.coords):
             ins = self.st.instruments[c.instrument]
@@ -255,7 +256,6 @@ class Leader:
                     and (ins.destinations == "all" or a[1] in ins.destinations)]
             for y in c.years:
                 ts = [t for t in range(len(tree)) if tree.year[t] == y]
-                L = tree.length   # per-year rates × period lengths: the year's tonnes
                 exports = sum(tree.prob[t] * L[t] * (m.flow[a + (t,)].value or 0.0) for t in ts for a in arcs)
                 ref = sum(tree.prob[t] * L[t] * self.ref_exports.get((c.instrument, t), 0.0) for t in ts)
                 rows.append({
