@@ -19,6 +19,15 @@ Run from the repository root:
     python bench/scenarios.py --sizes 1,10,50  # chosen sizes
     python bench/scenarios.py --route pyomo    # the old path (pyomo.contrib.solver hand-over)
     python bench/scenarios.py --sizes 1,10,50 --investment both   # with and without build decisions
+    python bench/scenarios.py --sizes 50,200 --decompose lshaped --np 2   # mpi-sppy against the extensive form
+
+With ``--decompose lshaped|ph`` (``--np``, default 2) each size instead writes the bench config
+without the baseline's ad valorem tariffs (decomposition refuses price-dependent wedges), runs
+``python -m reebloc.solve.decompose`` under ``mpiexec -n NP`` (what ``reebloc run CFG
+--decompose METHOD --np NP`` runs), watched for wall time and the memory its processes hold
+together and stopped at ``--decompose-limit`` seconds or ``--memory-limit`` GB, then the
+extensive form on the same config, and prints one line: decomposed/EF (or where it stopped, with
+L-shaped's master bound against the extensive form's optimum) and both peaks.
 
 Scenario k > 0 is a China export control drawn with a fixed seed: a ban, a quota or a licence
 on heavy oxides or magnets, starting between 2027 and 2031; scenario 0 is no controls. All
@@ -64,18 +73,33 @@ def _peak_gb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 ** 2
 
 
-def one(n: int, mps: str, route: str, investment: bool = True, time_limit_s: float = 3600.0) -> dict:
-    """reebloc's own time for N scenarios (build → tables), then the LP written to ``mps``."""
+def bench_raw(n: int, investment: bool = True, time_limit_s: float = 3600.0, tariffs: bool = True) -> dict:
+    """The bench's run config: runs/baseline.yaml with N scenarios (``tariffs=False``: without its
+    ad valorem tariffs, which decomposition refuses — they need the wedge fixed point)."""
+    import yaml
+    raw = yaml.safe_load((ROOT / "runs" / "baseline.yaml").read_text(encoding="utf-8"))
+    raw["name"] = f"bench-{n}"
+    raw["inputs"] = str(ROOT / "inputs" / "default")
+    raw["scenarios"] = scenarios(n)
+    raw["investment"] = {"enabled": investment}
+    raw["solver"] = {**raw.get("solver", {}), "time_limit_s": time_limit_s}
+    if not tariffs:
+        raw["policies"] = {k: v for k, v in raw["policies"].items() if v["kind"] != "tariff"}
+    return raw
+
+
+def one(cfg_path: str, mps: str, route: str) -> dict:
+    """reebloc's own time for the bench config at ``cfg_path`` (build → tables), then the LP
+    written to ``mps``."""
     t_start = time.perf_counter()
     from reebloc.equilibrium import create_model
-    from reebloc.inputs.config import apply_overrides, load_config
+    from reebloc.inputs.config import load_config
     from reebloc.inputs.dataset import load_dataset
     from reebloc.outputs.tabulate import tabulate
     from reebloc.solve.solver import make_solver
     from reebloc.solve.wedges import solve_equilibrium
-    base = load_config(ROOT / "runs" / "baseline.yaml")
-    resolved = apply_overrides(base, {"scenarios": scenarios(n), "investment": {"enabled": investment},
-                                      "solver": {"time_limit_s": time_limit_s}})
+    resolved = load_config(cfg_path)
+    n = len(resolved.config.scenarios)
     data = load_dataset(resolved.data_dir, resolved.config.year_list)
     t0 = time.perf_counter()
     inst = create_model(resolved.config, data)
@@ -138,12 +162,20 @@ def main(argv: list[str]) -> None:
                     "side by side for each size")
     ap.add_argument("--time-limit", type=float, default=3600.0,
                     help="wall-clock limit of reebloc's solve, s (default 3600; runs use solver.time_limit_s, 600)")
+    ap.add_argument("--decompose", choices=["lshaped", "ph"], default=None,
+                    help="instead: the extensive form against `reebloc run --decompose METHOD --np NP` on the "
+                    "same config without ad valorem tariffs (decomposition refuses price-dependent wedges)")
+    ap.add_argument("--np", type=int, default=2, help="MPI processes for --decompose (default 2)")
+    ap.add_argument("--decompose-limit", type=float, default=1800.0,
+                    help="stop the decomposition after this many seconds and report its progress (default 1800)")
+    ap.add_argument("--memory-limit", type=float, default=18.0,
+                    help="stop the decomposition when its processes hold this many GB together (default 18)")
     ap.add_argument("--one", nargs=2, help=argparse.SUPPRESS)
     ap.add_argument("--raw", help=argparse.SUPPRESS)
     ap.add_argument("--method", default="auto", help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
     if a.one:
-        print(json.dumps(one(int(a.one[0]), a.one[1], a.route, a.investment != "off", a.time_limit)))
+        print(json.dumps(one(a.one[0], a.one[1], a.route)))
         return
     if a.raw:
         print(json.dumps(raw(a.raw, a.method)))
@@ -151,14 +183,24 @@ def main(argv: list[str]) -> None:
     legs = ["on", "off"] if a.investment == "both" else [a.investment]
     for n in [int(s) for s in a.sizes.split(",") if s.strip()]:
         for inv in legs:
-            bench_one(n, a, inv)
+            if a.decompose:
+                bench_decomposed(n, a, inv)
+            else:
+                bench_one(n, a, inv)
+
+
+def _write_config(tmp: str, n: int, a, inv: str, tariffs: bool = True) -> str:
+    import yaml
+    path = Path(tmp) / f"bench-{n}.yaml"
+    path.write_text(yaml.safe_dump(bench_raw(n, inv != "off", a.time_limit, tariffs), sort_keys=False), encoding="utf-8")
+    return str(path)
 
 
 def bench_one(n: int, a, inv: str) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         mps = str(Path(tmp) / f"ef{n}.mps")
         try:
-            r = _sub(["--one", str(n), mps, "--route", a.route, "--investment", inv, "--time-limit", str(a.time_limit)])
+            r = _sub(["--one", _write_config(tmp, n, a, inv), mps, "--route", a.route])
             w = _sub(["--raw", mps])
             extra = {m: _sub(["--raw", mps, "--method", m]) for m in a.methods.split(",") if m.strip()}
         except RuntimeError as exc:
@@ -176,6 +218,86 @@ def bench_one(n: int, a, inv: str) -> None:
         rel = abs(x["objective"] - w["objective"]) / max(1.0, abs(w["objective"]))
         print(f"    raw[{m}] = {x['raw_s']:.1f} s  ({x['raw_s'] / w['raw_s']:.2f}× the default; "
               f"{x['status']}; objective off by {rel:.1e} relative)", flush=True)
+
+
+def decomposed(cfg_path: str, method: str, np_: int, limit_s: float, memory_gb: float) -> dict:
+    """``python -m reebloc.solve.decompose`` under ``mpiexec -n np_`` (what ``reebloc run CFG
+    --decompose METHOD --np NP`` runs), watched: wall time, the peak of the memory its processes
+    hold together, L-shaped's iterations and master bound; stopped at ``limit_s`` or ``memory_gb``."""
+    import os
+    import shutil
+    import threading
+
+    import psutil
+    out = str(Path(cfg_path).with_suffix(f".{method}.json"))
+    mpiexec = shutil.which("mpiexec") or str(Path(sys.executable).parent / "mpiexec")
+    cmd = [mpiexec, "-n", str(np_), sys.executable, "-u", "-m", "reebloc.solve.decompose", cfg_path, method, out, "--verbose"]
+    t0 = time.perf_counter()
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=ROOT,
+                         env={**os.environ, "PYTHONWARNINGS": "ignore"})
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(p.stdout), daemon=True)
+    reader.start()
+    peak, stopped = 0.0, None
+    while p.poll() is None:
+        try:
+            procs = [psutil.Process(p.pid)] + psutil.Process(p.pid).children(recursive=True)
+            held = sum(q.memory_info().rss for q in procs if q.is_running()) / 1024 ** 3
+        except psutil.Error:
+            held = 0.0
+        peak = max(peak, held)
+        wall = time.perf_counter() - t0
+        if stopped is None and (wall > limit_s or held > memory_gb):
+            stopped = f"time limit {limit_s:.0f} s" if wall > limit_s else f"memory limit {memory_gb:.0f} GB"
+            for q in psutil.Process(p.pid).children(recursive=True):
+                q.kill()
+            p.kill()
+        time.sleep(0.5)
+    wall = time.perf_counter() - t0
+    reader.join(timeout=5)
+    iters = [ln for ln in lines if ln.startswith("Current Iteration:")]
+    scale = [float(ln.split(":", 1)[1]) for ln in lines if ln.startswith("objective scale:")]
+    bound = None
+    if iters and "Current Objective:" in iters[-1] and "-Inf" not in iters[-1]:   # scaled, minimising −welfare
+        bound = float(iters[-1].rsplit("Current Objective:", 1)[1]) / (scale[0] if scale else 1.0)
+    rep = json.loads(Path(out).read_text()) if Path(out).exists() and stopped is None else None
+    if rep is None and stopped is None:
+        last = [ln.strip() for ln in lines if ln.strip()]
+        stopped = f"failed: {last[-1] if last else p.returncode}"
+    return {"wall_s": wall, "peak_gb": peak, "stopped": stopped, "iterations": len(iters),
+            "master_bound": bound, "report": rep}
+
+
+def bench_decomposed(n: int, a, inv: str) -> None:
+    """One line: the decomposition against the extensive form (build → tables) on the same LP. The
+    extensive form is skipped when the decomposition stopped before its first iteration."""
+    head = f"N={n} {a.decompose} --np {a.np}: "
+    with tempfile.TemporaryDirectory() as tmp:
+        cfg = _write_config(tmp, n, a, inv, tariffs=False)
+        d = decomposed(cfg, a.decompose, a.np, a.decompose_limit, a.memory_limit)
+        if d["report"] is None and d["iterations"] == 0:
+            print(head + f"stopped ({d['stopped']}) after {d['wall_s']:.1f} s before its first iteration; "
+                  f"peak {d['peak_gb']:.2f} GB over {a.np} processes; extensive form not run", flush=True)
+            return
+        try:
+            ef = _sub(["--one", cfg, str(Path(tmp) / "ef.mps"), "--route", a.route])
+        except RuntimeError as exc:
+            print(f"N={n} extensive form failed: {exc}", flush=True)
+            return
+    ef_txt = f"extensive form {ef['total_s']:.1f} s, peak {ef['peak_gb']:.2f} GB, objective {ef['objective']:.6e} k$"
+    if d["report"] is not None:
+        obj = d["report"]["objective_kusd"]
+        rel = abs(obj - ef["objective"]) / max(1.0, abs(ef["objective"]))
+        print(head + f"decomposed/EF = {d['wall_s'] / ef['total_s']:.2f}  decomposed {d['wall_s']:.1f} s, "
+              f"peak {d['peak_gb']:.2f} GB over {a.np} processes, {d['report']['iterations']} iterations, "
+              f"converged {d['report']['converged']}, gap to its bound {d['report']['gap']:.1e}, "
+              f"objective off by {rel:.1e} relative; {ef_txt}", flush=True)
+        return
+    gap = ""
+    if d["master_bound"] is not None:        # L-shaped minimises −welfare: −bound ≥ the optimum welfare
+        gap = f", master bound {(-d['master_bound'] - ef['objective']) / abs(ef['objective']):.2%} above the optimum"
+    print(head + f"stopped ({d['stopped']}) after {d['wall_s']:.1f} s and {d['iterations']} iterations{gap}; "
+          f"peak {d['peak_gb']:.2f} GB over {a.np} processes; {ef_txt}", flush=True)
 
 
 if __name__ == "__main__":

@@ -19,12 +19,15 @@ def _run(a) -> int:
     if a.workers is not None and a.workers < 1:
         raise ReeblocError(None, "--workers", f"expected a whole number ≥ 1, got {a.workers}")
     if a.decompose:
-        from reebloc.solve.decompose import run_decomposed
+        from reebloc.app.decomposed import run_decomposed
         for cfg in a.configs:
             t0 = time.perf_counter()
             folder = run_decomposed(cfg, a.decompose, a.np, out=a.out, force=a.force)
-            rep = json.loads((folder / "decomposition.json").read_text())
-            print(f"{cfg}: {a.decompose} on {a.np} process(es): expected welfare "
+            rep = json.loads((folder / "summary.json").read_text())
+            state = (f"converged in {rep['iterations']} iterations" if rep["converged"] else
+                     f"NOT converged after {rep['iterations']} iterations")
+            gap = f", gap to its bound {rep['gap']:.1e}" if rep.get("gap") is not None else ""
+            print(f"{cfg}: {a.decompose} on {a.np} process(es), {state}{gap}: expected welfare "
                   f"{rep['objective_kusd'] * 1000:,.0f} USD; wrote {folder} in {time.perf_counter() - t0:.2f} s")
         return 0
     if (a.workers or 1) == 1 or len(a.configs) == 1 or a.overlay:

@@ -55,7 +55,7 @@ class RunResult:
         return self.summary if name == "summary" else self.tables[name]
 
 
-def _versions() -> dict:
+def package_versions() -> dict:
     import highspy
     import pyomo
     try:
@@ -67,7 +67,7 @@ def _versions() -> dict:
             "highspy": highs, "pandas": pd.__version__}
 
 
-def _git_commit() -> str | None:
+def git_commit() -> str | None:
     here = Path(__file__).resolve().parent.parent
     try:
         out = subprocess.run(["git", "-C", str(here), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5)
@@ -123,8 +123,8 @@ def solve_resolved(resolved: ResolvedConfig, data: DataSet | None = None, keep_i
         "config_files": [str(p) for p in resolved.files],
         "overrides": resolved.overrides,
         "inputs": {"path": str(data.folder), "files": data.hashes},
-        "versions": _versions(),
-        "git_commit": _git_commit(),
+        "versions": package_versions(),
+        "git_commit": git_commit(),
         "timings_s": {k: round(v, 4) for k, v in timings.items()},
         "solver": {"name": "highs", "status": solver.info.status, "termination": solver.info.termination,
                    "objective_kusd": solver.info.objective_kusd, "solves": solver.info.solves,
@@ -305,16 +305,25 @@ def write_run(result: RunResult, final: Path, force: bool, t_start: float) -> No
 
 
 def _write_run(result: RunResult, final: Path, force: bool, t_start: float) -> None:
-    final.parent.mkdir(parents=True, exist_ok=True)
-    _remove_stale(final)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.tmp-{os.getpid()}-", dir=final.parent))
-    try:
+    def fill(tmp: Path) -> None:
         t0 = time.perf_counter()
         write_tables(result.tables, tmp)
         result.manifest["timings_s"]["write_s"] = round(time.perf_counter() - t0, 4)
         result.manifest["timings_s"]["total_s"] = round(time.perf_counter() - t_start, 4)
-        _dump(tmp / "summary.json", result.summary)
-        _dump(tmp / "manifest.json", result.manifest, sort_keys=False)   # keeps the config's own order
+        dump_json(tmp / "summary.json", result.summary)
+        dump_json(tmp / "manifest.json", result.manifest, sort_keys=False)   # keeps the config's own order
+    write_folder(final, force, fill)
+
+
+def write_folder(final: Path, force: bool, fill) -> None:
+    """Write a run folder atomically: ``fill(tmp)`` writes every file into a temporary sibling,
+    which then takes ``final``'s place (an existing ``final`` only with ``force`` and only if it
+    is a run folder: ``RUN_FOLDER_FILES`` and a reebloc manifest naming it)."""
+    final.parent.mkdir(parents=True, exist_ok=True)
+    _remove_stale(final)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.tmp-{os.getpid()}-", dir=final.parent))
+    try:
+        fill(tmp)
         if final.exists() or final.is_symlink():
             if not force:
                 raise ReeblocError(final, None, "run folder appeared while running; not overwritten")
@@ -392,7 +401,7 @@ def _tidy_floats(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
-def _dump(path: Path, obj, sort_keys: bool = True) -> None:
+def dump_json(path: Path, obj, sort_keys: bool = True) -> None:
     path.write_text(json.dumps(obj, indent=2, sort_keys=sort_keys, default=_json_default) + "\n", encoding="utf-8")
 
 

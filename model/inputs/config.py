@@ -60,7 +60,7 @@ class Curves(Strict):
 class SolverOptions(Strict):
     name: Literal["highs"] = Field(default="highs", description="the solver (HiGHS, through highspy)")
     threads: int = Field(default=1, ge=1, le=MAX_THREADS, description="HiGHS threads")
-    time_limit_s: Num = Field(default=600.0, gt=0, le=7 * 86400, description="wall-clock limit of one solve (s)")
+    time_limit_s: Num = Field(default=600.0, gt=0, le=7 * 86400, description="wall-clock limit of one solve (s); with `--decompose`, of the whole decomposition")
     method: Literal["auto", "simplex", "ipm", "pdlp"] = Field(
         default="auto", description="HiGHS algorithm: simplex (dual simplex), ipm (interior point), pdlp "
         "(first-order, low accuracy); auto = HiGHS's own choice, which is dual simplex on this model's "

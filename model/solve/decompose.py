@@ -8,7 +8,8 @@ master over the first stage. Expected welfare = Σ_s p_s W_s, which equals the e
 form's objective when the first-stage decisions agree (trunk weights are the probability sums).
 
 Two-stage only: every scenario must diverge from the trunk in the same year; the first stage
-is every variable at an earlier year. Price-dependent wedges (ad valorem tariffs, CfDs,
+is the trunk's state, the variables of earlier years that enter a row of a later one
+(``first_stage_vars``). Price-dependent wedges (ad valorem tariffs, CfDs,
 levies, offtakes) need the wedge fixed point and are refused.
 
 Run under MPI (``mpiexec -n N python -m reebloc.solve.decompose ...``; ``reebloc run CFG
@@ -27,6 +28,8 @@ import pyomo.environ as pyo
 from reebloc.errors import ReeblocError
 
 SOLVER = "appsi_highs"
+GAP_TOL = 1e-6      # L-shaped is reported converged when its plan is this close to the bound, relative
+LINK_TOL = 1e-3     # L-shaped: largest violation of a row holding a first-stage variable at convergence
 
 
 def available() -> bool:
@@ -59,16 +62,28 @@ def t_position(var, n_nodes: int) -> int:
 
 
 def first_stage_vars(inst, first_year: int) -> list:
-    """Every variable at a tree node before ``first_year`` (a fixed order: component, index)."""
+    """The first stage: every variable at a tree node before ``first_year`` that enters an active
+    constraint together with a variable of a later node — the trunk's state carried into the
+    branches (builds, stocks, qualified trade volumes and the flows that qualify them). The rest
+    of the trunk meets the branches only through these: every scenario shares the trunk's data,
+    so given the states each scenario's own trunk optimum is worth the same, and agreeing on the
+    states alone gives the extensive form's optimum. Fixed order: component, index."""
+    from pyomo.core.expr.visitor import identify_variables
     tree = inst.ix.tree
     early = {t for t in range(len(tree)) if tree.year[t] < first_year}
-    out = []
+    trunk = set()
     for var in inst.m.component_objects(pyo.Var):
         if len(var) == 0 or not var.is_indexed():
             continue
         pos = t_position(var, len(tree))
-        out += [var[i] for i in var.keys() if (i if isinstance(i, tuple) else (i,))[pos] in early]
-    return out
+        trunk.update(id(var[i]) for i in var.keys() if (i if isinstance(i, tuple) else (i,))[pos] in early)
+    linking = set()
+    for con in inst.m.component_data_objects(pyo.Constraint, active=True):
+        ids = [id(v) for v in identify_variables(con.body, include_fixed=True)]   # same list in every scenario
+        ours = [i for i in ids if i in trunk]
+        if ours and len(ours) < len(ids):
+            linking.update(ours)
+    return [v for v in inst.m.component_data_objects(pyo.Var) if id(v) in linking]
 
 
 def scenario_instance(cfg, data, name: str):
@@ -84,15 +99,19 @@ def scenario_instance(cfg, data, name: str):
     return inst
 
 
-def scenario_creator(name: str, cfg=None, data=None, first_year=None):
-    """mpi-sppy's scenario creator: scenario ``name``'s model with its first stage attached."""
+def scenario_creator(name: str, cfg=None, data=None, first_year=None, objective_scale: float = 1.0):
+    """mpi-sppy's scenario creator: scenario ``name``'s model with its first stage attached and
+    its objective multiplied by ``objective_scale`` (see ``solve``)."""
     from mpisppy.utils import sputils
     inst = scenario_instance(cfg, data, name)
     m = inst.m
+    if objective_scale != 1.0:
+        obj = next(m.component_data_objects(pyo.Objective, active=True))
+        obj.deactivate()
+        m.scaled_objective = pyo.Objective(expr=objective_scale * obj.expr, sense=obj.sense)
     m.first_stage_cost = pyo.Expression(expr=0.0)      # reported by mpi-sppy only; not used here
     sputils.attach_root_node(m, m.first_stage_cost, first_stage_vars(inst, first_year))
     m._mpisppy_probability = cfg.scenarios[name].probability
-    m._reebloc_objective = [next(m.component_data_objects(pyo.Objective, active=True))]  # not a component
     return m
 
 
@@ -106,9 +125,15 @@ def _wait_and_see(cfg, data, names) -> dict:
     return out
 
 
-def solve(config_path: str, method: str, max_iterations: int = 500, tol: float = 1e-8, rho: float = 0.01) -> dict:
+def solve(config_path: str, method: str, max_iterations: int = 500, tol: float = 1e-8, rho: float = 0.01,
+          verbose: bool = False) -> dict:
     """Decompose the run config's scenarios with ``method`` (``ph`` or ``lshaped``) on the MPI
-    ranks of COMM_WORLD; every rank returns the same report."""
+    ranks of COMM_WORLD; every rank returns the same report. ``tol``: L-shaped stops when no
+    scenario's value exceeds the master's estimate by more than ``tol`` relative to the scenario
+    values and every row holding a first-stage variable holds within ``LINK_TOL``; PH's
+    convergence threshold. ``verbose``:
+    rank 0 prints one line per iteration (mpi-sppy's progress: L-shaped's master bound, PH's
+    convergence)."""
     from mpi4py import MPI
 
     from reebloc.inputs.config import load_config
@@ -124,27 +149,37 @@ def solve(config_path: str, method: str, max_iterations: int = 500, tol: float =
     if method == "ph":
         from mpisppy.opt.ph import PH
         opts = {"solver_name": "highs", "PHIterLimit": max_iterations, "defaultPHrho": rho,
-                "convthresh": tol, "verbose": False, "display_progress": False, "display_timing": False,
+                "convthresh": tol, "verbose": False, "display_progress": verbose, "display_timing": False,
                 "iter0_solver_options": {}, "iterk_solver_options": {}, "asynchronousPH": False,
                 "subsolvedirectives": None, "display_convergence_detail": False, "smoothed": 0,
                 "linearize_proximal_terms": False}
         algo = PH(opts, names, scenario_creator, scenario_creator_kwargs=kw, mpicomm=comm)
-        conv, _obj, _bound = algo.ph_main()
+        conv, _obj, bound = algo.ph_main()        # bound: the trivial (wait-and-see) bound
         # the implementable plan: the consensus x̄ of the first stage
         s0 = next(iter(algo.local_scenarios.values()))
         first = [pyo.value(s0._mpisppy_model.xbars[k]) for k in s0._mpisppy_data.nonant_indices]
         iterations = algo._PHIter
+        converged = conv is not None and conv < tol
     elif method == "lshaped":
         from mpisppy.opt.lshaped import LShapedMethod
         ws = _wait_and_see(cfg, data, [n for i, n in enumerate(names) if i % comm.size == comm.rank])
         ws = {k: v for d in comm.allgather(ws) for k, v in d.items()}
-        opts = {"root_solver": SOLVER, "sp_solver": "highs", "max_iter": max_iterations, "tol": tol,
-                "verbose": False, "valid_eta_lb": {s: -abs(w) * 1.01 - 1.0 for s, w in ws.items()}}
+        # Pyomo's Benders subproblem is elastic: one slack z ≥ 0 bounds both the violation of every
+        # row that holds a first-stage variable (t, k$ ...) and the scenario's value above the
+        # master's estimate, and a cut is added while z > tol. The objective is scaled so that
+        # z ≤ LINK_TOL means rows within LINK_TOL and values within tol relative.
+        k = LINK_TOL / (tol * max([1.0] + [abs(w) for w in ws.values()]))
+        kw["objective_scale"] = k
+        if verbose and comm.rank == 0:
+            print(f"objective scale: {k!r}", flush=True)     # the bench reads the master's bound with it
+        opts = {"root_solver": SOLVER, "sp_solver": "highs", "max_iter": max_iterations, "tol": LINK_TOL,
+                "verbose": verbose, "valid_eta_lb": {s: -(abs(w) * 1.01 + 1.0) * k for s, w in ws.items()}}
         algo = LShapedMethod(opts, names, scenario_creator, scenario_creator_kwargs=kw, mpicomm=comm)
         algo.lshaped_algorithm()
         first = [pyo.value(v) for v in algo.root_vars]
-        iterations = getattr(algo, "iter", None)
-        conv = None
+        iterations = algo.iter + 1
+        stopped = converged = iterations < max_iterations   # no cut violated by more than tol
+        bound = algo._LShaped_bound / k               # the master's bound, in the objective's sense
     else:
         raise ReeblocError(None, "--decompose", f"expected ph or lshaped, got {method!r}")
     # evaluate the plan: every scenario (this rank's share) re-solved with the first stage fixed
@@ -160,20 +195,26 @@ def solve(config_path: str, method: str, max_iterations: int = 500, tol: float =
         res = FastHighs(inst.m, route="auto").solve(raise_on_failure=False)
         if not res.optimal:
             raise ReeblocError(None, "decompose", f"scenario {name} with the first stage fixed at the "
-                               f"{method} plan: {res.status} (iterations {iterations}, converged {conv})")
+                               f"{method} plan: {res.status} (iterations {iterations}, converged {converged})")
         exp_local += cfg.scenarios[name].probability * res.objective
         plan = {v.name: float(v.value) for v in fs}
     expected = comm.allreduce(exp_local, op=MPI.SUM)
     plans = [p for p in comm.allgather(plan) if p]
+    bound = float(bound) if bound is not None else None
+    gap = None if bound is None else (bound - expected) / max(1.0, abs(expected))
+    if method == "lshaped":   # converged: the plan's welfare is within GAP_TOL of the master's bound
+        converged = stopped and gap is not None and abs(gap) <= GAP_TOL
     return {"method": method, "ranks": comm.size, "scenarios": len(names), "first_stage_before": first_year,
-            "objective_kusd": expected, "first_stage": plans[0], "iterations": iterations,
-            "converged": conv, "seconds": time.perf_counter() - t0}
+            "objective_kusd": expected, "bound_kusd": bound,
+            "gap": gap,
+            "first_stage": plans[0], "iterations": iterations, "converged": bool(converged),
+            "seconds": time.perf_counter() - t0}
 
 
 def main(argv: list[str]) -> None:
-    """``python -m reebloc.solve.decompose CONFIG ph|lshaped OUT.json`` under mpiexec."""
+    """``python -m reebloc.solve.decompose CONFIG ph|lshaped OUT.json [--verbose]`` under mpiexec."""
     from mpi4py import MPI
-    rep = solve(argv[0], argv[1])
+    rep = solve(argv[0], argv[1], verbose="--verbose" in argv[3:])
     if MPI.COMM_WORLD.rank == 0:
         with open(argv[2], "w", encoding="utf-8") as f:
             json.dump(rep, f)
@@ -181,49 +222,3 @@ def main(argv: list[str]) -> None:
 
 if __name__ == "__main__":
     main(sys.argv[1:])
-
-
-def run_decomposed(config_path: str, method: str, np_: int = 1, out: str | None = None, force: bool = False):
-    """``reebloc run CFG --decompose METHOD --np N``: mpiexec -n N over this module; writes
-    ``OUT/<name>.<method>/decomposition.json`` (objective, first-stage plan, timings) and
-    ``first_stage.csv`` (variable, value). Returns the folder."""
-    import csv
-    import os
-    import shutil
-    import subprocess
-    import tempfile
-    from pathlib import Path
-
-    from reebloc.inputs.config import load_config
-    if method not in ("ph", "lshaped"):
-        raise ReeblocError(None, "--decompose", f"expected ph or lshaped, got {method!r}")
-    if np_ < 1:
-        raise ReeblocError(None, "--np", f"expected a whole number ≥ 1, got {np_}")
-    if not available():
-        raise ReeblocError(None, "--decompose", "needs the optional extra: pip install -e '.[mpi]' "
-                           "(mpi-sppy, mpi4py and an MPI library)")
-    resolved = load_config(config_path)
-    divergence_year(resolved.config, resolved.path)
-    root = Path(out) if out else Path("runs") / "out"
-    final = root / f"{resolved.config.name}.{method}"
-    if final.exists() and not force:
-        raise ReeblocError(str(final), "--force", "the folder exists; pass --force to replace it")
-    mpiexec = shutil.which("mpiexec") or str(Path(sys.executable).parent / "mpiexec")
-    with tempfile.TemporaryDirectory() as tmp:
-        rep_path = Path(tmp) / "report.json"
-        cmd = [mpiexec, "-n", str(np_), sys.executable, "-m", "reebloc.solve.decompose",
-               str(config_path), method, str(rep_path)]
-        p = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "PYTHONWARNINGS": "ignore"})
-        if p.returncode != 0 or not rep_path.exists():
-            lines = [ln for ln in (p.stderr or p.stdout).strip().splitlines() if ln.strip()]
-            raise ReeblocError(None, "--decompose", lines[-1] if lines else f"mpiexec exited {p.returncode}")
-        rep = json.loads(rep_path.read_text())
-    final.mkdir(parents=True, exist_ok=True)
-    plan = rep.pop("first_stage")
-    with open(final / "first_stage.csv", "w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
-        w.writerow(["variable", "value"])
-        w.writerows(sorted(plan.items()))
-    rep["config"] = str(config_path)
-    (final / "decomposition.json").write_text(json.dumps(rep, indent=1, sort_keys=True), encoding="utf-8")
-    return final

@@ -298,7 +298,6 @@ class ReeblocEvaluator:
         prices table, not straight from the balance duals: a price is reported only where the node
         has a market, as the netback where the dual is split with a rule of origin
         (reebloc.outputs.prices), and a raw dual would disagree with the run's prices.csv."""
-        self._price_rows = {}
         self._need_tables = any(o.summary != "objective_kusd" for o in self.outputs)
 
     # ------------------------------------------------------------ affine fast mode
@@ -448,7 +447,6 @@ class ReeblocEvaluator:
 
     # ------------------------------------------------------------ outputs
     def _outputs(self) -> dict:
-        m = self.inst.m
         out = {}
         tables = summary = None
         if self._need_tables:
@@ -466,12 +464,6 @@ class ReeblocEvaluator:
                                           f"{', '.join(summary)})") from None
                     v = None  # e.g. a payer without payments in this variant
                 out[o.name] = float(v) if isinstance(v, (int, float)) else float("nan")
-            elif o.name in self._price_rows:
-                rows, ts = self._price_rows[o.name]
-                duals = self.fh.duals(rows)
-                w = np.array([m.weight[int(t)]._value for t in ts], dtype=float)
-                vals = np.where(w > 0, -duals / np.where(w > 0, w, 1.0), 0.0)
-                out[o.name] = aggregate(vals, o.agg)
             else:
                 df = tables.get(o.table)
                 if df is None:  # (security is built when an output asks for it)

@@ -1,0 +1,84 @@
+"""``reebloc run CFG --decompose METHOD --np N``: the scenario decomposition of
+``reebloc.solve.decompose`` under mpiexec, stopped at the config's time limit, written as a run
+folder (docs/performance.md § Scenario decomposition)."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+
+from reebloc.errors import ReeblocError
+from reebloc.solve.decompose import available, divergence_year
+
+
+def run_decomposed(config_path: str, method: str, np_: int = 1, out: str | None = None, force: bool = False):
+    """``reebloc run CFG --decompose METHOD --np N``: mpiexec -n N over this module, stopped at the
+    config's ``solver.time_limit_s``; writes the run folder ``OUT/<name>.<method>/`` atomically:
+    ``summary.json`` (expected welfare of the plan, the method's bound and gap, iterations,
+    converged), ``first_stage.csv`` (variable, value) and ``manifest.json`` (resolved config,
+    versions, timings). Returns the folder."""
+    import csv
+    import os
+    import shutil
+    import signal
+    import subprocess
+    import tempfile
+    from pathlib import Path
+
+    from reebloc.app.run import check_replaceable, dump_json, git_commit, package_versions, write_folder
+    from reebloc.inputs.config import load_config
+    t_start = time.perf_counter()
+    if method not in ("ph", "lshaped"):
+        raise ReeblocError(None, "--decompose", f"expected ph or lshaped, got {method!r}")
+    if np_ < 1:
+        raise ReeblocError(None, "--np", f"expected a whole number ≥ 1, got {np_}")
+    if not available():
+        raise ReeblocError(None, "--decompose", "needs the optional extra: pip install -e '.[mpi]' "
+                           "(mpi-sppy, mpi4py and an MPI library)")
+    resolved = load_config(config_path)
+    cfg = resolved.config
+    divergence_year(cfg, resolved.path)
+    root = Path(out) if out else Path("runs") / "out"
+    final = root / f"{cfg.name}.{method}"
+    check_replaceable(final, force)
+    limit = float(cfg.solver.time_limit_s)
+    mpiexec = shutil.which("mpiexec") or str(Path(sys.executable).parent / "mpiexec")
+    with tempfile.TemporaryDirectory() as tmp:
+        rep_path = Path(tmp) / "report.json"
+        cmd = [mpiexec, "-n", str(np_), sys.executable, "-m", "reebloc.solve.decompose",
+               str(config_path), method, str(rep_path)]
+        p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+                             env={**os.environ, "PYTHONWARNINGS": "ignore"})
+        try:
+            stdout, stderr = p.communicate(timeout=limit)
+        except BaseException as exc:                  # the time limit, or Ctrl-C (the ranks are in their own session)
+            os.killpg(p.pid, signal.SIGKILL)         # mpiexec and every rank
+            p.communicate()
+            if not isinstance(exc, subprocess.TimeoutExpired):
+                raise
+            raise ReeblocError(resolved.path, "solver.time_limit_s", f"the {method} decomposition did not finish "
+                               f"within {limit:g} s; raise the limit, or solve the extensive form (reebloc run "
+                               "without --decompose), which is faster on one machine (docs/performance.md)") from None
+        if p.returncode != 0 or not rep_path.exists():
+            lines = [ln for ln in (stderr or stdout).strip().splitlines() if ln.strip()]
+            raise ReeblocError(None, "--decompose", lines[-1] if lines else f"mpiexec exited {p.returncode}")
+        rep = json.loads(rep_path.read_text())
+    plan = rep.pop("first_stage")
+    rep["config"] = str(config_path)
+    manifest = {"run": final.name, "config": cfg.model_dump(mode="json"),
+                "config_files": [str(f) for f in resolved.files], "overrides": resolved.overrides,
+                "versions": package_versions(), "git_commit": git_commit(),
+                "decomposition": {"method": method, "ranks": np_, "converged": rep["converged"]},
+                "timings_s": {"decomposition_s": round(rep["seconds"], 4),
+                              "total_s": round(time.perf_counter() - t_start, 4)}}
+
+    def fill(folder: Path) -> None:
+        with open(folder / "first_stage.csv", "w", newline="", encoding="utf-8") as f:
+            w = csv.writer(f)
+            w.writerow(["variable", "value"])
+            w.writerows(sorted(plan.items()))
+        dump_json(folder / "summary.json", rep)
+        dump_json(folder / "manifest.json", manifest, sort_keys=False)
+    write_folder(final, force, fill)
+    return final
