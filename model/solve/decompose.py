@@ -172,7 +172,10 @@ def solve(config_path: str, method: str, max_iterations: int = 500, tol: float =
         kw["objective_scale"] = k
         if verbose and comm.rank == 0:
             print(f"objective scale: {k!r}", flush=True)     # the bench reads the master's bound with it
-        opts = {"root_solver": SOLVER, "sp_solver": "highs", "max_iter": max_iterations, "tol": LINK_TOL,
+        # subproblems without presolve: when HiGHS's presolve solves one away it reports optimal with
+        # no primal solution status, and Pyomo's wrapper then loads nothing (z has no value)
+        opts = {"root_solver": SOLVER, "sp_solver": "highs", "sp_solver_options": {"presolve": "off"},
+                "max_iter": max_iterations, "tol": LINK_TOL,
                 "verbose": verbose, "valid_eta_lb": {s: -(abs(w) * 1.01 + 1.0) * k for s, w in ws.items()}}
         algo = LShapedMethod(opts, names, scenario_creator, scenario_creator_kwargs=kw, mpicomm=comm)
         algo.lshaped_algorithm()
