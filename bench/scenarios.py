@@ -225,13 +225,13 @@ def decomposed(cfg_path: str, method: str, np_: int, limit_s: float, memory_gb: 
     --decompose METHOD --np NP`` runs), watched: wall time, the peak of the memory its processes
     hold together, L-shaped's iterations and master bound; stopped at ``limit_s`` or ``memory_gb``."""
     import os
-    import shutil
     import threading
 
     import psutil
+
+    from reebloc.app.decomposed import decompose_command
     out = str(Path(cfg_path).with_suffix(f".{method}.json"))
-    mpiexec = shutil.which("mpiexec") or str(Path(sys.executable).parent / "mpiexec")
-    cmd = [mpiexec, "-n", str(np_), sys.executable, "-u", "-m", "reebloc.solve.decompose", cfg_path, method, out, "--verbose"]
+    cmd = decompose_command(cfg_path, method, np_, out, verbose=True)
     t0 = time.perf_counter()
     p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=ROOT,
                          env={**os.environ, "PYTHONWARNINGS": "ignore"})

@@ -4,12 +4,28 @@ folder (docs/performance.md § Scenario decomposition)."""
 
 from __future__ import annotations
 
+import csv
 import json
+import os
+import shutil
+import signal
+import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 
+from reebloc.app.run import check_replaceable, dump_json, git_commit, package_versions, write_folder
 from reebloc.errors import ReeblocError
+from reebloc.inputs.config import load_config
 from reebloc.solve.decompose import available, divergence_year
+
+
+def decompose_command(config_path, method: str, np_: int, report, verbose: bool = False) -> list[str]:
+    """``mpiexec -n NP python -u -m reebloc.solve.decompose CONFIG METHOD REPORT [--verbose]``."""
+    mpiexec = shutil.which("mpiexec") or str(Path(sys.executable).parent / "mpiexec")
+    return [mpiexec, "-n", str(np_), sys.executable, "-u", "-m", "reebloc.solve.decompose",
+            str(config_path), method, str(report)] + (["--verbose"] if verbose else [])
 
 
 def run_decomposed(config_path: str, method: str, np_: int = 1, out: str | None = None, force: bool = False):
@@ -18,16 +34,6 @@ def run_decomposed(config_path: str, method: str, np_: int = 1, out: str | None 
     ``summary.json`` (expected welfare of the plan, the method's bound and gap, iterations,
     converged), ``first_stage.csv`` (variable, value) and ``manifest.json`` (resolved config,
     versions, timings). Returns the folder."""
-    import csv
-    import os
-    import shutil
-    import signal
-    import subprocess
-    import tempfile
-    from pathlib import Path
-
-    from reebloc.app.run import check_replaceable, dump_json, git_commit, package_versions, write_folder
-    from reebloc.inputs.config import load_config
     t_start = time.perf_counter()
     if method not in ("ph", "lshaped"):
         raise ReeblocError(None, "--decompose", f"expected ph or lshaped, got {method!r}")
@@ -43,11 +49,9 @@ def run_decomposed(config_path: str, method: str, np_: int = 1, out: str | None 
     final = root / f"{cfg.name}.{method}"
     check_replaceable(final, force)
     limit = float(cfg.solver.time_limit_s)
-    mpiexec = shutil.which("mpiexec") or str(Path(sys.executable).parent / "mpiexec")
     with tempfile.TemporaryDirectory() as tmp:
         rep_path = Path(tmp) / "report.json"
-        cmd = [mpiexec, "-n", str(np_), sys.executable, "-m", "reebloc.solve.decompose",
-               str(config_path), method, str(rep_path)]
+        cmd = decompose_command(config_path, method, np_, rep_path)
         p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
                              env={**os.environ, "PYTHONWARNINGS": "ignore"})
         try:
