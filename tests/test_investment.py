@@ -310,3 +310,33 @@ def test_unknown_project_in_a_policy_is_one_clear_line(fixture, tmp_path, capsys
     err = capsys.readouterr().err
     assert code == 2 and "unknown project 'nope'" in err and len(err.strip().splitlines()) == 1
     assert math.isfinite(1.0)
+
+
+def test_a_nominal_grant_is_deflated_and_a_project_loan_reports_its_budget_cost(fixture):
+    """A grant announced as 0.1 × C × 1,000 t × (1 + π)² dollars of 2027 (nominal, the outlay
+    default) is the same real grant as 0.1 × C × 1,000 t of 2025, the price year: the same build at
+    a floor of 76.1 and the same payment. A project loan's budget-office figure (FCRA credit
+    subsidy on the amount announced) is reported beside the capital-charge subsidy it moves, not
+    in government.csv: Outlay.budget_cost, deflated from 2028 and discounted to 2025."""
+    from reebloc.inputs.policies import Outlay
+    a = 20.0
+    c = capex_for_charge(a)
+    cfg = fixture(c)
+    money = load_config(cfg).config.money
+    amount = 0.1 * c * SIZE / money.deflator(2027)
+    assert amount > 0.1 * c * SIZE * 1.04                   # (1.025)² = 1.0506
+    grant = {"g": {"kind": "outlay", "type": "grant", "amount_usd": amount, "year": 2027, "projects": ["us_new"]}}
+    r = solve(cfg, {**floor(76.1), **grant})
+    assert built(r, 2025) == pytest.approx(SIZE, abs=1e-3)
+    g = r.tables["government"]
+    assert g[(g.instrument == "project_grant") & (g.scenario == "calm")].usd.sum() == pytest.approx(0.1 * c * SIZE, rel=1e-6)
+    loan = {"kind": "outlay", "type": "loan", "amount_usd": 5e6, "year": 2028, "interest_subsidy_rate": 0.02,
+            "expected_loss_rate": 0.05, "term_years": 10, "projects": ["us_new"]}
+    r = solve(cfg, {**floor(80.1), "l": loan})
+    fcra = Outlay(**loan).budget_cost(money.credit_discount_rate) * money.deflator(2028)
+    r0 = load_config(cfg).config.discount_rate
+    # booked in 2026, the horizon's last year, at the value that keeps its discounted cost: = 2028 discounted to 2025
+    assert r.summary["project_finance_budget_cost_usd"] == {"l": pytest.approx(fcra * (1 + r0) ** -3, rel=1e-9)}
+    assert fcra > 0.05 * 5e6 * 0.9      # expected loss and the interest subsidy: a real figure
+    g = r.tables["government"]
+    assert set(g[g.policy == "l"].instrument) <= {"project_loan"}

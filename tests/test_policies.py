@@ -253,3 +253,54 @@ def test_ad_valorem_fixed_point_on_an_endogenous_exporter_price():
     with pytest.warns(WedgeWarning, match="did not converge"):
         r1 = solve_resolved(apply_overrides(base, {"policies": tariff, "wedges": {"max_iterations": 1}}))
     assert r1.manifest["wedges"]["converged"] is False
+
+
+@pytest.mark.parametrize("cap, covered", [(None, 1000.0), (5000, 1000.0), (400, 400.0)])
+def test_cfd_clawback_is_collected_under_a_volume_cap(cap, covered):
+    """China at $130 puts the reference above the $110 floor: with upside share 0.3 DoD claws back
+    0.3·(130 − 110) = $6/kg on covered tonnes, which are min(output, cap). MP still runs (it
+    perceives the US price 100 − 6 > 80) at its 1,000 t. A cap above what MP can make is the same
+    contract as no cap; a binding cap of 400 t covers 400 t. (Covered tonnes were once optional
+    under a cap, and the producer declared none whenever the payment was negative.)"""
+    fl = {**FLOOR, "upside_share": 0.3}
+    if cap is not None:
+        fl["volume_cap_t"] = cap
+    r = solve_two({"mp_floor": fl}, cn_cost=130.0)
+    assert output(r, "mp") == pytest.approx(1000.0)
+    assert gov(r, "price_floor", "mp_floor") == pytest.approx(-0.3 * (130 - 110) * covered * KG, abs=0.5)
+
+
+def test_offtake_volume_below_the_market_is_still_delivered():
+    """A purchase of volume_t at C = $90 while the US price is $100: the contract binds the producer
+    to deliver min(output, volume) at C (it still runs: 90 > its $80), so DoD nets (100 − 90) per kg
+    of it; at C = $70 MP is paid below its cost on every tonne and makes none."""
+    off = {"kind": "offtake", "facility": "mp", "commodity": "ndpr_oxide", "volume_t": 5000, "buyer": "US_DoD"}
+    r = solve_two({"off": {**off, "contract_price_usd_per_kg": 90}}, cn_cost=130.0)
+    assert price(r, "US") == pytest.approx(100.0)
+    q = output(r, "mp")
+    assert q == pytest.approx(1000.0)
+    assert gov(r, policy="off") == pytest.approx(-(100 - 90) * q * KG, abs=0.5)
+    assert output(solve_two({"off": {**off, "contract_price_usd_per_kg": 70}}, cn_cost=130.0), "mp") == pytest.approx(0.0)
+
+
+def test_offtake_at_a_node_that_exports_all_it_makes_reads_the_defined_price():
+    """Lynas Malaysia exports all the NdPr oxide it separates: its balance dual p and the rule of
+    origin's dual μ split the netback arbitrarily (p alone came out as 0 in 2026), so the offtake
+    is paid and resold at the defined price p + μ — the price prices.csv reports — in every year:
+    DoD's net cost is (C − P)·q, not C·q."""
+    from reebloc.app.run import solve_resolved
+    from reebloc.inputs.config import apply_overrides, load_config
+    from reebloc.inputs.dataset import load_dataset
+    from tests.conftest import CONFIGS
+    base = load_config(CONFIGS.parent.parent / "runs" / "baseline.yaml")
+    resolved = apply_overrides(base, {"years": {"start": 2025, "end": 2028}, "policies": {"offt": {
+        "kind": "offtake", "facility": "my_lynas_malaysia_sep", "commodity": "ndpr_oxide", "share": 0.5,
+        "contract_price_usd_per_kg": 100, "buyer": "US_DoD", "price_basis": "real"}}})
+    r = solve_resolved(resolved, load_dataset(resolved.data_dir, resolved.config.year_list))
+    g = r.tables["government"].pivot_table(index="year", columns="instrument", values="usd", aggfunc="sum")
+    p = r.tables["prices"]
+    p = p[(p.node == "MY") & (p.commodity == "ndpr_oxide")].set_index("year").price_usd_per_kg
+    for y in g.index:
+        q_kg = g.at[y, "offtake"] / 100.0
+        assert q_kg > 0 and p[y] > 30.0
+        assert -g.at[y, "offtake_resale"] / q_kg == pytest.approx(p[y], rel=1e-6)

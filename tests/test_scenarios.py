@@ -72,8 +72,11 @@ def test_negligible_probability_buys_no_stockpile_unless_a_target_forces_it():
     assert (pol[(pol.constraint == "target_days")].shadow_price > 0).any()
 
 
-def test_cover_target_is_held_in_normal_times_and_drawn_in_a_disruption():
-    r = solve(0.7, **{"policies.us_stock.target_days": 30})
+@pytest.mark.parametrize("release", ["disruption", "any"])
+def test_cover_target_is_held_in_normal_times_and_drawn_in_a_disruption(release):
+    """Whatever the release rule: ``any`` allows releases in more years, never fewer, so its
+    cover must not be locked in a ban that ``disruption`` may draw."""
+    r = solve(0.7, **{"policies.us_stock.target_days": 30, "policies.us_stock.release": release})
     s = r.tables["stockpiles"].set_index(["scenario", "year"]).stock_t
     d = r.tables["demand"]
     need = {y: 30 / 365 * d[(d.node == "US") & (d.year == y) & (d.scenario == "no_controls")].demand_t.sum()

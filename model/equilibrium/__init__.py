@@ -19,8 +19,8 @@ from reebloc.equilibrium.gradual import curve_values, define_gradual_trade
 from reebloc.equilibrium.index import Index, build_index
 from reebloc.equilibrium.investment import define_investment, investment_values
 from reebloc.equilibrium.objective import define_objective
-from reebloc.equilibrium.policy import (define_controls, define_export_quotas, define_floors, define_offtake,
-                                        define_stockpiles)
+from reebloc.equilibrium.policy import (cover_hull_values, define_controls, define_export_quotas, define_floors,
+                                        define_offtake, define_stockpiles)
 from reebloc.equilibrium.policyindex import PolicyIndex, build_policy_index
 from reebloc.equilibrium.storage import define_private_storage, storage_values
 from reebloc.equilibrium.supply import define_supply
@@ -56,6 +56,7 @@ class ModelInstance:
         for name, d in investment_values(self.ix, cfg, data).items():
             vals.setdefault(name, {}).update(d)
         grade_values(self.ix, data, vals)
+        cover_hull_values(self.ix, self.pi, vals)
         out = ComponentMap()
         for name, d in vals.items():
             comp = getattr(self.m, name)

@@ -183,7 +183,8 @@ class Finance:
 def project_finance(ix, cfg, where=None) -> dict[str, Finance]:
     """Terms of every project under the run's policies (docs/model.md § Investment, policies):
     - cost of capital: contracted rate if an enabled price floor or offtake covers the project, else merchant;
-    - grant (outlay type grant with ``projects``): pays share g = min(1, amount / Σ capex·max) of capex;
+    - grant (outlay type grant with ``projects``): pays share g = min(1, amount / Σ capex·max) of capex
+      (amount in real dollars: deflated from ``year`` when ``price_basis`` is nominal, the default);
     - loan / equity: finance share s = min(1, amount / Σ capex·max) of capex at the government's rate,
       effective rate r' = Σ s_k r_k + (1 − Σ s_k) r_base; subsidy = A(r_base) − A(r') per t/yr per year."""
     pr = ix.projects
@@ -205,7 +206,8 @@ def project_finance(ix, cfg, where=None) -> dict[str, Finance]:
             if j not in pr.ramp:
                 raise ReeblocError(where, f"policies.{name}.projects", f"unknown project {j!r} (not in projects.csv)")
         pool = sum(float(df.at[j, "capex_usd_per_t_yr"]) * float(df.at[j, "max_capacity_t"]) for j in p.projects)
-        share = min(1.0, p.amount_usd / pool) if pool > 0 else 0.0
+        amount = p.amount_usd * (cfg.money.deflator(p.year) if p.price_basis == "nominal" else 1.0)   # real $
+        share = min(1.0, amount / pool) if pool > 0 else 0.0
         for j in p.projects:
             finance_of[j].append((name, p, share))
     out = {}

@@ -19,7 +19,8 @@ def plant_output(m, ix, f, c, t):
 
 
 def define_floors(m, ix, pi) -> None:
-    """Covered output cov[p,f,t] ≤ coef × act[f,t]; Σ_f cov ≤ volume cap. The producer earns
+    """Covered output cov[p,f,t] ≤ coef × act[f,t]; Σ_f cov ≤ volume cap and ≥ the cap's hull
+    share of output (``cover_hull_rule``). The producer earns
     floor_subsidy_usd_per_kg[p,t] = (F − P_ref)⁺ − share·(P_ref − F)⁺ on covered tonnes.
 
     Equation: docs/model.md § Equations, row “CfD floor”.
@@ -33,6 +34,10 @@ def define_floors(m, ix, pi) -> None:
     m.FLY_cap = pyo.Set(dimen=2, initialize=capped, ordered=True)
     m.floor_cap_t = pyo.Param(m.FLY_cap, mutable=True, initialize=0.0)
     m.floor_cap = pyo.Constraint(m.FLY_cap, rule=floor_cap_rule)
+    m.floor_hull_share = pyo.Param(m.FLY_cap, mutable=True, initialize=1.0)
+    m.floor_hull = pyo.Constraint(m.FLY_cap, rule=lambda m, p, t: cover_hull_rule(
+        sum(m.cov[p2, f, t2] for (p2, f, t2) in m.FLR if p2 == p and t2 == t), m.floor_hull_share[p, t],
+        sum(plant_output(m, ix, f, pi.floors[p].commodity, t) for (p2, f, t2) in m.FLR if p2 == p and t2 == t)))
 
 
 def floor_output_rule(m, ix, pi, p, f, t):
@@ -45,13 +50,25 @@ def floor_output_rule(m, ix, pi, p, f, t):
     return m.cov[p, f, t] <= out
 
 
+def cover_hull_rule(covered, share, output):
+    """covered ≥ min(1, cap / M) × output, M the largest output the covered plants can reach
+    (``cover_hull_values``). The contract covers min(output, cap) tonnes, a set that is not
+    convex; with ``covered ≤ output`` and ``covered ≤ cap`` this row makes the LP hold its convex
+    hull over output ∈ [0, M]: exact at no output and at M, and for a cap at or above M exact
+    everywhere (every tonne covered, as without a cap). Without it a producer would declare no
+    covered tonnes whenever the payment is negative (a clawback above the floor, a contract
+    price below the market)."""
+    return covered >= share * output
+
+
 def floor_cap_rule(m, p, t):
     """Σ_f cov[p,f,t] ≤ floor_cap_t[p,t]; dual = value of cap room to the producers."""
     return sum(m.cov[p2, f, t2] for (p2, f, t2) in m.FLR if p2 == p and t2 == t) <= m.floor_cap_t[p, t]
 
 
 def define_offtake(m, ix, pi) -> None:
-    """Offtake volume off[p,t] = share × output (or ≤ volume_t and ≤ output); the producer earns
+    """Offtake volume off[p,t] = share × output (or ≤ volume_t, ≤ output and ≥ the volume's hull
+    share of output, ``cover_hull_rule``); the producer earns
     offtake_subsidy_usd_per_kg[p,t] = contract price − market price on it.
 
     Equation: docs/model.md § Equations, row “offtake”.
@@ -62,7 +79,11 @@ def define_offtake(m, ix, pi) -> None:
     m.off = pyo.Var(m.OFT, within=pyo.NonNegativeReals)
     m.offtake_output = pyo.Constraint(m.OFT, rule=lambda m, p, t: offtake_rule(m, ix, pi, p, t))
     vol = [(p, t) for (p, t) in pi.offtake_rows if pi.offtakes[p].volume_t is not None]
-    m.offtake_cap = pyo.Constraint(vol, rule=lambda m, p, t: m.off[p, t] <= m.offtake_volume_t[p, t])
+    m.OFT_vol = pyo.Set(dimen=2, initialize=vol, ordered=True)
+    m.offtake_cap = pyo.Constraint(m.OFT_vol, rule=lambda m, p, t: m.off[p, t] <= m.offtake_volume_t[p, t])
+    m.offtake_hull_share = pyo.Param(m.OFT_vol, mutable=True, initialize=1.0)
+    m.offtake_hull = pyo.Constraint(m.OFT_vol, rule=lambda m, p, t: cover_hull_rule(
+        m.off[p, t], m.offtake_hull_share[p, t], plant_output(m, ix, pi.offtakes[p].facility, pi.offtakes[p].commodity, t)))
 
 
 def offtake_rule(m, ix, pi, p, t):
@@ -149,3 +170,28 @@ def define_export_quotas(m, ix, pi) -> None:
     arcs_of = {(q, t): arcs for (q, t, arcs) in pi.quotas}
     m.export_quota = pyo.Constraint(
         m.XQ, rule=lambda m, q, t: sum(m.flow[a + (t,)] for a in arcs_of[q, t]) <= m.export_quota_t[q, t])
+
+
+def cover_hull_values(ix, pi, vals: dict) -> None:
+    """floor_hull_share[p,t] and offtake_hull_share[p,t] = min(1, cap / M), M = Σ over the covered
+    plants of max_g coef(process_g, c) × (capacity_t + the project's size limit): an upper bound on
+    their output (``cover_hull_rule``). In place on ``vals`` (capacities from ``compute_values``
+    and ``investment_values``)."""
+    cap_t, proj = vals.get("capacity_t", {}), vals.get("project_max_t", {})
+
+    def most(f, c, t):
+        coef = max((ix.coef.get((ix.facilities.at[g, "process"], c), 0.0) for g in siblings(ix, f)
+                    if (g, t) in ix.fac_t_set), default=0.0)
+        return coef * (cap_t.get((f, t), 0.0) + proj.get(f, 0.0))
+
+    def share(cap, M):
+        return 1.0 if M <= 0 else min(1.0, cap / M)
+
+    floors = vals.setdefault("floor_hull_share", {})
+    for (p, t), cap in vals.get("floor_cap_t", {}).items():
+        M = sum(most(f, pi.floors[p].commodity, t) for (p2, f, t2) in pi.floor_rows if p2 == p and t2 == t)
+        floors[p, t] = share(cap, M)
+    offtakes = vals.setdefault("offtake_hull_share", {})
+    for (p, t), vol in vals.get("offtake_volume_t", {}).items():
+        o = pi.offtakes[p]
+        offtakes[p, t] = share(vol, most(o.facility, o.commodity, t))

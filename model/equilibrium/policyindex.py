@@ -210,8 +210,9 @@ def build_policy_index(ix: Index, cfg: RunConfig, where) -> PolicyIndex:
         for name, p in pi.stockpiles.items():
             pi.stock_rows.append((name, t))
             pi.release_ok[name, t] = p.active(per) and (p.release == "any" or t in pi.disrupted)
-            # the cover target holds in normal times; in a disruption the stock may be drawn below it
-            drawable = t in pi.disrupted and p.release == "disruption"
+            # the cover target holds in normal times; in a disruption the stock may be drawn below it,
+            # whatever the release rule (``any`` allows releases in more years, never fewer)
+            drawable = t in pi.disrupted
             if p.active(per) and p.target_days and (p.target_from is None or y >= p.target_from) and not drawable:
                 pi.target_rows.append((name, t))
         for name, p in pi.content_rules.items():

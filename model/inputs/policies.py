@@ -182,7 +182,7 @@ class Stockpile(PolicyBase):
     releases (``release: disruption`` only in scenarios with export controls in force, or ``any``).
     stock_y = stock_{y−1} + purchase_y − release_y, 0 ≤ stock_y ≤ capacity_t;
     optional target: stock_y ≥ target_days/365 × reference demand of the node (years ≥ target_from),
-    held in normal times and relaxed where a disruption allows releases (the cover is there to be used).
+    held in normal times and relaxed where export controls are in force, whatever ``release`` (the cover is there to be used).
     """
 
     kind: Literal["stockpile"] = Field(description="strategic stockpile")

@@ -22,7 +22,8 @@ from reebloc.equilibrium.gradual import adjustment_kusd
 from reebloc.errors import ReeblocError
 from reebloc.inputs.policies import Outlay
 from reebloc.outputs.tables import KUSD, TOL, _expand, _frame, facility_cost_kusd
-from reebloc.solve.wedges import arc_wedge_parts, floor_price_real, floor_subsidy, offtake_contract_price, offtake_payment
+from reebloc.solve.wedges import (arc_wedge_parts, floor_price_real, floor_subsidy, offtake_contract_price,
+                                  offtake_payment, producer_price)
 
 
 REVENUE_INSTRUMENTS = ("tariff", "bloc_tariff", "bloc_levy")     # government revenue, not spending
@@ -43,7 +44,8 @@ def government_rows(inst: ModelInstance, prices: dict) -> list[tuple]:
     m, ix, pi = inst.m, inst.ix, inst.pi
     P = lambda n, c, t: prices.get((n, c, t), 0.0)  # noqa: E731
     rows = []
-    used = getattr(inst, "wedge_prices", prices)
+    used = getattr(inst, "wedge_prices", None) or prices   # the prices the LP's wedges were set from
+    Pd = lambda n, c, t: producer_price(used, n, c, t)    # noqa: E731  the defined price (p + μ)
     for (o, d, c, t) in m.AT_wedge:
         q = m.flow[o, d, c, t].value or 0.0
         if q <= TOL:
@@ -66,7 +68,7 @@ def government_rows(inst: ModelInstance, prices: dict) -> list[tuple]:
     for (p, f, t) in m.FLR:
         fl = pi.floors[p]
         q = m.cov[p, f, t].value or 0.0
-        pay = floor_subsidy(floor_price_real(inst, p, t), P(fl.reference_node, fl.commodity, t), fl.upside_share)
+        pay = floor_subsidy(floor_price_real(inst, p, t), Pd(fl.reference_node, fl.commodity, t), fl.upside_share)
         if q > TOL:
             rows.append((t, fl.payer, "price_floor", p, pay * q * KUSD, ix.facilities.at[f, "node"]))
     for (p, t) in m.OFT:
@@ -76,12 +78,12 @@ def government_rows(inst: ModelInstance, prices: dict) -> list[tuple]:
             continue
         node = ix.facilities.at[o.facility, "node"]
         if o.settlement == "floor":       # (C − P)⁺ − share·(P − C)⁺ on q; the producer sells on the market
-            rows.append((t, o.buyer, "offtake_floor", p, offtake_payment(inst, p, t, prices) * q * KUSD, node))
+            rows.append((t, o.buyer, "offtake_floor", p, offtake_payment(inst, p, t, used) * q * KUSD, node))
             continue
-        contract = offtake_contract_price(inst, p, t, prices)
+        contract = offtake_contract_price(inst, p, t, used)
         rows.append((t, o.buyer, "offtake", p, contract * q * KUSD, node))
         back = "offtake_resale" if o.use == "resale" else "offtake_own_use"
-        rows.append((t, o.buyer, back, p, -P(node, o.commodity, t) * q * KUSD, node))
+        rows.append((t, o.buyer, back, p, -Pd(node, o.commodity, t) * q * KUSD, node))
     for (p, t) in m.STK:
         sp = pi.stockpiles[p]
         pr = P(sp.node, sp.commodity, t)
@@ -153,23 +155,47 @@ def outlay_rows(inst: ModelInstance, loss: str = "central") -> list[tuple]:
     summary.json hold the same flows. ``loss``: ``central``, ``low`` or ``high`` end of
     ``expected_loss_range`` (for the summary's range)."""
     ix, cfg, out = inst.ix, inst.cfg, []
-    first, last = ix.years[0], ix.years[-1]
     for name, p in cfg.policies.items():
         if isinstance(p, Outlay) and p.enabled and not p.projects:   # project finance: investment_subsidy_rows
             payer = payer_node(p.payer, ix.nodes, name)
             rec = p.recipient if p.recipient is not None else payer
             if rec not in ix.nodes:
                 raise ReeblocError(name, "recipient", f"recipient {rec!r} is not a node ({', '.join(ix.nodes)})")
-            rate = None
-            if loss != "central" and p.expected_loss_range is not None:
-                rate = p.expected_loss_range[0 if loss == "low" else 1]
-            usd = p.budget_cost(cfg.money.credit_discount_rate, rate)
-            if p.price_basis == "nominal":
-                usd *= cfg.money.deflator(p.year)
-            anchor = min(max(p.year, first), last)
-            usd *= (1 + cfg.discount_rate) ** -(p.year - anchor)
+            anchor, usd = booked_budget_cost(inst, p, loss)
             # one row per scenario (booked in the year's first period when the year is split)
             out += [(s, anchor, p.payer, p.type, name, usd, rec) for s in sorted(cfg.scenarios) if usd]
+    return out
+
+
+def booked_budget_cost(inst: ModelInstance, p: Outlay, loss: str = "central") -> tuple[int, float]:
+    """(year booked, usd): ``Outlay.budget_cost`` in real dollars of ``money.price_year`` (deflated
+    from ``year`` when nominal), booked in the run year nearest ``year`` at the value that leaves
+    its discounted cost unchanged (the horizon rule of ``outlay_rows``)."""
+    cfg, years = inst.cfg, inst.ix.years
+    rate = None
+    if loss != "central" and p.expected_loss_range is not None:
+        rate = p.expected_loss_range[0 if loss == "low" else 1]
+    usd = p.budget_cost(cfg.money.credit_discount_rate, rate)
+    if p.price_basis == "nominal":
+        usd *= cfg.money.deflator(p.year)
+    anchor = min(max(p.year, years[0]), years[-1])
+    return anchor, usd * (1 + cfg.discount_rate) ** -(p.year - anchor)
+
+
+def project_finance_budget_costs(inst: ModelInstance) -> dict[str, float]:
+    """{policy: usd} the budget office's cost of each project-finance loan or equity stake on the
+    amount announced (FCRA credit subsidy from ``interest_subsidy_rate``, ``expected_loss_rate``,
+    ``term_years``, ``repayment``; equity at its expected loss), discounted to the run's first
+    year. For comparison only: government.csv carries the capital-charge subsidy on what is built,
+    the transfer that moves the market (docs/model.md § Investment)."""
+    cfg, out = inst.cfg, {}
+    y0 = inst.ix.years[0]
+    for name, p in sorted(cfg.policies.items()):
+        if isinstance(p, Outlay) and p.enabled and p.projects and p.type in ("loan", "equity"):
+            if p.type == "equity" and p.expected_loss_rate is None:
+                continue
+            anchor, usd = booked_budget_cost(inst, p)
+            out[name] = usd * (1 + cfg.discount_rate) ** -(anchor - y0)
     return out
 
 

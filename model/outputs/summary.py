@@ -11,6 +11,9 @@ National welfare is the yardstick (docs/model.md § Money; keys read by ``reeblo
 - ``us_budget_cost_usd``: Σ government.csv usd over the home node's payers (``US``, ``US_DoD``, …);
   ``us_budget_cost_range_usd`` {low, high}: the same with every outlay's expected loss at the
   ends of its ``expected_loss_range``.
+- ``project_finance_budget_cost_usd``: {policy: usd} the FCRA credit subsidy (loans) or expected
+  loss (equity) of each project-finance outlay on its announced amount — the budget office's
+  figure, beside government.csv's capital-charge subsidy on what is built (not added to it).
 - ``transfers_abroad_usd``: {node: usd} home-government payments landing at producers of other
   nodes (floor payments, offtake net of resale, outlays with a foreign ``recipient``);
   ``transfers_abroad_total_usd`` their sum.
@@ -66,7 +69,7 @@ def summarize(inst: ModelInstance, tables: dict[str, pd.DataFrame], info: SolveI
     abroad = gov[at_home & (gov["recipient"] != "") & (gov["recipient"] != home)] if not gov.empty else gov
     budget = expected_discounted(gov[at_home], "usd", None, probs, r, y0) if not gov.empty else 0.0
     rng = {}
-    from reebloc.outputs.accounting import outlay_rows
+    from reebloc.outputs.accounting import outlay_rows, project_finance_budget_costs
     central = outlay_rows(inst)
     for end in ("low", "high"):
         d = pd.DataFrame([(s, y, pay, u1 - u0) for (s, y, pay, _, _, u0, _), (*_, u1, _r) in
@@ -79,6 +82,7 @@ def summarize(inst: ModelInstance, tables: dict[str, pd.DataFrame], info: SolveI
         "us_welfare_usd": by_country.get(home, {}).get("total_usd", 0.0),
         "us_budget_cost_usd": budget,
         "us_budget_cost_range_usd": rng,
+        "project_finance_budget_cost_usd": project_finance_budget_costs(inst),
         "transfers_abroad_usd": expected_discounted(abroad, "usd", "recipient", probs, r, y0),
         "transfers_abroad_total_usd": expected_discounted(abroad, "usd", None, probs, r, y0),
         "welfare_by_country_usd": by_country,

@@ -8,7 +8,9 @@ Given prices P[n,c,t] ($/kg):
                       / output coef × (1 + margin)
 - floors and fixed contract prices declared nominal are deflated to the model's real dollars
 P_o on an arc is the exporter's price of what it ships, p + μ (balance dual + rule-of-origin dual,
-``wedge_prices``): the netback, defined even where p alone is not.
+``wedge_prices``): the netback, defined even where p alone is not. Floors, offtakes and inputs
+valued at market read the same defined price, P[n,c,t] = p + μ where the rule of origin has a dual
+(``producer_price``): where a node exports all it makes, p alone is any number down to 0.
 Iterate: solve with wedges from P; recompute wedges from the new P; stop when no wedge moves
 by more than the tolerance. Prices are damped: P ← (1 − α) P + α P_new.
 """
@@ -37,7 +39,6 @@ def wedge_values(inst: ModelInstance, prices: dict) -> dict:
     """Value of every wedge Param for given prices."""
     m, ix, pi = inst.m, inst.ix, inst.pi
     tree = ix.tree
-    P = lambda n, c, t: prices.get((n, c, t), 0.0)  # noqa: E731
     out = ComponentMap()
     for (o, d, c, t) in m.AT_wedge:
         parts = arc_wedge_parts(inst, prices, o, d, c, t)
@@ -45,7 +46,7 @@ def wedge_values(inst: ModelInstance, prices: dict) -> dict:
         out[m.levy_usd_per_kg[o, d, c, t]] = sum(v for _, ins, v in parts if ins == "bloc_levy")
     for (p, t) in m.FLY:
         fl: PriceFloor = pi.floors[p]
-        pr = P(fl.reference_node, fl.commodity, t)
+        pr = producer_price(prices, fl.reference_node, fl.commodity, t)
         out[m.floor_subsidy_usd_per_kg[p, t]] = floor_subsidy(floor_price_real(inst, p, t), pr, fl.upside_share)
     for (p, t) in m.OFT:
         out[m.offtake_subsidy_usd_per_kg[p, t]] = offtake_payment(inst, p, t, prices)
@@ -57,14 +58,21 @@ def offtake_payment(inst: ModelInstance, p: str, t: int, prices: dict) -> float:
     (C − P)⁺ − upside_share·(P − C)⁺ (settlement floor)."""
     o = inst.pi.offtakes[p]
     c = offtake_contract_price(inst, p, t, prices)
-    pr = prices.get((inst.ix.facilities.at[o.facility, "node"], o.commodity, t), 0.0)
+    pr = producer_price(prices, inst.ix.facilities.at[o.facility, "node"], o.commodity, t)
     return floor_subsidy(c, pr, o.upside_share) if o.settlement == "floor" else c - pr
+
+
+def producer_price(prices: dict, n: str, c: str, t: int) -> float:
+    """The defined price of c at n, $/kg: p + μ where the rule of origin at (n, c, t) has a dual
+    (``wedge_prices``' ``("export", n, c, t)``: the netback of what n makes, which p alone splits
+    arbitrarily with μ where n exports all it makes), else the balance dual p; 0 if unknown."""
+    return prices.get(("export", n, c, t), prices.get((n, c, t), 0.0))
 
 
 def arc_wedge_parts(inst: ModelInstance, prices: dict, o: str, d: str, c: str, t: int) -> list:
     """[(policy, instrument, $/kg)] of the tariffs, bloc rates and levies on one arc."""
     pi, y, per = inst.pi, inst.ix.tree.year[t], inst.ix.tree.period[t]
-    Po = prices.get(("export", o, c, t), prices.get((o, c, t), 0.0))   # the exporter's netback (FOB)
+    Po = producer_price(prices, o, c, t)   # the exporter's netback (FOB)
     parts = []
     for name, p in pi.tariffs.items():
         if p.active(per) and tariff_applies(p, o, d, c):
@@ -115,7 +123,7 @@ def offtake_contract_price(inst: ModelInstance, p: str, t: int, prices: dict) ->
         if k >= 0:
             continue
         if o.input_valuation == "market":
-            v = prices.get((fac["node"], c, t), 0.0)
+            v = producer_price(prices, fac["node"], c, t)
         elif c in o.input_price_usd_per_kg:
             v = o.input_price_usd_per_kg[c] * defl
         else:
@@ -142,7 +150,7 @@ def own_input_cost(inst: ModelInstance, owner: str, c: str, t: int, node: str, p
                          for cc, k in coefs if k < 0)
             v = (pyo.value(m.cost_usd_per_kg[f, t]) + inputs) / sum(k for _, k in coefs if k > 0)
             best = v if best is None else min(best, v)
-    market = prices.get((node, c, t))
+    market = producer_price(prices, node, c, t) if ((node, c, t) in prices or ("export", node, c, t) in prices) else None
     if best is None:
         return market or 0.0
     return best if market is None else min(best, market)
