@@ -147,3 +147,179 @@ def test_cli_subprocess_exit_code_and_no_traceback(copy_dataset, tmp_path):
     p = subprocess.run([sys.executable, "-m", "reebloc.app.cli", "validate", str(cfg)], capture_output=True, text=True)
     assert p.returncode == 2
     assert "Traceback" not in p.stderr and len(p.stderr.strip().splitlines()) == 1
+
+
+def test_a_name_yaml_reads_as_a_boolean_names_the_file_that_set_it(tmp_path, capsys):
+    """A policy named off in a child config is reported against the child, not its base."""
+    from tests.conftest import CONFIGS
+    cfg = tmp_path / "child.yaml"
+    cfg.write_text(f"base: {CONFIGS / 'chain.yaml'}\nname: child\npolicies:\n"
+                   "  off: {kind: outlay, type: grant, amount_usd: 1, year: 2025}\n")
+    code, err = run_cli(capsys, "validate", str(cfg))
+    last = err.strip().splitlines()[-1]
+    assert code == 2 and last.startswith(f"error: {cfg}: policies: name false is not text"), last
+
+
+# ---------------------------------------------------------------- silent zeros and cross-checks
+# A year missing inside a series, or a row whose columns contradict each other, used to load
+# and solve silently (a missing capacity row = no supply, a missing cost row = free production,
+# a missing demand row = no demand, VOLL below the price = all shortage, ...).
+
+GAP_CASES = [
+    # (file, old, new, words expected in the one-line message)
+    ("capacity.csv", "cn_mine,2026,100000,fixture\n", "",
+     ["capacity.csv", "facility=cn_mine", "no row for year 2026"]),
+    ("costs.csv", "cn_mine,2026,2,,fixture\n", "",
+     ["costs.csv", "facility=cn_mine", "no row for year 2026"]),
+    ("costs.csv", "cn_mine,2026,2,,fixture\ncn_mine,2027,2,,fixture\n", "",
+     ["costs.csv", "facility=cn_mine, year=2026", "no cost row", "free"]),
+    ("demand.csv", "US,ev,ndfeb_magnet,2026,8000,40,-0.5,200,asm_fixture_elasticity\n", "",
+     ["demand.csv", "node=US, segment=ev, commodity=ndfeb_magnet", "no row for year 2026"]),
+    ("demand.csv", "US,ev,ndfeb_magnet,2025,8000,40,-0.5,200", "US,ev,ndfeb_magnet,2025,8000,40,-0.5,40",
+     ["demand.csv", "row 13", "column 'voll_usd_per_kg'", "US, ev, ndfeb_magnet, 2025", "above price_usd_per_kg 40"]),
+    ("demand.csv", "US,ev,ndfeb_magnet,2025,8000,40,-0.5,200", "US,ev,ndfeb_magnet,2025,8000,0,-0.5,200",
+     ["demand.csv", "row 13", "column 'price_usd_per_kg'", "US, ev, ndfeb_magnet, 2025", "elastic row", "> 0"]),
+]
+
+
+@pytest.mark.parametrize("fname,old,new,words", GAP_CASES, ids=[c[3][-1] for c in GAP_CASES])
+def test_missing_year_or_contradictory_row_is_refused(copy_dataset, tmp_path, capsys, fname, old, new, words):
+    folder, cfg = copy_dataset("chain")
+    edit(folder / fname, old, new)
+    out = tmp_path / "out"
+    for args in (["validate", str(cfg)], ["run", str(cfg), "--out", str(out)]):
+        code, err = run_cli(capsys, *args)
+        assert code == 2, err
+        lines = err.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith(f"error: {folder / fname}: "), err
+        for w in words:
+            assert w in lines[0], (w, lines[0])
+    assert not out.exists()
+
+
+EXTRA_TABLES = [
+    # (optional table added to the data set, its text, words expected)
+    ("storage.csv", "node,commodity,origin,capacity_t,initial_t,holding_cost_usd_per_kg_yr,capacity_source_id,"
+     "initial_source_id,holding_source_id\nUS,ndfeb_magnet,touched,100,500,1,fixture,fixture,fixture\n",
+     ["storage.csv", "row 1, column 'initial_t'", "US, ndfeb_magnet", "500 t exceeds capacity_t 100"]),
+    ("substitution.csv", "segment,commodity,substitute,max_share,ratio_t_per_t,source_id\n"
+     "ev,ndfeb_magnet,ndfeb_magnet,0.5,1,fixture\n",
+     ["substitution.csv", "row 1, column 'substitute'", "'ndfeb_magnet' is the row's own commodity"]),
+    ("observed.csv", "metric,year,months,value,low,high,unit,source_id\n"
+     "china_share_mine_output,2025,1-12,0.7,0.8,0.6,share,fixture\n",
+     ["observed.csv", "row 1, column 'low'", "china_share_mine_output, 2025", "low 0.8 > high 0.6"]),
+]
+
+
+@pytest.mark.parametrize("fname,text,words", EXTRA_TABLES, ids=[c[0] for c in EXTRA_TABLES])
+def test_optional_table_cross_checks(copy_dataset, tmp_path, capsys, fname, text, words):
+    folder, cfg = copy_dataset("chain")
+    (folder / fname).write_text(text)
+    out = tmp_path / "out"
+    for args in (["validate", str(cfg)], ["run", str(cfg), "--out", str(out)]):
+        code, err = run_cli(capsys, *args)
+        assert code == 2, err
+        lines = err.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith(f"error: {folder / fname}: "), err
+        for w in words:
+            assert w in lines[0], (w, lines[0])
+    assert not out.exists()
+
+
+def test_a_gap_outside_the_run_years_is_not_checked(copy_dataset, capsys):
+    """Only the run's years must be complete: a 2026 gap does not concern a 2025 run."""
+    folder, cfg = copy_dataset("chain")
+    edit(folder / "capacity.csv", "cn_mine,2026,100000,fixture\n", "")
+    edit(cfg, "years: {start: 2025, end: 2027}", "years: {start: 2025, end: 2025}")
+    code, err = run_cli(capsys, "validate", str(cfg))
+    assert code == 0, err
+
+
+VALIDATE_CASES = [
+    ("money: {home: USA}", ["money.home", "unknown node 'USA' (not in nodes.csv)", "did you mean 'US'?"]),
+    ("policies: {g: {kind: outlay, type: grant, amount_usd: 1000, year: 2025, recipient: Lynas}}",
+     ["policies.g.recipient", "unknown node 'Lynas' (not in nodes.csv)"]),
+]
+
+
+@pytest.mark.parametrize("extra,words", VALIDATE_CASES, ids=[c[1][0] for c in VALIDATE_CASES])
+def test_validate_checks_what_run_needs(copy_dataset, tmp_path, capsys, extra, words):
+    """``validate`` refuses what would otherwise zero the home figures or fail after the solve."""
+    folder, cfg = copy_dataset("chain")
+    edit(cfg, "discount_rate: 0.05", f"discount_rate: 0.05\n{extra}")
+    out = tmp_path / "out"
+    for args in (["validate", str(cfg)], ["run", str(cfg), "--out", str(out)]):
+        code, err = run_cli(capsys, *args)
+        assert code == 2, err
+        lines = err.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith(f"error: {cfg}: "), err
+        for w in words:
+            assert w in lines[0], (w, lines[0])
+    assert not out.exists()
+
+
+# ---------------------------------------------------------------- run folders and --out
+
+def test_run_folder_respects_the_umask(copy_dataset, tmp_path, capsys):
+    """A run folder gets the permissions of any mkdir (0777 less the umask), not mkdtemp's 0700."""
+    import os
+    import stat
+    folder, cfg = copy_dataset("chain")
+    out = tmp_path / "out"
+    old = os.umask(0o022)
+    try:
+        code, err = run_cli(capsys, "run", str(cfg), "--out", str(out))
+        assert code == 0, err
+        assert stat.S_IMODE((out / "chain").stat().st_mode) == 0o755
+        code, err = run_cli(capsys, "run", str(cfg), "--out", str(out), "--force")   # a replaced one too
+        assert code == 0, err
+        assert stat.S_IMODE((out / "chain").stat().st_mode) == 0o755
+    finally:
+        os.umask(old)
+    assert sorted(p.name for p in out.iterdir()) == ["chain"]
+
+
+@pytest.mark.parametrize("value", ["", "  "])
+def test_empty_out_is_refused(copy_dataset, tmp_path, capsys, monkeypatch, value):
+    folder, cfg = copy_dataset("chain")
+    here = tmp_path / "cwd"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    code, err = run_cli(capsys, "run", str(cfg), "--out", value)
+    lines = err.strip().splitlines()
+    assert code == 2 and len(lines) == 1 and lines[0].startswith("error: --out: empty"), err
+    assert not any(here.iterdir())
+
+
+def test_every_config_is_checked_before_the_first_solve(copy_dataset, tmp_path, capsys):
+    """``run good.yaml bad.yaml``: the bad config is refused before the good one is solved."""
+    folder, cfg = copy_dataset("chain")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(cfg.read_text().replace("name: chain", "name: bad").replace("discount_rate:", "discount_rte:"))
+    out = tmp_path / "out"
+    code, err = run_cli(capsys, "run", str(cfg), str(bad), "--out", str(out))
+    lines = err.strip().splitlines()
+    assert code == 2 and len(lines) == 1, err
+    assert lines[0].startswith(f"error: {bad}: discount_rte: unknown key"), lines[0]
+    assert not out.exists()
+    # a config whose data set fails a check is refused up front too
+    edit(folder / "capacity.csv", "cn_mine,2026,100000,fixture\n", "")
+    good = tmp_path / "good.yaml"
+    good.write_text((tmp_path / "run.yaml").read_text().replace("name: chain", "name: good")
+                    .replace("inputs: data", f"inputs: {DATA_CHAIN}"))
+    code, err = run_cli(capsys, "run", str(good), str(cfg), "--out", str(out))
+    assert code == 2 and "capacity.csv" in err and not out.exists(), err
+
+
+def test_two_configs_with_one_name_are_refused_before_solving(copy_dataset, tmp_path, capsys):
+    folder, cfg = copy_dataset("chain")
+    twin = tmp_path / "twin.yaml"
+    twin.write_text(cfg.read_text())
+    out = tmp_path / "out"
+    code, err = run_cli(capsys, "run", str(cfg), str(twin), "--out", str(out))
+    lines = err.strip().splitlines()
+    assert code == 2 and len(lines) == 1 and f"{twin}: name: run name 'chain'" in lines[0], err
+    assert not out.exists()
+
+
+DATA_CHAIN = __import__("pathlib").Path(__file__).parent / "data" / "chain"

@@ -6,6 +6,7 @@ killed run leaves nothing half-written, and never overwrites an earlier run with
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import os
@@ -166,6 +167,56 @@ def diagnose_infeasible(resolved: ResolvedConfig, data: DataSet, inst: ModelInst
     return err
 
 
+def check_config(resolved: ResolvedConfig) -> DataSet:
+    """Everything ``reebloc validate`` checks, without solving: the data set (loaded for the
+    run's years), every reference and payer of the config, and the policy index. Returns the data."""
+    data = load_dataset(resolved.data_dir, resolved.config.year_list)
+    check_against_data(resolved, data)                                  # references, payers, ids
+    ModelInstance.structure_key(resolved.config, data, where=resolved.path)   # policy references
+    return data
+
+
+def check_all(configs: list[str | Path], out: str | Path | None = None, force: bool = False,
+              overlay: str | Path | None = None, folders: bool = True) -> None:
+    """Before the first solve of several configs: validate each (:func:`check_config`) and, with
+    ``folders``, check that no two write the same run folder and that none would overwrite an
+    existing one without ``force``. A typo in the ninth config is found before eight solves."""
+    check_out_arg(out)
+    root = Path(out) if out is not None else DEFAULT_OUT
+    if folders:
+        check_out_root(root)
+    seen: dict[str, str] = {}
+    quiet = logging.getLogger("reebloc.config")     # the override lines are logged once, by the run itself
+    level = quiet.level
+    quiet.setLevel(max(level, logging.WARNING))
+    try:
+        for cfg in configs:
+            _check_one(cfg, root, force, overlay, folders, seen)
+    finally:
+        quiet.setLevel(level)
+
+
+def _check_one(cfg, root: Path, force: bool, overlay, folders: bool, seen: dict[str, str]) -> None:
+    resolved = load_config(cfg)
+    if overlay is not None:
+        resolved = apply_overlay(resolved, overlay)
+    check_config(resolved)
+    if folders:
+        name = resolved.config.name
+        if name in seen:
+            raise ReeblocError(cfg, "name", f"run name {name!r} is also the name of {seen[name]}; "
+                               "two runs would write the same folder")
+        seen[name] = str(cfg)
+        check_replaceable(run_folder(root, name), force)
+
+
+def check_out_arg(out: str | Path | None) -> None:
+    """``--out ""`` (or blanks) would write into the current folder: refused."""
+    if out is not None and not str(out).strip():
+        raise ReeblocError(None, "--out", f"empty ({str(out)!r}); expected a folder for run outputs "
+                           f"(omit --out for the default {DEFAULT_OUT})")
+
+
 def run_in_memory(config: str | Path | ResolvedConfig, data: DataSet | None = None) -> RunResult:
     resolved = config if isinstance(config, ResolvedConfig) else load_config(config)
     return solve_resolved(resolved, data)
@@ -181,6 +232,7 @@ def run(config_path: str | Path, out: str | Path | None = None, force: bool = Fa
     if overlay is not None:
         resolved = apply_overlay(resolved, overlay)
     resolve_s = time.perf_counter() - t0
+    check_out_arg(out)
     root = Path(out) if out is not None else DEFAULT_OUT
     check_out_root(root)
     final = run_folder(root, resolved.config.name)
@@ -209,6 +261,7 @@ def run_many(configs: list[str | Path], out: str | Path | None = None, force: bo
     run is written atomically by :func:`run`, exactly as when run one after another."""
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor
+    check_out_arg(out)
     root = Path(out) if out is not None else DEFAULT_OUT
     check_out_root(root)
     seen: dict[str, str] = {}
@@ -321,7 +374,7 @@ def write_folder(final: Path, force: bool, fill) -> None:
     is a run folder: ``RUN_FOLDER_FILES`` and a reebloc manifest naming it)."""
     final.parent.mkdir(parents=True, exist_ok=True)
     _remove_stale(final)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.tmp-{os.getpid()}-", dir=final.parent))
+    tmp = _make_tmp(final)
     try:
         fill(tmp)
         if final.exists() or final.is_symlink():
@@ -340,6 +393,21 @@ def write_folder(final: Path, force: bool, fill) -> None:
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def _make_tmp(final: Path) -> Path:
+    """A new empty sibling ``.<name>.tmp-<pid>-<token>`` made by a plain ``mkdir``, so the run
+    folder it becomes has the permissions of any folder the user makes (0777 less the umask;
+    ``tempfile.mkdtemp`` would make it 0700, unreadable by colleagues on a shared machine)."""
+    import secrets
+    for _ in range(100):
+        tmp = final.parent / f".{final.name}.tmp-{os.getpid()}-{secrets.token_hex(4)}"
+        try:
+            os.mkdir(tmp, 0o777)
+            return tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(errno.EEXIST, "no free temporary folder name", str(final.parent))
 
 
 def _exchange(a: Path, b: Path) -> bool:

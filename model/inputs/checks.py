@@ -12,6 +12,8 @@ and ``reebloc run`` never solves a model whose results would be refused afterwar
 - every payer (``payer`` of price floors, stockpiles and outlays, ``buyer`` of offtakes) is a node
   or one of the config's declared ``payers`` (NODE_AGENCY, the node a node of the data set):
   ``US_Dod`` for ``US_DoD`` is refused with "did you mean", not taken as a new agency;
+- ``money.home``, when set, and an outlay's ``recipient`` are nodes (an unknown home node would
+  zero the home welfare and budget figures; an unknown recipient fails only after the solve);
 
 A stockpile cover target that cannot be held is known only to the solver (infeasible); then
 ``reebloc.app.run.diagnose_infeasible`` names the policy, the file and the first year.
@@ -61,8 +63,11 @@ def check_against_data(resolved, data) -> None:
         if value not in known:
             fail(key, f"unknown {what} {value!r} (not in {table}){did_you_mean(value, known)}")
 
-    if "china_node" in (getattr(resolved, "raw", None) or {}):     # the default CN may be absent (textbook data)
+    raw = getattr(resolved, "raw", None) or {}
+    if "china_node" in raw:     # the default CN may be absent (textbook data)
         need(cfg.china_node, nodes, "china_node", "node", "nodes.csv")
+    if isinstance(raw.get("money"), dict) and "home" in raw["money"]:   # likewise the default US
+        need(cfg.money.home, nodes, "money.home", "node", "nodes.csv")
     for p in cfg.payers:
         need(p.split("_", 1)[0], nodes, "payers", "node", f"nodes.csv; payer {p!r} is NODE_AGENCY")
     payers = nodes | set(cfg.payers)
@@ -116,6 +121,8 @@ def check_against_data(resolved, data) -> None:
             payer(p.payer, f"{f}.payer")
         if isinstance(p, Outlay):
             payer(p.payer, f"{f}.payer")
+            if p.recipient is not None:     # where the transfer lands: a node (default the payer's)
+                need(p.recipient, nodes, f"{f}.recipient", "node", "nodes.csv")
         if isinstance(p, ContentRule):
             need(p.node, nodes, f"{f}.node", "node", "nodes.csv")
             dem = data["demand"]

@@ -667,6 +667,9 @@ def _config_error(e: ValidationError, raw: dict, path: Path, origins: dict, file
     if typ == "missing":
         return ReeblocError(src, dotted, "required key is missing")
     if clean and clean[-1] == "[key]":     # a name YAML did not read as text (no, off, 1, ...)
+        # pydantic locates it by position: find the file that set the key itself
+        key = ".".join(clean[:-2] + [str(err.get("input"))])
+        src = (_origin_of(key, origins, files) if key in origins else None) or src
         return ReeblocError(src, ".".join(clean[:-2]) or "(top level)",
                             f"name {_short(err.get('input'))} is not text; quote it (YAML reads "
                             "yes/no/on/off/true/false as booleans and digits as numbers)")

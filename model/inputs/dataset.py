@@ -322,7 +322,12 @@ def load_dataset(folder: str | Path, years: list[int] | None = None) -> DataSet:
     _check_substitution(folder, tables)
     _check_projects(folder, tables, years)
     _check_grades(folder, tables)
+    _check_demand_curves(folder, tables)
+    _check_storage(folder, tables)
+    _check_observed(folder, tables)
     horizon = _check_years(folder, tables, years)
+    _check_series(folder, tables, years, horizon)
+    _check_costs_cover_capacity(folder, tables, years, horizon)
     if years is not None:
         keep = set(years)
         for name in YEAR_TABLES:
@@ -365,9 +370,53 @@ def _check_substitution(folder: Path, tables: dict) -> None:
     if "substitution" not in tables:
         return
     segments = set(tables["demand"]["segment"])
-    for i, v in tables["substitution"]["segment"].items():
+    df = tables["substitution"]
+    for i, v in df["segment"].items():
         if v not in segments:
             raise _fail(folder, "substitution", i, "segment", f"unknown segment {v!r} (not in demand.csv)")
+    for i, r in df.iterrows():
+        if r["substitute"] == r["commodity"]:
+            raise _fail(folder, "substitution", i, "substitute",
+                        f"{r['substitute']!r} is the row's own commodity (segment {r['segment']}); "
+                        "a substitute is another commodity")
+
+
+def _check_demand_curves(folder: Path, tables: dict) -> None:
+    """A demand row's curve needs a reference point below its VOLL (docs/data.md § demand.csv):
+    VOLL at or below the reference price would make the row fixed demand valued below the price
+    it is bought at; an elastic row (elasticity < 0) needs a reference price > 0, else its curve
+    through (quantity_t, price_usd_per_kg) does not exist and the row became fixed demand."""
+    for i, r in tables["demand"].iterrows():
+        key = f"{r['node']}, {r['segment']}, {r['commodity']}, {r['year']}"
+        if r["elasticity"] < 0 and r["price_usd_per_kg"] <= 0:
+            raise _fail(folder, "demand", i, "price_usd_per_kg",
+                        f"({key}): an elastic row (elasticity {r['elasticity']:g}) needs a reference price > 0, "
+                        f"got {r['price_usd_per_kg']:g} (for fixed demand set elasticity 0)")
+        if r["voll_usd_per_kg"] <= r["price_usd_per_kg"]:
+            raise _fail(folder, "demand", i, "voll_usd_per_kg",
+                        f"({key}): expected a value above price_usd_per_kg {r['price_usd_per_kg']:g}, "
+                        f"got {r['voll_usd_per_kg']:g} (VOLL is the most buyers pay; the reference price is below it)")
+
+
+def _check_storage(folder: Path, tables: dict) -> None:
+    """The opening private stock fits in the storage (docs/data.md § storage.csv)."""
+    if "storage" not in tables:
+        return
+    for i, r in tables["storage"].iterrows():
+        if r["initial_t"] > r["capacity_t"]:
+            raise _fail(folder, "storage", i, "initial_t",
+                        f"({r['node']}, {r['commodity']}): {r['initial_t']:g} t exceeds capacity_t {r['capacity_t']:g}")
+
+
+def _check_observed(folder: Path, tables: dict) -> None:
+    """A calibration band is low <= high (docs/data.md § observed.csv)."""
+    if "observed" not in tables:
+        return
+    for i, r in tables["observed"].iterrows():
+        if r["low"] > r["high"]:
+            raise _fail(folder, "observed", i, "low",
+                        f"({r['metric']}, {r['year']}, months {r['months']}): expected low <= high, "
+                        f"got low {r['low']:g} > high {r['high']:g}")
 
 
 def _check_projects(folder: Path, tables: dict, years: list[int] | None) -> None:
@@ -438,3 +487,53 @@ def _check_years(folder: Path, tables: dict, years: list[int] | None) -> tuple[i
             raise ReeblocError(folder / "demand.csv", "year",
                                f"the run's years {min(years)}-{max(years)} are outside the data horizon {lo}-{hi}")
     return lo, hi
+
+
+SERIES = {"capacity": ("facility",), "costs": ("facility",), "demand": ("node", "segment", "commodity")}
+
+
+def _run_years(years: list[int] | None, horizon: tuple[int, int]) -> list[int]:
+    return sorted(set(years)) if years is not None else list(range(horizon[0], horizon[1] + 1))
+
+
+def _check_series(folder: Path, tables: dict, years: list[int] | None, horizon: tuple[int, int]) -> None:
+    """A year-indexed series (a facility's capacity or cost rows, a demand row key) has a row for
+    every run year between its first and last listed year: a missing row inside the span would
+    silently be zero (no capacity, free production, no demand). Before its first and after its
+    last listed year a series is absent (docs/data.md)."""
+    run = _run_years(years, horizon)
+    for name, key in SERIES.items():
+        df = tables[name]
+        for k, g in df.groupby(list(key), sort=True):
+            k = k if isinstance(k, tuple) else (k,)
+            listed = set(int(y) for y in g["year"])
+            lo, hi = min(listed), max(listed)
+            missing = [y for y in run if lo <= y <= hi and y not in listed]
+            if missing:
+                y = missing[0]
+                before = max(v for v in listed if v < y)
+                after = min(v for v in listed if v > y)
+                what = ", ".join(f"{c}={v}" for c, v in zip(key, k))
+                fix = {"capacity": "write capacity_t 0 for a year without capacity",
+                       "costs": "give the year's cost_usd_per_kg",
+                       "demand": "write quantity_t 0 for a year without demand"}[name]
+                raise ReeblocError(folder / f"{name}.csv", what,
+                                   f"no row for year {y}, between its rows for {before} and {after}; a series needs a "
+                                   f"row for every year from its first ({lo}) to its last ({hi}), a missing one "
+                                   f"would silently be zero ({fix})")
+
+
+def _check_costs_cover_capacity(folder: Path, tables: dict, years: list[int] | None,
+                                horizon: tuple[int, int]) -> None:
+    """Every (facility, year) with capacity > 0 in a run year the facility operates in
+    (start_year-end_year) has a cost row: without one it would produce at zero cost."""
+    run = set(_run_years(years, horizon))
+    cap = tables["capacity"]
+    have = set(zip(tables["costs"]["facility"], tables["costs"]["year"]))
+    life = {f: (a, b) for f, a, b in tables["facilities"][["facility", "start_year", "end_year"]].itertuples(index=False)}
+    for f, y, q in cap[["facility", "year", "capacity_t"]].itertuples(index=False):
+        a, b = life.get(f, (y, y))
+        if q > 0 and y in run and a <= y <= b and (f, y) not in have:
+            raise ReeblocError(folder / "costs.csv", f"facility={f}, year={y}",
+                               f"no cost row, but capacity.csv gives {f} {q:g} t in {y}; every year with "
+                               "capacity needs a cost (without one production would be free)")

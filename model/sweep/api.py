@@ -12,7 +12,8 @@ from pathlib import Path
 import pandas as pd
 
 from reebloc.sweep.design import make_design, salib_problem
-from reebloc.sweep.evaluators import EvaluatorFactory
+from reebloc.errors import ReeblocError
+from reebloc.sweep.evaluators import EvaluatorFactory, preflight
 from reebloc.sweep.runner import execute
 from reebloc.sweep.spec import load_sweep
 from reebloc.sweep.store import ChunkStore, atomic_write_text
@@ -64,8 +65,11 @@ def run_sweep(path: str | Path, scheduler=None, workers: int | None = None, resu
     start afresh.
     """
     t0 = time.perf_counter()
+    if workers is not None and workers < 1:
+        raise ReeblocError(None, "workers", f"expected a whole number ≥ 1, got {workers}")
     rs = load_sweep(path)
     cfg = rs.config
+    preflight(rs)              # every parameter against the base config and data: before writing anything
     design = make_design(cfg)
     n = len(design)
     workers = workers or os.cpu_count() or 1
@@ -74,6 +78,7 @@ def run_sweep(path: str | Path, scheduler=None, workers: int | None = None, resu
     meta = {"name": cfg.name, "digest": rs.digest(), "n_variants": n,
             "chunk_size": cfg.chunk_size or chunk_size_for(n, workers), "sweep_file": str(rs.path),
             "inputs": input_hashes(rs)}
+    new_dirs = [d for d in (folder, *folder.parents) if not d.exists()]
     store.prepare(meta, design, resume)
     cs = meta["chunk_size"]
     done = store.done()
@@ -81,8 +86,16 @@ def run_sweep(path: str | Path, scheduler=None, workers: int | None = None, resu
             for cid, start in enumerate(range(0, n, cs)) if cid not in done]
     factory = EvaluatorFactory(str(rs.path), meta["digest"], cfg.threads)
     t_run = time.perf_counter()
-    stats = execute(factory, todo, store, total=n, scheduler=scheduler, workers=workers,
-                    progress=progress, desc=cfg.name)
+    try:
+        stats = execute(factory, todo, store, total=n, scheduler=scheduler, workers=workers,
+                        progress=progress, desc=cfg.name)
+    except (ReeblocError, OSError) as e:
+        # a mistake found on the first solved variant (an output), or a scheduler that cannot be
+        # reached: leave no half-made folder, so the fixed sweep runs without --fresh. Chunks
+        # resumed from an earlier run (or, after an OSError, written by this one) are kept.
+        if not done and (isinstance(e, ReeblocError) or not store.done()):
+            store.discard(new_dirs)
+        raise
     run_s = time.perf_counter() - t_run
     manifest = {
         "sweep": cfg.name,

@@ -173,6 +173,164 @@ def changed(base, x, change: str):
     return x
 
 
+def _matches(value: str, pat) -> bool:
+    """``value`` matches one ``where`` entry (as ``select``: wildcards in text, else equality)."""
+    if isinstance(pat, str) and any(ch in pat for ch in "*?["):
+        return fnmatch.fnmatchcase(value, pat)
+    return value == str(pat)
+
+
+def _hint(name: str, candidates) -> str:
+    import difflib
+    close = difflib.get_close_matches(str(name), sorted(map(str, candidates)), n=1, cutoff=0.6)
+    return f"; did you mean '{close[0]}'?" if close else ""
+
+
+def _num(v) -> str:
+    return repr(v) if isinstance(v, bool) else f"{v:g}"
+
+
+# ====================================================================== sweep targets, checked up front
+# Config paths a variant cannot change: the evaluator keeps one model and one HiGHS per worker.
+UNSWEEPABLE = {
+    "solver": "solver settings are not applied per variant (each worker keeps one HiGHS model; its "
+              "threads are the sweep's 'threads'); set them in the base run config",
+    "inputs": "the data set cannot be swept; change its tables with table/where/column",
+    "years": "the years shape the model; make one base run config per horizon",
+    "name": "the run name is not a model input", "description": "not a model input",
+    "base": "the base of a run config cannot be swept; make one sweep per base",
+}
+# mappings of the run config whose keys are names the user chose (a missing one is a typo)
+NAMED_BLOCKS = {"policies": "policy", "scenarios": "scenario", "payers": "payer",
+                "strategy.instruments": "instrument"}
+
+
+def _xs(p: Parameter) -> list[tuple[str, Any]]:
+    """(sweep key, x) of the values a parameter's design can reach: every listed value, or the ends of
+    the range (every change is monotone in x, so bounds hold in between)."""
+    if p.values is not None:
+        return [("values", v) for v in p.values]
+    k = "assumption" if p.assumption else None
+    return [(k or "low", p.low), (k or "high", p.high)]
+
+
+def check_targets(rs: ResolvedSweep, resolved, data) -> dict[str, np.ndarray]:
+    """Check every parameter against the base run config and data set before anything is written:
+    the path or table/column exists, is a number that may change, and every value the design can
+    reach passes the same checks as the config or data loader. Returns the selected rows of each
+    table parameter. Errors name the sweep file and the parameter's key."""
+    masks = {}
+    for i, p in enumerate(rs.config.parameters):
+        if p.path is not None:
+            _check_path(rs, i, p, resolved)
+        else:
+            masks[p.name] = _check_table(rs, i, p, data)
+    return masks
+
+
+def _check_path(rs: ResolvedSweep, i: int, p: Parameter, resolved) -> None:
+    from reebloc.inputs.config import apply_overrides
+
+    field, base_file = f"parameters.{i}.path", resolved.path
+    parts = p.path.split(".")
+    if parts[0] in UNSWEEPABLE:
+        raise ReeblocError(rs.path, field, f"{p.path} cannot be a sweep parameter: {UNSWEEPABLE[parts[0]]}")
+    node: Any = resolved.raw
+    for j, part in enumerate(parts):
+        at = ".".join(parts[:j])
+        if isinstance(node, list):
+            raise ReeblocError(rs.path, field, f"{p.path}: {at} is a list in the base run config {base_file}; "
+                               "a sweep path names one value through mappings")
+        if not isinstance(node, dict):
+            raise ReeblocError(rs.path, field, f"{p.path}: {at} is a single value in the base run config "
+                               f"{base_file}, with no key {part!r}")
+        if part not in node:
+            what = NAMED_BLOCKS.get(at) or ("export control" if at.endswith(".export_controls") else None)
+            if what and j < len(parts) - 1:
+                raise ReeblocError(rs.path, field, f"{p.path}: no {what} {part!r} in the base run config "
+                                   f"{base_file}{_hint(part, node)}")
+            node = None  # a key left at its default: the run config's validation below names a typo
+            break
+        node = node[part]
+    else:
+        if isinstance(node, (dict, list)):
+            kind = "a block of keys" if isinstance(node, dict) else "a list"
+            raise ReeblocError(rs.path, field, f"{p.path} is {kind} in the base run config {base_file}, not "
+                               "a single value; name a number inside it")
+        if isinstance(node, str):
+            raise ReeblocError(rs.path, field, f"{p.path} is text ({node!r}) in the base run config "
+                               f"{base_file}; a sweep parameter changes a number")
+    if node is None and p.change != "substitute":
+        try:
+            get_path(resolved.raw, p.path)
+        except KeyError:
+            raise ReeblocError(rs.path, field, f"{p.path!r} is not set in the base config (needed for a "
+                               f"{p.change} change)") from None
+    for key, x in _xs(p):
+        new = changed(None if p.change == "substitute" else node, x, p.change)
+        try:
+            apply_overrides(resolved, {p.path: new})
+        except ReeblocError as e:
+            if e.field != p.path or e.message.startswith("unknown key"):
+                where = "" if e.field == p.path else f"{e.field}: "
+                raise ReeblocError(rs.path, field, f"{p.path}: {where}{e.message}") from None
+            raise ReeblocError(rs.path, f"parameters.{i}.{key}",
+                               f"x = {_num(x)} sets {p.path} to {_num(new)}: {e.message}") from None
+
+
+def _check_table(rs: ResolvedSweep, i: int, p: Parameter, data) -> np.ndarray:
+    from reebloc.inputs.dataset import FLOAT, MAX_ABS, OPTFLOAT, SPECS
+
+    field = f"parameters.{i}"
+    if not data.has(p.table):
+        raise ReeblocError(rs.path, field + ".table", f"no table {p.table!r} in the data set"
+                           f"{_hint(p.table, [t for t in data.tables if data.has(t)])}")
+    df = data[p.table]
+    spec = SPECS.get(p.table)
+    numeric = [c for c in df.columns if spec is None or (spec.columns.get(c) in (FLOAT, OPTFLOAT)
+                                                         and c not in spec.key)]
+    if p.column not in df.columns:
+        raise ReeblocError(rs.path, field + ".column", f"no column {p.column!r} in {p.table}"
+                           f"{_hint(p.column, numeric)}; numeric columns: {', '.join(numeric)}")
+    if p.column not in numeric:
+        what = "a key column" if spec is not None and p.column in spec.key else "not a number"
+        raise ReeblocError(rs.path, field + ".column", f"{p.column!r} of {p.table} is {what}; a parameter "
+                           f"changes a number; numeric columns: {', '.join(numeric)}")
+    try:
+        mask = select(df, p.where)
+    except KeyError as e:
+        raise ReeblocError(rs.path, field + ".where", str(e.args[0])) from None
+    if not mask.any():
+        raise ReeblocError(rs.path, field + ".where", f"selects no row of {p.table}")
+    # every value the design reaches must pass the loader's checks of that column (docs/data.md)
+    checks = [(lambda v: v >= 0, "a value >= 0")] if spec is not None and p.column in spec.nonneg else []
+    checks += [(ok, expected) for col, ok, expected in (spec.checks if spec else ()) if col == p.column]
+    checks.append((lambda v: abs(v) < MAX_ABS, f"a number smaller than {MAX_ABS:g} in size"))
+    rows = np.flatnonzero(mask)
+    base = df[p.column].to_numpy(dtype=float)[rows]
+    for key, x in _xs(p):
+        new = np.broadcast_to(np.asarray(changed(base, float(x), p.change), dtype=float), base.shape)
+        for ok, expected in checks:
+            for r, v in zip(rows, new):
+                if not math.isnan(v) and not ok(v):
+                    row = ", ".join(f"{k}={df[k].iat[r]}" for k in (spec.key if spec else ()))
+                    raise ReeblocError(rs.path, f"{field}.{key}",
+                                       f"x = {_num(x)} ({p.change}) makes {p.table}.{p.column} {v:g} "
+                                       f"({row}); the data set requires {expected}")
+    return mask
+
+
+def preflight(rs: ResolvedSweep) -> None:
+    """The checks a reebloc sweep can make before any variant is solved (``check_targets``); the
+    outputs are checked on the first solved variant (``ReeblocEvaluator._check_output``)."""
+    if rs.config.evaluator != "reebloc":
+        return
+    from reebloc.inputs.config import load_config
+    from reebloc.inputs.dataset import load_dataset
+    resolved = load_config(rs.base_path)
+    check_targets(rs, resolved, load_dataset(resolved.data_dir, resolved.config.year_list))
+
+
 def get_path(raw: dict, dotted: str):
     node = raw
     for part in dotted.split("."):
@@ -225,30 +383,7 @@ class ReeblocEvaluator:
 
     # ------------------------------------------------------------ targets and variants
     def _check_targets(self) -> None:
-        self._masks = {}
-        for i, p in enumerate(self.params):
-            field = f"parameters.{i}"
-            if p.path is not None:
-                try:
-                    get_path(self.resolved.raw, p.path)
-                except KeyError:
-                    if p.change != "substitute":
-                        raise ReeblocError(self.rs.path, field + ".path",
-                                           f"{p.path!r} is not set in the base config (needed for a "
-                                           f"{p.change} change)") from None
-            else:
-                if not self.base_data.has(p.table):
-                    raise ReeblocError(self.rs.path, field + ".table", f"no table {p.table!r} in the data set")
-                df = self.base_data[p.table]
-                if p.column not in df.columns:
-                    raise ReeblocError(self.rs.path, field + ".column", f"no column {p.column!r} in {p.table}")
-                try:
-                    mask = select(df, p.where)
-                except KeyError as e:
-                    raise ReeblocError(self.rs.path, field + ".where", str(e)) from None
-                if not mask.any():
-                    raise ReeblocError(self.rs.path, field + ".where", f"selects no row of {p.table}")
-                self._masks[p.name] = mask
+        self._masks = check_targets(self.rs, self.resolved, self.base_data)
 
     def variant(self, x: dict):
         """(ResolvedConfig, DataSet) of a variant."""
@@ -469,14 +604,47 @@ class ReeblocEvaluator:
                 if df is None:  # (security is built when an output asks for it)
                     raise WorkerError(self.rs.path, f"outputs.{o.name}.table",
                                       f"no result table {o.table!r} (have {', '.join(tables._builders)})")
-                if (o.column is not None and o.column not in df.columns) or any(c not in df.columns for c in o.where):
-                    raise WorkerError(self.rs.path, f"outputs.{o.name}",
-                                      f"table {o.table} has columns {', '.join(df.columns)}")
+                if not self._outputs_checked:
+                    self._check_output(o, df)
                 sel = df[select(df, o.where)]
                 vals = sel[o.column].to_numpy(dtype=float) if o.agg != "count" else np.zeros(len(sel))
                 out[o.name] = aggregate(vals, o.agg)
         self._outputs_checked = True
         return out
+
+    def _check_output(self, o: Output, df: pd.DataFrame) -> None:
+        """On the first variant: the output's column and where columns exist, and its where selects
+        rows. Rows of some tables (flows, investment) exist only where the solution has them, so an
+        empty selection is refused when a where value matches nothing in the table nor any id of the
+        inputs (a typo), or when the aggregate of no rows is undefined (not sum or count)."""
+        key, cols = f"outputs.{o.name}", [str(c) for c in df.columns]
+        numeric = [str(c) for c in df.select_dtypes("number").columns]
+        for name, sub in [(o.column, "column")] + [(c, "where") for c in o.where]:
+            if name is not None and name not in cols:
+                raise WorkerError(self.rs.path, f"{key}.{sub}", f"no column {name!r} in result table {o.table}"
+                                  f"{_hint(name, numeric if sub == 'column' else cols)} (columns: {', '.join(cols)})")
+        if select(df, o.where).any():
+            return
+        known = self._known_ids()
+        for col, pat in o.where.items():
+            have = set(df[col].astype(str))
+            for q in (pat if isinstance(pat, list) else [pat]):
+                if not any(_matches(v, q) for v in have | known):
+                    raise WorkerError(self.rs.path, f"{key}.where", f"{col}: {q!r} matches no row of result table "
+                                      f"{o.table} and no id of the inputs{_hint(q, have or known)}")
+        if o.agg not in ("sum", "count"):
+            raise WorkerError(self.rs.path, f"{key}.where", f"{o.where} selects no row of result table {o.table} "
+                              f"in the first variant: the {o.agg} of no rows is undefined (use agg: sum or count "
+                              "if the rows exist only in some variants)")
+
+    def _known_ids(self) -> set[str]:
+        d, c = self.base_data, self.base_cfg
+        ids = {str(y) for y in c.year_list} | set(map(str, c.scenarios)) | set(map(str, c.policies))
+        for t, col in [("nodes", "node"), ("commodities", "commodity"), ("facilities", "facility"),
+                       ("projects", "project"), ("processes", "process"), ("demand", "segment")]:
+            if d.has(t):
+                ids |= set(map(str, d[t][col]))
+        return ids
 
     def tables(self, lazy: bool = False) -> tuple[dict, dict | None]:
         """The run's result tables and summary for the current solution (as ``reebloc.app.run``).

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import signal
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
 import pandas as pd
@@ -21,6 +22,16 @@ def _init_worker(threads: int) -> None:
     # one HiGHS thread and one BLAS thread per worker process: the cores are the parallelism
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(var, str(threads))
+    signal.signal(signal.SIGTERM, _on_terminate)
+
+
+def _on_terminate(*_) -> None:
+    """terminate() (a sweep stopped by a mistake): release the worker's multiprocessing locks
+    (pyomo makes one on import) before exiting, else the resource tracker prints a "leaked
+    semaphore" warning after the error line."""
+    from multiprocessing import util
+    util._run_finalizers(0)
+    os._exit(143)
 
 
 def execute(factory: EvaluatorFactory, todo: list[tuple[int, pd.DataFrame]], store: ChunkStore, *,
@@ -80,6 +91,10 @@ def _processes(factory, todo, finished, workers: int) -> None:
         pool.shutdown(wait=False, cancel_futures=True)
         for p in procs:
             p.terminate()  # our own worker processes
+        for p in procs:
+            p.join(timeout=5)
+            if p.is_alive():
+                p.kill()
         raise
     pool.shutdown(wait=True)
 

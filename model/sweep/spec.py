@@ -32,8 +32,10 @@ replaces it by x. The design samples x in [low, high] (or takes ``values``).
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
+import math
 import os
 from pathlib import Path
 from typing import Any, Literal
@@ -102,6 +104,26 @@ class Parameter(_Strict):
     assumption: str | None = Field(default=None, description="take low/high from assumptions.csv")
     reference: float | None = Field(default=None, description="the 'no change' point (oat base)")
 
+    @field_validator("values")
+    @classmethod
+    def _numbers(cls, v):
+        if v is None:
+            return v
+        for x in v:   # true/false are allowed (a switch such as storage.private)
+            if not isinstance(x, (int, float)) or not math.isfinite(x):
+                raise ValueError(f"expected numbers (or true/false), got {x!r}")
+        if len(set(v)) < 2:
+            raise ValueError(f"expected at least two different values, got {v}: a parameter that does not "
+                             "vary belongs in the base run config")
+        return v
+
+    @field_validator("low", "high", "reference")
+    @classmethod
+    def _finite(cls, v):
+        if v is not None and not math.isfinite(v):
+            raise ValueError(f"expected a finite number, got {v}")
+        return v
+
     @model_validator(mode="after")
     def _target(self):
         if (self.path is None) == (self.table is None):
@@ -110,8 +132,8 @@ class Parameter(_Strict):
             raise ValueError("a table selector needs 'column'")
         if self.values is None and self.assumption is None and (self.low is None or self.high is None):
             raise ValueError("give low and high, values, or an assumption id")
-        if self.low is not None and self.high is not None and self.high < self.low:
-            raise ValueError(f"high ({self.high}) is below low ({self.low})")
+        if self.low is not None and self.high is not None:
+            check_range(self.low, self.high)
         return self
 
     def default_reference(self) -> float:
@@ -124,6 +146,14 @@ class Parameter(_Strict):
         if neutral is not None and lo <= neutral <= hi:
             return neutral
         return 0.5 * (lo + hi)
+
+
+def check_range(low: float, high: float) -> None:
+    if high < low:
+        raise ValueError(f"high ({high}) is below low ({low})")
+    if high == low:
+        raise ValueError(f"low ({low}) must be below high ({high}): the range is empty (a parameter that "
+                         "does not vary belongs in the base run config)")
 
 
 class Output(_Strict):
@@ -234,16 +264,49 @@ def load_sweep(path: str | Path) -> ResolvedSweep:
     try:
         cfg = SweepConfig.model_validate(raw)
     except ValidationError as e:
-        err = e.errors()[0]
+        errors = e.errors()
+        # a misspelt key also shows as a missing one: name the misspelling first
+        err = next((x for x in errors if x["type"] == "extra_forbidden"), errors[0])
         loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
-        raise ReeblocError(path, loc, err["msg"].removeprefix("Value error, ")) from None
+        msg = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            valid = _fields_at(err["loc"][:-1])
+            close = difflib.get_close_matches(str(err["loc"][-1]), valid, n=1, cutoff=0.5)
+            msg = "unknown key" + (f"; did you mean '{close[0]}'?" if close else f"; valid keys: {', '.join(valid)}")
+        raise ReeblocError(path, loc, msg) from None
     base = (path.parent / cfg.base).resolve() if cfg.base else None
     if base is not None and not base.exists():
         raise ReeblocError(path, "base", f"run config {cfg.base} not found (looked at {base})")
+    if base is not None and base.is_file():
+        keys = read_yaml(base)
+        sweep_only = set(SweepConfig.model_fields) - set(_run_config_fields())
+        if sweep_only & set(map(str, keys)):
+            raise ReeblocError(path, "base", f"{cfg.base} is a sweep file; base must be a run config "
+                               "(the config every variant starts from)")
     rs = ResolvedSweep(config=cfg, path=path, base_path=base)
     if any(p.assumption for p in cfg.parameters):
         fill_assumptions(rs)
     return rs
+
+
+def _fields_at(loc: tuple) -> list[str]:
+    """Keys allowed in the block of the sweep file at ``loc`` (for 'did you mean')."""
+    model: Any = SweepConfig
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        f = model.model_fields.get(part)
+        ann = f.annotation if f is not None else None
+        subs = [a for a in getattr(ann, "__args__", (ann,)) if isinstance(a, type) and issubclass(a, BaseModel)]
+        if not subs:
+            return []
+        model = subs[0]
+    return list(model.model_fields)
+
+
+def _run_config_fields() -> list[str]:
+    from reebloc.inputs.config import RunConfig
+    return list(RunConfig.model_fields)
 
 
 def fill_assumptions(rs: ResolvedSweep) -> None:
@@ -271,10 +334,14 @@ def fill_assumptions(rs: ResolvedSweep) -> None:
         if p.change == "relative":
             if c == 0:
                 raise ReeblocError(rs.path, f"parameters.{i}", "relative change of an assumption with central 0")
-            p.low, p.high = lo / c, hi / c
+            p.low, p.high = sorted((lo / c, hi / c))   # a negative central swaps them
         elif p.change == "absolute":
             p.low, p.high = lo - c, hi - c
         else:
             p.low, p.high = lo, hi
+        try:
+            check_range(p.low, p.high)
+        except ValueError as e:
+            raise ReeblocError(rs.path, f"parameters.{i}.assumption", f"{p.assumption!r} in {f}: {e}") from None
         if p.reference is None:
             p.reference = {"relative": 1.0, "absolute": 0.0}.get(p.change, c)

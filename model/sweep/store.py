@@ -65,6 +65,16 @@ class ChunkStore:
         for name in ("results.parquet", "results.csv", "manifest.json", "sweep.json", "design.parquet"):
             (self.folder / name).unlink(missing_ok=True)
 
+    def discard(self, new_dirs=()) -> None:
+        """Remove what ``prepare`` and the chunks wrote, and the folders in ``new_dirs`` (created
+        for this sweep) once empty: a sweep refused after set-up leaves nothing behind."""
+        self.clear()
+        for d in (self.chunks, *new_dirs):
+            try:
+                d.rmdir()
+            except OSError:   # not empty (someone else's files) or already gone: keep it
+                pass
+
     def done(self) -> set[int]:
         """Ids of finished chunks; leftover temp files of a killed write are removed."""
         out = set()
