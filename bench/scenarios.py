@@ -19,9 +19,9 @@ Run from the repository root:
     python bench/scenarios.py --sizes 1,10,50  # chosen sizes
     python bench/scenarios.py --route pyomo    # the old path (pyomo.contrib.solver hand-over)
     python bench/scenarios.py --sizes 1,10,50 --investment both   # with and without build decisions
-    python bench/scenarios.py --sizes 50,200 --decompose lshaped --np 2   # mpi-sppy against the extensive form
+    python bench/scenarios.py --sizes 50,200 --decompose benders --np 2   # decomposition against the extensive form
 
-With ``--decompose lshaped|ph`` (``--np``, default 2) each size instead writes the bench config
+With ``--decompose benders|lshaped|ph`` (``--np``, default 2) each size instead writes the bench config
 without the baseline's ad valorem tariffs (decomposition refuses price-dependent wedges), runs
 ``python -m reebloc.solve.decompose`` under ``mpiexec -n NP`` (what ``reebloc run CFG
 --decompose METHOD --np NP`` runs), watched for wall time and the memory its processes hold
@@ -162,7 +162,7 @@ def main(argv: list[str]) -> None:
                     "side by side for each size")
     ap.add_argument("--time-limit", type=float, default=3600.0,
                     help="wall-clock limit of reebloc's solve, s (default 3600; runs use solver.time_limit_s, 600)")
-    ap.add_argument("--decompose", choices=["lshaped", "ph"], default=None,
+    ap.add_argument("--decompose", choices=["benders", "lshaped", "ph"], default=None,
                     help="instead: the extensive form against `reebloc run --decompose METHOD --np NP` on the "
                     "same config without ad valorem tariffs (decomposition refuses price-dependent wedges)")
     ap.add_argument("--np", type=int, default=2, help="MPI processes for --decompose (default 2)")
@@ -255,11 +255,13 @@ def decomposed(cfg_path: str, method: str, np_: int, limit_s: float, memory_gb: 
         time.sleep(0.5)
     wall = time.perf_counter() - t0
     reader.join(timeout=5)
-    iters = [ln for ln in lines if ln.startswith("Current Iteration:")]
+    iters = [ln for ln in lines if ln.startswith(("Current Iteration:", "iteration "))]
     scale = [float(ln.split(":", 1)[1]) for ln in lines if ln.startswith("objective scale:")]
-    bound = None
-    if iters and "Current Objective:" in iters[-1] and "-Inf" not in iters[-1]:   # scaled, minimising −welfare
-        bound = float(iters[-1].rsplit("Current Objective:", 1)[1]) / (scale[0] if scale else 1.0)
+    bound = None        # the master's bound on expected welfare
+    if iters and iters[-1].startswith("iteration "):          # benders: "iteration k: bound B  best ..."
+        bound = float(iters[-1].split("bound ", 1)[1].split()[0])
+    elif iters and "Current Objective:" in iters[-1] and "-Inf" not in iters[-1]:   # mpi-sppy: scaled −welfare
+        bound = -float(iters[-1].rsplit("Current Objective:", 1)[1]) / (scale[0] if scale else 1.0)
     rep = json.loads(Path(out).read_text()) if Path(out).exists() and stopped is None else None
     if rep is None and stopped is None:
         last = [ln.strip() for ln in lines if ln.strip()]
@@ -294,8 +296,8 @@ def bench_decomposed(n: int, a, inv: str) -> None:
               f"objective off by {rel:.1e} relative; {ef_txt}", flush=True)
         return
     gap = ""
-    if d["master_bound"] is not None:        # L-shaped minimises −welfare: −bound ≥ the optimum welfare
-        gap = f", master bound {(-d['master_bound'] - ef['objective']) / abs(ef['objective']):.2%} above the optimum"
+    if d["master_bound"] is not None:        # an upper bound on the optimum welfare
+        gap = f", master bound {(d['master_bound'] - ef['objective']) / abs(ef['objective']):.2%} above the optimum"
     print(head + f"stopped ({d['stopped']}) after {d['wall_s']:.1f} s and {d['iterations']} iterations{gap}; "
           f"peak {d['peak_gb']:.2f} GB over {a.np} processes; {ef_txt}", flush=True)
 

@@ -15,9 +15,12 @@ from reebloc.errors import ReeblocError
 
 
 def _run(a) -> int:
-    from reebloc.app.run import run, run_many
+    from reebloc.app.run import check_all, check_out_arg, run, run_many
     if a.workers is not None and a.workers < 1:
         raise ReeblocError(None, "--workers", f"expected a whole number ≥ 1, got {a.workers}")
+    check_out_arg(a.out)
+    if len(a.configs) > 1:      # every config is checked before the first solve
+        check_all(a.configs, out=a.out, force=a.force, overlay=a.overlay, folders=not a.decompose)
     if a.decompose:
         from reebloc.app.decomposed import run_decomposed
         for cfg in a.configs:
@@ -47,15 +50,11 @@ def _run(a) -> int:
 
 
 def _validate(a) -> int:
-    from reebloc.equilibrium import ModelInstance
-    from reebloc.inputs.checks import check_against_data
+    from reebloc.app.run import check_config
     from reebloc.inputs.config import load_config
-    from reebloc.inputs.dataset import load_dataset
     for cfg in a.configs:
         r = load_config(cfg)
-        data = load_dataset(r.data_dir, r.config.year_list)
-        check_against_data(r, data)                                  # references, payers, ids
-        ModelInstance.structure_key(r.config, data, where=r.path)   # checks policy references
+        data = check_config(r)      # data set, references, payers, ids, policy references
         print(f"{cfg}: ok ({len(data['facilities'])} facilities, {len(data['routes'])} routes, "
               f"years {r.config.years.start}-{r.config.years.end}, {len(r.config.scenarios)} scenario(s), "
               f"{len(r.config.policies)} policies)")
@@ -83,6 +82,8 @@ def _report(a) -> int:
 
 def _sweep(a) -> int:
     from reebloc.sweep.api import run_sweep
+    if a.workers is not None and a.workers < 1:
+        raise ReeblocError(None, "--workers", f"expected a whole number ≥ 1, got {a.workers}")
     out = run_sweep(Path(a.config), scheduler=a.scheduler, workers=a.workers, out=a.out, resume=not a.fresh)
     print(f"wrote {out}")
     return 0
@@ -150,9 +151,10 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--force", action="store_true", help="replace an existing run folder")
     r.add_argument("--workers", type=int, default=None,
                    help="solve the configs in N parallel processes (default 1: one after another)")
-    r.add_argument("--decompose", choices=["ph", "lshaped"], default=None,
-                   help="solve by scenario decomposition with mpi-sppy (progressive hedging or L-shaped) "
-                        "instead of the extensive form; needs pip install -e '.[mpi]' (docs/performance.md)")
+    r.add_argument("--decompose", choices=["benders", "lshaped", "ph"], default=None,
+                   help="solve by scenario decomposition instead of the extensive form: benders (multi-cut "
+                        "L-shaped on warm HiGHS models), or mpi-sppy's lshaped or ph (progressive hedging); "
+                        "needs pip install -e '.[mpi]' (docs/performance.md)")
     r.add_argument("--np", type=int, default=1, help="MPI processes for --decompose (default 1)")
     r.add_argument("--overlay", default=None, help="YAML whose top-level keys replace the config's, e.g. "
                    "runs/overlays/strategic-china.yaml: the variant against a strategic China (docs/strategy.md)")

@@ -35,8 +35,8 @@ def run_decomposed(config_path: str, method: str, np_: int = 1, out: str | None 
     converged), ``first_stage.csv`` (variable, value) and ``manifest.json`` (resolved config,
     versions, timings). Returns the folder."""
     t_start = time.perf_counter()
-    if method not in ("ph", "lshaped"):
-        raise ReeblocError(None, "--decompose", f"expected ph or lshaped, got {method!r}")
+    if method not in ("ph", "lshaped", "benders"):
+        raise ReeblocError(None, "--decompose", f"expected ph, lshaped or benders, got {method!r}")
     if np_ < 1:
         raise ReeblocError(None, "--np", f"expected a whole number ≥ 1, got {np_}")
     if not available():

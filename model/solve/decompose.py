@@ -1,9 +1,11 @@
-"""Scenario decomposition with mpi-sppy: progressive hedging (PH) and the L-shaped method.
+"""Scenario decomposition: reebloc's multi-cut L-shaped method on warm HiGHS models
+(``benders``, ``reebloc.solve.benders``), and mpi-sppy's progressive hedging (``ph``) and
+L-shaped method (``lshaped``).
 
 The extensive form (``create_model`` over all scenarios) solves one LP. Decomposition solves
 one LP per scenario instead — each scenario's own model, built by the same ``create_model``
 with that scenario alone at probability 1 — and makes the first-stage decisions agree across
-scenarios: PH by penalising disagreement until it vanishes, L-shaped by Benders cuts on a
+scenarios: PH by penalising disagreement until it vanishes, L-shaped and benders by cuts on a
 master over the first stage. Expected welfare = Σ_s p_s W_s, which equals the extensive
 form's objective when the first-stage decisions agree (trunk weights are the probability sums).
 
@@ -183,8 +185,19 @@ def solve(config_path: str, method: str, max_iterations: int = 500, tol: float =
         iterations = algo.iter + 1
         stopped = converged = iterations < max_iterations   # no cut violated by more than tol
         bound = algo._LShaped_bound / k               # the master's bound, in the objective's sense
+    elif method == "benders":
+        from reebloc.solve.benders import Subproblem, lshaped
+        subs = {}
+        for i, n in enumerate(names):
+            if i % comm.size == comm.rank:
+                inst = scenario_instance(cfg, data, n)
+                subs[i] = Subproblem(inst, first_stage_vars(inst, first_year), n)
+                del inst                                  # the HiGHS model is kept, the Pyomo model goes
+        rep = lshaped(subs, [cfg.scenarios[n].probability for n in names], comm, GAP_TOL, max_iterations, verbose)
+        return {"method": method, "ranks": comm.size, "scenarios": len(names), "first_stage_before": first_year,
+                **rep, "seconds": time.perf_counter() - t0}
     else:
-        raise ReeblocError(None, "--decompose", f"expected ph or lshaped, got {method!r}")
+        raise ReeblocError(None, "--decompose", f"expected ph, lshaped or benders, got {method!r}")
     # evaluate the plan: every scenario (this rank's share) re-solved with the first stage fixed
     from reebloc.solve.fastpath import FastHighs
     exp_local, plan = 0.0, {}
@@ -215,9 +228,15 @@ def solve(config_path: str, method: str, max_iterations: int = 500, tol: float =
 
 
 def main(argv: list[str]) -> None:
-    """``python -m reebloc.solve.decompose CONFIG ph|lshaped OUT.json [--verbose]`` under mpiexec."""
+    """``python -m reebloc.solve.decompose CONFIG ph|lshaped|benders OUT.json [--verbose]`` under mpiexec."""
     from mpi4py import MPI
-    rep = solve(argv[0], argv[1], verbose="--verbose" in argv[3:])
+    try:
+        rep = solve(argv[0], argv[1], verbose="--verbose" in argv[3:])
+    except BaseException as exc:      # one rank's error would leave the others waiting in a collective
+        import traceback
+        traceback.print_exc()
+        print(f"rank {MPI.COMM_WORLD.rank}: {exc}", file=sys.stderr, flush=True)
+        MPI.COMM_WORLD.Abort(1)
     if MPI.COMM_WORLD.rank == 0:
         with open(argv[2], "w", encoding="utf-8") as f:
             json.dump(rep, f)
