@@ -170,6 +170,18 @@ def compare(run_dirs: list[Path], baseline: Path | None = None, fmt: str = "tabl
     return text
 
 
+def check_out(out: Path, force: bool = False) -> None:
+    """``--out`` of ``report`` or ``sweep-report``: not a folder, and never an earlier report (or a
+    Markdown report's ``<stem>_files/`` charts folder) replaced without ``--force``."""
+    out = Path(out)
+    if out.is_dir():
+        raise ReeblocError(out, "--out", "is a folder; expected FILE.html, FILE.md or FILE.xlsx")
+    targets = [out] + ([out.parent / f"{out.stem}_files"] if out.suffix.lower() == ".md" else [])
+    for t in targets:
+        if t.exists() and not force:
+            raise ReeblocError(t, "--out", "exists; pass --force to replace it")
+
+
 def report(run_dirs: list[Path], out: Path, baseline: Path | None = None) -> Path:
     """Write the report of ``run_dirs`` to ``out`` (``.html``, ``.md`` or ``.xlsx``); returns ``out``.
 

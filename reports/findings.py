@@ -68,9 +68,10 @@ class RunData:
     _tables: dict = field(default_factory=dict, repr=False)
 
     def table(self, name: str) -> pd.DataFrame:
-        """``<name>.csv`` of the run folder, read once."""
+        """``<name>.csv`` of the run folder, read once; a table without the columns findings reads
+        is one line naming the file and the column."""
         if name not in self._tables:
-            self._tables[name] = pd.read_csv(self.folder / f"{name}.csv")
+            self._tables[name] = _table(self.folder, name)
         return self._tables[name]
 
     @property
@@ -87,17 +88,50 @@ def label_of(name: str) -> str:
     return name.removeprefix("library-")
 
 
+# Columns findings reads beyond those every report needs (reebloc.reports.runs.REQUIRED_COLUMNS).
+FINDINGS_COLUMNS = {"prices": ("clean_premium_usd_per_kg",)}
+
+
+def _table(folder: Path, name: str) -> pd.DataFrame:
+    from reebloc.reports.runs import REQUIRED_COLUMNS, read_run_table
+    required = REQUIRED_COLUMNS.get(name, ()) + FINDINGS_COLUMNS.get(name, ())
+    return read_run_table(folder / f"{name}.csv", required, keep_default_na=True)   # pandas' defaults
+
+
+def _check_run_json(folder: Path, summary: dict, manifest: dict) -> None:
+    """The summary and manifest keys every section reads: one line naming the file and key."""
+    if not isinstance(summary.get("run"), str):
+        raise ReeblocError(folder / "summary.json", "run", "missing or not text (is this a reebloc run folder?)")
+    sc = summary.get("scenarios")
+    if not isinstance(sc, dict) or not sc or not all(isinstance(v, (int, float)) and not isinstance(v, bool)
+                                                     for v in sc.values()):
+        raise ReeblocError(folder / "summary.json", "scenarios",
+                           "expected scenario: probability (is this a reebloc run folder?)")
+    cfg = manifest.get("config")
+    years = cfg.get("years") if isinstance(cfg, dict) else None
+    if not isinstance(years, dict) or not all(isinstance(years.get(k), int) and not isinstance(years.get(k), bool)
+                                              for k in ("start", "end")):
+        raise ReeblocError(folder / "manifest.json", "config.years",
+                           "expected start and end years (is this a reebloc run folder?)")
+
+
 def load_run(folder: str | Path) -> RunData:
+    from reebloc.reports.runs import _read_json
     folder = Path(folder)
-    for f in ("summary.json", "manifest.json", "security.csv", "prices.csv", "production.csv"):
+    if not folder.is_dir():
+        raise ReeblocError(folder, None, "run folder not found")
+    if not (folder / "manifest.json").exists():
+        raise ReeblocError(folder / "manifest.json", None, "not a run folder (no manifest.json); run `reebloc run` first")
+    for f in ("summary.json", "security.csv", "prices.csv", "production.csv"):
         if not (folder / f).exists():
             raise ReeblocError(folder, None, f"not a run folder: {f} missing")
-    summary = json.loads((folder / "summary.json").read_text())
-    manifest = json.loads((folder / "manifest.json").read_text())
-    sec = pd.read_csv(folder / "security.csv")
+    summary = _read_json(folder / "summary.json")
+    manifest = _read_json(folder / "manifest.json")
+    _check_run_json(folder, summary, manifest)
+    sec = _table(folder, "security")
     sec = sec[(sec["node"] == NODE) & (sec["commodity"] == MAGNET)]
     return RunData(label_of(summary["run"]), folder, summary, manifest, sec,
-                   pd.read_csv(folder / "prices.csv"), pd.read_csv(folder / "production.csv"))
+                   _table(folder, "prices"), _table(folder, "production"))
 
 
 def order_runs(runs: list[RunData]) -> list[RunData]:
@@ -944,9 +978,10 @@ def strategic_section(runs: list[RunData], strategic: list[RunData], baseline: s
 def add_arguments(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("runs", nargs="+", help="run folders (e.g. runs/out/library-*)")
     ap.add_argument("--out", default="-", help="output file (default: stdout)")
-    ap.add_argument("--baseline", default="baseline", help="label of the baseline run (name without 'library-')")
-    ap.add_argument("--cfd", default="mp-dod", help="label of the CfD run for the bloc comparison")
-    ap.add_argument("--bloc", default="bloc-zone", help="label of the bloc run for the bloc comparison")
+    ap.add_argument("--baseline", default=None,
+                    help="label of the baseline run (name without 'library-'; default baseline)")
+    ap.add_argument("--cfd", default=None, help="label of the CfD run for the bloc comparison (default mp-dod)")
+    ap.add_argument("--bloc", default=None, help="label of the bloc run for the bloc comparison (default bloc-zone)")
     ap.add_argument("--check", action="store_true", help="do not write; exit 1 if --out differs from the result")
     ap.add_argument("--headlines", default=None, metavar="FILE",
                     help="also write the headline figures (one row per variant and figure) to this CSV")
@@ -964,9 +999,30 @@ def main(argv: list[str] | None = None) -> int:
     return run_args(ap.parse_args(argv))
 
 
+LABEL_DEFAULTS = {"baseline": "baseline", "cfd": "mp-dod", "bloc": "bloc-zone"}
+
+
+def check_labels(a: argparse.Namespace, runs: list[RunData]) -> None:
+    """A label given on the command line names one of the runs (a typo would only blank the
+    sections that need it); a label left at its default may be absent (the section says so).
+    Fills the defaults into ``a``."""
+    labels = sorted({r.label for r in runs if not r.summary.get("strategy")})
+    for key, default in LABEL_DEFAULTS.items():
+        given = getattr(a, key, None)
+        if given is None:
+            setattr(a, key, default)
+            continue
+        if key != "baseline" and getattr(a, "strategic_only", False):
+            continue
+        if given not in labels:
+            raise ReeblocError(None, f"--{key}", f"'{given}' is not one of the runs given "
+                                                 f"({', '.join(labels) or 'none without a strategy block'})")
+
+
 def run_args(a: argparse.Namespace) -> int:
     try:
         runs = [load_run(p) for p in a.runs]
+        check_labels(a, runs)
         previous = read_headlines(a.previous) if getattr(a, "previous", None) else None
         text = (render_strategic(runs, baseline=a.baseline) if a.strategic_only
                 else render(runs, baseline=a.baseline, cfd=a.cfd, bloc=a.bloc, previous=previous))
@@ -1031,7 +1087,7 @@ def projects_2035(run: RunData) -> pd.Series:
     """Expected capacity online in 2035 by project (t/yr), ex-China."""
     inv = run.table("investment")
     inv = inv[(inv["year"] == run.years[-1]) & (inv["node"] != CHINA)]
-    p = inv["scenario"].astype(str).map(run.probs)
+    p = inv["scenario"].astype(str).map(run.probs).astype(float)    # float even with no rows
     return (inv["capacity_t"] * p).groupby(inv["project"]).sum()
 
 
@@ -1147,6 +1203,8 @@ def stocks_section(runs: list[RunData], baseline: str) -> list[str]:
     public = [r for r in runs if not us_stocks(r, "public").empty]
     shown = [base] + public
     later = [y for y in base.years if y >= 2027]
+    if not later:               # the section compares stocks after 2026: a shorter run has none
+        return []
     trunk_end = max(y for y in base.years if y < 2027) if any(y < 2027 for y in base.years) else base.years[0]
     base_short = us_unserved(base, "shortage_t")
     worst, sh0 = base_short["worst_scenario"], base_short["worst"]

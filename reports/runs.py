@@ -19,6 +19,29 @@ from reebloc.errors import ReeblocError
 # The run tables a report reads (docs/architecture.md); a run made before one existed lacks it.
 TABLES = ("prices", "demand", "government", "welfare", "security")
 
+# The columns a reader relies on, per run table (docs/architecture.md); other columns may be absent
+# in a run made by an older reebloc. A table that lacks one of these is not a reebloc result table.
+KEYS = ("scenario", "year")
+REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
+    "prices": KEYS + ("node", "commodity", "price_usd_per_kg"),
+    "demand": KEYS + ("node", "commodity", "demand_t", "served_t", "unserved_t"),
+    "government": KEYS + ("payer", "instrument", "usd"),
+    "welfare": KEYS + ("node", "total_usd"),
+    "security": KEYS + ("run", "node", "commodity", "metric", "value"),
+    "investment": KEYS + ("project", "node", "process", "capacity_t"),
+    "production": KEYS + ("node", "commodity", "quantity_t"),
+    "flows": KEYS + ("origin", "destination", "commodity", "quantity_t"),
+    "stockpiles": KEYS + ("node", "commodity", "release_t", "stock_t"),
+}
+# Of those, the columns that hold numbers (a text cell there is a hand-edited or foreign file).
+NUMERIC_COLUMNS = {"year", "price_usd_per_kg", "demand_t", "served_t", "unserved_t", "usd", "total_usd", "value",
+                   "capacity_t", "quantity_t", "release_t", "stock_t", "clean_premium_usd_per_kg"}
+NUMERIC_EXTRA = {"capacity_added_t", "capex_usd", "cost_of_capital", "purchase_t", "touched_t", "cost_usd",
+                 "freight_usd", "trade_cost_usd", "shortage_t", "priced_out_t", "served_by_substitutes_t",
+                 "consumer_surplus_usd", "producer_surplus_usd", "government_net_usd", "tariff_revenue_usd",
+                 "shadow_price", "replaced_t", "substitute_t"}
+NOT_A_RUN = "(is this a reebloc run folder?)"
+
 # Tables whose values add up over scenarios (expected value = sum of probability × value, a row
 # that is absent counts as zero); the others (prices, shares) are averaged over the scenarios
 # that have a row.
@@ -59,7 +82,7 @@ class RunFolder:
         if name not in self._tables:
             f = self.path / f"{name}.csv"
             if f.exists():
-                df = _read_table(f)
+                df = _read_table(f, REQUIRED_COLUMNS.get(name, ()))
                 for col in ("scenario", "node", "commodity", "payer", "instrument", "policy"):
                     if col in df.columns:
                         df[col] = df[col].astype(str)
@@ -133,9 +156,32 @@ class RunFolder:
         return pd.read_csv(folder / f"{name}.csv", dtype=str, keep_default_na=False)
 
 
-def _read_table(f: Path) -> pd.DataFrame:
-    """A run table, or one line naming the file: a folder, empty, non-UTF-8 or unparsable file.
-    A table that does not end with a newline was cut short (reebloc always writes one): warned."""
+def check_columns(f: Path, df: pd.DataFrame, required: tuple[str, ...] | list[str]) -> pd.DataFrame:
+    """``df`` read from the run table ``f`` has every column in ``required``, and the number
+    columns among them hold numbers; else one line naming the file and the column."""
+    for col in required:
+        if col not in df.columns:
+            raise ReeblocError(f, None, f"missing column '{col}' {NOT_A_RUN}")
+    for col in required:
+        if col in NUMERIC_COLUMNS and len(df) and not pd.api.types.is_numeric_dtype(df[col]):
+            bad = pd.to_numeric(df[col], errors="coerce").isna() & df[col].notna()
+            i = int(bad.to_numpy().argmax()) if bad.any() else 0
+            raise ReeblocError(f, f"row {i + 1}, column '{col}'",
+                               f"expected a number, got {str(df[col].iloc[i])[:40]!r} {NOT_A_RUN}")
+    if not len(df):         # a header-only table reads as text columns: arithmetic on them would fail
+        df = df.astype({c: "float64" for c in df.columns if c in NUMERIC_COLUMNS | NUMERIC_EXTRA})
+    return df
+
+
+def read_run_table(f: Path, required: tuple[str, ...] | list[str] = (), **read_csv) -> pd.DataFrame:
+    """A run table read with ``pd.read_csv(**read_csv)``, checked like :func:`_read_table`."""
+    return _read_table(f, required, **read_csv)
+
+
+def _read_table(f: Path, required: tuple[str, ...] | list[str] = (), **read_csv) -> pd.DataFrame:
+    """A run table, or one line naming the file: a folder, empty, non-UTF-8 or unparsable file, or
+    one without a ``required`` column. A table that does not end with a newline was cut short
+    (reebloc always writes one): warned."""
     import warnings
     if not f.is_file():
         raise ReeblocError(f, None, "is not a file (a corrupted run folder?)")
@@ -152,9 +198,10 @@ def _read_table(f: Path) -> pd.DataFrame:
         warnings.warn(f"{f}: does not end with a newline; the table looks truncated")
     import io
     try:
-        return pd.read_csv(io.StringIO(text), keep_default_na=False, na_values=[""])
+        df = pd.read_csv(io.StringIO(text), **(read_csv or {"keep_default_na": False, "na_values": [""]}))
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
         raise ReeblocError(f, None, f"not a valid CSV table ({str(exc).strip().splitlines()[-1]})") from None
+    return check_columns(f, df, required)
 
 
 def load_run(path: str | Path) -> RunFolder:

@@ -239,6 +239,24 @@ VALIDATE_CASES = [
     ("money: {home: USA}", ["money.home", "unknown node 'USA' (not in nodes.csv)", "did you mean 'US'?"]),
     ("policies: {g: {kind: outlay, type: grant, amount_usd: 1000, year: 2025, recipient: Lynas}}",
      ["policies.g.recipient", "unknown node 'Lynas' (not in nodes.csv)"]),
+    # D15: outside the run is booked in the nearest run year (docs/model.md § Money); 1025 is a typo
+    ("policies: {g: {kind: outlay, type: grant, amount_usd: 1000, year: 1025}}",
+     ["policies.g.year", "1025 is not a plausible year (expected 1990-2100"]),
+    # D16: a contracted input price for something the facility does not use was silently ignored
+    ("policies: {o: {kind: offtake, facility: us_mag, commodity: ndfeb_magnet, share: 0.5, cost_plus_margin: 0.1, "
+     "input_price_usd_per_kg: {ndpr_oxid: 60}}}",
+     ["policies.o.input_price_usd_per_kg", "'ndpr_oxid' is not an input of facility 'us_mag'",
+      "(process magnet uses dytb_oxide, ndpr_oxide)", "did you mean 'ndpr_oxide'?"]),
+    ("policies: {o: {kind: offtake, facility: us_mag, commodity: ndfeb_magnet, share: 0.5, cost_plus_margin: 0.1, "
+     "input_price_usd_per_kg: {reo: 5}}}",
+     ["policies.o.input_price_usd_per_kg", "'reo' is not an input of facility 'us_mag'"]),
+    # D17: a tariff with no rate was a silent 0% tariff
+    ("policies: {t: {kind: tariff, origins: [CN], destinations: [US], commodities: [ndfeb_magnet]}}",
+     ["policies.t: a tariff with no rate", "ad_valorem", "specific_usd_per_kg"]),
+    # D18: a licence with neither friction nor cap did nothing
+    ("scenarios: {calm: {probability: 0.5}, lic: {probability: 0.5, export_controls: {c: {exporter: CN, "
+     "commodities: [ndfeb_magnet], years: {start: 2026, end: 2027}, kind: licence}}}}",
+     ["scenarios.lic.export_controls.c", "kind licence needs cost_usd_per_kg", "cap_t or approval_rate"]),
 ]
 
 
@@ -256,6 +274,38 @@ def test_validate_checks_what_run_needs(copy_dataset, tmp_path, capsys, extra, w
         for w in words:
             assert w in lines[0], (w, lines[0])
     assert not out.exists()
+
+
+def test_cross_checks_accept_what_is_meant(copy_dataset, capsys):
+    """The D15-D18 checks leave alone: an outlay past the run (booked in its last year), a contracted
+    price of a real input, a tariff or licence whose rate is 0 given explicitly, a licence with only
+    a cap; and a reference scenario with controls (brief_regimes names one: not checked)."""
+    folder, cfg = copy_dataset("chain")
+    edit(cfg, "discount_rate: 0.05", "discount_rate: 0.05\n"
+         "reference_scenario: lic\n"
+         "scenarios: {calm: {probability: 0.5}, lic: {probability: 0.5, export_controls: {"
+         "a: {exporter: CN, commodities: [ndfeb_magnet], years: {start: 2026, end: 2027}, kind: licence, cap_t: 10},"
+         "b: {exporter: CN, commodities: [dytb_oxide], years: {start: 2026, end: 2027}, kind: licence, cost_usd_per_kg: 0}}}}\n"
+         "policies:\n"
+         "  g: {kind: outlay, type: grant, amount_usd: 1000, year: 2040}\n"
+         "  o: {kind: offtake, facility: us_mag, commodity: ndfeb_magnet, share: 0.5, cost_plus_margin: 0.1, "
+         "input_price_usd_per_kg: {ndpr_oxide: 60}}\n"
+         "  t: {kind: tariff, origins: [CN], destinations: [US], ad_valorem: 0}\n")
+    code, err = run_cli(capsys, "validate", str(cfg))
+    assert code == 0, err
+
+
+def test_header_only_demand_is_blamed_on_demand_csv(copy_dataset, capsys):
+    """B5: with demand.csv reduced to its header, the error named substitution.csv ('unknown segment')."""
+    folder, cfg = copy_dataset("chain")
+    dem = folder / "demand.csv"
+    dem.write_text(dem.read_text().splitlines()[0] + "\n")
+    (folder / "substitution.csv").write_text("segment,commodity,substitute,max_share,ratio_t_per_t,source_id\n"
+                                            "ev,ndfeb_magnet,ndpr_oxide,0.5,1,fixture\n")
+    code, err = run_cli(capsys, "validate", str(cfg))
+    lines = err.strip().splitlines()
+    assert code == 2 and len(lines) == 1, err
+    assert lines[0] == f"error: {dem}: no data rows (header only); expected at least one row (its years set the data horizon)"
 
 
 # ---------------------------------------------------------------- run folders and --out

@@ -168,7 +168,7 @@ def test_tracked_calibration_page_is_current(tmp_path):
     page = write_page(table, tmp_path / "calibration.md", "runs/scenarios/brief_regimes.yaml", result=_RESULT["history"])
     tracked = ROOT / "docs" / "calibration.md"
     assert page.read_text(encoding="utf-8") == tracked.read_text(encoding="utf-8"), \
-        "docs/calibration.md is stale: run `reebloc calibrate --update-docs`"
+        "docs/calibration.md is stale: run `reebloc calibrate --force --update-docs`"
 
 
 # Dy and Tb apart on the default data (docs/model.md § Dy and Tb; fixtures in test_physics_grades.py),

@@ -56,15 +56,16 @@ def test_config_validates_with_its_comment_block(variant):
 
 
 def test_all_in_is_the_union_of_its_parts():
-    """all-in = the baseline's policies (the tariffs in force) + each part's own instruments."""
+    """all-in = the baseline's policies (the tariffs in force) + each part's own instruments,
+    with a part's changes to a baseline policy (bloc-zone ends Section 301 in 2026) kept."""
     base = {k: p.model_dump() for k, p in load_config(config("baseline")).config.policies.items()}
-    union = dict(base)
+    union, owner = dict(base), {}
     for v in ALL_IN_PARTS:
         for k, p in load_config(config(v)).config.policies.items():
             if k in base and p.model_dump() == base[k]:
                 continue
-            assert k not in union, f"policy {k} in two parts"
-            union[k] = p.model_dump()
+            assert k not in owner and (k in base or k not in union), f"policy {k} in two parts"
+            union[k], owner[k] = p.model_dump(), v
     got = {k: p.model_dump() for k, p in load_config(config("all-in")).config.policies.items()}
     assert got == union
 

@@ -100,6 +100,27 @@ def test_bloc_levy_lifts_outsider_to_reference_price():
     assert output(r, "mp") == pytest.approx(1000.0)
 
 
+def test_bloc_levy_counts_the_members_own_tariff_towards_the_reference():
+    """With the US's own 20% tariff on China ($12 on China's $60) and a 10% external bloc rate ($6),
+    China's landed duty-paid price is 62 + 12 + 6 = $80: the levy tops it up to the $90 reference
+    with $10, not the $22 that ignoring the national tariff would give (which would land it at
+    $102, above the reference the instrument is meant to enforce)."""
+    from tests.policy_helpers import DATA, BASE
+    from reebloc.inputs.config import apply_overrides
+    from reebloc.app.run import solve_resolved
+    cap = DATA["capacity"].copy()
+    cap.loc[cap.facility == "jp_sep", "capacity_t"] = 2000
+    pols = {"zone": bloc(external=0.10),
+            "t": {"kind": "tariff", "origins": ["CN"], "destinations": ["US"], "ad_valorem": 0.20}}
+    r = solve_resolved(apply_overrides(BASE, {"policies": pols}), DATA.with_table("capacity", cap))
+    assert price(r, "US") == pytest.approx(90.0, abs=1e-6)
+    q_cn = flow(r, "CN", "US")
+    assert q_cn == pytest.approx(2000.0)
+    assert gov(r, "bloc_levy", "zone") == pytest.approx(-(90 - 62 - 12 - 6) * q_cn * KG, abs=0.5)
+    assert gov(r, "tariff", "t") == pytest.approx(-12 * q_cn * KG, abs=0.5)
+    assert gov(r, "bloc_tariff", "zone") == pytest.approx(-6 * q_cn * KG, abs=0.5)
+
+
 def test_offtake_net_cost_when_resold():
     """DoD buys all of MP's output at $100/kg and resells at the US price ($62):
     gross outlay 100·q, net cost (100 − 62)·q."""

@@ -71,8 +71,9 @@ DEFAULT_REPORTS = Path("runs/out/reports")
 
 
 def _report(a) -> int:
-    from reebloc.reports.api import report
+    from reebloc.reports.api import check_out, report
     out = Path(a.out) if a.out else DEFAULT_REPORTS / "report.html"
+    check_out(out, a.force)
     if not a.out:
         out.parent.mkdir(parents=True, exist_ok=True)
     out = report([Path(p) for p in a.runs], out, baseline=Path(a.baseline) if a.baseline else None)
@@ -90,8 +91,10 @@ def _sweep(a) -> int:
 
 
 def _sweep_report(a) -> int:
+    from reebloc.reports.api import check_out
     from reebloc.sweep.api import sweep_report
     out = Path(a.out) if a.out else DEFAULT_REPORTS / f"{Path(a.sweep_dir).resolve().name}.html"
+    check_out(out, a.force)
     if not a.out:
         out.parent.mkdir(parents=True, exist_ok=True)
     out = sweep_report(Path(a.sweep_dir), out)
@@ -171,6 +174,7 @@ def parser() -> argparse.ArgumentParser:
     rp.add_argument("runs", nargs="+")
     rp.add_argument("--out", default=None, help="FILE.html, FILE.md or FILE.xlsx (default runs/out/reports/report.html)")
     rp.add_argument("--baseline", default=None, help="run folder every other variant is compared with")
+    rp.add_argument("--force", action="store_true", help="replace an existing report")
     rp.set_defaults(func=_report)
     s = sub.add_parser("sweep", help="run a sensitivity sweep (runs/sweeps/<name>.yaml)")
     s.add_argument("config")
@@ -183,6 +187,7 @@ def parser() -> argparse.ArgumentParser:
     sr = sub.add_parser("sweep-report", help="sensitivity indices and metamodel of a finished sweep")
     sr.add_argument("sweep_dir")
     sr.add_argument("--out", default=None, help="FILE.html, FILE.md or FILE.xlsx (default runs/out/reports/<sweep>.html)")
+    sr.add_argument("--force", action="store_true", help="replace an existing report")
     sr.set_defaults(func=_sweep_report)
     ve = sub.add_parser("verify", help="re-run a run folder from its manifest and compare byte for byte")
     ve.add_argument("run_dir")
@@ -194,6 +199,7 @@ def parser() -> argparse.ArgumentParser:
     cal = sub.add_parser("calibrate", help="compare the 2025-26 history with observed figures")
     cal.add_argument("config", nargs="?", default="runs/scenarios/brief_regimes.yaml")
     cal.add_argument("--out", default=None, help="output root (default runs/out); writes OUT/calibration/")
+    cal.add_argument("--force", action="store_true", help="replace an existing OUT/calibration/")
     cal.add_argument("--update-docs", action="store_true", help="also rewrite docs/calibration.md (the tracked copy)")
     cal.set_defaults(func=_calibrate)
     sc = sub.add_parser("schema", help="JSON Schema of run, sweep and policy configs (for editors and validators)")

@@ -14,6 +14,19 @@ and ``reebloc run`` never solves a model whose results would be refused afterwar
   ``US_Dod`` for ``US_DoD`` is refused with "did you mean", not taken as a new agency;
 - ``money.home``, when set, and an outlay's ``recipient`` are nodes (an unknown home node would
   zero the home welfare and budget figures; an unknown recipient fails only after the solve);
+- an outlay's ``year`` is a plausible year (OUTLAY_YEARS): a year outside the run is booked in
+  the nearest run year on purpose (docs/model.md § Money, "Horizon rule"), 1025 for 2025 is a typo;
+- an offtake's ``input_price_usd_per_kg`` names inputs of the facility's process (any other key
+  would be silently ignored);
+- a tariff gives a rate (``ad_valorem`` or ``specific_usd_per_kg``; 0 given is fine): without one
+  it is a 0% tariff, a forgotten field;
+- a ``licence`` export control has a friction ``cost_usd_per_kg`` or a cap (``cap_t``, or an
+  ``approval_rate``): with none it does nothing.
+
+Not checked: a ``reference_scenario`` with export controls. docs/config.md calls it "the
+no-disruption scenario" and defaults to one without controls, but the library's own
+``runs/scenarios/brief_regimes.yaml`` names ``no_controls``, which carries the shared 2025-26
+history's licences: controls in force do not make a scenario a wrong reference.
 
 A stockpile cover target that cannot be held is known only to the solver (infeasible); then
 ``reebloc.app.run.diagnose_infeasible`` names the policy, the file and the first year.
@@ -37,6 +50,11 @@ def did_you_mean(value: str, known) -> str:
     if not close:       # case slips (US_Dod / US_DoD) score low on length-3 differences
         close = [k for k in known if k.lower() == value.lower()][:1]
     return f"; did you mean '{close[0]}'?" if close else ""
+
+
+# An outlay's year: outside the run it is booked in the nearest run year (docs/model.md § Money,
+# "Horizon rule"), so only a year no programme can have is refused, as a typo.
+OUTLAY_YEARS = (1990, 2100)
 
 
 def check_against_data(resolved, data) -> None:
@@ -97,6 +115,9 @@ def check_against_data(resolved, data) -> None:
                 need(c, comms, f"{f}.commodities", "commodity", "commodities.csv")
             for c in p.reference_price_usd_per_kg:
                 need(c, comms, f"{f}.reference_price_usd_per_kg", "commodity", "commodities.csv")
+        if isinstance(p, Tariff) and not {"ad_valorem", "specific_usd_per_kg"} & p.model_fields_set:
+            fail(f, "a tariff with no rate: give ad_valorem (a share, 0.25 = 25%) or specific_usd_per_kg "
+                 "($/kg); 0 given explicitly is accepted")
         if isinstance(p, PriceFloor):
             for fa in p.facilities:
                 need(fa, facs.index, f"{f}.facilities", "facility", "facilities.csv or projects.csv")
@@ -114,12 +135,21 @@ def check_against_data(resolved, data) -> None:
             need(p.commodity, comms, f"{f}.commodity", "commodity", "commodities.csv")
             if coef.get((facs.at[p.facility, "process"], p.commodity), 0) <= 0:
                 fail(f"{f}.commodity", f"facility {p.facility!r} does not produce {p.commodity!r}")
+            proc = facs.at[p.facility, "process"]
+            inputs = sorted(c for (pr, c), v in coef.items() if pr == proc and v < 0)
+            for c in p.input_price_usd_per_kg:
+                if c not in inputs:
+                    fail(f"{f}.input_price_usd_per_kg", f"{c!r} is not an input of facility {p.facility!r} "
+                         f"(process {proc} uses {', '.join(inputs) or 'no input'}){did_you_mean(c, inputs)}")
             payer(p.buyer, f"{f}.buyer")
         if isinstance(p, Stockpile):
             need(p.node, nodes, f"{f}.node", "node", "nodes.csv")
             need(p.commodity, comms, f"{f}.commodity", "commodity", "commodities.csv")
             payer(p.payer, f"{f}.payer")
         if isinstance(p, Outlay):
+            if not OUTLAY_YEARS[0] <= p.year <= OUTLAY_YEARS[1]:
+                fail(f"{f}.year", f"{p.year} is not a plausible year (expected {OUTLAY_YEARS[0]}-{OUTLAY_YEARS[1]}; "
+                     f"an outlay outside the run's years is booked in the nearest run year, docs/model.md § Money)")
             payer(p.payer, f"{f}.payer")
             if p.recipient is not None:     # where the transfer lands: a node (default the payer's)
                 need(p.recipient, nodes, f"{f}.recipient", "node", "nodes.csv")
@@ -155,6 +185,10 @@ def check_against_data(resolved, data) -> None:
                     need(n, nodes, f"{f}.exporter", "node", "nodes.csv (or third_countries)")
             for k in c.commodities:
                 need(k, comms, f"{f}.commodities", "commodity", "commodities.csv")
+            if (c.kind == "licence" and "cost_usd_per_kg" not in c.model_fields_set
+                    and c.cap_t is None and c.approval_rate is None):
+                fail(f, "kind licence needs cost_usd_per_kg ($/kg on each kg exported), cap_t or approval_rate "
+                     "(with reference_t); with none it does nothing")
             if isinstance(c.destinations, list):
                 for n in c.destinations:
                     need(n, nodes, f"{f}.destinations", "node", "nodes.csv")

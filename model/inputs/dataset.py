@@ -279,6 +279,16 @@ def _fail(folder: Path, name: str, row: int, col: str, msg: str) -> ReeblocError
     return ReeblocError(folder / f"{name}.csv", f"row {row + 1}, column {col!r}", msg)
 
 
+# Tables a data set cannot do without rows of: every other table names their ids, so an empty one
+# would be blamed on the first table that refers to it (substitution.csv for an empty demand.csv).
+NEED_ROWS = {
+    "nodes": "expected at least one node",
+    "commodities": "expected at least one commodity",
+    "processes": "expected at least one process",
+    "demand": "expected at least one row (its years set the data horizon)",
+}
+
+
 def load_dataset(folder: str | Path, years: list[int] | None = None) -> DataSet:
     """Load and check every table; keep rows of ``years`` (all when None)."""
     folder = Path(folder)
@@ -293,6 +303,9 @@ def load_dataset(folder: str | Path, years: list[int] | None = None) -> DataSet:
         df = _read(folder, name, spec)
         if df is not None:
             tables[name] = df
+    for name, why in NEED_ROWS.items():     # before the references into them are checked
+        if name in tables and tables[name].empty:
+            raise ReeblocError(folder / f"{name}.csv", None, f"no data rows (header only); {why}")
     for name, df in tables.items():
         spec = SPECS[name]
         dup = df.duplicated(list(spec.key), keep="first")

@@ -81,7 +81,8 @@ def _check_share(p, fields: tuple[str, ...]) -> None:
 class Bloc(PolicyBase):
     """Trade bloc: members trade at the internal rate; outsiders pay the external rate and a
     variable levy that lifts their landed price to the bloc reference price:
-    levy = max(0, P_ref − (P_origin + freight + external tariff)).
+    levy = max(0, P_ref − (P_origin + freight + every tariff on the arc: the external rate and the
+    member's own national tariffs)), so the landed, duty-paid price reaches P_ref and no more.
     """
 
     kind: Literal["bloc"] = Field(description="trade bloc with internal and external tariffs and a variable levy")

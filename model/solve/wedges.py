@@ -2,7 +2,7 @@
 
 Given prices P[n,c,t] ($/kg):
 - tariff[o,d,c,t]   = Σ specific + ad_valorem × P_base  (P_base = P[o,c,t], or a reference price)
-- levy[o,d,c,t]     = max(0, P_ref_bloc − (P[o,c,t] + freight + tariff))  on outsider → member arcs
+- levy[o,d,c,t]     = max(0, P_ref_bloc − (P[o,c,t] + freight + every tariff on the arc))  on outsider → member arcs
 - floor subsidy[p,t]= (F − P[ref,c,t])⁺ − share × (P[ref,c,t] − F)⁺
 - offtake subsidy   = contract − P[node,c,t]; cost-plus contract = (unit cost + Σ inputs at own cost, or at P)
                       / output coef × (1 + margin)
@@ -73,7 +73,7 @@ def arc_wedge_parts(inst: ModelInstance, prices: dict, o: str, d: str, c: str, t
     """[(policy, instrument, $/kg)] of the tariffs, bloc rates and levies on one arc."""
     pi, y, per = inst.pi, inst.ix.tree.year[t], inst.ix.tree.period[t]
     Po = producer_price(prices, o, c, t)   # the exporter's netback (FOB)
-    parts = []
+    parts, refs = [], []
     for name, p in pi.tariffs.items():
         if p.active(per) and tariff_applies(p, o, d, c):
             base = (p.reference_price(c, y) or 0.0) if p.base == "reference" else Po
@@ -83,12 +83,16 @@ def arc_wedge_parts(inst: ModelInstance, prices: dict, o: str, d: str, c: str, t
         if side == "internal":
             parts.append((name, "bloc_tariff", p.internal_specific_usd_per_kg + p.internal_ad_valorem * Po))
         elif side == "external":
-            ext = p.external_specific_usd_per_kg + p.external_ad_valorem * Po
-            parts.append((name, "bloc_tariff", ext))
-            ref = p.reference_price(c, y)
-            if ref is not None:
-                landed = Po + pyo.value(inst.m.freight_usd_per_kg[o, d, c]) + ext
-                parts.append((name, "bloc_levy", max(0.0, ref - landed)))
+            parts.append((name, "bloc_tariff", p.external_specific_usd_per_kg + p.external_ad_valorem * Po))
+            if p.reference_price(c, y) is not None:
+                refs.append((name, p.reference_price(c, y)))
+    # a levy tops the landed, duty-paid price up to the bloc's reference price: every tariff on
+    # the arc (the member's own as well as the bloc's) counts towards it
+    landed = Po + pyo.value(inst.m.freight_usd_per_kg[o, d, c]) + sum(v for _, _, v in parts)
+    for name, ref in refs:
+        levy = max(0.0, ref - landed)
+        parts.append((name, "bloc_levy", levy))
+        landed += levy
     return parts
 
 
