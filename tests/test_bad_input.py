@@ -11,6 +11,19 @@ import pytest
 from reebloc.app.cli import main
 
 
+
+def assert_refused_by_validate_and_run(capsys, cfg, out, culprit, words):
+    """``validate`` and ``run`` both exit 2 with one line blaming ``culprit`` and holding ``words``;
+    nothing is written under ``out``."""
+    for args in (["validate", str(cfg)], ["run", str(cfg), "--out", str(out)]):
+        code, err = run_cli(capsys, *args)
+        assert code == 2, err
+        lines = err.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith(f"error: {culprit}: "), err
+        for w in words:
+            assert w in lines[0], (w, lines[0])
+    assert not out.exists()
+
 def run_cli(capsys, *args):
     code = main(list(args))
     err = capsys.readouterr().err
@@ -187,14 +200,7 @@ def test_missing_year_or_contradictory_row_is_refused(copy_dataset, tmp_path, ca
     folder, cfg = copy_dataset("chain")
     edit(folder / fname, old, new)
     out = tmp_path / "out"
-    for args in (["validate", str(cfg)], ["run", str(cfg), "--out", str(out)]):
-        code, err = run_cli(capsys, *args)
-        assert code == 2, err
-        lines = err.strip().splitlines()
-        assert len(lines) == 1 and lines[0].startswith(f"error: {folder / fname}: "), err
-        for w in words:
-            assert w in lines[0], (w, lines[0])
-    assert not out.exists()
+    assert_refused_by_validate_and_run(capsys, cfg, out, folder / fname, words)
 
 
 EXTRA_TABLES = [
@@ -216,14 +222,7 @@ def test_optional_table_cross_checks(copy_dataset, tmp_path, capsys, fname, text
     folder, cfg = copy_dataset("chain")
     (folder / fname).write_text(text)
     out = tmp_path / "out"
-    for args in (["validate", str(cfg)], ["run", str(cfg), "--out", str(out)]):
-        code, err = run_cli(capsys, *args)
-        assert code == 2, err
-        lines = err.strip().splitlines()
-        assert len(lines) == 1 and lines[0].startswith(f"error: {folder / fname}: "), err
-        for w in words:
-            assert w in lines[0], (w, lines[0])
-    assert not out.exists()
+    assert_refused_by_validate_and_run(capsys, cfg, out, folder / fname, words)
 
 
 def test_a_gap_outside_the_run_years_is_not_checked(copy_dataset, capsys):
@@ -266,14 +265,7 @@ def test_validate_checks_what_run_needs(copy_dataset, tmp_path, capsys, extra, w
     folder, cfg = copy_dataset("chain")
     edit(cfg, "discount_rate: 0.05", f"discount_rate: 0.05\n{extra}")
     out = tmp_path / "out"
-    for args in (["validate", str(cfg)], ["run", str(cfg), "--out", str(out)]):
-        code, err = run_cli(capsys, *args)
-        assert code == 2, err
-        lines = err.strip().splitlines()
-        assert len(lines) == 1 and lines[0].startswith(f"error: {cfg}: "), err
-        for w in words:
-            assert w in lines[0], (w, lines[0])
-    assert not out.exists()
+    assert_refused_by_validate_and_run(capsys, cfg, out, cfg, words)
 
 
 def test_cross_checks_accept_what_is_meant(copy_dataset, capsys):

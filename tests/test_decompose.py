@@ -158,7 +158,7 @@ def test_benders_cut_is_a_supergradient_and_a_plan_off_the_branches_is_penalised
     resolved = load_config(CFG)
     data = load_dataset(resolved.data_dir, resolved.config.year_list)
     inst = decompose.scenario_instance(resolved.config, data, "ban")
-    sub = Subproblem(inst, decompose.first_stage_vars(inst, 2026), "ban")
+    sub = Subproblem(inst, decompose.first_stage_vars(inst, 2026), "ban", master_rows=True)
     assert sub.names == ["stock[us_stock,0]"]
     w0, g, departed = sub.evaluate(np.array([500.0]))
     w1, _g, _d = sub.evaluate(np.array([500.0 + 1e-3]))

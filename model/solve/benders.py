@@ -51,8 +51,10 @@ def _optimal(h, what: str) -> None:
 class Subproblem:
     """One scenario's LP kept in HiGHS with its first stage on elastic rows; ``evaluate(x̂)``."""
 
-    def __init__(self, inst, first_stage: list, name: str):
-        """``first_stage``: the scenario model's first-stage variables (``decompose.first_stage_vars``)."""
+    def __init__(self, inst, first_stage: list, name: str, master_rows: bool = False):
+        """``first_stage``: the scenario model's first-stage variables (``decompose.first_stage_vars``);
+        ``master_rows``: also keep the first stage's own rows (``own_rows``, for the master: one
+        scenario's are enough, the trunk's data being shared)."""
         from reebloc.solve.fastpath import FastHighs
         fs = first_stage
         f = FastHighs(inst.m, route="matrix")
@@ -63,7 +65,7 @@ class Subproblem:
         self.name = name
         self.names = [v.name for v in fs]
         self.lower, self.upper = lp.col_lower[idx].copy(), lp.col_upper[idx].copy()
-        self.own_rows = _own_rows(lp, idx)
+        self.own_rows = _own_rows(lp, idx) if master_rows else None
         f.solve()
         self.wait_and_see = f.objective
         self.x_free = f.var_values(idx)

@@ -191,7 +191,7 @@ def solve(config_path: str, method: str, max_iterations: int = 500, tol: float =
         for i, n in enumerate(names):
             if i % comm.size == comm.rank:
                 inst = scenario_instance(cfg, data, n)
-                subs[i] = Subproblem(inst, first_stage_vars(inst, first_year), n)
+                subs[i] = Subproblem(inst, first_stage_vars(inst, first_year), n, master_rows=i == 0)
                 del inst                                  # the HiGHS model is kept, the Pyomo model goes
         rep = lshaped(subs, [cfg.scenarios[n].probability for n in names], comm, GAP_TOL, max_iterations, verbose)
         return {"method": method, "ranks": comm.size, "scenarios": len(names), "first_stage_before": first_year,
