@@ -37,6 +37,19 @@ class SolverError(ReeblocError):
         super().__init__(None, "solver", f"{message} (status: {status})")
 
 
+def check_report_out(out: str | Path, force: bool = False) -> None:
+    """``--out`` of ``report`` or ``sweep-report`` (and their Python functions): not a folder, and
+    never an earlier report (or a Markdown report's ``<stem>_files/`` charts folder) replaced
+    without ``force``."""
+    out = Path(out)
+    if out.is_dir():
+        raise ReeblocError(out, "--out", "is a folder; expected FILE.html, FILE.md or FILE.xlsx")
+    targets = [out] + ([out.parent / f"{out.stem}_files"] if out.suffix.lower() == ".md" else [])
+    for t in targets:
+        if t.exists() and not force:
+            raise ReeblocError(t, "--out", "exists; pass --force to replace it")
+
+
 # ---------------------------------------------------------------- user text in reports
 # Text from inputs (scenario, node, policy and run names, descriptions, sources.csv) is data,
 # never markup or code, in every report format.

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from reebloc.errors import check_report_out
+
 from . import charts as ch
 from . import differ, render
 from . import scorecard as sc
@@ -170,25 +172,15 @@ def compare(run_dirs: list[Path], baseline: Path | None = None, fmt: str = "tabl
     return text
 
 
-def check_out(out: Path, force: bool = False) -> None:
-    """``--out`` of ``report`` or ``sweep-report``: not a folder, and never an earlier report (or a
-    Markdown report's ``<stem>_files/`` charts folder) replaced without ``--force``."""
-    out = Path(out)
-    if out.is_dir():
-        raise ReeblocError(out, "--out", "is a folder; expected FILE.html, FILE.md or FILE.xlsx")
-    targets = [out] + ([out.parent / f"{out.stem}_files"] if out.suffix.lower() == ".md" else [])
-    for t in targets:
-        if t.exists() and not force:
-            raise ReeblocError(t, "--out", "exists; pass --force to replace it")
-
-
-def report(run_dirs: list[Path], out: Path, baseline: Path | None = None) -> Path:
+def report(run_dirs: list[Path], out: Path, baseline: Path | None = None, force: bool = False) -> Path:
     """Write the report of ``run_dirs`` to ``out`` (``.html``, ``.md`` or ``.xlsx``); returns ``out``.
 
     With ``baseline`` (added to the runs if not among them) every other run is also shown as a
-    difference from it. A table a run lacks is reported as "not in this run".
+    difference from it. A table a run lacks is reported as "not in this run". An existing
+    report is replaced only with ``force``.
     """
     out = Path(out)
+    check_report_out(out, force)
     writer = FORMATS.get(out.suffix.lower())
     if writer is None:
         raise ReeblocError(out, "--out", f"unknown report format '{out.suffix or out.name}'; use .html, .md or .xlsx")

@@ -737,7 +737,7 @@ def us_tariff_revenue(run: RunData) -> float:
     if not (run.folder / "government.csv").exists():
         return 0.0
     g = run.table("government")
-    return -discounted_usd(run, g[g["instrument"].isin(["tariff", "bloc_tariff"]) & g["payer"].astype(str).map(us_payer)])
+    return -discounted_usd(run, g[g["instrument"].isin(["tariff", "bloc_tariff"]) & g["payer"].astype(str).map(us_payer).astype(bool)])
 
 
 def clean_premium(run: RunData) -> tuple[float, int]:

@@ -113,7 +113,7 @@ def test_report_never_replaces_an_earlier_report_without_force(chain_run, tmp_pa
 def test_sweep_report_never_replaces_an_earlier_report_without_force(tmp_path, capsys, monkeypatch):
     import reebloc.sweep.api as api
     calls = []
-    monkeypatch.setattr(api, "sweep_report", lambda d, out: calls.append(out) or out)
+    monkeypatch.setattr(api, "sweep_report", lambda d, out, force=False: calls.append(out) or out)
     out = tmp_path / "s.html"
     out.write_text("keep")
     line = refused(capsys, "sweep-report", str(tmp_path / "sweep"), "--out", str(out))

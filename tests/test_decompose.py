@@ -154,11 +154,13 @@ def test_benders_cut_is_a_supergradient_and_a_plan_off_the_branches_is_penalised
     the penalty per unit it departs by; the capacity row holds the first stage alone, so it goes to
     the master."""
     import numpy as np
-    from reebloc.solve.benders import PENALTY, Subproblem
+    from reebloc.solve.benders import PENALTY, Scenarios
     resolved = load_config(CFG)
     data = load_dataset(resolved.data_dir, resolved.config.year_list)
     inst = decompose.scenario_instance(resolved.config, data, "ban")
-    sub = Subproblem(inst, decompose.first_stage_vars(inst, 2026), "ban", master_rows=True)
+    pool = Scenarios()
+    sub = pool.add(inst, decompose.first_stage_vars(inst, 2026), "ban", master_rows=True)
+    pool.finish()
     assert sub.names == ["stock[us_stock,0]"]
     w0, g, departed = sub.evaluate(np.array([500.0]))
     w1, _g, _d = sub.evaluate(np.array([500.0 + 1e-3]))
@@ -169,3 +171,82 @@ def test_benders_cut_is_a_supergradient_and_a_plan_off_the_branches_is_penalised
     w_room, _g, _d = sub.evaluate(np.array([room]))
     assert d_over == pytest.approx(10.0) and w_over == pytest.approx(w_room - 10.0 * PENALTY, rel=1e-9)
     assert g_over[0] == pytest.approx(-PENALTY)
+
+
+def test_benders_pool_gives_each_scenario_its_own_optimum(tmp_path):
+    """One HiGHS model holds every scenario as differences from a template (a quota's own rows, a
+    licence's costs and columns): evaluated in any order, each scenario's value under a plan
+    equals its LP solved alone with the first stage fixed at the plan, and its wait-and-see value
+    equals its LP solved alone."""
+    import numpy as np
+    from reebloc.solve.benders import Scenarios
+    from reebloc.solve.fastpath import FastHighs
+    cfg = tmp_path / "four.yaml"
+    cfg.write_text(CFG.read_text().replace("base: chain_ban.yaml", f"base: {CONFIGS / 'chain_ban.yaml'}")
+                   .replace("no_controls: {probability: 0.2", "no_controls: {probability: 0.1")
+                   + "  licence:\n    probability: 0.1\n    diverges: 2026\n    export_controls:\n"
+                     "      us_ban: {exporter: CN, commodities: [ndfeb_magnet], destinations: [US], years: "
+                     "{start: 2026, end: 2027}, kind: licence, cost_usd_per_kg: 20, cap_t: 1500}\n")
+    resolved = load_config(cfg)
+    data = load_dataset(resolved.data_dir, resolved.config.year_list)
+    names = sorted(resolved.config.scenarios)
+    pool = Scenarios()
+    members = {}
+    for n in names:
+        inst = decompose.scenario_instance(resolved.config, data, n)
+        members[n] = pool.add(inst, decompose.first_stage_vars(inst, 2026), n)
+    pool.finish()
+    d = {n: m.difference for n, m in members.items()}
+    assert len(d["quota"].rows_at) > 0 and len(d["licence"].cost_at) + len(d["licence"].bounds_at) > 0
+
+    def alone(name, plan):
+        inst = decompose.scenario_instance(resolved.config, data, name)
+        for v, x in zip(decompose.first_stage_vars(inst, 2026), plan if plan is not None else []):
+            v.fix(x)
+        return FastHighs(inst.m, route="matrix").solve().objective
+
+    for n, m in members.items():
+        assert m.wait_and_see == pytest.approx(alone(n, None), rel=1e-9)
+    for plan in (np.array([0.0]), np.array([800.0]), np.array([300.0])):
+        for n in names + names[::-1]:
+            value, _slope, departed = members[n].evaluate(plan)
+            assert departed == 0.0
+            assert value == pytest.approx(alone(n, plan), rel=1e-9), (n, plan)
+
+
+def test_benders_pool_swaps_coefficients_columns_and_rows():
+    """The pool on three hand-made LPs sharing the first stage x (max x + 2y [+ w/2], x ≤ 10):
+    B changes a coefficient of the row they share (x + 2y ≤ 8 instead of x + y ≤ 8) and adds a
+    column w and a row w + y ≤ 3; C loosens the shared row (≤ 12) and lacks B's column and row.
+    Alone, by hand: A y = 8 → 16; B x = 8, w = 3 → 9.5 (x and y earn 1 per unit of the shared
+    row; w needs y = 0); C x = 2, y = 10 → 22. At x̂ = 2: A y = 6 → 14; B y = 3, w = 0 → 8; C 22.
+    Evaluated in any order."""
+    import types
+
+    import numpy as np
+    import pyomo.environ as pyo
+    from reebloc.solve.benders import Scenarios
+
+    def lp(a, rhs, extra):
+        m = pyo.ConcreteModel()
+        m.x = pyo.Var(bounds=(0, 10))
+        m.y = pyo.Var(bounds=(0, 10))
+        if extra:
+            m.w = pyo.Var(bounds=(0, 5))
+            m.c2 = pyo.Constraint(expr=m.w + m.y <= 3)
+        m.c = pyo.Constraint(expr=m.x + a * m.y <= rhs)
+        m.obj = pyo.Objective(expr=m.x + 2 * m.y + (0.5 * m.w if extra else 0), sense=pyo.maximize)
+        return types.SimpleNamespace(m=m)
+
+    pool = Scenarios()
+    members = {}
+    for name, (a, rhs, extra) in {"A": (1, 8, False), "B": (2, 8, True), "C": (1, 12, False)}.items():
+        inst = lp(a, rhs, extra)
+        members[name] = pool.add(inst, [inst.m.x], name, master_rows=name == "A")
+    pool.finish()
+    assert len(members["B"].difference.coef) == 1                      # the shared row's y entry
+    assert [m.wait_and_see for m in members.values()] == pytest.approx([16.0, 9.5, 22.0], abs=1e-9)
+    for name in ["A", "B", "C", "B", "A", "C", "C", "A"]:
+        value, slope, departed = members[name].evaluate(np.array([2.0]))
+        assert departed == 0.0
+        assert value == pytest.approx({"A": 14.0, "B": 8.0, "C": 22.0}[name], abs=1e-9), name

@@ -371,3 +371,18 @@ def test_investment_table_is_expected_capacity_by_project(runs, tmp_path):
     assert t.loc["p1", "floor"] == pytest.approx(100.0)
     assert t.loc["p2", "base"] == 0.0 and t.loc["p2", "floor"] == pytest.approx(0.4 * 40)
     assert t.loc["p1", "Δ floor"] == pytest.approx(100.0 - 180.0)
+
+
+def test_python_report_never_replaces_an_earlier_report_without_force(runs, tmp_path):
+    """``reebloc.reports.api.report`` keeps the command line's rule: an existing report is
+    refused (file and field named) and replaced only with ``force=True``."""
+    from reebloc.errors import ReeblocError
+    out = tmp_path / "old.md"
+    report([runs["old"]], out)
+    first = out.read_text(encoding="utf-8")
+    out.write_text("earlier work\n", encoding="utf-8")
+    with pytest.raises(ReeblocError, match="exists; pass --force"):
+        report([runs["old"]], out)
+    assert out.read_text(encoding="utf-8") == "earlier work\n"
+    report([runs["old"]], out, force=True)
+    assert out.read_text(encoding="utf-8").splitlines()[0] == first.splitlines()[0] != "earlier work"

@@ -277,6 +277,9 @@ def test_sweep_report_formats(tmp_path):
     text = (tmp_path / "rep.html").read_text()
     assert "mu_star" in text and "R²" in text and "data:image/png;base64" in text
     assert (tmp_path / "rep_files" / "tornado_y.png").exists()
+    with pytest.raises(ReeblocError, match="rep.html.*exists; pass --force"):   # as on the command line
+        sweep_report(folder, tmp_path / "rep.html")
+    assert sweep_report(folder, tmp_path / "rep.html", force=True).stat().st_size > 500
 
 
 def test_bad_selector_is_one_line_error(tmp_path):

@@ -71,12 +71,13 @@ DEFAULT_REPORTS = Path("runs/out/reports")
 
 
 def _report(a) -> int:
-    from reebloc.reports.api import check_out, report
+    from reebloc.errors import check_report_out
+    from reebloc.reports.api import report
     out = Path(a.out) if a.out else DEFAULT_REPORTS / "report.html"
-    check_out(out, a.force)
+    check_report_out(out, a.force)
     if not a.out:
         out.parent.mkdir(parents=True, exist_ok=True)
-    out = report([Path(p) for p in a.runs], out, baseline=Path(a.baseline) if a.baseline else None)
+    out = report([Path(p) for p in a.runs], out, baseline=Path(a.baseline) if a.baseline else None, force=a.force)
     print(f"wrote {out}")
     return 0
 
@@ -91,13 +92,13 @@ def _sweep(a) -> int:
 
 
 def _sweep_report(a) -> int:
-    from reebloc.reports.api import check_out
+    from reebloc.errors import check_report_out
     from reebloc.sweep.api import sweep_report
     out = Path(a.out) if a.out else DEFAULT_REPORTS / f"{Path(a.sweep_dir).resolve().name}.html"
-    check_out(out, a.force)
+    check_report_out(out, a.force)
     if not a.out:
         out.parent.mkdir(parents=True, exist_ok=True)
-    out = sweep_report(Path(a.sweep_dir), out)
+    out = sweep_report(Path(a.sweep_dir), out, force=a.force)
     print(f"wrote {out}")
     return 0
 

@@ -213,7 +213,8 @@ class RunConfig(Strict):
     storage: StorageOptions = Field(default_factory=StorageOptions, description="private inventories "
                                     "(competitive stockholders of storage.csv)")
     reference_scenario: str | None = Field(
-        default=None, description="the no-disruption scenario (price rises, VSS); default: one without controls")
+        default=None, description="the scenario price rises and VSS are measured against (usually the calm one: "
+        "controls every scenario shares, such as licences in force, may stay); default: one without controls")
 
     @field_validator("name")
     @classmethod
@@ -441,7 +442,8 @@ def _merge(base: dict, over: dict, origins: dict, src: Path, log_lines: list, pr
         else:
             if key != "base":
                 old = _short(out[k]) if k in out else "(not set)"
-                log_lines.append(f"{key}: {old} -> {_short(v)}")
+                same = k in out and type(out[k]) is type(v) and out[k] == v
+                log_lines.append(f"{key}: {old} (restated, unchanged)" if same else f"{key}: {old} -> {_short(v)}")
             out[k] = copy.deepcopy(v)
             _mark(origins, key, v, src)
     return out

@@ -186,13 +186,14 @@ def solve(config_path: str, method: str, max_iterations: int = 500, tol: float =
         stopped = converged = iterations < max_iterations   # no cut violated by more than tol
         bound = algo._LShaped_bound / k               # the master's bound, in the objective's sense
     elif method == "benders":
-        from reebloc.solve.benders import Subproblem, lshaped
-        subs = {}
+        from reebloc.solve.benders import Scenarios, lshaped
+        subs, pool = {}, Scenarios()
         for i, n in enumerate(names):
             if i % comm.size == comm.rank:
                 inst = scenario_instance(cfg, data, n)
-                subs[i] = Subproblem(inst, first_stage_vars(inst, first_year), n, master_rows=i == 0)
-                del inst                                  # the HiGHS model is kept, the Pyomo model goes
+                subs[i] = pool.add(inst, first_stage_vars(inst, first_year), n, master_rows=i == 0)
+                del inst                                  # its LP is kept in the pool, the Pyomo model goes
+        pool.finish()
         rep = lshaped(subs, [cfg.scenarios[n].probability for n in names], comm, GAP_TOL, max_iterations, verbose)
         return {"method": method, "ranks": comm.size, "scenarios": len(names), "first_stage_before": first_year,
                 **rep, "seconds": time.perf_counter() - t0}

@@ -132,7 +132,10 @@ def load_results(sweep_dir: str | Path) -> tuple[pd.DataFrame, dict]:
     return pd.read_parquet(d / "results.parquet"), json.loads((d / "manifest.json").read_text())
 
 
-def sweep_report(sweep_dir: str | Path, out: str | Path) -> Path:
-    """Sensitivity indices, metamodel and charts of a finished sweep as .html, .md or .xlsx."""
+def sweep_report(sweep_dir: str | Path, out: str | Path, force: bool = False) -> Path:
+    """Sensitivity indices, metamodel and charts of a finished sweep as .html, .md or .xlsx; an
+    existing report is replaced only with ``force``."""
+    from reebloc.errors import check_report_out
     from reebloc.sweep.analysis import write_report
+    check_report_out(out, force)
     return write_report(Path(sweep_dir), Path(out))
