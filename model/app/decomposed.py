@@ -62,8 +62,8 @@ def run_decomposed(config_path: str, method: str, np_: int = 1, out: str | None 
             if not isinstance(exc, subprocess.TimeoutExpired):
                 raise
             raise ReeblocError(resolved.path, "solver.time_limit_s", f"the {method} decomposition did not finish "
-                               f"within {limit:g} s; raise the limit, or solve the extensive form (reebloc run "
-                               "without --decompose), which is faster on one machine (docs/performance.md)") from None
+                               f"within {limit:g} s; raise the limit (docs/performance.md § Scenario decomposition "
+                               "gives times by scenario count)") from None
         if p.returncode != 0 or not rep_path.exists():
             lines = [ln for ln in (stderr or stdout).strip().splitlines() if ln.strip()]
             raise ReeblocError(None, "--decompose", lines[-1] if lines else f"mpiexec exited {p.returncode}")
