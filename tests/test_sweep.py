@@ -196,7 +196,7 @@ def reebloc_sweep(tmp_path: Path) -> Path:
 
 def rebuilt_outputs(ev, x: dict) -> dict:
     from reebloc.app.run import solve_resolved
-    from reebloc.sweep.evaluators import aggregate, select
+    from reebloc.sweep.evaluators import expected_aggregate, select
 
     resolved, data = ev.variant(x)
     res = solve_resolved(resolved, data)
@@ -205,7 +205,8 @@ def rebuilt_outputs(ev, x: dict) -> dict:
                                           "price_usd_per_kg", "mean"),
                                          ("us_flows", "flows", {"destination": "US"}, "quantity_t", "sum")]:
         df = res.tables[table]
-        out[name] = aggregate(df[select(df, where)][col].to_numpy(dtype=float), agg)
+        probability = {k: sc.probability for k, sc in resolved.config.scenarios.items()}
+        out[name] = expected_aggregate(df[select(df, where)], col, agg, probability, where)
     return out
 
 
@@ -299,3 +300,36 @@ def test_unknown_output_key_stops_the_sweep(tmp_path):
     f.write_text(yaml.safe_dump(raw))
     with pytest.raises(ReeblocError, match=r"outputs.welfare.summary: no key 'welfare_totl_usd_discounted'"):
         run_sweep(f, workers=1, out=tmp_path / "out", progress=False)
+
+
+def test_table_outputs_are_expectations_over_scenarios(tmp_path):
+    """chain_ban: no_controls (p = 0.7) and a 2026-27 ban on the US (p = 0.3). The US magnet price
+    in 2027 is $31.5 calm and $54 in the ban, so its expected value is 0.7·31.5 + 0.3·54 = 38.25
+    (not the rows' mean, 42.75); US magnets served over the run are 26,400 t calm and 22,800 t in
+    the ban, expected 0.7·26,400 + 0.3·22,800 = 25,320 t. A ``where`` on one scenario gives that
+    scenario's value; ``scenarios: rows`` and max read the rows as they are."""
+    us_2027 = {"node": "US", "commodity": "ndfeb_magnet", "year": 2027}
+    us = {"node": "US", "commodity": "ndfeb_magnet"}
+    price = {"table": "prices", "column": "price_usd_per_kg", "agg": "mean"}
+    served = {"table": "demand", "column": "served_t", "agg": "sum"}
+    spec = {"name": "expected", "base": str(CONFIGS / "chain_ban.yaml"), "design": {"kind": "grid"},
+            "parameters": [{"name": "hold", "path": "policies.us_stock.holding_cost_usd_per_kg_yr",
+                            "change": "substitute", "values": [1.0, 2.0]}],
+            "outputs": [{"name": "p", "where": us_2027, **price},
+                        {"name": "p_rows", "where": us_2027, "scenarios": "rows", **price},
+                        {"name": "p_ban", "where": {**us_2027, "scenario": "ban"}, **price},
+                        {"name": "p_max", "where": us_2027, **{**price, "agg": "max"}},
+                        {"name": "served", "where": us, **served},
+                        {"name": "served_rows", "where": us, "scenarios": "rows", **served},
+                        {"name": "served_calm", "where": {**us, "scenario": ["no_controls"]}, **served},
+                        {"name": "served_any", "where": {**us, "scenario": "*"}, **served}]}
+    f = tmp_path / "expected.yaml"
+    f.write_text(yaml.safe_dump(spec, sort_keys=False))
+    row = pd.read_parquet(run_sweep(f, workers=1, out=tmp_path / "out", progress=False) / "results.parquet").iloc[0]
+    assert row["p"] == pytest.approx(0.7 * 31.5 + 0.3 * 54.0, abs=1e-6)
+    assert row["p_rows"] == pytest.approx((31.5 + 54.0) / 2, abs=1e-6)
+    assert row["p_ban"] == pytest.approx(54.0, abs=1e-6) and row["p_max"] == pytest.approx(54.0, abs=1e-6)
+    assert row["served"] == pytest.approx(0.7 * 26400 + 0.3 * 22800, abs=1e-3)
+    assert row["served_rows"] == pytest.approx(26400 + 22800, abs=1e-3)
+    assert row["served_calm"] == pytest.approx(26400, abs=1e-3)
+    assert row["served_any"] == pytest.approx(row["served"], abs=1e-6)

@@ -165,6 +165,26 @@ def aggregate(values: np.ndarray, agg: str) -> float:
                   "first": lambda v: v[0]}[agg](values))
 
 
+def expected_aggregate(sel: pd.DataFrame, column: str, agg: str, probability: dict[str, float],
+                       where: dict) -> float:
+    """``agg`` (sum or mean) of ``column`` over the rows ``sel`` of a table with a ``scenario``
+    column, as an expectation over scenarios given those ``where`` admits (total probability P):
+    sum = Σ_s p_s Σ_{rows of s} v / P (a scenario without rows adds 0: flows, stocks);
+    mean = Σ_s p_s mean_s / Σ_{s with rows} p_s (a price is reported only where there is a market)."""
+    names = list(probability)
+    admitted = float(np.dot(select(pd.DataFrame({"scenario": names}), {k: v for k, v in where.items() if k == "scenario"}),
+                            [probability[s] for s in names]))
+    if len(sel) == 0 or admitted <= 0:
+        return aggregate(np.zeros(0), agg)
+    v = sel[column].to_numpy(dtype=float)
+    p = sel["scenario"].astype(str).map(probability).to_numpy(dtype=float)
+    if agg == "sum":
+        return float((p * v).sum() / admitted)
+    per = pd.Series(v).groupby(sel["scenario"].astype(str).to_numpy()).mean()
+    w = per.index.map(probability).to_numpy(dtype=float)
+    return float((per.to_numpy() * w).sum() / w.sum())
+
+
 def changed(base, x, change: str):
     if change == "relative":
         return base * x
@@ -607,6 +627,10 @@ class ReeblocEvaluator:
                 if not self._outputs_checked:
                     self._check_output(o, df)
                 sel = df[select(df, o.where)]
+                if o.scenarios == "expected" and o.agg in ("sum", "mean") and "scenario" in sel.columns:
+                    probability = {str(k): float(sc.probability) for k, sc in self.inst.cfg.scenarios.items()}
+                    out[o.name] = expected_aggregate(sel, o.column, o.agg, probability, o.where)
+                    continue
                 vals = sel[o.column].to_numpy(dtype=float) if o.agg != "count" else np.zeros(len(sel))
                 out[o.name] = aggregate(vals, o.agg)
         self._outputs_checked = True

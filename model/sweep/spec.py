@@ -164,6 +164,11 @@ class Output(_Strict):
     column: str | None = Field(default=None, description="column to aggregate, e.g. price_usd_per_kg")
     agg: Literal["mean", "sum", "min", "max", "first", "count"] = Field(default="sum", description="aggregate "
                                                                         "over the rows kept")
+    scenarios: Literal["expected", "rows"] = Field(
+        default="expected", description="how a table's rows of different scenarios combine under sum and mean: "
+        "expected — weighted by the scenarios' probabilities, given the scenarios 'where' admits (sum: "
+        "Σ_s p_s Σ rows of s / P; mean: Σ_s p_s mean of s / Σ p_s over the scenarios with rows); rows — every "
+        "row counts once. min, max, first and count always read the rows")
 
     @model_validator(mode="after")
     def _one(self):
