@@ -365,3 +365,81 @@ def test_two_configs_with_one_name_are_refused_before_solving(copy_dataset, tmp_
 
 
 DATA_CHAIN = __import__("pathlib").Path(__file__).parent / "data" / "chain"
+
+
+# ---------------------------------------------------------------- referee 3: silent no-ops
+# Each of these loaded and solved, the input ignored (an empty destination list, a quota_t on a
+# ban, a control outside the data horizon, a cover target above the stockpile's capacity, an
+# exporter controlling its exports to itself). Reproductions: /tmp/referee3/bad/.
+
+def _ctl(extra: str, exporter: str = "CN", kind: str = "ban", years: str = "{start: 2026, end: 2027}") -> str:
+    return ("scenarios:\n  s:\n    probability: 1\n    export_controls:\n      c: {exporter: " + exporter
+            + f", commodities: [ndfeb_magnet], years: {years}, kind: {kind}" + (f", {extra}" if extra else "") + "}\n")
+
+
+REFEREE3_CASES = [
+    # (base fixture, config lines, words expected in the one-line message)
+    ("chain", _ctl("destinations: []"),
+     ["scenarios.s.export_controls.c.destinations: at least one destination; use all for every destination"]),
+    ("chain", _ctl("quota_t: 5"), ["scenarios.s.export_controls.c.quota_t: quota_t applies to kind quota, not ban"]),
+    ("chain", _ctl("quota_t: 5", kind="licence"), ["export_controls.c.quota_t: quota_t applies to kind quota, not licence"]),
+    ("chain", _ctl("quota_t: 5, share: 0.5"), ["export_controls.c.quota_t: quota_t applies to kind quota, not ban"]),
+    ("chain", _ctl("quota_t: 5, share: 0.5", kind="quota"), ["export_controls.c.share: share applies to kind share, not quota"]),
+    ("chain", _ctl("share: 0.5, cost_usd_per_kg: 3", kind="licence"), ["export_controls.c.share: share applies to kind share, not licence"]),
+    ("chain", _ctl("cap_t: 5"), ["export_controls.c.cap_t: cap_t applies to kind licence, not ban"]),
+    ("chain", _ctl("cost_usd_per_kg: 3"), ["export_controls.c.cost_usd_per_kg: cost_usd_per_kg (the per-kg friction of a licence) applies to kind licence, not ban"]),
+    ("chain", _ctl("share: 0.5, reference_t: 100, cost_usd_per_kg: 3", kind="share"),
+     ["export_controls.c.cost_usd_per_kg: cost_usd_per_kg", "applies to kind licence, not share"]),
+    ("chain", _ctl("quota_t: 5, reference_t: 100", kind="quota"),
+     ["export_controls.c.reference_t: reference_t applies to kind share or a licence with an approval_rate, not quota"]),
+    ("chain", _ctl("cap_t: 5, reference_t: 100", kind="licence"),
+     ["export_controls.c.reference_t: reference_t applies to kind share or a licence with an approval_rate, "
+      "not a licence without one"]),
+    ("chain", _ctl("", years="{start: 2030, end: 2031}"),
+     ["scenarios.s.export_controls.c.years: control years 2030-2031 are outside the data set's horizon 2025-2027"]),
+    ("chain", _ctl("", years="{start: 2026, end: 2030}"),       # partly inside: refused, as a policy is
+     ["scenarios.s.export_controls.c.years: control years 2026-2030 are outside the data set's horizon 2025-2027"]),
+    ("two", "policies:\n  s: {kind: stockpile, node: US, commodity: ndpr_oxide, capacity_t: 10, target_days: 365}\n",
+     ["policies.s.target_days: a cover of 365 days of US's ndpr_oxide demand is 5,000.0 t in 2025, "
+      "more than capacity_t (10.0 t); lower target_days or raise capacity_t"]),
+    ("two", "policies:\n  s: {kind: stockpile, node: US, commodity: ndpr_oxide, capacity_t: 500, target_days: 60, "
+     "target_from: 2026, years: {start: 2026, end: 2026}}\n",
+     ["policies.s.target_days", "821.9 t in 2026, more than capacity_t (500.0 t)"]),
+    ("chain", _ctl("destinations: [US]", exporter="US"),
+     ["scenarios.s.export_controls.c.destinations: US is the exporter: an exporter cannot be its own destination "
+      "(destinations: all means every other node)"]),
+    ("chain", _ctl("destinations: [JP, CN]", exporter="[CN]"),
+     ["export_controls.c.destinations: CN is the exporter: an exporter cannot be its own destination"]),
+]
+
+
+@pytest.mark.parametrize("base,extra,words", REFEREE3_CASES, ids=[c[2][0][:70] for c in REFEREE3_CASES])
+def test_a_control_or_target_that_would_do_nothing_is_refused(tmp_path, capsys, base, extra, words):
+    from tests.conftest import CONFIGS
+    cfg = tmp_path / "child.yaml"
+    cfg.write_text(f"base: {CONFIGS / (base + '.yaml')}\nname: child\n{extra}")
+    assert_refused_by_validate_and_run(capsys, cfg, tmp_path / "out", cfg, words)
+
+
+def test_referee3_checks_accept_what_is_meant(tmp_path, capsys):
+    """Left alone: a null quota_t or a 0 cost on a ban (brief_regimes.yaml overrides merged controls
+    that way), destinations: all from any exporter (every other node), an exporter among the
+    destinations of a control with several exporters (the others ship to it), a control past a
+    shorter run's years but inside the data horizon (as for policies), a cover target that fits,
+    and one above capacity only in years every scenario is disrupted (relaxed there)."""
+    from tests.conftest import CONFIGS
+    cfg = tmp_path / "child.yaml"
+    cfg.write_text(
+        f"base: {CONFIGS / 'chain.yaml'}\nname: child\nyears: {{start: 2025, end: 2026}}\n"
+        "scenarios:\n  s:\n    probability: 1\n    export_controls:\n"
+        "      a: {exporter: CN, commodities: [ndfeb_magnet], years: {start: 2026, end: 2027}, kind: ban, "
+        "quota_t: null, cost_usd_per_kg: 0}\n"
+        "      b: {exporter: US, commodities: [ndpr_oxide], years: {start: 2026, end: 2026}, kind: quota, quota_t: 5}\n"
+        "      c: {exporter: [CN, JP], commodities: [dytb_oxide], destinations: [JP, US], "
+        "years: {start: 2026, end: 2026}, kind: licence, cost_usd_per_kg: 1}\n"
+        "policies:\n"
+        "  fits: {kind: stockpile, node: US, commodity: ndfeb_magnet, capacity_t: 1000, target_days: 30}\n"
+        "  relaxed: {kind: stockpile, node: US, commodity: ndfeb_magnet, capacity_t: 10, target_days: 30, "
+        "target_from: 2026}\n")
+    code, err = run_cli(capsys, "validate", str(cfg))
+    assert code == 0, err

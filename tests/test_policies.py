@@ -62,6 +62,28 @@ def test_ad_valorem_tariff_by_hand():
     assert flow(r, "CN", "JP") == pytest.approx(0.0) and flow(r, "JP", "US") == pytest.approx(0.0)
 
 
+@pytest.mark.parametrize("control", [{"kind": "quota", "quota_t": 3000},
+                                     {"kind": "licence", "cap_t": 3000, "cost_usd_per_kg": 4}])
+def test_ad_valorem_tariff_under_an_export_cap_is_on_the_price_the_exporter_charges(control):
+    """A 3,000 t cap on China → US and a 25% tariff: the US price is the $100 backstop, and the
+    exporter charges the cap's rent λ (and a licence's per-kg cost k) on top of China's $60 — the
+    transaction value the duty applies to. FOB P_x: P_x + 2 + 0.25 P_x = 100 → P_x = 78.4; duty
+    0.25 × 78.4 = $19.6/kg (not 0.25 × 60 = $15), revenue 19.6 × 3,000 t = $58.8M; rent
+    λ = 78.4 − 60 − k ($18.4 for the quota, $14.4 with a $4 licence cost)."""
+    ctl = {"exporter": "CN", "commodities": ["ndpr_oxide"], "destinations": ["US"],
+           "years": {"start": 2025, "end": 2025}, **control}
+    r = solve_two({"t": {"kind": "tariff", "origins": ["CN"], "destinations": ["US"], "ad_valorem": 0.25}},
+                  scenarios={"s": {"probability": 1.0, "export_controls": {"cap": ctl}}},
+                  extra={"wedges": {"tolerance_usd_per_kg": 1e-7}})
+    assert price(r, "US") == pytest.approx(100.0, abs=1e-6) and price(r, "CN") == pytest.approx(60.0, abs=1e-6)
+    q = flow(r, "CN", "US")
+    assert q == pytest.approx(3000.0)
+    assert gov(r, "tariff", "t") == pytest.approx(-0.25 * 78.4 * q * KG, rel=1e-6)
+    pol = r.tables["policies"]
+    rent = float(pol[pol.kind == "export_control"].shadow_price.iloc[0])
+    assert rent == pytest.approx(78.4 - 60 - control.get("cost_usd_per_kg", 0), abs=1e-5)
+
+
 def test_specific_plus_ad_valorem_and_reference_base():
     r = solve_two({"t": {"kind": "tariff", "origins": ["CN"], "destinations": ["US"], "ad_valorem": 0.1,
                          "specific_usd_per_kg": 3, "base": "reference",

@@ -229,3 +229,21 @@ def test_findings_strategic_flags_payoffs_that_move_against_the_competitive_ones
     text = "\n".join(search_reach(runs, "baseline"))
     assert "`floor` (competitive -200.0, best response +1,000.0)" in text
     assert "`tariff`" not in text and "`zone`" not in text
+
+
+def test_an_ad_valorem_tariff_is_levied_on_the_export_tax_too():
+    """A 25% tariff at W on the leader's exports is charged on what the importer pays at China's
+    border, the price x = 20 + τ (cost plus export tax), not on China's $20 alone. Landed
+    P = 1.25 x + 2; the leader maximises (x − 20)(1550 − 15 P) = (x − 20)(1520 − 18.75 x):
+    x* = 1895/37.5 = 50.533, τ* = 30.533 $/kg, P* = 65.167, exports 572.5 t a year, tariff
+    revenue 0.25 × 50.533 × 572.5 = 7,232.8 k$ a year. (Charged on $20 alone, the leader would
+    set τ = 38.167 for the same P and W would collect 2,862.5 k$.)"""
+    r = run({"policies": {"t": {"kind": "tariff", "origins": ["CN"], "destinations": ["W"], "ad_valorem": 0.25}},
+             "wedges": {"tolerance_usd_per_kg": 1e-7}})
+    x = 1895 / 37.5
+    st = r.tables["strategy"]
+    assert st.value.tolist() == pytest.approx([x - 20] * 2, abs=2e-3)
+    assert world_price(r) == pytest.approx(1.25 * x + 2, abs=2e-3)
+    g = r.tables["government"]
+    revenue = -g[(g.instrument == "tariff") & (g.year == 2025)].usd.sum()
+    assert revenue == pytest.approx(0.25 * x * (1550 - 15 * (1.25 * x + 2)) * 1000, rel=1e-4)

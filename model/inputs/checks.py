@@ -5,7 +5,7 @@ and ``reebloc run`` never solves a model whose results would be refused afterwar
 
 - every node, commodity, facility and process a policy, scenario or strategy names exists in the
   data set ("did you mean" for a misspelling);
-- a policy's years lie inside the data set's horizon (the demand years);
+- a policy's and an export control's years lie inside the data set's horizon (the demand years);
 - ``china_node``, when set, is a node (else China content would be 0 everywhere);
 - a price floor's ``reference_node`` can have a market for its commodity (a demand row, a facility
   or a route of it): elsewhere there is never a price to reference;
@@ -21,15 +21,19 @@ and ``reebloc run`` never solves a model whose results would be refused afterwar
 - a tariff gives a rate (``ad_valorem`` or ``specific_usd_per_kg``; 0 given is fine): without one
   it is a 0% tariff, a forgotten field;
 - a ``licence`` export control has a friction ``cost_usd_per_kg`` or a cap (``cap_t``, or an
-  ``approval_rate``): with none it does nothing.
+  ``approval_rate``): with none it does nothing;
+- a stockpile cover target (``target_days``/365 × the node's reference demand in demand.csv) fits
+  in ``capacity_t`` in every year it applies (the policy active, from ``target_from``, unless every
+  scenario has an export control in force then, where the target is relaxed): above it the model
+  used to cut the target to capacity silently.
 
 Not checked: a ``reference_scenario`` with export controls. docs/config.md calls it "the
 no-disruption scenario" and defaults to one without controls, but the library's own
 ``runs/scenarios/brief_regimes.yaml`` names ``no_controls``, which carries the shared 2025-26
 history's licences: controls in force do not make a scenario a wrong reference.
 
-A stockpile cover target that cannot be held is known only to the solver (infeasible); then
-``reebloc.app.run.diagnose_infeasible`` names the policy, the file and the first year.
+A cover target under capacity that the market cannot fill is known only to the solver
+(infeasible); then ``reebloc.app.run.diagnose_infeasible`` names the policy, the file and the first year.
 
 Each error names the file that set the key (the config that wrote it, not the base it inherits).
 """
@@ -96,16 +100,37 @@ def check_against_data(resolved, data) -> None:
             fail(key, f"unknown payer {value!r}{did_you_mean(value, payers)} (payers are nodes or "
                  f"declared in the config's 'payers' list: {declared})")
 
+    def stock_target_fits(p, f: str):
+        # the cover target in tonnes is known from demand.csv before any solve: above capacity_t no
+        # stock can hold it (docs/model.md: stock >= target_days/365 x reference demand, <= capacity)
+        dem = data["demand"]
+        dem = dem[(dem["node"] == p.node) & (dem["commodity"] == p.commodity)].groupby("year")["quantity_t"].sum()
+        for per in cfg.period_list:
+            y = per.year
+            if not p.active(per) or (p.target_from is not None and y < p.target_from):
+                continue
+            if all(any(c.years.covers(per) for c in sc.export_controls.values()) for sc in cfg.scenarios.values()):
+                continue        # every scenario is disrupted then: the target is relaxed everywhere
+            need_t = p.target_days / 365.0 * float(dem.get(y, 0.0))
+            if need_t > p.capacity_t * (1 + 1e-9):
+                fail(f"{f}.target_days", f"a cover of {p.target_days:g} days of {p.node}'s {p.commodity} demand is "
+                     f"{need_t:,.1f} t in {y}, more than capacity_t ({p.capacity_t:,.1f} t); lower target_days "
+                     "or raise capacity_t")
+
     markets = possible_markets(data, facs, cfg)
     lo, hi = data.horizon
+
+    def in_horizon(span, key: str, what: str):
+        # outside the data's horizon is a typo (2053 for 2035); outside a shorter run's years
+        # is fine: a library variant run on 2025-2027 keeps its later policies, out of force
+        if span is not None and not (lo <= span.start and span.end <= hi):
+            fail(key, f"{what} years {span.start}-{span.end} are outside the data set's "
+                 f"horizon {lo}-{hi} (demand years of {resolved.data_dir.name})")
+
     for name in sorted(cfg.policies):
         p = cfg.policies[name]
         f = f"policies.{name}"
-        if p.years is not None and not (lo <= p.years.start and p.years.end <= hi):
-            # outside the data's horizon is a typo (2053 for 2035); outside a shorter run's years
-            # is fine: a library variant run on 2025-2027 keeps its later policies, out of force
-            fail(f"{f}.years", f"policy years {p.years.start}-{p.years.end} are outside the data set's "
-                 f"horizon {lo}-{hi} (demand years of {resolved.data_dir.name})")
+        in_horizon(p.years, f"{f}.years", "policy")
         if isinstance(p, (Tariff, Bloc)):
             for attr in (("origins", "destinations") if isinstance(p, Tariff) else ("members",)):
                 sel = getattr(p, attr)
@@ -146,6 +171,8 @@ def check_against_data(resolved, data) -> None:
             need(p.node, nodes, f"{f}.node", "node", "nodes.csv")
             need(p.commodity, comms, f"{f}.commodity", "commodity", "commodities.csv")
             payer(p.payer, f"{f}.payer")
+            if p.target_days:
+                stock_target_fits(p, f)
         if isinstance(p, Outlay):
             if not OUTLAY_YEARS[0] <= p.year <= OUTLAY_YEARS[1]:
                 fail(f"{f}.year", f"{p.year} is not a plausible year (expected {OUTLAY_YEARS[0]}-{OUTLAY_YEARS[1]}; "
@@ -180,6 +207,7 @@ def check_against_data(resolved, data) -> None:
     for s in sorted(cfg.scenarios):
         for cname, c in sorted(cfg.scenarios[s].export_controls.items()):
             f = f"scenarios.{s}.export_controls.{cname}"
+            in_horizon(c.years, f"{f}.years", "control")
             if c.exporter != "third_countries":      # a node, a list of nodes, or every node but China
                 for n in ([c.exporter] if isinstance(c.exporter, str) else c.exporter):
                     need(n, nodes, f"{f}.exporter", "node", "nodes.csv (or third_countries)")

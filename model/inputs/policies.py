@@ -195,7 +195,8 @@ class Stockpile(PolicyBase):
     release: Literal["disruption", "any"] = Field(default="disruption", description="disruption: releases only "
                                                   "in scenarios with export controls in force; any: any year")
     target_days: Num | None = Field(default=None, ge=0, description="minimum stock in days of the node's "
-                                    "reference demand (days); none: no target")
+                                    "reference demand (days); none: no target. A target above capacity_t "
+                                    "in a year it applies is refused")
     target_from: int | None = Field(default=None, description="first year the target applies; default: the first year")
     payer: str = Field(default="US", description="who pays: a node or NODE_AGENCY")
 

@@ -6,7 +6,7 @@ from typing import Literal, Union
 
 from pydantic import Field, field_validator, model_validator
 
-from reebloc.inputs.schema_base import Num, Strict, YearSpan
+from reebloc.inputs.schema_base import FieldError, Num, Strict, YearSpan
 
 
 class OutsideBloc(Strict):
@@ -31,6 +31,12 @@ class ExportControl(Strict):
     China): with ``exporter: third_countries`` (every node but the China node) or a list of
     nodes it is China's extraterritorial rule (October 2025) on products made abroad with
     Chinese-origin rare earths; clean material on the same arcs is free.
+
+    Each kind takes only its own fields: ``quota_t`` (quota), ``share`` (share), ``approval_rate``,
+    ``cap_t`` and ``cost_usd_per_kg`` (licence), ``reference_t`` (share, or a licence with an
+    approval rate); a field of another kind is refused, not ignored (null, or a cost of 0, counts
+    as not given). ``destinations`` is not empty and not the exporter itself (``all`` is every
+    other node); ``years`` lie inside the data set's horizon, as a policy's do.
     """
 
     exporter: Union[str, list[str]] = Field(
@@ -39,7 +45,8 @@ class ExportControl(Strict):
         default="any", description="which material the control covers: any, or only China-touched")
     commodities: list[str] = Field(min_length=1, description="controlled commodities (ids of commodities.csv)")
     destinations: Union[Literal["all"], list[str], OutsideBloc] = Field(
-        default="all", description="all, a list of nodes, or {outside_bloc: <bloc policy>} (every non-member)")
+        default="all", description="all (every node but the exporter), a non-empty list of nodes other than "
+        "a lone exporter, or {outside_bloc: <bloc policy>} (every non-member)")
     years: YearSpan = Field(description="years the control is in force")
     kind: Literal["ban", "quota", "share", "licence"] = Field(
         description="ban: flow 0; quota: Σ flow ≤ quota_t; share: Σ flow ≤ share × reference_t; "
@@ -54,6 +61,23 @@ class ExportControl(Strict):
     cap_t: Num | None = Field(default=None, ge=0, description="licence: optional annual cap (t)")
     description: str = Field(default="", description="free text")
 
+    @field_validator("destinations")
+    @classmethod
+    def _some_destination(cls, v):
+        if isinstance(v, list) and not v:       # an empty list controls no arc: a control that does nothing
+            raise ValueError("at least one destination; use all for every destination")
+        return v
+
+    @model_validator(mode="after")
+    def _not_to_itself(self):
+        # there is no arc from a node to itself: a lone exporter among its own destinations
+        # controls nothing there (with several exporters the others still ship to it)
+        exporters = [self.exporter] if isinstance(self.exporter, str) else self.exporter
+        if isinstance(self.destinations, list) and len(set(exporters)) == 1 and exporters[0] in self.destinations:
+            raise FieldError("destinations", f"{exporters[0]} is the exporter: an exporter cannot be its own "
+                             "destination (destinations: all means every other node)")
+        return self
+
     @model_validator(mode="after")
     def _fields_for_kind(self):
         need = {"quota": ["quota_t"], "share": ["share", "reference_t"], "licence": []}
@@ -62,18 +86,30 @@ class ExportControl(Strict):
                 raise ValueError(f"kind {self.kind} needs {f}")
         if self.approval_rate is not None:
             if self.kind != "licence":
-                raise ValueError(f"approval_rate applies to kind licence, not {self.kind}")
+                raise FieldError("approval_rate", f"approval_rate applies to kind licence, not {self.kind}")
+        # a field of another kind would be ignored silently (caps and friction read only their own
+        # kind's fields); null, or a cost of 0, is "not given" (brief_regimes.yaml overrides a
+        # merged licence or quota that way)
+        for f, kinds in (("quota_t", ("quota",)), ("share", ("share",)), ("cap_t", ("licence",))):
+            if getattr(self, f) is not None and self.kind not in kinds:
+                raise FieldError(f, f"{f} applies to kind {kinds[0]}, not {self.kind}; drop it")
+        if self.cost_usd_per_kg > 0 and self.kind != "licence":
+            raise FieldError("cost_usd_per_kg", f"cost_usd_per_kg (the per-kg friction of a licence) applies to "
+                             f"kind licence, not {self.kind}; drop it")
+        if self.approval_rate is not None:
             if self.reference_t is None:
                 raise ValueError("a licence with an approval_rate needs reference_t (the pre-control volume)")
             if self.cap_t is not None:
                 raise ValueError("give either approval_rate (with reference_t) or cap_t, not both")
+        if self.reference_t is not None and not (self.kind == "share" or self.approval_rate is not None):
+            by = " by destination" if isinstance(self.reference_t, dict) else ""
+            this = "a licence without one" if self.kind == "licence" else self.kind
+            raise FieldError("reference_t", f"reference_t{by} applies to kind share or a licence with an "
+                             f"approval_rate, not {this}; drop it")
         if isinstance(self.reference_t, dict):
-            if self.kind == "share" or self.approval_rate is not None:
-                bad = [k for k, v in self.reference_t.items() if v < 0]
-                if bad:
-                    raise ValueError(f"reference_t of {bad[0]} is negative")
-            else:
-                raise ValueError("reference_t by destination needs kind share or a licence approval_rate")
+            bad = [k for k, v in self.reference_t.items() if v < 0]
+            if bad:
+                raise ValueError(f"reference_t of {bad[0]} is negative")
         elif self.reference_t is not None and self.reference_t < 0:
             raise ValueError("reference_t must be >= 0")
         return self

@@ -7,8 +7,11 @@ Given prices P[n,c,t] ($/kg):
 - offtake subsidy   = contract − P[node,c,t]; cost-plus contract = (unit cost + Σ inputs at own cost, or at P)
                       / output coef × (1 + margin)
 - floors and fixed contract prices declared nominal are deflated to the model's real dollars
-P_o on an arc is the exporter's price of what it ships, p + μ (balance dual + rule-of-origin dual,
-``wedge_prices``): the netback, defined even where p alone is not. Floors, offtakes and inputs
+P_o on an arc is the exporter's price of what it ships (the transaction value customs applies an
+ad valorem rate to): p + μ (balance dual + rule-of-origin dual, ``wedge_prices``: the netback,
+defined even where p alone is not), plus, on an arc under a binding export cap, the cap's rent
+λ (the exporter charges it: the rent is credited to the exporter), a licence's per-kg cost and
+the strategic leader's export tax (``arc_price``). Floors, offtakes and inputs
 valued at market read the same defined price, P[n,c,t] = p + μ where the rule of origin has a dual
 (``producer_price``): where a node exports all it makes, p alone is any number down to 0.
 Iterate: solve with wedges from P; recompute wedges from the new P; stop when no wedge moves
@@ -72,7 +75,7 @@ def producer_price(prices: dict, n: str, c: str, t: int) -> float:
 def arc_wedge_parts(inst: ModelInstance, prices: dict, o: str, d: str, c: str, t: int) -> list:
     """[(policy, instrument, $/kg)] of the tariffs, bloc rates and levies on one arc."""
     pi, y, per = inst.pi, inst.ix.tree.year[t], inst.ix.tree.period[t]
-    Po = producer_price(prices, o, c, t)   # the exporter's netback (FOB)
+    Po = arc_price(inst, prices, o, d, c, t)   # the exporter's price of what it ships (FOB)
     parts, refs = [], []
     for name, p in pi.tariffs.items():
         if p.active(per) and tariff_applies(p, o, d, c):
@@ -94,6 +97,17 @@ def arc_wedge_parts(inst: ModelInstance, prices: dict, o: str, d: str, c: str, t
         parts.append((name, "bloc_levy", levy))
         landed += levy
     return parts
+
+
+def arc_price(inst: ModelInstance, prices: dict, o: str, d: str, c: str, t: int) -> float:
+    """FOB price of c shipped o → d in t, $/kg: the exporter's netback p + μ, plus the rent λ of
+    the export caps binding on the arc (``wedge_prices``' ``("rent", o, d, c, t)``), the per-kg
+    cost of a licence on it and the strategic leader's export tax — what the importer pays on the
+    exporter's side of the border, before freight."""
+    m, a = inst.m, (o, d, c, t)
+    return (producer_price(prices, o, c, t) + prices.get(("rent", *a), 0.0)
+            + (pyo.value(m.friction_usd_per_kg[a]) if a in m.AT_friction else 0.0)
+            + (pyo.value(m.export_tax_usd_per_kg[a]) if a in m.AT_xtax else 0.0))
 
 
 def floor_subsidy(floor: float, ref_price: float, upside_share: float) -> float:
@@ -160,16 +174,35 @@ def own_input_cost(inst: ModelInstance, owner: str, c: str, t: int, node: str, p
     return best if market is None else min(best, market)
 
 
-def wedge_prices(m, duals) -> dict:
+def wedge_prices(inst: ModelInstance, duals) -> dict:
     """P[n,c,t] for the price-dependent wedges (reebloc.solve.wedges): the balance duals, plus
     P[("export", n, c, t)] = p + μ, the exporter's price of what it ships — the netback, which is
-    the customs value an ad valorem tariff or a landed-price levy applies to, and which is defined
-    where the dual alone is split arbitrarily with the rule of origin. Duals only (no primal
-    values), so the wedge loop reads no solution into Pyomo."""
+    defined where the dual alone is split arbitrarily with the rule of origin — and
+    P[("rent", o, d, c, t)] = Σ λ, the rents of the export caps binding on arc o → d (licences,
+    quotas, bans; the strategic leader's quotas): with the netback, the customs value an ad valorem
+    tariff or a landed-price levy applies to (``arc_price``). A cap on China-touched material alone
+    (the extraterritorial rule) binds one origin class of the arc, and an arc's tariff is one
+    rate for both classes: its rent is left out. Duals only (no primal values), so the wedge loop
+    reads no solution into Pyomo."""
+    m = inst.m
     out = balance_prices(m, duals)
     for (n, c, t), mu in rule_duals(m, duals, "origin_rule").items():
         if (n, c, t) in out:
             out["export", n, c, t] = out[n, c, t] + mu
+    weight = None
+    for name, rows, skip in (("control", inst.pi.controls, inst.pi.touched_controls),
+                             ("export_quota", inst.pi.quotas, ())):
+        comp = getattr(m, name, None)
+        for row, t, arcs in rows:
+            if comp is None or row in skip or (row, t) not in comp:
+                continue
+            if weight is None:
+                weight = {k: pyo.value(m.weight[k]) for k in m.weight}
+            lam = abs(duals.get(comp[row, t], 0.0)) / weight[t] if weight[t] > 0 else 0.0
+            if lam > 0.0:
+                for a in arcs:
+                    key = ("rent", *a, t)
+                    out[key] = out.get(key, 0.0) + lam
     return out
 
 
@@ -196,7 +229,7 @@ def solve_equilibrium(inst: ModelInstance, solver: Solver, start: dict | None = 
     inst.wedge_prices = current
     inst.set_values(wedge_values(inst, current))
     solver.solve()
-    prices = wedge_prices(inst.m, solver.duals)
+    prices = wedge_prices(inst, solver.duals)
     if not has_wedges(inst):
         report["iterations"] = 1
         return report
@@ -207,7 +240,7 @@ def solve_equilibrium(inst: ModelInstance, solver: Solver, start: dict | None = 
         inst.wedge_prices = current
         inst.set_values(target)
         solver.solve()
-        new = wedge_prices(inst.m, solver.duals)
+        new = wedge_prices(inst, solver.duals)
         after = wedge_values(inst, new)
         residual = max((abs(after[p] - target[p]) for p in target), default=0.0)
         report.update(iterations=it + 1, residual_usd_per_kg=residual)
@@ -216,7 +249,7 @@ def solve_equilibrium(inst: ModelInstance, solver: Solver, start: dict | None = 
         if residual > previous:          # the iteration overshoots: damp it
             a = max(a / 2, opts.damping / 8)
         previous = residual
-        current = {k: (1 - a) * current.get(k, 0.0) + a * v for k, v in new.items()}
+        current = {k: (1 - a) * current.get(k, 0.0) + a * new.get(k, 0.0) for k in current.keys() | new.keys()}
     report["converged"] = False
     msg = (f"policy wedges did not converge in {opts.max_iterations} iterations "
            f"(largest change {report['residual_usd_per_kg']:.4g} $/kg); results use the last iterate")
