@@ -247,3 +247,20 @@ def test_an_ad_valorem_tariff_is_levied_on_the_export_tax_too():
     g = r.tables["government"]
     revenue = -g[(g.instrument == "tariff") & (g.year == 2025)].usd.sum()
     assert revenue == pytest.approx(0.25 * x * (1550 - 15 * (1.25 * x + 2)) * 1000, rel=1e-4)
+
+
+def test_search_starts_from_the_best_earlier_schedule(tmp_path):
+    """Multi-start: with one sweep of a 2-point grid and no refinement the search sees only
+    τ ∈ {0, 100} and stops far from τ* = 40.667; started from an earlier run's strategy.csv at τ*
+    (and a worse one, which it must not take), it keeps τ*. A missing file is refused up front."""
+    coarse = {"strategy.search": {"grid_points": 2, "refine": False, "max_sweeps": 1}}
+    alone = run(coarse)
+    assert abs(alone.tables["strategy"].value.iloc[0] - (P_STAR - 22)) > 10
+    good, bad = tmp_path / "good.csv", tmp_path / "bad.csv"
+    for f, tau in ((good, P_STAR - 22), (bad, 5.0)):
+        f.write_text("instrument,year,value\n" + "".join(f"tax,{y},{tau}\n" for y in (2025, 2026)))
+    started = run({**coarse, "strategy.search.start_from": [str(bad), str(good)]})
+    assert started.tables["strategy"].value.tolist() == pytest.approx([P_STAR - 22] * 2, abs=1e-9)
+    assert started.summary["strategy"]["payoff_usd_discounted"] == pytest.approx(2 * PAYOFF_YEAR_USD, rel=1e-5)
+    with pytest.raises(ReeblocError, match=r"strategy.search.start_from.*no file"):
+        run({"strategy.search.start_from": [str(tmp_path / "missing.csv")]})

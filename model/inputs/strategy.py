@@ -14,9 +14,10 @@ Instruments
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal, Union
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from reebloc.inputs.schema_base import Num, Strict, YearSpan
 
@@ -74,6 +75,18 @@ class SearchOptions(Strict):
     max_sweeps: int = Field(default=3, ge=1, le=50, description="passes over all coordinates at most")
     min_gain_usd: Num = Field(default=1e3, ge=0, description="stop when a pass gains less payoff than this ($)")
     max_evaluations: int = Field(default=2000, ge=1, description="equilibrium solves at most")
+    start_from: list[str] = Field(default_factory=list, description="strategy.csv files of earlier strategic runs "
+                                  "(paths from the working directory): each schedule is evaluated first and the "
+                                  "search starts from the best of them and the instruments' own start (a multi-start "
+                                  "against local optima)")
+
+    @field_validator("start_from")
+    @classmethod
+    def _files_exist(cls, v: list[str]) -> list[str]:
+        for f in v:
+            if not Path(f).is_file():
+                raise ValueError(f"no file {f!r} (expected the strategy.csv of a strategic run)")
+        return v
 
 
 class Strategy(Strict):

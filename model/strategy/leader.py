@@ -34,7 +34,7 @@ from pyomo.common.collections import ComponentMap
 
 from reebloc.equilibrium import ModelInstance
 from reebloc.equilibrium.policy import QUOTA_OFF_T
-from reebloc.errors import SolverError
+from reebloc.errors import ReeblocError, SolverError
 from reebloc.solve.wedges import solve_equilibrium
 from reebloc.strategy.payoff import LeaderPayoff, PayoffParts
 
@@ -188,6 +188,11 @@ class Leader:
         t0 = time.perf_counter()
         x = self.best_x.copy()
         f = self.evaluate(x)
+        for path in opts.start_from:             # multi-start: earlier runs' schedules
+            xs = self.schedule_from(path)
+            fs = self.evaluate(xs)
+            if fs > f + self.eps(f):
+                x, f = xs, fs
         sweeps, converged = 0, False
         for sweep in range(opts.max_sweeps):
             sweeps += 1
@@ -227,6 +232,17 @@ class Leader:
                               converged=converged, highs_seconds=self.highs_seconds,
                               payoff_seconds=self.payoff_seconds, wedge_report=self.wedge_report, table=self.table(x),
                               history=self.history)
+
+    def schedule_from(self, path: str) -> np.ndarray:
+        """The coordinates at the schedule of an earlier run's strategy.csv (instrument, year,
+        value), clipped to [low, high]; a coordinate the file lacks keeps its own start."""
+        try:
+            st = pd.read_csv(path)
+            got = {(str(r.instrument), int(r.year)): float(r.value) for r in st.itertuples()}
+        except (OSError, ValueError, AttributeError, pd.errors.ParserError) as e:
+            raise ReeblocError(path, "strategy.search.start_from",
+                               f"expected a strategy.csv (columns instrument, year, value): {e}") from None
+        return np.array([min(max(got.get((c.instrument, c.years[0]), c.start), c.low), c.high) for c in self.coords])
 
     def _refine(self, x, i, a, b, bx, bf, tol):
         from scipy.optimize import minimize_scalar
