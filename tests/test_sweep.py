@@ -333,3 +333,38 @@ def test_table_outputs_are_expectations_over_scenarios(tmp_path):
     assert row["served_rows"] == pytest.approx(26400 + 22800, abs=1e-3)
     assert row["served_calm"] == pytest.approx(26400, abs=1e-3)
     assert row["served_any"] == pytest.approx(row["served"], abs=1e-6)
+
+
+# ---------------------------------------------------------------- checks that combine parameters
+@pytest.mark.parametrize("mode", ["auto", "general"])
+def test_a_variant_whose_cover_target_exceeds_capacity_is_refused_not_cut(tmp_path, mode):
+    """chain_ban's US magnet stockpile with a 30-day cover: 30/365 × 8,400 t = 690.4 t. A capacity
+    of 500 t cannot hold it; a run refuses that config, and so must the sweep's variant (the model
+    used to cut the target to capacity in general mode and fail the LP in the affine fast mode).
+    The variant is not solved, its status says why, and the other variants agree with runs."""
+    from reebloc.sweep.evaluators import ReeblocEvaluator
+
+    base = tmp_path / "base.yaml"
+    base.write_text(f"base: {CONFIGS / 'chain_ban.yaml'}\nname: cover30\npolicies: {{us_stock: {{target_days: 30}}}}\n")
+    spec = {"name": "cover", "base": str(base), "design": {"kind": "grid"},
+            "parameters": [{"name": "cap", "path": "policies.us_stock.capacity_t", "change": "substitute",
+                            "values": [500.0, 1000.0, 20000.0]}],
+            "outputs": [{"name": "objective", "summary": "objective_kusd"}]}
+    f = tmp_path / "cover.yaml"
+    f.write_text(yaml.safe_dump(spec, sort_keys=False))
+    ev = ReeblocEvaluator(load_sweep(f), mode=mode)
+    with pytest.raises(ReeblocError) as e:
+        ev.evaluate({"cap": 500.0})
+    assert e.value.field == "policies.us_stock.target_days"
+    assert "690.4 t in 2025, more than capacity_t (500.0 t)" in e.value.message
+    for cap in (1000.0, 20000.0):
+        x = {"cap": cap}
+        resolved, data = ev.variant(x)
+        from reebloc.app.run import solve_resolved
+        want = solve_resolved(resolved, data).summary["objective_kusd"]
+        assert ev.evaluate(x)["objective"] == pytest.approx(want, rel=1e-7)
+    if mode == "auto":      # through the runner: the refused variant's status, the others solved
+        df = results(run_sweep(f, workers=1, out=tmp_path / "out", progress=False)).set_index("cap")
+        assert df.loc[500.0, "status"].startswith("error: ReeblocError: policies.us_stock.target_days: refused: a cover of 30 days")
+        assert np.isnan(df.loc[500.0, "objective"])
+        assert (df.loc[[1000.0, 20000.0], "status"] == "optimal").all()

@@ -228,3 +228,20 @@ def test_output_mistake_while_a_worker_registers_a_lock(tmp_path):
     assert (tmp_path / "slow-once").exists()     # the slow registration happened
     assert p.returncode == 2 and len(err) == 1, p.stderr
     assert err[0].startswith(f"error: {sw}: outputs.p_us.where: ")
+
+
+def test_base_run_config_gets_the_runs_cross_checks(tmp_path, capsys):
+    """The base run config is checked against its data as `reebloc run` checks it (here a cover
+    target of 100 years' demand in a 1 t stockpile): one line naming the base file and the key,
+    before any variant is solved."""
+    sw = sweep_file(tmp_path)
+    base = tmp_path / "base.yaml"
+    base.write_text(base.read_text() + "  s: {kind: stockpile, node: US, commodity: ndfeb_magnet, capacity_t: 1,\n"
+                    "      target_days: 36500, payer: US}\n")
+    out = tmp_path / "out"
+    capsys.readouterr()
+    code = main(["-q", "sweep", str(sw), "--out", str(out), "--workers", "1"])
+    err = [x for x in capsys.readouterr().err.replace("\r", "\n").splitlines() if x.strip() and "variant/s" not in x]
+    assert code == 2 and len(err) == 1, err
+    assert err[0].startswith(f"error: {base}: policies.s.target_days: a cover of 36500 days"), err
+    assert not out.exists() or not any(out.iterdir())

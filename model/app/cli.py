@@ -87,7 +87,11 @@ def _sweep(a) -> int:
     if a.workers is not None and a.workers < 1:
         raise ReeblocError(None, "--workers", f"expected a whole number ≥ 1, got {a.workers}")
     out = run_sweep(Path(a.config), scheduler=a.scheduler, workers=a.workers, out=a.out, resume=not a.fresh)
-    print(f"wrote {out}")
+    manifest = json.loads((out / "manifest.json").read_text())
+    failed = manifest.get("failed", 0)
+    note = (f" ({failed} of {manifest['n_variants']} variants failed or were refused; the status column "
+            "of results.parquet says why)" if failed else "")
+    print(f"wrote {out}{note}")
     return 0
 
 

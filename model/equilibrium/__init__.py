@@ -96,7 +96,8 @@ def policy_values(ix: Index, pi: PolicyIndex, cfg: RunConfig, data: DataSet) -> 
             y = ix.tree.year[t]
             q = dem.loc[(dem["node"] == sp.node) & (dem["commodity"] == sp.commodity) & (dem["year"] == y),
                         "quantity_t"].sum()
-            v["stock_target_t"][p, t] = min(sp.capacity_t, sp.target_days / 365.0 * float(q))
+            # never cut to capacity: a target above it is refused (checks.cover_target_problem)
+            v["stock_target_t"][p, t] = sp.target_days / 365.0 * float(q)
     fresh = build_policy_index(ix, cfg, None)      # the variant's control costs and caps, same arcs
     v["friction_usd_per_kg"] = dict(fresh.friction)
     v["friction_touched_usd_per_kg"] = dict(fresh.friction_touched)

@@ -61,6 +61,28 @@ def did_you_mean(value: str, known) -> str:
 OUTLAY_YEARS = (1990, 2100)
 
 
+def cover_target_problem(cfg, data, p) -> str | None:
+    """Why stockpile policy ``p``'s cover target cannot be held, or None: in a year it applies (the
+    policy active, from ``target_from``, unless every scenario has an export control in force then,
+    where the target is relaxed) target_days/365 × the node's reference demand (demand.csv) is above
+    ``capacity_t`` (docs/model.md: stock ≥ target_days/365 × reference demand, ≤ capacity)."""
+    if not p.target_days:
+        return None
+    dem = data["demand"]
+    dem = dem[(dem["node"] == p.node) & (dem["commodity"] == p.commodity)].groupby("year")["quantity_t"].sum()
+    for per in cfg.period_list:
+        y = per.year
+        if not p.active(per) or (p.target_from is not None and y < p.target_from):
+            continue
+        if all(any(c.years.covers(per) for c in sc.export_controls.values()) for sc in cfg.scenarios.values()):
+            continue        # every scenario is disrupted then: the target is relaxed everywhere
+        need_t = p.target_days / 365.0 * float(dem.get(y, 0.0))
+        if need_t > p.capacity_t * (1 + 1e-9):
+            return (f"a cover of {p.target_days:g} days of {p.node}'s {p.commodity} demand is {need_t:,.1f} t "
+                    f"in {y}, more than capacity_t ({p.capacity_t:,.1f} t); lower target_days or raise capacity_t")
+    return None
+
+
 def check_against_data(resolved, data) -> None:
     """Raise ReeblocError at the first reference the data set does not have."""
     from reebloc.inputs.config import _origin_of
@@ -101,21 +123,9 @@ def check_against_data(resolved, data) -> None:
                  f"declared in the config's 'payers' list: {declared})")
 
     def stock_target_fits(p, f: str):
-        # the cover target in tonnes is known from demand.csv before any solve: above capacity_t no
-        # stock can hold it (docs/model.md: stock >= target_days/365 x reference demand, <= capacity)
-        dem = data["demand"]
-        dem = dem[(dem["node"] == p.node) & (dem["commodity"] == p.commodity)].groupby("year")["quantity_t"].sum()
-        for per in cfg.period_list:
-            y = per.year
-            if not p.active(per) or (p.target_from is not None and y < p.target_from):
-                continue
-            if all(any(c.years.covers(per) for c in sc.export_controls.values()) for sc in cfg.scenarios.values()):
-                continue        # every scenario is disrupted then: the target is relaxed everywhere
-            need_t = p.target_days / 365.0 * float(dem.get(y, 0.0))
-            if need_t > p.capacity_t * (1 + 1e-9):
-                fail(f"{f}.target_days", f"a cover of {p.target_days:g} days of {p.node}'s {p.commodity} demand is "
-                     f"{need_t:,.1f} t in {y}, more than capacity_t ({p.capacity_t:,.1f} t); lower target_days "
-                     "or raise capacity_t")
+        problem = cover_target_problem(cfg, data, p)
+        if problem:
+            fail(f"{f}.target_days", problem)
 
     markets = possible_markets(data, facs, cfg)
     lo, hi = data.horizon

@@ -340,15 +340,38 @@ def _check_table(rs: ResolvedSweep, i: int, p: Parameter, data) -> np.ndarray:
     return mask
 
 
+def moves_cover_targets(params: list[Parameter], cfg) -> bool:
+    """Whether a variant can move a stockpile's cover target against its capacity: a parameter of
+    a stockpile policy, of the demand table (the target is days of reference demand) or of the
+    scenarios (export controls in force relax targets)."""
+    from reebloc.inputs.policies import Stockpile
+    stock = {n for n, pol in cfg.policies.items() if isinstance(pol, Stockpile)}
+    if not stock:
+        return False
+    for p in params:
+        if p.table == "demand":
+            return True
+        parts = (p.path or "").split(".")
+        if parts[0] == "scenarios" or (parts[0] == "policies" and len(parts) > 1 and parts[1] in stock):
+            return True
+    return False
+
+
 def preflight(rs: ResolvedSweep) -> None:
-    """The checks a reebloc sweep can make before any variant is solved (``check_targets``); the
-    outputs are checked on the first solved variant (``ReeblocEvaluator._check_output``)."""
+    """The checks a reebloc sweep can make before any variant is solved: the base run config
+    against its data (``check_against_data``, as a run) and every parameter (``check_targets``).
+    The outputs are checked on the first solved variant (``ReeblocEvaluator._check_output``); checks
+    that combine parameters (a stockpile's cover target against its capacity) per variant
+    (``ReeblocEvaluator._refuse_variant``)."""
     if rs.config.evaluator != "reebloc":
         return
     from reebloc.inputs.config import load_config
     from reebloc.inputs.dataset import load_dataset
+    from reebloc.inputs.checks import check_against_data
     resolved = load_config(rs.base_path)
-    check_targets(rs, resolved, load_dataset(resolved.data_dir, resolved.config.year_list))
+    data = load_dataset(resolved.data_dir, resolved.config.year_list)
+    check_against_data(resolved, data)      # the base run config, as `reebloc run` checks it
+    check_targets(rs, resolved, data)
 
 
 def get_path(raw: dict, dotted: str):
@@ -389,6 +412,7 @@ class ReeblocEvaluator:
         self.base_data = load_dataset(self.resolved.data_dir, self.base_cfg.year_list)
         self.ref = {p.name: p.default_reference() for p in self.params}
         self._check_targets()
+        self._cover = moves_cover_targets(self.params, self.base_cfg)
         self.last_info: dict = {}
         self.stats = {"rebuilds": 0, "variants": 0}
         self._build(self.base_cfg, self.base_data)
@@ -534,8 +558,13 @@ class ReeblocEvaluator:
         self.stats["variants"] += 1
         rebuilt = False
         inst = self.inst
+        built = self.variant(x) if self._cover else None
+        if built is not None:
+            self._refuse_variant(*built)
         if self.fast is not None and self.key == self.base_key:
-            if self.fast["config_params"] or self._need_tables or not self._verified:
+            if built is not None:
+                resolved, data = built
+            elif self.fast["config_params"] or self._need_tables or not self._verified:
                 resolved, data = self.variant(x)
             else:
                 resolved, data = self.resolved, self.base_data
@@ -557,12 +586,25 @@ class ReeblocEvaluator:
             inst.data = data
             self._fast_push(x)
         else:
-            resolved, data = self.variant(x)
+            resolved, data = built or self.variant(x)
             return self.evaluate_general(x, resolved, data)
         report = self._solve()
         self.last_info = {"rebuilt": rebuilt, "solves": self.solver.info.solves,
                           "wedges_converged": bool(report.get("converged", True))}
         return self._outputs()
+
+    def _refuse_variant(self, resolved, data) -> None:
+        """A variant whose parameters together break a check the run makes before solving (a cover
+        target above its stockpile's capacity) is not solved: run_chunk records the reason as its
+        status, and the sweep goes on (each value alone passed ``check_targets``)."""
+        from reebloc.inputs.checks import cover_target_problem
+        from reebloc.inputs.policies import Stockpile
+        cfg = resolved.config
+        for name, pol in cfg.policies.items():
+            if isinstance(pol, Stockpile):
+                problem = cover_target_problem(cfg, data, pol)
+                if problem:
+                    raise ReeblocError(None, f"policies.{name}.target_days", f"refused: {problem}")
 
     def _solve(self) -> dict:
         """``solve_equilibrium`` (wedge fixed point); a model without wedges is one solve."""
