@@ -280,6 +280,46 @@ def test_value_of_stochastic_solution_is_positive_with_investment(fixture):
     assert v["vss_usd"] == pytest.approx((P_BAN * 30 - 14.0) * 1e6 / 1.05, rel=1e-6)
 
 
+
+@pytest.mark.parametrize("a", [14.0, 17.0])
+def test_value_of_perfect_information_by_hand(fixture, a):
+    """Wait and see: knowing the ban, build (gain (30 − A) per kg on 1,000 t); knowing calm, do not
+    (0). The stochastic plan builds iff A ≤ 15: at A = 14 it builds (calm loses A), so EVPI =
+    (1 − p) A; at A = 17 it does not (the ban forgoes 30 − A), so EVPI = p (30 − A); both × 10⁶ × w(2026)
+    = 1/1.05. Each scenario alone is a run of that scenario at probability 1."""
+    r = solve(fixture(capex_for_charge(a)), extra={"evpi": True})
+    v = r.summary["value_of_perfect_information"]
+    want = ((1 - P_BAN) * a if a <= 30 * P_BAN else P_BAN * (30 - a)) * 1e6 / 1.05
+    assert v["evpi_usd"] == pytest.approx(want, rel=1e-6)
+    assert v["stochastic_objective_usd"] == pytest.approx(r.summary["objective_kusd"] * 1000, rel=1e-9)
+    alone = v["scenario_alone_objective_usd"]
+    assert v["wait_and_see_objective_usd"] == pytest.approx(P_BAN * alone["ban"] + (1 - P_BAN) * alone["calm"], rel=1e-12)
+    cfg = fixture(capex_for_charge(a))
+    for name in ("calm", "ban"):
+        scenario = {**load_config(cfg).raw["scenarios"][name], "probability": 1.0}
+        one = solve(cfg, extra={"scenarios": {name: scenario}, "reference_scenario": None})
+        assert alone[name] == pytest.approx(one.summary["objective_kusd"] * 1000, rel=1e-9)
+    assert r.summary["value_of_stochastic_solution"]["vss_usd"] == pytest.approx(
+        max(P_BAN * 30 - a, 0.0) * 1e6 / 1.05, rel=1e-6, abs=1e-3)
+
+
+def test_evpi_needs_scenarios_and_no_leader(fixture, tmp_path, capsys):
+    fixture(capex_for_charge(14.0))
+    one = tmp_path / "one.yaml"
+    one.write_text("name: one\ninputs: data\nyears: {start: 2025, end: 2026}\ndiscount_rate: 0.05\nevpi: true\n")
+    capsys.readouterr()
+    assert main(["-q", "validate", str(one)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {one}: evpi: needs two or more scenarios"), err
+    from tests.conftest import CONFIGS
+    lead = tmp_path / "lead.yaml"
+    lead.write_text(f"base: {CONFIGS / 'domfirm.yaml'}\nname: lead\nevpi: true\nscenarios: "
+                    "{a: {probability: 0.5}, b: {probability: 0.5}}\n")
+    assert main(["-q", "validate", str(lead)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {lead}: evpi: not computed with a strategy block"), err
+
+
 BAD = [
     ("capex", dict(capex=-5.0), ["projects.csv", "capex_usd_per_t_yr", ">= 0"]),
     ("lead", dict(capex=1000.0, lead=5), ["projects.csv", "lead_time_years", "longer than the data horizon"]),

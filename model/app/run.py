@@ -30,7 +30,7 @@ from reebloc.errors import ReeblocError, SolverError
 from reebloc.inputs.checks import check_against_data
 from reebloc.outputs.health import check as check_health
 from reebloc.solve.solver import make_solver
-from reebloc.solve.stochastic import value_of_stochastic_solution
+from reebloc.solve.stochastic import value_of_perfect_information, value_of_stochastic_solution
 from reebloc.outputs.summary import summarize
 from reebloc.outputs.tabulate import tabulate
 from reebloc.solve.wedges import solve_equilibrium
@@ -114,10 +114,19 @@ def solve_resolved(resolved: ResolvedConfig, data: DataSet | None = None, keep_i
     if strategy is not None:
         summary["strategy"] = strategy.summary(inst)
     timings["tables_s"] = time.perf_counter() - t0
-    if len(cfg.scenarios) > 1:
+    if len(cfg.scenarios) > 1 and strategy is not None:
+        summary["value_of_stochastic_solution"] = {
+            "vss_usd": None, "note": "not computed with a strategic leader: the one-scenario model would not "
+            "face the leader's schedule"}
+    elif len(cfg.scenarios) > 1:
         t1 = time.perf_counter()
+        stochastic_objective_kusd = solver.info.objective_kusd
         summary["value_of_stochastic_solution"] = value_of_stochastic_solution(inst, solver)
         timings["vss_s"] = time.perf_counter() - t1
+        if cfg.evpi:
+            t1 = time.perf_counter()
+            summary["value_of_perfect_information"] = value_of_perfect_information(inst, stochastic_objective_kusd)
+            timings["evpi_s"] = time.perf_counter() - t1
     manifest = {
         "run": cfg.name,
         "config": cfg.model_dump(mode="json"),

@@ -215,6 +215,9 @@ class RunConfig(Strict):
     reference_scenario: str | None = Field(
         default=None, description="the scenario price rises and VSS are measured against (usually the calm one: "
         "controls every scenario shares, such as licences in force, may stay); default: one without controls")
+    evpi: bool = Field(default=False, description="also report the expected value of perfect information "
+                       "(summary.json: value_of_perfect_information): each scenario solved alone, first stage "
+                       "chosen knowing it; one more solve per scenario, so off by default")
 
     @field_validator("name")
     @classmethod
@@ -282,6 +285,15 @@ class RunConfig(Strict):
         if self.reference_scenario is not None and self.reference_scenario not in self.scenarios:
             raise ValueError(f"reference_scenario {self.reference_scenario!r} is not one of the scenarios "
                              f"({', '.join(self.scenarios)})")
+        return self
+
+    @model_validator(mode="after")
+    def _evpi(self):
+        if self.evpi and len(self.scenarios) < 2:
+            raise FieldError("evpi", "needs two or more scenarios (with one, perfect information is worth 0)")
+        if self.evpi and self.strategy is not None:
+            raise FieldError("evpi", "not computed with a strategy block: a scenario solved alone would not face "
+                             "the leader's schedule; drop evpi or the strategy")
         return self
 
     @model_validator(mode="after")

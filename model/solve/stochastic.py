@@ -1,9 +1,13 @@
-"""Value of the stochastic solution (VSS), docs/model.md § Scenario tree.
+"""Value of the stochastic solution (VSS) and of perfect information (EVPI), docs/model.md § Notes.
 
 VSS = W(stochastic plan) − W(plan made assuming no disruption), both evaluated over all
 scenarios: solve the one-scenario no-disruption model, fix its first-stage decisions (every
 variable at a tree node shared by two or more scenarios) in the extensive form, re-solve, and
 compare expected objectives. Objectives are maximised, so VSS ≥ 0.
+
+EVPI = Σ_s p_s W*_s − W(stochastic plan), W*_s the optimum of scenario s solved alone (its
+first stage chosen knowing s: "wait and see"). EVPI ≥ 0; opt-in (``evpi: true``), one
+deterministic solve per scenario.
 """
 
 from __future__ import annotations
@@ -40,8 +44,7 @@ def value_of_stochastic_solution(inst: ModelInstance, solver: Solver) -> dict:
     ref = reference_scenario(cfg)
     if ref is None or len(cfg.scenarios) < 2:
         return {"vss_usd": None, "note": "needs two or more scenarios, one of them the no-disruption reference"}
-    det_cfg = cfg.model_copy(update={"scenarios": {ref: cfg.scenarios[ref].model_copy(update={"probability": 1.0})},
-                                     "reference_scenario": None})
+    det_cfg = _alone(cfg, ref)
     det = create_model(det_cfg, data)
     det_solver = make_solver(det, det_cfg.solver)
     tree = inst.ix.tree
@@ -73,3 +76,33 @@ def value_of_stochastic_solution(inst: ModelInstance, solver: Solver) -> dict:
             "no_disruption_plan_objective_usd": eev * 1000.0,
             "reference_scenario": ref, "first_stage_variables_fixed": len(fixed),
             "first_stage_years": sorted({tree.year[t] for t in shared})}
+
+
+def _alone(cfg: RunConfig, name: str) -> RunConfig:
+    """The run config with scenario ``name`` only, at probability 1."""
+    return cfg.model_copy(update={"scenarios": {name: cfg.scenarios[name].model_copy(update={"probability": 1.0})},
+                                  "reference_scenario": None})
+
+
+def value_of_perfect_information(inst: ModelInstance, stochastic_objective_kusd: float) -> dict:
+    """EVPI of a solved stochastic instance: each scenario solved alone (a model of its own, warm
+    started from the stochastic solve's converged wedge prices for that scenario)."""
+    cfg, data = inst.cfg, inst.data
+    tree = inst.ix.tree
+    start = dict(getattr(inst, "wedge_prices", {}) or {})
+    alone_kusd: dict[str, float] = {}
+    for name, sc in cfg.scenarios.items():
+        det_cfg = _alone(cfg, name)
+        det = create_model(det_cfg, data)
+        det_solver = make_solver(det, det_cfg.solver)
+        det_of = {per.label: t for t, per in enumerate(det.ix.tree.period)}
+        det_start = {(k[0], k[1], det_of[tree.period[k[2]].label]): v for k, v in start.items()
+                     if len(k) == 3 and name in tree.scenarios[k[2]]}
+        solve_equilibrium(det, det_solver, start=det_start)
+        alone_kusd[name] = det_solver.info.objective_kusd
+    wait_and_see = sum(cfg.scenarios[s].probability * v for s, v in alone_kusd.items())
+    return {"evpi_usd": (wait_and_see - stochastic_objective_kusd) * 1000.0,
+            "wait_and_see_objective_usd": wait_and_see * 1000.0,
+            "stochastic_objective_usd": stochastic_objective_kusd * 1000.0,
+            "scenario_alone_objective_usd": {s: v * 1000.0 for s, v in alone_kusd.items()},
+            "units": "objective (docs/model.md § Notes for users)"}
