@@ -329,5 +329,7 @@ def lshaped(subs: dict[int, Scenario], probabilities: list[float], comm, tol: fl
     best, best_x, bound, gap = out
     if best_x is None:
         raise ReeblocError(None, "decompose", f"no plan the branches can follow after {it} L-shaped iterations")
+    wait_and_see = float(np.dot(probabilities, ws))     # Σ p_s W*_s: each scenario alone
     return {"objective_kusd": best, "bound_kusd": bound, "gap": gap, "iterations": it,
-            "converged": bool(gap <= tol), "first_stage": dict(zip(ref[0], map(float, best_x)))}
+            "converged": bool(gap <= tol), "first_stage": dict(zip(ref[0], map(float, best_x))),
+            "wait_and_see_kusd": wait_and_see, "evpi_usd": (wait_and_see - best) * 1000.0}

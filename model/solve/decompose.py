@@ -219,10 +219,13 @@ def solve(config_path: str, method: str, max_iterations: int = 500, tol: float =
     plans = [p for p in comm.allgather(plan) if p]
     bound = float(bound) if bound is not None else None
     gap = None if bound is None else (bound - expected) / max(1.0, abs(expected))
+    info = {}
     if method == "lshaped":   # converged: the plan's welfare is within GAP_TOL of the master's bound
         converged = stopped and gap is not None and abs(gap) <= GAP_TOL
+        wait_and_see = sum(cfg.scenarios[n].probability * w for n, w in ws.items())   # Σ p_s W*_s
+        info = {"wait_and_see_kusd": wait_and_see, "evpi_usd": (wait_and_see - expected) * 1000.0}
     return {"method": method, "ranks": comm.size, "scenarios": len(names), "first_stage_before": first_year,
-            "objective_kusd": expected, "bound_kusd": bound,
+            "objective_kusd": expected, "bound_kusd": bound, **info,
             "gap": gap,
             "first_stage": plans[0], "iterations": iterations, "converged": bool(converged),
             "seconds": time.perf_counter() - t0}
