@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 
+import pandas as pd
 import pytest
 
 from reebloc.app.cli import main
@@ -92,11 +93,26 @@ def test_cli_runs_on_two_mpi_processes(extensive_form, tmp_path, capsys, method)
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["run"] == folder.name and manifest["decomposition"]["ranks"] == 2
     assert (folder / "first_stage.csv").read_text().startswith("variable,value")
+    # the run's tables, each scenario under the plan: the extensive form's, trunk prices included
+    # (2025 CN magnets: $32.23, the stock's expected value, where the held plan alone gives the
+    # step's $30); security.csv's price rises against the reference scenario too
+    assert main(["-q", "run", str(CFG), "--out", str(tmp_path / "ef")]) == 0
+    ef = tmp_path / "ef" / "chain_two_stage"
+    names = sorted(f.name for f in ef.glob("*.csv"))
+    assert names == sorted(f.name for f in folder.glob("*.csv") if f.name != "first_stage.csv")
+    for name in names:
+        a, b = pd.read_csv(ef / name), pd.read_csv(folder / name)
+        assert list(a.columns) == list(b.columns) and len(a) == len(b), name
+        pd.testing.assert_frame_equal(a, b, check_exact=False, rtol=1e-6, atol=1e-4, obj=name)
+    pr = pd.read_csv(folder / "prices.csv")
+    trunk = pr[(pr.year == 2025) & (pr.node == "CN") & (pr.commodity == "ndfeb_magnet")].price_usd_per_kg
+    assert trunk.to_numpy() == pytest.approx([32.230159] * 3, abs=1e-5)
     # an earlier folder is replaced only with --force, and then whole
     assert main(["run", str(CFG), "--decompose", method, "--out", str(tmp_path)]) == 2
     assert "--force" in capsys.readouterr().err
-    assert main(["run", str(CFG), "--decompose", method, "--out", str(tmp_path), "--force"]) == 0
+    assert main(["run", str(CFG), "--decompose", method, "--out", str(tmp_path), "--force", "--no-tables"]) == 0
     assert json.loads((folder / "summary.json").read_text())["ranks"] == 1
+    assert not (folder / "prices.csv").exists()     # --no-tables: the plan and its value only
 
 
 def test_decomposition_stops_at_the_time_limit(tmp_path, capsys):

@@ -21,11 +21,14 @@ def _run(a) -> int:
     check_out_arg(a.out)
     if len(a.configs) > 1:      # every config is checked before the first solve
         check_all(a.configs, out=a.out, force=a.force, overlay=a.overlay, folders=not a.decompose)
+    if a.no_tables and not a.decompose:
+        raise ReeblocError(None, "--no-tables", "applies to --decompose runs only (a run of the extensive form "
+                           "takes its tables from the one solve)")
     if a.decompose:
         from reebloc.app.decomposed import run_decomposed
         for cfg in a.configs:
             t0 = time.perf_counter()
-            folder = run_decomposed(cfg, a.decompose, a.np, out=a.out, force=a.force)
+            folder = run_decomposed(cfg, a.decompose, a.np, out=a.out, force=a.force, tables=not a.no_tables)
             rep = json.loads((folder / "summary.json").read_text())
             state = (f"converged in {rep['iterations']} iterations" if rep["converged"] else
                      f"NOT converged after {rep['iterations']} iterations")
@@ -164,6 +167,8 @@ def parser() -> argparse.ArgumentParser:
                         "L-shaped on warm HiGHS models), or mpi-sppy's lshaped or ph (progressive hedging); "
                         "needs pip install -e '.[mpi]' (docs/performance.md)")
     r.add_argument("--np", type=int, default=1, help="MPI processes for --decompose (default 1)")
+    r.add_argument("--no-tables", action="store_true", help="with --decompose: write only the plan and its "
+                   "expected welfare, not the result tables (which cost two more solves per scenario)")
     r.add_argument("--overlay", default=None, help="YAML whose top-level keys replace the config's, e.g. "
                    "runs/overlays/strategic-china.yaml: the variant against a strategic China (docs/strategy.md)")
     r.set_defaults(func=_run)

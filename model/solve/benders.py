@@ -41,7 +41,8 @@ def _highs():
     with capture_output(capture_fd=True):          # HiGHS prints a banner on creation
         h = highspy.Highs()
     h.setOptionValue("output_flag", False)
-    return h
+    h.setOptionValue("threads", 1)     # one thread per MPI rank (and HiGHS's thread scheduler is per process:
+    return h                           # a later model asking for 1 thread would fail to run)
 
 
 def _optimal(h, what: str) -> None:

@@ -25,6 +25,7 @@ import json
 import sys
 import time
 
+import numpy as np
 import pyomo.environ as pyo
 
 from reebloc.errors import ReeblocError
@@ -128,14 +129,15 @@ def _wait_and_see(cfg, data, names) -> dict:
 
 
 def solve(config_path: str, method: str, max_iterations: int = 500, tol: float = 1e-8, rho: float = 0.01,
-          verbose: bool = False) -> dict:
+          verbose: bool = False, tables_dir: str | None = None) -> dict:
     """Decompose the run config's scenarios with ``method`` (``ph`` or ``lshaped``) on the MPI
     ranks of COMM_WORLD; every rank returns the same report. ``tol``: L-shaped stops when no
     scenario's value exceeds the master's estimate by more than ``tol`` relative to the scenario
     values and every row holding a first-stage variable holds within ``LINK_TOL``; PH's
     convergence threshold. ``verbose``:
     rank 0 prints one line per iteration (mpi-sppy's progress: L-shaped's master bound, PH's
-    convergence)."""
+    convergence). ``tables_dir``: also write every scenario's result tables under the plan
+    (``evaluate_plan``)."""
     from mpi4py import MPI
 
     from reebloc.inputs.config import load_config
@@ -195,28 +197,19 @@ def solve(config_path: str, method: str, max_iterations: int = 500, tol: float =
                 del inst                                  # its LP is kept in the pool, the Pyomo model goes
         pool.finish()
         rep = lshaped(subs, [cfg.scenarios[n].probability for n in names], comm, GAP_TOL, max_iterations, verbose)
+        del subs, pool
+        if tables_dir is not None:        # the plan's value is known; the tables need each scenario again
+            value, _ = evaluate_plan(cfg, data, names, first_year, rep["first_stage"], comm, tables_dir)
+            if abs(value - rep["objective_kusd"]) > 1e-6 * max(1.0, abs(value)):
+                raise ReeblocError(None, "decompose", f"the plan's tables give expected welfare {value!r} k$, "
+                                   f"the decomposition {rep['objective_kusd']!r} k$")
         return {"method": method, "ranks": comm.size, "scenarios": len(names), "first_stage_before": first_year,
                 **rep, "seconds": time.perf_counter() - t0}
     else:
         raise ReeblocError(None, "--decompose", f"expected ph, lshaped or benders, got {method!r}")
     # evaluate the plan: every scenario (this rank's share) re-solved with the first stage fixed
-    from reebloc.solve.fastpath import FastHighs
-    exp_local, plan = 0.0, {}
-    for i, name in enumerate(names):
-        if i % comm.size != comm.rank:
-            continue
-        inst = scenario_instance(cfg, data, name)
-        fs = first_stage_vars(inst, first_year)
-        for v, x in zip(fs, first):
-            v.fix(min(max(x, v.lb if v.lb is not None else x), v.ub if v.ub is not None else x))
-        res = FastHighs(inst.m, route="auto").solve(raise_on_failure=False)
-        if not res.optimal:
-            raise ReeblocError(None, "decompose", f"scenario {name} with the first stage fixed at the "
-                               f"{method} plan: {res.status} (iterations {iterations}, converged {converged})")
-        exp_local += cfg.scenarios[name].probability * res.objective
-        plan = {v.name: float(v.value) for v in fs}
-    expected = comm.allreduce(exp_local, op=MPI.SUM)
-    plans = [p for p in comm.allgather(plan) if p]
+    expected, plan = evaluate_plan(cfg, data, names, first_year, list(first), comm, tables_dir,
+                                   context=f"{method} (iterations {iterations}, converged {converged})")
     bound = float(bound) if bound is not None else None
     gap = None if bound is None else (bound - expected) / max(1.0, abs(expected))
     info = {}
@@ -227,20 +220,130 @@ def solve(config_path: str, method: str, max_iterations: int = 500, tol: float =
     return {"method": method, "ranks": comm.size, "scenarios": len(names), "first_stage_before": first_year,
             "objective_kusd": expected, "bound_kusd": bound, **info,
             "gap": gap,
-            "first_stage": plans[0], "iterations": iterations, "converged": bool(converged),
+            "first_stage": plan, "iterations": iterations, "converged": bool(converged),
             "seconds": time.perf_counter() - t0}
 
 
+def evaluate_plan(cfg, data, names, first_year, plan: dict[str, float] | list[float], comm, tables_dir=None,
+                  context: str = "") -> tuple[float, dict]:
+    """Σ_s p_s W_s(plan) over every scenario (this rank's share, then summed over ranks), each
+    scenario's model re-solved with its first-stage variables held at ``plan`` (by name, or a list
+    in ``first_stage_vars`` order; clipped to their bounds). Returns (expected welfare k$, the
+    plan as held). With ``tables_dir``, also each scenario's result tables (``scenario_tables``)."""
+    from mpi4py import MPI
+
+    from reebloc.solve.fastpath import FastHighs
+    held: dict[str, float] = {}
+    exp_local = 0.0
+    slopes: dict[int, np.ndarray] = {}
+    if tables_dir is not None:
+        import highspy
+        # HiGHS keeps one thread scheduler per process, sized by the first model that ran (mpi-sppy's
+        # and the wait-and-see models use HiGHS's default); a model asking another thread count
+        # then refuses to run ("the scheduler has already been initialized"), so start afresh
+        highspy.Highs.resetThreadScheduler(True)      # blocking: its workers stop first
+    for i, name in enumerate(names):
+        if i % comm.size != comm.rank:
+            continue
+        inst = scenario_instance(cfg, data, name)
+        fs = first_stage_vars(inst, first_year)
+        pairs = []
+        for j, v in enumerate(fs):
+            x = plan[v.name] if isinstance(plan, dict) else plan[j]
+            x = min(max(x, v.lb if v.lb is not None else x), v.ub if v.ub is not None else x)
+            pairs.append((v, x))
+            held[v.name] = x
+        if tables_dir is None:
+            for v, x in pairs:
+                v.fix(x)
+            res = FastHighs(inst.m, route="auto").solve(raise_on_failure=False)
+            ok, objective, status = res.optimal, res.objective, res.status
+        else:
+            ok, objective, status, slopes[i] = _held(inst, cfg, pairs)
+        if not ok:
+            raise ReeblocError(None, "decompose", f"scenario {name} with the first stage fixed at the "
+                               f"plan{': ' + context if context else ''}: {status}")
+        exp_local += cfg.scenarios[name].probability * objective
+    held = {k: v for part in comm.allgather(held) for k, v in part.items()}
+    expected = comm.allreduce(exp_local, op=MPI.SUM)
+    if tables_dir is not None:
+        scenario_tables(cfg, data, names, first_year, held, slopes, comm, tables_dir)
+    return expected, held
+
+
+def _held(inst, cfg, pairs):
+    """Solve ``inst`` with the first stage held at ``pairs`` (solver bounds): (optimal, welfare k$,
+    status, λ = ∂W/∂x at the plan, the held columns' reduced costs)."""
+    from reebloc.solve.solver import make_solver
+    from reebloc.solve.wedges import solve_equilibrium
+    solver = make_solver(inst, cfg.solver)
+    solver.fix_columns(pairs)
+    try:
+        solve_equilibrium(inst, solver)
+    except ReeblocError as e:
+        return False, None, e.message, None
+    return True, solver.info.objective_kusd, "optimal", np.asarray(solver.fh.reduced_costs([v for v, _ in pairs]))
+
+
+def scenario_tables(cfg, data, names, first_year, plan: dict[str, float], slopes: dict, comm, tables_dir) -> None:
+    """Each scenario's result tables under the plan, written as ``tables_dir/<table>/<position>.parquet``
+    (the run's own ``tabulate``; scenario column = its name) for the parent to concatenate.
+
+    Holding the first stage at the plan fixes every quantity, but leaves the prices of the years
+    before the divergence (the trunk) undetermined: in the extensive form the marginal tonne of a
+    trunk year may go into the first-stage state (stock, capacity) at its expected value. So each
+    scenario is solved with its first stage free and priced at that expected value instead:
+    objective + Σ_j (λ̄_j − λ_s,j) x_j, λ_s = ∂W_s/∂x at the plan (the held columns' reduced costs,
+    ``slopes``), λ̄ = Σ_s p_s λ_s, the non-anticipativity multipliers of the extensive form. The
+    plan stays optimal and the trunk's duals are the extensive form's. Should the solver pick
+    another optimal first stage, that scenario's tables come from the held solve instead (its
+    trunk prices may then differ; ``reported`` in the log line)."""
+    from mpi4py import MPI
+    from pathlib import Path
+
+    from reebloc.outputs.tabulate import tabulate
+    from reebloc.solve.solver import make_solver
+    from reebloc.solve.wedges import solve_equilibrium
+    local = sum((cfg.scenarios[names[i]].probability * lam for i, lam in slopes.items()), 0.0)
+    mean = comm.allreduce(np.asarray(local, dtype=float), op=MPI.SUM)
+    for i, name in enumerate(names):
+        if i % comm.size != comm.rank:
+            continue
+        inst = scenario_instance(cfg, data, name)
+        fs = first_stage_vars(inst, first_year)
+        obj = next(inst.m.component_data_objects(pyo.Objective, active=True))
+        mu = np.atleast_1d(mean) - slopes[i]
+        obj.expr = obj.expr + sum(float(m) * v for m, v in zip(mu, fs) if m != 0.0)
+        solver = make_solver(inst, cfg.solver)
+        solve_equilibrium(inst, solver)
+        solver.load()
+        if any(abs((v.value or 0.0) - plan[v.name]) > 1e-6 * max(1.0, abs(plan[v.name])) for v in fs):
+            solver.fix_columns([(v, plan[v.name]) for v in fs])     # another optimum: hold the plan
+            solve_equilibrium(inst, solver)
+            solver.load()
+            print(f"scenario {name}: first stage moved under the non-anticipativity prices; "
+                  "tables from the held plan (trunk prices may differ from the extensive form)", flush=True)
+        for table, df in tabulate(inst, solver.duals).items():
+            if table == "security":
+                continue                # needs the reference scenario: recomputed from the whole
+            folder = Path(tables_dir) / table
+            folder.mkdir(parents=True, exist_ok=True)
+            df.to_parquet(folder / f"{i:06d}.parquet", index=False)
+
+
 def main(argv: list[str]) -> None:
-    """``python -m reebloc.solve.decompose CONFIG ph|lshaped|benders OUT.json [--verbose]`` under mpiexec."""
+    """``python -m reebloc.solve.decompose CONFIG ph|lshaped|benders OUT.json [--verbose] [--tables DIR]``
+    under mpiexec."""
     from mpi4py import MPI
     try:
-        rep = solve(argv[0], argv[1], verbose="--verbose" in argv[3:])
+        tables = argv[argv.index("--tables") + 1] if "--tables" in argv[3:] else None
+        rep = solve(argv[0], argv[1], verbose="--verbose" in argv[3:], tables_dir=tables)
     except BaseException as exc:      # one rank's error would leave the others waiting in a collective
         import traceback
         traceback.print_exc()
         print(f"rank {MPI.COMM_WORLD.rank}: {exc}", file=sys.stderr, flush=True)
         MPI.COMM_WORLD.Abort(1)
+        sys.exit(1)             # Abort may return before the process is killed: write no report
     if MPI.COMM_WORLD.rank == 0:
         with open(argv[2], "w", encoding="utf-8") as f:
             json.dump(rep, f)
