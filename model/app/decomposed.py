@@ -1,5 +1,5 @@
 """``reebloc run CFG --decompose METHOD --np N``: the scenario decomposition of
-``reebloc.solve.decompose`` under mpiexec, stopped at the config's time limit, written as a run
+``reebloc.solve.decompose`` under mpiexec (through this module's ``__main__``, which adds the table writer), stopped at the config's time limit, written as a run
 folder (docs/performance.md § Scenario decomposition)."""
 
 from __future__ import annotations
@@ -24,11 +24,28 @@ from reebloc.solve.decompose import available, divergence_year
 
 def decompose_command(config_path, method: str, np_: int, report, verbose: bool = False,
                       tables=None) -> list[str]:
-    """``mpiexec -n NP python -u -m reebloc.solve.decompose CONFIG METHOD REPORT [--verbose] [--tables DIR]``."""
+    """``mpiexec -n NP python -u -m reebloc.app.decomposed CONFIG METHOD REPORT [--verbose] [--tables DIR]``
+    (``reebloc.solve.decompose.main`` with this module's table writer)."""
     mpiexec = shutil.which("mpiexec") or str(Path(sys.executable).parent / "mpiexec")
-    return ([mpiexec, "-n", str(np_), sys.executable, "-u", "-m", "reebloc.solve.decompose",
+    return ([mpiexec, "-n", str(np_), sys.executable, "-u", "-m", "reebloc.app.decomposed",
              str(config_path), method, str(report)] + (["--verbose"] if verbose else [])
             + (["--tables", str(tables)] if tables is not None else []))
+
+
+def table_writer(tables_dir: str):
+    """The per-scenario callback of ``reebloc.solve.decompose``: the run's own tables of one
+    scenario's model (scenario column = its name) as ``tables_dir/<table>/<position>.parquet``;
+    ``security`` is left to ``gather_tables`` (its price rises need the reference scenario)."""
+    from reebloc.outputs.tabulate import tabulate
+
+    def write(inst, solver, position: int) -> None:
+        for table, df in tabulate(inst, solver.duals).items():
+            if table == "security":
+                continue
+            folder = Path(tables_dir) / table
+            folder.mkdir(parents=True, exist_ok=True)
+            df.to_parquet(folder / f"{position:06d}.parquet", index=False)
+    return write
 
 
 def gather_tables(folder: Path, resolved) -> dict:
@@ -117,3 +134,8 @@ def run_decomposed(config_path: str, method: str, np_: int = 1, out: str | None 
         dump_json(folder / "manifest.json", manifest, sort_keys=False)
     write_folder(final, force, fill)
     return final
+
+
+if __name__ == "__main__":          # under mpiexec (decompose_command)
+    from reebloc.solve.decompose import main
+    main(sys.argv[1:], each_factory=table_writer)

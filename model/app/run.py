@@ -109,7 +109,10 @@ def solve_resolved(resolved: ResolvedConfig, data: DataSet | None = None, keep_i
     tables = tabulate(inst, solver.duals)
     if strategy is not None:
         tables["strategy"] = strategy.table
-    health = check_health(tables)
+    fac_node = inst.ix.facilities["node"]
+    floors = {name: (f.commodity, {fac_node[x] for x in f.facilities if x in fac_node.index})
+              for name, f in inst.pi.floors.items()}
+    health = check_health(tables, floors)
     summary = summarize(inst, tables, solver.info)
     if strategy is not None:
         summary["strategy"] = strategy.summary(inst)

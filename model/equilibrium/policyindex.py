@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from reebloc.equilibrium.index import TRUNK, Index
+from reebloc.inputs.checks import supply_chain
 from reebloc.inputs.config import RunConfig
 from reebloc.errors import ReeblocError
 from reebloc.inputs.policies import Bloc, ContentRule, Offtake, Outlay, PriceFloor, Stockpile, Tariff
@@ -31,6 +32,7 @@ class PolicyIndex:
     controls: list[tuple] = field(default_factory=list)          # (control id, t, [arcs])
     friction_arcs: list[tuple] = field(default_factory=list)     # (o, d, c, t)
     disrupted: set[int] = field(default_factory=set)             # tree nodes with a control in force
+    controlled: dict = field(default_factory=dict)               # t -> {(destination, commodity)} a control reaches
     friction_set: set = field(default_factory=set)
     friction: dict = field(default_factory=dict)                 # (o, d, c, t) -> licence cost $/kg
     control_caps: dict = field(default_factory=dict)             # (control id, t) -> cap t
@@ -168,6 +170,7 @@ def build_policy_index(ix: Index, cfg: RunConfig, where) -> PolicyIndex:
                 need(bool(arcs_ok) or not arcs, f + ".origin_class",
                      "china_touched applies to third-country exporters; China's own exports are all China-touched")
             pi.disrupted.add(t)
+            pi.controlled.setdefault(t, set()).update((a[1], a[2]) for a in arcs)
             if c.kind == "licence" and c.cost_usd_per_kg > 0:
                 fr, fa = (pi.friction_touched, pi.friction_touched_arcs) if touched else (pi.friction, pi.friction_arcs)
                 fa += [a + (t,) for a in arcs]
@@ -191,6 +194,7 @@ def build_policy_index(ix: Index, cfg: RunConfig, where) -> PolicyIndex:
     pi.friction_touched_arcs = sorted(set(pi.friction_touched_arcs))
 
     fac_t = set(ix.fac_t)
+    chains = {name: {(p.node, k) for k in supply_chain(ix.coef, p.commodity)} for name, p in pi.stockpiles.items()}
     for t in range(len(tree)):
         y, per = tree.year[t], tree.period[t]
         for a in ix.arcs:
@@ -209,10 +213,12 @@ def build_policy_index(ix: Index, cfg: RunConfig, where) -> PolicyIndex:
                 pi.offtake_rows.append((name, t))
         for name, p in pi.stockpiles.items():
             pi.stock_rows.append((name, t))
-            pi.release_ok[name, t] = p.active(per) and (p.release == "any" or t in pi.disrupted)
+            # a disruption for this stockpile: a control in force that reaches its node with its
+            # commodity or an input upstream of it (any other control leaves its supply as it was)
+            drawable = bool(pi.controlled.get(t, set()) & chains[name])
+            pi.release_ok[name, t] = p.active(per) and (p.release == "any" or drawable)
             # the cover target holds in normal times; in a disruption the stock may be drawn below it,
             # whatever the release rule (``any`` allows releases in more years, never fewer)
-            drawable = t in pi.disrupted
             if p.active(per) and p.target_days and (p.target_from is None or y >= p.target_from) and not drawable:
                 pi.target_rows.append((name, t))
         for name, p in pi.content_rules.items():

@@ -61,21 +61,59 @@ def did_you_mean(value: str, known) -> str:
 OUTLAY_YEARS = (1990, 2100)
 
 
+def supply_chain(coef: dict, commodity: str) -> set[str]:
+    """``commodity`` and every commodity upstream of it: the inputs (coefficient < 0) of each
+    process that makes it (coefficient > 0), recursively. ``coef``: (process, commodity) -> t."""
+    out, todo = {commodity}, [commodity]
+    while todo:
+        c = todo.pop()
+        for proc in {pr for (pr, k), v in coef.items() if k == c and v > 0}:
+            for (pr, k), v in coef.items():
+                if pr == proc and v < 0 and k not in out:
+                    out.add(k)
+                    todo.append(k)
+    return out
+
+
+def reaches(c, node: str, chain: set[str], nodes: set[str], cfg) -> bool:
+    """Export control ``c`` restricts supply to ``node`` of a commodity in ``chain``: a destination
+    of it, supplied by an exporter other than itself (the model's own rule, on its arcs:
+    ``policyindex`` ``controlled``; routes are not consulted here)."""
+    if not set(c.commodities) & chain:
+        return False
+    exporters = ([n for n in nodes if n != cfg.china_node] if c.exporter == "third_countries" else
+                 [c.exporter] if isinstance(c.exporter, str) else list(c.exporter))
+    dest = c.destinations
+    if isinstance(dest, list):
+        targets = set(dest)
+    elif dest == "all":
+        targets = set(nodes)
+    else:
+        bloc = cfg.policies.get(dest.outside_bloc)
+        targets = set(nodes) - set(getattr(bloc, "members", []))
+    return node in targets and any(e != node for e in exporters)
+
+
 def cover_target_problem(cfg, data, p) -> str | None:
     """Why stockpile policy ``p``'s cover target cannot be held, or None: in a year it applies (the
-    policy active, from ``target_from``, unless every scenario has an export control in force then,
-    where the target is relaxed) target_days/365 × the node's reference demand (demand.csv) is above
+    policy active, from ``target_from``, unless every scenario has an export control in force then
+    that reaches the stockpile's node with its commodity or an input of it, where the target is
+    relaxed) target_days/365 × the node's reference demand (demand.csv) is above
     ``capacity_t`` (docs/model.md: stock ≥ target_days/365 × reference demand, ≤ capacity)."""
     if not p.target_days:
         return None
     dem = data["demand"]
     dem = dem[(dem["node"] == p.node) & (dem["commodity"] == p.commodity)].groupby("year")["quantity_t"].sum()
+    coef = {(r.process, r.commodity): float(r.coefficient_t) for r in data["processes"].itertuples()}
+    chain = supply_chain(coef, p.commodity)
+    nodes = set(data["nodes"]["node"])
     for per in cfg.period_list:
         y = per.year
         if not p.active(per) or (p.target_from is not None and y < p.target_from):
             continue
-        if all(any(c.years.covers(per) for c in sc.export_controls.values()) for sc in cfg.scenarios.values()):
-            continue        # every scenario is disrupted then: the target is relaxed everywhere
+        if all(any(c.years.covers(per) and reaches(c, p.node, chain, nodes, cfg) for c in sc.export_controls.values())
+               for sc in cfg.scenarios.values()):
+            continue        # every scenario is disrupted for this stockpile then: the target is relaxed
         need_t = p.target_days / 365.0 * float(dem.get(y, 0.0))
         if need_t > p.capacity_t * (1 + 1e-9):
             return (f"a cover of {p.target_days:g} days of {p.node}'s {p.commodity} demand is {need_t:,.1f} t "

@@ -180,10 +180,12 @@ class Offtake(PolicyBase):
 
 class Stockpile(PolicyBase):
     """Strategic stockpile at ``node`` of ``commodity``: buys on the market, holds at a cost,
-    releases (``release: disruption`` only in scenarios with export controls in force, or ``any``).
+    releases (``release: disruption`` only in a disruption, or ``any``). A disruption of this
+    stockpile: an export control in force that reaches its node with its commodity or an input
+    upstream of it (a control elsewhere, or on other material, leaves its supply as it was).
     stock_y = stock_{y−1} + purchase_y − release_y, 0 ≤ stock_y ≤ capacity_t;
     optional target: stock_y ≥ target_days/365 × reference demand of the node (years ≥ target_from),
-    held in normal times and relaxed where export controls are in force, whatever ``release`` (the cover is there to be used).
+    held in normal times and relaxed in a disruption, whatever ``release`` (the cover is there to be used).
     """
 
     kind: Literal["stockpile"] = Field(description="strategic stockpile")
@@ -193,7 +195,8 @@ class Stockpile(PolicyBase):
     initial_t: Num = Field(default=0.0, ge=0, description="stock at the start of the first year (t)")
     holding_cost_usd_per_kg_yr: Num = Field(default=0.0, ge=0, description="cost of holding stock ($/kg per year)")
     release: Literal["disruption", "any"] = Field(default="disruption", description="disruption: releases only "
-                                                  "in scenarios with export controls in force; any: any year")
+                                                  "where an export control in force reaches this node with the "
+                                                  "commodity or an input upstream of it; any: any year")
     target_days: Num | None = Field(default=None, ge=0, description="minimum stock in days of the node's "
                                     "reference demand (days); none: no target. A target above capacity_t "
                                     "in a year it applies is refused")

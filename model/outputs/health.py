@@ -4,7 +4,10 @@
   for every scenario, year, node and commodity (|residual| ≤ 1e-6 t);
 - prices (balance duals) are ≥ 0 (free disposal makes a negative price impossible);
 - payments whose sign is fixed by the instrument have that sign (tariff and levy revenue ≤ 0,
-  outlays and purchases ≥ 0, resale and release ≤ 0).
+  outlays and purchases ≥ 0, resale and release ≤ 0);
+- a price floor does not pay in a scenario and year in which its commodity is disposed of at a
+  node of a covered plant: the contract covers output, and free disposal lets a covered plant
+  make tonnes only to be paid for them (docs/model.md § Notes for users).
 """
 
 from __future__ import annotations
@@ -43,8 +46,9 @@ def net_position(t: dict[str, pd.DataFrame]) -> pd.Series:
     return pd.concat(parts, axis=1).fillna(0).sum(axis=1)
 
 
-def check(tables: dict[str, pd.DataFrame]) -> list[str]:
-    """Run every check; warn once per failed check (naming the first bad row); return messages."""
+def check(tables: dict[str, pd.DataFrame], floors: dict[str, tuple[str, set]] | None = None) -> list[str]:
+    """Run every check; warn once per failed check (naming the first bad row); return messages.
+    ``floors``: price floor policy → (commodity, nodes of its covered plants)."""
     msgs = []
     net = net_position(tables)
     bad = net[net.abs() > TOL_T]
@@ -64,6 +68,18 @@ def check(tables: dict[str, pd.DataFrame]) -> list[str]:
         r = wrong.iloc[0]
         msgs.append(f"payment with the wrong sign: {r.instrument} {r.usd:.4g} USD for policy {r.policy}, "
                     f"payer {r.payer}, scenario {r.scenario}, year {r.year} ({len(wrong)} rows)")
+    disp = tables.get("disposal")
+    for pol, (c, nodes) in sorted((floors or {}).items()):
+        if disp is None or disp.empty:
+            break
+        paid = g[(g.policy == pol) & (g.usd > TOL_USD)][["scenario", "year"]].drop_duplicates()
+        thrown = disp[(disp.commodity == c) & disp.node.isin(nodes) & (disp.quantity_t > TOL_T)]
+        both = thrown.merge(paid, on=["scenario", "year"])
+        if len(both):
+            r = both.iloc[0]
+            msgs.append(f"price floor {pol} pays while {r.quantity_t:,.1f} t of {c} are disposed of at {r.node} "
+                        f"(scenario {r.scenario}, year {r.year}; {len(both)} rows): covered output may be made "
+                        "only to be paid for; read its payments and the price at its reference node with care")
     for m in msgs:
         warnings.warn(m, HealthWarning, stacklevel=2)
     return msgs

@@ -129,15 +129,15 @@ def _wait_and_see(cfg, data, names) -> dict:
 
 
 def solve(config_path: str, method: str, max_iterations: int = 500, tol: float = 1e-8, rho: float = 0.01,
-          verbose: bool = False, tables_dir: str | None = None) -> dict:
+          verbose: bool = False, each=None) -> dict:
     """Decompose the run config's scenarios with ``method`` (``ph`` or ``lshaped``) on the MPI
     ranks of COMM_WORLD; every rank returns the same report. ``tol``: L-shaped stops when no
     scenario's value exceeds the master's estimate by more than ``tol`` relative to the scenario
     values and every row holding a first-stage variable holds within ``LINK_TOL``; PH's
     convergence threshold. ``verbose``:
     rank 0 prints one line per iteration (mpi-sppy's progress: L-shaped's master bound, PH's
-    convergence). ``tables_dir``: also write every scenario's result tables under the plan
-    (``evaluate_plan``)."""
+    convergence). ``each(inst, solver, position)``: called with every scenario's model solved under
+    the plan at the extensive form's prices (``evaluate_plan``), e.g. to write its tables."""
     from mpi4py import MPI
 
     from reebloc.inputs.config import load_config
@@ -198,8 +198,8 @@ def solve(config_path: str, method: str, max_iterations: int = 500, tol: float =
         pool.finish()
         rep = lshaped(subs, [cfg.scenarios[n].probability for n in names], comm, GAP_TOL, max_iterations, verbose)
         del subs, pool
-        if tables_dir is not None:        # the plan's value is known; the tables need each scenario again
-            value, _ = evaluate_plan(cfg, data, names, first_year, rep["first_stage"], comm, tables_dir)
+        if each is not None:        # the plan's value is known; the tables need each scenario again
+            value, _ = evaluate_plan(cfg, data, names, first_year, rep["first_stage"], comm, each)
             if abs(value - rep["objective_kusd"]) > 1e-6 * max(1.0, abs(value)):
                 raise ReeblocError(None, "decompose", f"the plan's tables give expected welfare {value!r} k$, "
                                    f"the decomposition {rep['objective_kusd']!r} k$")
@@ -208,7 +208,7 @@ def solve(config_path: str, method: str, max_iterations: int = 500, tol: float =
     else:
         raise ReeblocError(None, "--decompose", f"expected ph, lshaped or benders, got {method!r}")
     # evaluate the plan: every scenario (this rank's share) re-solved with the first stage fixed
-    expected, plan = evaluate_plan(cfg, data, names, first_year, list(first), comm, tables_dir,
+    expected, plan = evaluate_plan(cfg, data, names, first_year, list(first), comm, each,
                                    context=f"{method} (iterations {iterations}, converged {converged})")
     bound = float(bound) if bound is not None else None
     gap = None if bound is None else (bound - expected) / max(1.0, abs(expected))
@@ -224,19 +224,19 @@ def solve(config_path: str, method: str, max_iterations: int = 500, tol: float =
             "seconds": time.perf_counter() - t0}
 
 
-def evaluate_plan(cfg, data, names, first_year, plan: dict[str, float] | list[float], comm, tables_dir=None,
+def evaluate_plan(cfg, data, names, first_year, plan: dict[str, float] | list[float], comm, each=None,
                   context: str = "") -> tuple[float, dict]:
     """Σ_s p_s W_s(plan) over every scenario (this rank's share, then summed over ranks), each
     scenario's model re-solved with its first-stage variables held at ``plan`` (by name, or a list
     in ``first_stage_vars`` order; clipped to their bounds). Returns (expected welfare k$, the
-    plan as held). With ``tables_dir``, also each scenario's result tables (``scenario_tables``)."""
+    plan as held). With ``each``, also ``priced_solves``."""
     from mpi4py import MPI
 
     from reebloc.solve.fastpath import FastHighs
     held: dict[str, float] = {}
     exp_local = 0.0
     slopes: dict[int, np.ndarray] = {}
-    if tables_dir is not None:
+    if each is not None:
         import highspy
         # HiGHS keeps one thread scheduler per process, sized by the first model that ran (mpi-sppy's
         # and the wait-and-see models use HiGHS's default); a model asking another thread count
@@ -253,7 +253,7 @@ def evaluate_plan(cfg, data, names, first_year, plan: dict[str, float] | list[fl
             x = min(max(x, v.lb if v.lb is not None else x), v.ub if v.ub is not None else x)
             pairs.append((v, x))
             held[v.name] = x
-        if tables_dir is None:
+        if each is None:
             for v, x in pairs:
                 v.fix(x)
             res = FastHighs(inst.m, route="auto").solve(raise_on_failure=False)
@@ -266,8 +266,8 @@ def evaluate_plan(cfg, data, names, first_year, plan: dict[str, float] | list[fl
         exp_local += cfg.scenarios[name].probability * objective
     held = {k: v for part in comm.allgather(held) for k, v in part.items()}
     expected = comm.allreduce(exp_local, op=MPI.SUM)
-    if tables_dir is not None:
-        scenario_tables(cfg, data, names, first_year, held, slopes, comm, tables_dir)
+    if each is not None:
+        priced_solves(cfg, data, names, first_year, held, slopes, comm, each)
     return expected, held
 
 
@@ -285,9 +285,9 @@ def _held(inst, cfg, pairs):
     return True, solver.info.objective_kusd, "optimal", np.asarray(solver.fh.reduced_costs([v for v, _ in pairs]))
 
 
-def scenario_tables(cfg, data, names, first_year, plan: dict[str, float], slopes: dict, comm, tables_dir) -> None:
-    """Each scenario's result tables under the plan, written as ``tables_dir/<table>/<position>.parquet``
-    (the run's own ``tabulate``; scenario column = its name) for the parent to concatenate.
+def priced_solves(cfg, data, names, first_year, plan: dict[str, float], slopes: dict, comm, each) -> None:
+    """Each scenario (this rank's share) solved under the plan at the extensive form's prices,
+    then ``each(inst, solver, position)`` (the run writes its tables: ``reebloc.app.decomposed``).
 
     Holding the first stage at the plan fixes every quantity, but leaves the prices of the years
     before the divergence (the trunk) undetermined: in the extensive form the marginal tonne of a
@@ -299,9 +299,7 @@ def scenario_tables(cfg, data, names, first_year, plan: dict[str, float], slopes
     another optimal first stage, that scenario's tables come from the held solve instead (its
     trunk prices may then differ; ``reported`` in the log line)."""
     from mpi4py import MPI
-    from pathlib import Path
 
-    from reebloc.outputs.tabulate import tabulate
     from reebloc.solve.solver import make_solver
     from reebloc.solve.wedges import solve_equilibrium
     local = sum((cfg.scenarios[names[i]].probability * lam for i, lam in slopes.items()), 0.0)
@@ -323,21 +321,21 @@ def scenario_tables(cfg, data, names, first_year, plan: dict[str, float], slopes
             solver.load()
             print(f"scenario {name}: first stage moved under the non-anticipativity prices; "
                   "tables from the held plan (trunk prices may differ from the extensive form)", flush=True)
-        for table, df in tabulate(inst, solver.duals).items():
-            if table == "security":
-                continue                # needs the reference scenario: recomputed from the whole
-            folder = Path(tables_dir) / table
-            folder.mkdir(parents=True, exist_ok=True)
-            df.to_parquet(folder / f"{i:06d}.parquet", index=False)
+        each(inst, solver, i)
 
 
-def main(argv: list[str]) -> None:
-    """``python -m reebloc.solve.decompose CONFIG ph|lshaped|benders OUT.json [--verbose] [--tables DIR]``
-    under mpiexec."""
+def main(argv: list[str], each_factory=None) -> None:
+    """``python -m reebloc.solve.decompose CONFIG ph|lshaped|benders OUT.json [--verbose]`` under
+    mpiexec; ``--tables DIR`` through ``python -m reebloc.app.decomposed`` (``each_factory(DIR)``
+    gives the per-scenario callback)."""
     from mpi4py import MPI
     try:
-        tables = argv[argv.index("--tables") + 1] if "--tables" in argv[3:] else None
-        rep = solve(argv[0], argv[1], verbose="--verbose" in argv[3:], tables_dir=tables)
+        each = None
+        if "--tables" in argv[3:]:
+            if each_factory is None:
+                raise ReeblocError(None, "--tables", "run python -m reebloc.app.decomposed for tables")
+            each = each_factory(argv[argv.index("--tables") + 1])
+        rep = solve(argv[0], argv[1], verbose="--verbose" in argv[3:], each=each)
     except BaseException as exc:      # one rank's error would leave the others waiting in a collective
         import traceback
         traceback.print_exc()

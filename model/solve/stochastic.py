@@ -71,11 +71,16 @@ def value_of_stochastic_solution(inst: ModelInstance, solver: Solver) -> dict:
         eev = solver.info.objective_kusd
     finally:
         solver.restore_columns()
-    return {"vss_usd": (stochastic_objective_kusd - eev) * 1000.0,
+    return {"vss_usd": _clip(stochastic_objective_kusd - eev, stochastic_objective_kusd) * 1000.0,
             "stochastic_objective_usd": stochastic_objective_kusd * 1000.0,
             "no_disruption_plan_objective_usd": eev * 1000.0,
             "reference_scenario": ref, "first_stage_variables_fixed": len(fixed),
             "first_stage_years": sorted({tree.year[t] for t in shared})}
+
+
+def _clip(value_kusd: float, scale_kusd: float) -> float:
+    """A value ≥ 0 in theory, solved as a difference of two optima: −1e-9 relative of noise is 0."""
+    return 0.0 if -1e-9 * max(1.0, abs(scale_kusd)) <= value_kusd < 0.0 else value_kusd
 
 
 def _alone(cfg: RunConfig, name: str) -> RunConfig:
@@ -101,7 +106,7 @@ def value_of_perfect_information(inst: ModelInstance, stochastic_objective_kusd:
         solve_equilibrium(det, det_solver, start=det_start)
         alone_kusd[name] = det_solver.info.objective_kusd
     wait_and_see = sum(cfg.scenarios[s].probability * v for s, v in alone_kusd.items())
-    return {"evpi_usd": (wait_and_see - stochastic_objective_kusd) * 1000.0,
+    return {"evpi_usd": _clip(wait_and_see - stochastic_objective_kusd, stochastic_objective_kusd) * 1000.0,
             "wait_and_see_objective_usd": wait_and_see * 1000.0,
             "stochastic_objective_usd": stochastic_objective_kusd * 1000.0,
             "scenario_alone_objective_usd": {s: v * 1000.0 for s, v in alone_kusd.items()},
