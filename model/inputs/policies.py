@@ -192,7 +192,8 @@ class Stockpile(PolicyBase):
     node: str = Field(description="where the stock is held and released")
     commodity: str = Field(description="the stocked commodity")
     capacity_t: Num = Field(ge=0, description="largest stock (t)")
-    initial_t: Num = Field(default=0.0, ge=0, description="stock at the start of the first year (t)")
+    initial_t: Num = Field(default=0.0, ge=0, description="stock at the start of the run's first year (t), "
+                           "held (and paid for) from then, also before the policy's own years")
     holding_cost_usd_per_kg_yr: Num = Field(default=0.0, ge=0, description="cost of holding stock ($/kg per year)")
     release: Literal["disruption", "any"] = Field(default="disruption", description="disruption: releases only "
                                                   "where an export control in force reaches this node with the "
