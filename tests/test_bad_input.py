@@ -410,6 +410,10 @@ REFEREE3_CASES = [
       "(destinations: all means every other node)"]),
     ("chain", _ctl("destinations: [JP, CN]", exporter="[CN]"),
      ["export_controls.c.destinations: CN is the exporter: an exporter cannot be its own destination"]),
+    # referee 5: a per-destination reference without 'others' left the other destinations uncapped
+    ("chain", _ctl("share: 0.5, reference_t: {US: 100}", kind="share"),
+     ["scenarios.s.export_controls.c.reference_t: no reference volume for AU, JP, which the control reaches; "
+      "without 'others' their flows would be uncapped"]),
 ]
 
 

@@ -380,3 +380,23 @@ def test_a_nominal_grant_is_deflated_and_a_project_loan_reports_its_budget_cost(
     assert fcra > 0.05 * 5e6 * 0.9      # expected loss and the interest subsidy: a real figure
     g = r.tables["government"]
     assert set(g[g.policy == "l"].instrument) <= {"project_loan"}
+
+
+def test_a_plant_retires_at_the_end_of_its_life(fixture):
+    """Life 1 year, lead 1: a 2025 build (first stage, nearly free) is online in 2026 only. In the
+    ban branch (US price $100 > $70) it runs in 2026 and is gone in 2027, when the ban still holds;
+    its capital charge is paid in 2026 only, as before. (It used to keep producing for ever
+    after its last annuity.)"""
+    cfg = fixture(1.0, end=2027)
+    data = cfg.parent / "data"
+    rows = (data / "projects.csv").read_text().splitlines()
+    head, row = rows[0].split(","), rows[1].split(",")
+    row[head.index("lifetime_years")] = "1"
+    (data / "projects.csv").write_text(",".join(head) + "\n" + ",".join(row) + "\n")
+    r = solve(cfg)
+    assert built(r, 2025) == pytest.approx(SIZE, abs=1e-3)
+    assert online(r, 2026, "ban") == pytest.approx(SIZE, abs=1e-3)
+    assert online(r, 2027, "ban") == pytest.approx(0.0, abs=1e-6)
+    p = r.tables["production"]
+    assert p[(p.facility == "us_new") & (p.year == 2027)].quantity_t.sum() == pytest.approx(0.0, abs=1e-6)
+    assert p[(p.facility == "us_new") & (p.year == 2026) & (p.scenario == "ban")].quantity_t.sum() == pytest.approx(SIZE)

@@ -213,3 +213,52 @@ def test_a_floor_referencing_a_node_with_no_market_is_refused(tmp_path, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and len(err) == 1, err
     assert "policies.f.reference_node" in err[0] and "JP has no market for magnet" in err[0]
+
+
+SUB_FILES = {
+    "nodes.csv": "node,name,source_id\nCN,China,fx\nUS,USA,fx\n",
+    "commodities.csv": "commodity,name,stage,source_id\nndpr_oxide,o,separation,fx\nce_oxide,ce,separation,fx\n",
+    "processes.csv": "process,commodity,coefficient_t,source_id\nseparation,ndpr_oxide,1,fx\nce_sep,ce_oxide,1,fx\n",
+    "facilities.csv": ("facility,node,process,owner,status,start_year,end_year,source_id\n"
+                       "cn_sep,CN,separation,s,operating,2025,2025,fx\nus_ce,US,ce_sep,x,operating,2025,2025,fx\n"),
+    "capacity.csv": "facility,year,capacity_t,source_id\ncn_sep,2025,CNCAP,fx\nus_ce,2025,100000,fx\n",
+    "costs.csv": ("facility,year,cost_usd_per_kg,slope_usd_per_kg_per_t,source_id\n"
+                  "cn_sep,2025,60,,fx\nus_ce,2025,25,,fx\n"),
+    "demand.csv": ("node,segment,commodity,year,quantity_t,price_usd_per_kg,elasticity,voll_usd_per_kg,source_id\n"
+                   "US,motors,ndpr_oxide,2025,1000,0,0,500,fx\n"),
+    "routes.csv": "origin,destination,commodity,freight_usd_per_kg,source_id\nCN,US,ndpr_oxide,2,fx\n",
+    "substitution.csv": ("segment,commodity,substitute,max_share,ratio_t_per_t,source_id\n"
+                         "motors,ndpr_oxide,ce_oxide,0.3,2,fx\n"),
+    "sources.csv": "source_id,citation,url,note\nfx,fixture,,round numbers\n",
+    "assumptions.csv": "assumption_id,description,unit,central,low,high,note\n",
+}
+
+
+@pytest.mark.parametrize("case,served,price", [("calm", 1000.0, 62.0), ("ban", 300.0, 500.0), ("cap400", 700.0, 500.0)])
+def test_a_substitute_keeps_its_share_when_the_commodity_is_cut(tmp_path, case, served, price):
+    """US motors: 1,000 t of NdPr at VOLL $500 (inelastic); China makes it at $60 (+$2 freight);
+    Ce oxide at $25 replaces it for up to 30% at 2 t per t (2 × 25 = 50 < 62: it always pays).
+    Calm: 300 t replaced, 700 t NdPr, price $62. China banned: the substitute still serves its
+    300 t, 700 t short, price at VOLL $500. China limited to 400 t: 400 + 300 = 700 t served, price
+    $500. (With the share on *served* quantity the ban served nothing and the price was $692.86:
+    each tonne of NdPr 'unlocked' 0.43 t of substitute.)"""
+    from reebloc.app.run import solve_resolved
+    from reebloc.inputs.config import load_config
+    from reebloc.inputs.dataset import load_dataset
+    data = tmp_path / "data"
+    data.mkdir()
+    for name, text in SUB_FILES.items():
+        (data / name).write_text(text.replace("CNCAP", "400" if case == "cap400" else "100000"))
+    ban = ("scenarios: {x: {probability: 1.0, export_controls: {b: {exporter: CN, commodities: [ndpr_oxide], "
+           "destinations: [US], years: {start: 2025, end: 2025}, kind: ban}}}}\n") if case == "ban" else ""
+    cfg = tmp_path / "sub.yaml"
+    cfg.write_text("name: sub\ninputs: data\nyears: {start: 2025, end: 2025}\ndiscount_rate: 0\n"
+                   "trade: {gradual: false}\n" + ban)
+    r = load_config(cfg)
+    res = solve_resolved(r, load_dataset(r.data_dir, r.config.year_list))
+    d = res.tables["demand"].iloc[0]
+    assert d.served_t == pytest.approx(served, abs=1e-6)
+    assert d.served_by_substitutes_t == pytest.approx(300.0, abs=1e-6)
+    assert d.shortage_t == pytest.approx(1000.0 - served, abs=1e-6)
+    p = res.tables["prices"]
+    assert float(p[(p.node == "US") & (p.commodity == "ndpr_oxide")].price_usd_per_kg.iloc[0]) == pytest.approx(price, abs=1e-6)

@@ -28,12 +28,15 @@ def define_demand(m, ix) -> None:
     m.DTK = pyo.Set(dimen=5, initialize=blocks, ordered=True)
     m.block_width_t = pyo.Param(m.DTK, mutable=True, initialize=0.0)
     m.block_wtp_usd_per_kg = pyo.Param(m.DTK, mutable=True, initialize=0.0)
+    # 1 for a block priced below VOLL, 0 for the VOLL tail (sub_share_rule)
+    m.block_priced = pyo.Param(m.DTK, mutable=True, initialize=1.0)
     # 0 ≤ blk ≤ width as column bounds (a mutable bound: a re-solve, not a row per block)
     m.blk = pyo.Var(m.DTK, within=pyo.NonNegativeReals, bounds=block_bounds)
     # served[d,t] as an expression: blocks (or the QP quantity)
-    m._blocks_of = {}
+    m._blocks_of, m._block_keys_of = {}, {}
     for (n, s, c, t, k) in m.DTK:
         m._blocks_of.setdefault((n, s, c, t), []).append(m.blk[n, s, c, t, k])
+        m._block_keys_of.setdefault((n, s, c, t), []).append(k)
     m.DT_qp = pyo.Set(dimen=4, initialize=[d + (t,) for d in qp for t in T], ordered=True)
     m.demand_max_t = pyo.Param(m.DT_qp, mutable=True, initialize=0.0)
     m.demand_intercept = pyo.Param(m.DT_qp, mutable=True, initialize=0.0)
@@ -66,8 +69,18 @@ def qp_limit_rule(m, n, s, c, t):
 
 
 def sub_share_rule(m, n, s, c, x, t):
-    """sub_use[n,s,c,x,t] ≤ max_share × served[n,s,c,t]."""
-    return m.sub_use[n, s, c, x, t] <= m.sub_max_share[n, s, c, x] * served(m, n, s, c, t)
+    """sub_use[n,s,c,x,t] ≤ max_share × (served[n,s,c,t] + its unserved VOLL tail)
+                         = max_share × (Σ_k priced_k blk_k + demand_tail_t):
+    the segment's demand at the going price. A share of *served* would cut a substitute off with
+    the commodity it replaces: with the commodity banned, nothing served, the substitute could
+    serve nothing and the price would pass VOLL. Blocks are valued highest first, so at an optimum
+    the tail is served before any priced block and this is max(served, tail). QP rows (exact
+    linear demand, no tail): max_share × served."""
+    share = m.sub_max_share[n, s, c, x]
+    if (n, s, c, t) in m.DT_qp:
+        return m.sub_use[n, s, c, x, t] <= share * m.served_qp[n, s, c, t]
+    priced = sum(m.block_priced[n, s, c, t, k] * m.blk[n, s, c, t, k] for k in m._block_keys_of.get((n, s, c, t), []))
+    return m.sub_use[n, s, c, x, t] <= share * (priced + m.demand_tail_t[n, s, c, t])
 
 
 def substitutes_of(m, n, s, c) -> list[str]:

@@ -110,13 +110,14 @@ def define_investment(m, ix) -> None:
 
 
 def online(ix, j: str, t: int) -> list[tuple[int, float]]:
-    """[(decision node t', ρ_j(y_t − y_t' − L_j))] of builds on the path to t that are online at t."""
+    """[(decision node t', ρ_j(y_t − y_t' − L_j))] of builds on the path to t that are online at t:
+    from y_t' + L_j for life_j years (the years ``paying`` charges; the plant retires after them)."""
     pr, tree = ix.projects, ix.tree
     out = []
     for tp in ancestors(tree, t):
         if (j, tp) in pr.build_t_set:
             k = tree.year[t] - tree.year[tp] - pr.lead[j]
-            s = ramp_share(pr.ramp[j], k)
+            s = ramp_share(pr.ramp[j], k) if k < pr.life[j] else 0.0
             if s > 0:
                 out.append((tp, s))
     return out

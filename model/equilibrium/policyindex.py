@@ -181,6 +181,12 @@ def build_policy_index(ix: Index, cfg: RunConfig, where) -> PolicyIndex:
                     need(d == "others" or d in targets, f + ".reference_t",
                          f"destination {d!r} is not one of the control's destinations "
                          f"({', '.join(sorted(targets))}) nor 'others'")
+                if c.rate() is not None and "others" not in c.reference_t:
+                    loose = sorted({a[1] for a in arcs} - set(c.reference_t))
+                    need(not loose, f + ".reference_t",
+                         f"no reference volume for {', '.join(loose)}, which the control reaches; without "
+                         "'others' their flows would be uncapped: name them, add others: <t>, or narrow "
+                         "destinations")
             for label, dests, cap in c.caps(sorted(targets)):
                 row = f"{cid}[{label}]" if label else cid
                 sub = [a for a in arcs if a[1] in dests]

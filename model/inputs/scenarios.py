@@ -56,7 +56,8 @@ class ExportControl(Strict):
     approval_rate: Num | None = Field(default=None, ge=0, le=1,
                                       description="licence: share of the pre-control volume reference_t licensed")
     reference_t: Union[Num, dict[str, Num], None] = Field(
-        default=None, description="share / licence: pre-control annual flow (t), or {destination: t, others: t}")
+        default=None, description="share / licence: pre-control annual flow (t), or {destination: t, others: t} "
+        "(a mapping names every destination the control reaches, or gives others)")
     cost_usd_per_kg: Num = Field(default=0.0, ge=0, description="licence: friction cost on each kg exported ($/kg)")
     cap_t: Num | None = Field(default=None, ge=0, description="licence: optional annual cap (t)")
     description: str = Field(default="", description="free text")
