@@ -152,3 +152,108 @@ def test_bad_origin_input_is_one_clear_line(tmp_path, capsys, change, words):
     for w in words:
         assert w in lines[0], (w, lines[0])
     assert not out.exists() or not any(out.iterdir())
+
+
+def test_material_with_no_chinese_stage_is_clean_at_every_node(tmp_path):
+    """Japan makes heavy-free magnets from Japanese NdPr metal (no Chinese stage) next to standard
+    magnets with Chinese Dy/Tb. The heavy-free magnets are clean: China content 0 at Japan, not
+    a node of origin.tie_break_nodes. (The preference for clean output applied at the US only, so
+    the LP's vertex labelled them touched and Japan's content read 1.)"""
+    from reebloc.app.run import solve_resolved
+    from reebloc.inputs.config import load_config
+    from reebloc.inputs.dataset import load_dataset
+
+    def csv(head, rows):
+        return head + "\n" + "\n".join(rows) + "\n"
+    files = {
+        "nodes.csv": csv("node,name,source_id", ["CN,China,fx", "JP,Japan,fx"]),
+        "commodities.csv": csv("commodity,name,stage,source_id", [
+            "dy_oxide,Dy,separation,fx", "tb_oxide,Tb,separation,fx", "ndpr_metal,m,metal,fx",
+            "ndfeb_magnet,mag,magnet,fx", "ndfeb_dyfree_magnet,free,magnet,fx"]),
+        "processes.csv": csv("process,commodity,coefficient_t,source_id", [
+            "dy_supply,dy_oxide,1,fx", "tb_supply,tb_oxide,1,fx", "metal_supply,ndpr_metal,1,fx",
+            "magnet_std,ndpr_metal,-0.28,fx", "magnet_std,dy_oxide,-0.017,fx", "magnet_std,tb_oxide,-0.003,fx",
+            "magnet_std,ndfeb_magnet,1,fx", "magnet_free,ndpr_metal,-0.29,fx", "magnet_free,ndfeb_dyfree_magnet,1,fx"]),
+        "facilities.csv": csv("facility,node,process,owner,status,start_year,end_year,source_id", [
+            "dy_src,CN,dy_supply,s,operating,2025,2025,fx", "tb_src,CN,tb_supply,s,operating,2025,2025,fx",
+            "metal_src,JP,metal_supply,s,operating,2025,2025,fx", "plant,JP,magnet_std,m,operating,2025,2025,fx"]),
+        "capacity.csv": csv("facility,year,capacity_t,source_id", [
+            "dy_src,2025,100000,fx", "tb_src,2025,100000,fx", "metal_src,2025,100000,fx", "plant,2025,5000,fx"]),
+        "costs.csv": csv("facility,year,cost_usd_per_kg,slope_usd_per_kg_per_t,source_id", [
+            "dy_src,2025,200,,fx", "tb_src,2025,800,,fx", "metal_src,2025,50,,fx", "plant,2025,10,,fx"]),
+        "demand.csv": csv("node,segment,commodity,year,quantity_t,price_usd_per_kg,elasticity,voll_usd_per_kg,source_id", [
+            "JP,traction,ndfeb_magnet,2025,800,0,0,500,fx", "JP,pumps,ndfeb_magnet,2025,200,0,0,500,fx"]),
+        "routes.csv": csv("origin,destination,commodity,freight_usd_per_kg,source_id", [
+            "CN,JP,dy_oxide,1,fx", "CN,JP,tb_oxide,1,fx"]),
+        "grades.csv": csv("facility,process,cost_premium_usd_per_kg,source_id,max_share,max_share_source_id", [
+            "plant,magnet_free,4.0,fx,1,fx"]),
+        "substitution.csv": csv("segment,commodity,substitute,max_share,ratio_t_per_t,source_id", [
+            "pumps,ndfeb_magnet,ndfeb_dyfree_magnet,0.5,1,fx"]),
+        "sources.csv": csv("source_id,citation,url,note", ["fx,fixture,,round numbers"]),
+        "assumptions.csv": csv("assumption_id,description,unit,central,low,high,note", []),
+    }
+    data = tmp_path / "data"
+    data.mkdir()
+    for name, text in files.items():
+        (data / name).write_text(text)
+    cfg = tmp_path / "g.yaml"
+    cfg.write_text("name: g\ninputs: data\nyears: {start: 2025, end: 2025}\ndiscount_rate: 0\ntrade: {gradual: false}\n")
+    r = load_config(cfg)
+    res = solve_resolved(r, load_dataset(r.data_dir, r.config.year_list))
+    p = res.tables["production"]
+    free = p[p.commodity == "ndfeb_dyfree_magnet"]
+    assert free.quantity_t.sum() == pytest.approx(100.0, abs=1e-6) and free.touched_t.sum() == pytest.approx(0.0, abs=1e-9)
+    sec = res.tables["security"]
+    row = sec[(sec.node == "JP") & (sec.commodity == "ndfeb_dyfree_magnet") & (sec.metric == "china_content")]
+    assert row.value.iloc[0] == pytest.approx(0.0, abs=1e-9)
+    std = sec[(sec.node == "JP") & (sec.commodity == "ndfeb_magnet") & (sec.metric == "china_content")]
+    assert std.value.iloc[0] == pytest.approx(1.0)        # Chinese Dy/Tb in every standard magnet
+
+
+@pytest.mark.parametrize("us_ce", [False, True])
+def test_a_content_rule_segment_takes_clean_substitutes_only(tmp_path, us_ce):
+    """US motors (1,000 t NdPr, inelastic) under a content rule. China makes NdPr at $60 and Ce
+    oxide (a 30% substitute at 2 t per t) at $10, +$2 freight each; a clean US backstop makes NdPr
+    at $100. Chinese Ce cannot serve the rule's segment: 1,000 t of clean NdPr at $100 (it used
+    to take 300 t through 600 t of Chinese Ce). With a clean US Ce plant at $20 (2 × 20 = 40 < 100)
+    the substitute serves its 300 t again, clean."""
+    from reebloc.app.run import solve_resolved
+    from reebloc.inputs.config import load_config
+    from reebloc.inputs.dataset import load_dataset
+
+    def csv(head, rows):
+        return head + "\n" + "\n".join(rows) + "\n"
+    fac = ["cn_sep,CN,separation,s,operating,2025,2025,fx", "cn_ce,CN,ce_sep,x,operating,2025,2025,fx",
+           "us_bk,US,separation,x,operating,2025,2025,fx"] + (["us_ce,US,ce_sep,x,operating,2025,2025,fx"] if us_ce else [])
+    files = {
+        "nodes.csv": csv("node,name,source_id", ["CN,China,fx", "US,USA,fx"]),
+        "commodities.csv": csv("commodity,name,stage,source_id", ["ndpr_oxide,o,separation,fx", "ce_oxide,ce,separation,fx"]),
+        "processes.csv": csv("process,commodity,coefficient_t,source_id", ["separation,ndpr_oxide,1,fx", "ce_sep,ce_oxide,1,fx"]),
+        "facilities.csv": csv("facility,node,process,owner,status,start_year,end_year,source_id", fac),
+        "capacity.csv": csv("facility,year,capacity_t,source_id", [f"{f.split(',')[0]},2025,100000,fx" for f in fac]),
+        "costs.csv": csv("facility,year,cost_usd_per_kg,slope_usd_per_kg_per_t,source_id",
+                         ["cn_sep,2025,60,,fx", "cn_ce,2025,10,,fx", "us_bk,2025,100,,fx"] + (["us_ce,2025,20,,fx"] if us_ce else [])),
+        "demand.csv": csv("node,segment,commodity,year,quantity_t,price_usd_per_kg,elasticity,voll_usd_per_kg,source_id",
+                          ["US,motors,ndpr_oxide,2025,1000,0,0,500,fx"]),
+        "routes.csv": csv("origin,destination,commodity,freight_usd_per_kg,source_id",
+                          ["CN,US,ndpr_oxide,2,fx", "CN,US,ce_oxide,2,fx"]),
+        "substitution.csv": csv("segment,commodity,substitute,max_share,ratio_t_per_t,source_id",
+                                ["motors,ndpr_oxide,ce_oxide,0.3,2,fx"]),
+        "sources.csv": csv("source_id,citation,url,note", ["fx,fixture,,round numbers"]),
+        "assumptions.csv": csv("assumption_id,description,unit,central,low,high,note", []),
+    }
+    data = tmp_path / "data"
+    data.mkdir()
+    for name, text in files.items():
+        (data / name).write_text(text)
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text("name: c\ninputs: data\nyears: {start: 2025, end: 2025}\ndiscount_rate: 0\ntrade: {gradual: false}\n"
+                   "policies: {dfars: {kind: content_rule, node: US, segments: [motors], commodities: [ndpr_oxide]}}\n")
+    r = load_config(cfg)
+    res = solve_resolved(r, load_dataset(r.data_dir, r.config.year_list))
+    d = res.tables["demand"].iloc[0]
+    assert d.served_t == pytest.approx(1000.0) and d.served_by_substitutes_t == pytest.approx(300.0 if us_ce else 0.0, abs=1e-6)
+    f = res.tables["flows"]
+    assert f[f.commodity == "ce_oxide"].quantity_t.sum() == pytest.approx(0.0, abs=1e-6)    # no Chinese Ce for motors
+    p = res.tables["production"]
+    assert p[p.facility == "us_bk"].quantity_t.sum() == pytest.approx(700.0 if us_ce else 1000.0, abs=1e-6)

@@ -21,10 +21,10 @@ def define_balance(m, ix, pi) -> None:
     """For every node n, commodity c, tree node t, and each origin class:
 
     touched: Σ_f coef·act_touched + Σ_o flow_touched[o,n] + release + downgrade
-             = Σ_d flow_touched[n,d] + Σ_ordinary segments own use + Σ ratio·sub_use + buy + dispose
+             = Σ_d flow_touched[n,d] + Σ_ordinary segments own use + Σ ratio·sub_use (ordinary) + buy + dispose
              (+ psell − pbuy of a private holder of touched material on the left, storage.py)
     clean:   Σ_f coef·act_clean + Σ_o flow_clean[o,n]
-             = Σ_d flow_clean[n,d] + Σ_rule segments own use + downgrade
+             = Σ_d flow_clean[n,d] + Σ_rule segments (own use + ratio·sub_use) + downgrade
              (+ psell − pbuy of a private holder of clean material on the left)
     (coef < 0 for inputs). The dual (per weight) of each row is that class's price in $/kg.
 
@@ -51,8 +51,8 @@ def define_balance(m, ix, pi) -> None:
     clean_rows = set(pi.clean_demand)
     for (n, s, c, t) in m.DT:
         add(clean if (n, s, c, t) in clean_rows else touched, n, c, t, -own_use(m, n, s, c, t))
-    for (n, s, c, x, t) in m.SUBT:
-        add(touched, n, x, t, -m.sub_ratio[n, s, c, x] * m.sub_use[n, s, c, x, t])
+    for (n, s, c, x, t) in m.SUBT:       # a content rule's segment is served clean, substitutes too
+        add(clean if (n, s, c, t) in clean_rows else touched, n, x, t, -m.sub_ratio[n, s, c, x] * m.sub_use[n, s, c, x, t])
     for (p, t) in m.STK:
         sp = pi.stockpiles[p]
         add(touched, sp.node, sp.commodity, t, m.release[p, t] - m.buy[p, t])
@@ -83,19 +83,19 @@ def own_use_rule(m, n, s, c, t):
 
 
 def touched_tiebreak(m, ix, tie_nodes):
-    """Per tree node t, k$ (a cost; negative = reward): −ε × (clean imports into ``tie_nodes`` +
-    clean output of their processors). Among optima that differ only in which material is clean,
-    this picks the one with the least China-touched supply at those nodes; it rewards a label, so
-    it moves no touched (market) price, and a clean price by at most ε."""
+    """Per tree node t, k$ (a cost; negative = reward): −ε × (clean output of every processor +
+    clean imports into ``tie_nodes``). Among optima that differ only in which material is clean,
+    this picks the one with the least China-touched output everywhere and the least touched
+    supply at those nodes; it rewards a label, so it moves no touched (market) price, and a clean
+    price by at most ε. (Until 2026-12-06 clean output was rewarded at ``tie_nodes`` only, so
+    material with no Chinese stage made elsewhere could be labelled touched.)"""
     out: dict[int, list] = {}
     eps = m.tiebreak_usd_per_kg
     tie = set(tie_nodes)
-    node_of = ix.facilities["node"].to_dict()
     proc_of = ix.facilities["process"].to_dict()
     for f, t in ix.clean_fac_t:
-        if node_of[f] in tie:
-            out_coef = sum(k for _, k in ix.by_process.get(proc_of[f], []) if k > 0)
-            out.setdefault(t, []).append(-eps * out_coef * m.act_clean[f, t])
+        out_coef = sum(k for _, k in ix.by_process.get(proc_of[f], []) if k > 0)
+        out.setdefault(t, []).append(-eps * out_coef * m.act_clean[f, t])
     for (o, d, c, t) in m.ACT_clean:
         if d in tie:
             out.setdefault(t, []).append(-eps * m.flow_clean[o, d, c, t])

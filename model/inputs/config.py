@@ -140,7 +140,8 @@ class OriginOptions(Strict):
     tie_break_usd_per_kg: Num = Field(default=0.001, ge=0, le=1,
                                       description="$/kg preference for clean material among equal-cost solutions")
     tie_break_nodes: list[str] = Field(default_factory=lambda: ["US"],
-                                       description="nodes whose China-touched supply is minimised among ties")
+                                       description="nodes whose China-touched imports are minimised among ties "
+                                       "(clean output is preferred at every node)")
 
 
 class InvestmentOptions(Strict):
