@@ -82,20 +82,27 @@ def own_use_rule(m, n, s, c, t):
     return own_use(m, n, s, c, t) >= 0
 
 
+OTHER_NODES = 0.01      # weight of clean output outside the tie-break nodes (touched_tiebreak)
+
+
 def touched_tiebreak(m, ix, tie_nodes):
-    """Per tree node t, k$ (a cost; negative = reward): −ε × (clean output of every processor +
-    clean imports into ``tie_nodes``). Among optima that differ only in which material is clean,
-    this picks the one with the least China-touched output everywhere and the least touched
-    supply at those nodes; it rewards a label, so it moves no touched (market) price, and a clean
-    price by at most ε. (Until 2026-12-06 clean output was rewarded at ``tie_nodes`` only, so
-    material with no Chinese stage made elsewhere could be labelled touched.)"""
+    """Per tree node t, k$ (a cost; negative = reward): −ε × (clean imports into ``tie_nodes`` +
+    clean output of their processors) − ε·OTHER_NODES × clean output of every other processor.
+    Among optima that differ only in which material is clean, this picks the one with the least
+    China-touched supply at ``tie_nodes`` and, among those, the least touched output elsewhere (a
+    reward 100 times smaller, so it never outweighs the first: on bloc-zone an equal reward
+    everywhere moved the US's 2030 China content from 41% to 53%). It rewards a label, so it moves
+    no touched (market) price, and a clean price by at most ε. (Until 2026-12-06 clean output
+    elsewhere had no reward, and material with no Chinese stage made there could read touched.)"""
     out: dict[int, list] = {}
     eps = m.tiebreak_usd_per_kg
     tie = set(tie_nodes)
+    node_of = ix.facilities["node"].to_dict()
     proc_of = ix.facilities["process"].to_dict()
     for f, t in ix.clean_fac_t:
         out_coef = sum(k for _, k in ix.by_process.get(proc_of[f], []) if k > 0)
-        out.setdefault(t, []).append(-eps * out_coef * m.act_clean[f, t])
+        weight = 1.0 if node_of[f] in tie else OTHER_NODES
+        out.setdefault(t, []).append(-eps * weight * out_coef * m.act_clean[f, t])
     for (o, d, c, t) in m.ACT_clean:
         if d in tie:
             out.setdefault(t, []).append(-eps * m.flow_clean[o, d, c, t])
