@@ -28,11 +28,14 @@ def define_demand(m, ix) -> None:
     m.DTK = pyo.Set(dimen=5, initialize=blocks, ordered=True)
     m.block_width_t = pyo.Param(m.DTK, mutable=True, initialize=0.0)
     m.block_wtp_usd_per_kg = pyo.Param(m.DTK, mutable=True, initialize=0.0)
-    # 1 for a block priced below VOLL, 0 for the VOLL tail (sub_share_rule)
-    m.block_priced = pyo.Param(m.DTK, mutable=True, initialize=1.0)
+    # linear steps only: 1 for a block priced below VOLL, 0 for a block of the VOLL tail
+    # (sub_share_rule; a CES or inelastic row's tail is its block 0, known without a Param)
+    m.DTK_steps = pyo.Set(dimen=5, initialize=[] if ix.demand == "ces" else blocks, ordered=True)
+    m.block_priced = pyo.Param(m.DTK_steps, mutable=True, initialize=1.0)
     # 0 ≤ blk ≤ width as column bounds (a mutable bound: a re-solve, not a row per block)
     m.blk = pyo.Var(m.DTK, within=pyo.NonNegativeReals, bounds=block_bounds)
     # served[d,t] as an expression: blocks (or the QP quantity)
+    m._tail_is_first = ix.demand == "ces"      # ces_curve: the tail, then priced steps (inelastic rows: one block)
     m._blocks_of, m._block_keys_of = {}, {}
     for (n, s, c, t, k) in m.DTK:
         m._blocks_of.setdefault((n, s, c, t), []).append(m.blk[n, s, c, t, k])
@@ -79,7 +82,11 @@ def sub_share_rule(m, n, s, c, x, t):
     share = m.sub_max_share[n, s, c, x]
     if (n, s, c, t) in m.DT_qp:
         return m.sub_use[n, s, c, x, t] <= share * m.served_qp[n, s, c, t]
-    priced = sum(m.block_priced[n, s, c, t, k] * m.blk[n, s, c, t, k] for k in m._block_keys_of.get((n, s, c, t), []))
+    keys = m._block_keys_of.get((n, s, c, t), [])
+    if m._tail_is_first:        # the VOLL tail is block 0 of an inelastic or CES row
+        priced = sum(m.blk[n, s, c, t, k] for k in keys[1:])
+    else:                       # linear steps may cap several blocks at VOLL
+        priced = sum(m.block_priced[n, s, c, t, k] * m.blk[n, s, c, t, k] for k in keys)
     return m.sub_use[n, s, c, x, t] <= share * (priced + m.demand_tail_t[n, s, c, t])
 
 

@@ -138,7 +138,8 @@ def compute_values(ix: Index, cfg: RunConfig, data: DataSet) -> dict[str, dict]:
             for k in range(nblocks):
                 v["block_width_t"][d, t, k] = widths[k]
                 v["block_wtp_usd_per_kg"][d, t, k] = wtps[k]
-                v["block_priced"][d, t, k] = 0.0 if wtps[k] >= voll else 1.0
+                if ix.demand != "ces":
+                    v["block_priced"][d, t, k] = 0.0 if wtps[k] >= voll else 1.0
             v["demand_tail_t"][d, t] = sum(w for w, p in zip(widths, wtps) if p >= voll)
     if data.has("substitution"):
         sub = {(r.segment, r.commodity, r.substitute): r for r in data["substitution"].itertuples()}
