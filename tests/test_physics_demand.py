@@ -234,8 +234,9 @@ SUB_FILES = {
 }
 
 
+@pytest.mark.parametrize("demand", ["ces", "linear"])
 @pytest.mark.parametrize("case,served,price", [("calm", 1000.0, 62.0), ("ban", 300.0, 500.0), ("cap400", 700.0, 500.0)])
-def test_a_substitute_keeps_its_share_when_the_commodity_is_cut(tmp_path, case, served, price):
+def test_a_substitute_keeps_its_share_when_the_commodity_is_cut(tmp_path, case, served, price, demand):
     """US motors: 1,000 t of NdPr at VOLL $500 (inelastic); China makes it at $60 (+$2 freight);
     Ce oxide at $25 replaces it for up to 30% at 2 t per t (2 × 25 = 50 < 62: it always pays).
     Calm: 300 t replaced, 700 t NdPr, price $62. China banned: the substitute still serves its
@@ -253,7 +254,7 @@ def test_a_substitute_keeps_its_share_when_the_commodity_is_cut(tmp_path, case, 
            "destinations: [US], years: {start: 2025, end: 2025}, kind: ban}}}}\n") if case == "ban" else ""
     cfg = tmp_path / "sub.yaml"
     cfg.write_text("name: sub\ninputs: data\nyears: {start: 2025, end: 2025}\ndiscount_rate: 0\n"
-                   "trade: {gradual: false}\n" + ban)
+                   f"trade: {{gradual: false}}\ncurves: {{demand: {demand}}}\n" + ban)   # both tail rules
     r = load_config(cfg)
     res = solve_resolved(r, load_dataset(r.data_dir, r.config.year_list))
     d = res.tables["demand"].iloc[0]
