@@ -32,3 +32,24 @@ def copy_dataset(tmp_path):
         cfg.write_text(text.replace(f"../data/{name}", "data"))
         return folder, cfg
     return make
+
+
+def csv_text(head: str, rows: list[str]) -> str:
+    """A CSV file's text from its header and rows."""
+    return head + "\n" + "\n".join(rows) + "\n"
+
+
+def solve_files(folder: Path, files: dict[str, str], config: str):
+    """Write a data set (file name → text) to ``folder/data`` and a run config (``config``: the
+    YAML after ``inputs: data``) to ``folder/run.yaml``; return the solved RunResult."""
+    from reebloc.app.run import solve_resolved
+    from reebloc.inputs.config import load_config
+    from reebloc.inputs.dataset import load_dataset
+    data = folder / "data"
+    data.mkdir()
+    for name, text in files.items():
+        (data / name).write_text(text)
+    cfg = folder / "run.yaml"
+    cfg.write_text("inputs: data\n" + config)
+    r = load_config(cfg)
+    return solve_resolved(r, load_dataset(r.data_dir, r.config.year_list))

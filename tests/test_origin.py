@@ -159,12 +159,7 @@ def test_material_with_no_chinese_stage_is_clean_at_every_node(tmp_path):
     magnets with Chinese Dy/Tb. The heavy-free magnets are clean: China content 0 at Japan, not
     a node of origin.tie_break_nodes. (The preference for clean output applied at the US only, so
     the LP's vertex labelled them touched and Japan's content read 1.)"""
-    from reebloc.app.run import solve_resolved
-    from reebloc.inputs.config import load_config
-    from reebloc.inputs.dataset import load_dataset
-
-    def csv(head, rows):
-        return head + "\n" + "\n".join(rows) + "\n"
+    from tests.conftest import csv_text as csv, solve_files
     files = {
         "nodes.csv": csv("node,name,source_id", ["CN,China,fx", "JP,Japan,fx"]),
         "commodities.csv": csv("commodity,name,stage,source_id", [
@@ -192,14 +187,8 @@ def test_material_with_no_chinese_stage_is_clean_at_every_node(tmp_path):
         "sources.csv": csv("source_id,citation,url,note", ["fx,fixture,,round numbers"]),
         "assumptions.csv": csv("assumption_id,description,unit,central,low,high,note", []),
     }
-    data = tmp_path / "data"
-    data.mkdir()
-    for name, text in files.items():
-        (data / name).write_text(text)
-    cfg = tmp_path / "g.yaml"
-    cfg.write_text("name: g\ninputs: data\nyears: {start: 2025, end: 2025}\ndiscount_rate: 0\ntrade: {gradual: false}\n")
-    r = load_config(cfg)
-    res = solve_resolved(r, load_dataset(r.data_dir, r.config.year_list))
+    res = solve_files(tmp_path, files, "name: g\nyears: {start: 2025, end: 2025}\ndiscount_rate: 0\n"
+                      "trade: {gradual: false}\n")
     p = res.tables["production"]
     free = p[p.commodity == "ndfeb_dyfree_magnet"]
     assert free.quantity_t.sum() == pytest.approx(100.0, abs=1e-6) and free.touched_t.sum() == pytest.approx(0.0, abs=1e-9)
@@ -217,12 +206,7 @@ def test_a_content_rule_segment_takes_clean_substitutes_only(tmp_path, us_ce):
     at $100. Chinese Ce cannot serve the rule's segment: 1,000 t of clean NdPr at $100 (it used
     to take 300 t through 600 t of Chinese Ce). With a clean US Ce plant at $20 (2 × 20 = 40 < 100)
     the substitute serves its 300 t again, clean."""
-    from reebloc.app.run import solve_resolved
-    from reebloc.inputs.config import load_config
-    from reebloc.inputs.dataset import load_dataset
-
-    def csv(head, rows):
-        return head + "\n" + "\n".join(rows) + "\n"
+    from tests.conftest import csv_text as csv, solve_files
     fac = ["cn_sep,CN,separation,s,operating,2025,2025,fx", "cn_ce,CN,ce_sep,x,operating,2025,2025,fx",
            "us_bk,US,separation,x,operating,2025,2025,fx"] + (["us_ce,US,ce_sep,x,operating,2025,2025,fx"] if us_ce else [])
     files = {
@@ -242,15 +226,9 @@ def test_a_content_rule_segment_takes_clean_substitutes_only(tmp_path, us_ce):
         "sources.csv": csv("source_id,citation,url,note", ["fx,fixture,,round numbers"]),
         "assumptions.csv": csv("assumption_id,description,unit,central,low,high,note", []),
     }
-    data = tmp_path / "data"
-    data.mkdir()
-    for name, text in files.items():
-        (data / name).write_text(text)
-    cfg = tmp_path / "c.yaml"
-    cfg.write_text("name: c\ninputs: data\nyears: {start: 2025, end: 2025}\ndiscount_rate: 0\ntrade: {gradual: false}\n"
-                   "policies: {dfars: {kind: content_rule, node: US, segments: [motors], commodities: [ndpr_oxide]}}\n")
-    r = load_config(cfg)
-    res = solve_resolved(r, load_dataset(r.data_dir, r.config.year_list))
+    res = solve_files(tmp_path, files, "name: c\nyears: {start: 2025, end: 2025}\ndiscount_rate: 0\n"
+                      "trade: {gradual: false}\n"
+                      "policies: {dfars: {kind: content_rule, node: US, segments: [motors], commodities: [ndpr_oxide]}}\n")
     d = res.tables["demand"].iloc[0]
     assert d.served_t == pytest.approx(1000.0) and d.served_by_substitutes_t == pytest.approx(300.0 if us_ce else 0.0, abs=1e-6)
     f = res.tables["flows"]

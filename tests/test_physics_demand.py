@@ -243,20 +243,12 @@ def test_a_substitute_keeps_its_share_when_the_commodity_is_cut(tmp_path, case, 
     300 t, 700 t short, price at VOLL $500. China limited to 400 t: 400 + 300 = 700 t served, price
     $500. (With the share on *served* quantity the ban served nothing and the price was $692.86:
     each tonne of NdPr 'unlocked' 0.43 t of substitute.)"""
-    from reebloc.app.run import solve_resolved
-    from reebloc.inputs.config import load_config
-    from reebloc.inputs.dataset import load_dataset
-    data = tmp_path / "data"
-    data.mkdir()
-    for name, text in SUB_FILES.items():
-        (data / name).write_text(text.replace("CNCAP", "400" if case == "cap400" else "100000"))
+    from conftest import solve_files
+    files = {name: text.replace("CNCAP", "400" if case == "cap400" else "100000") for name, text in SUB_FILES.items()}
     ban = ("scenarios: {x: {probability: 1.0, export_controls: {b: {exporter: CN, commodities: [ndpr_oxide], "
            "destinations: [US], years: {start: 2025, end: 2025}, kind: ban}}}}\n") if case == "ban" else ""
-    cfg = tmp_path / "sub.yaml"
-    cfg.write_text("name: sub\ninputs: data\nyears: {start: 2025, end: 2025}\ndiscount_rate: 0\n"
-                   f"trade: {{gradual: false}}\ncurves: {{demand: {demand}}}\n" + ban)   # both tail rules
-    r = load_config(cfg)
-    res = solve_resolved(r, load_dataset(r.data_dir, r.config.year_list))
+    res = solve_files(tmp_path, files, "name: sub\nyears: {start: 2025, end: 2025}\ndiscount_rate: 0\n"
+                      f"trade: {{gradual: false}}\ncurves: {{demand: {demand}}}\n" + ban)   # both tail rules
     d = res.tables["demand"].iloc[0]
     assert d.served_t == pytest.approx(served, abs=1e-6)
     assert d.served_by_substitutes_t == pytest.approx(300.0, abs=1e-6)

@@ -68,9 +68,7 @@ def bloc_side(p: Bloc, o: str, d: str, c: str) -> str | None:
 
 def control_exporters(c, ix: Index) -> list[str]:
     """The exporting nodes of a control: a node, a list, or third_countries (all but China)."""
-    if c.exporter == "third_countries":
-        return [n for n in ix.nodes if n != ix.china]
-    return [c.exporter] if isinstance(c.exporter, str) else list(c.exporter)
+    return c.exporter_nodes(ix.nodes, ix.china)
 
 
 def controls_at(cfg: RunConfig, tree, t: int) -> list[tuple[str, object]]:
@@ -155,14 +153,10 @@ def build_policy_index(ix: Index, cfg: RunConfig, where) -> PolicyIndex:
             if isinstance(dest, list):
                 for n in dest:
                     need(n in nodes, f + ".destinations", f"unknown node {n!r}")
-                targets = set(dest)
-            elif dest == "all":
-                targets = nodes
-            else:
-                bloc = cfg.policies.get(dest.outside_bloc)
-                need(isinstance(bloc, Bloc), f + ".destinations.outside_bloc",
+            elif dest != "all":
+                need(isinstance(cfg.policies.get(dest.outside_bloc), Bloc), f + ".destinations.outside_bloc",
                      f"no bloc policy named {dest.outside_bloc!r}")
-                targets = nodes - set(bloc.members)
+            targets = c.destination_nodes(nodes, cfg.policies)
             arcs = [a for a in ix.arcs if a[0] in exporters and a[1] in targets and a[2] in c.commodities]
             touched = c.origin_class == "china_touched"
             if touched:   # China's own exports are all China-touched: only third countries' clean flows differ

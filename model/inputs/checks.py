@@ -81,17 +81,8 @@ def reaches(c, node: str, chain: set[str], nodes: set[str], cfg) -> bool:
     ``policyindex`` ``controlled``; routes are not consulted here)."""
     if not set(c.commodities) & chain:
         return False
-    exporters = ([n for n in nodes if n != cfg.china_node] if c.exporter == "third_countries" else
-                 [c.exporter] if isinstance(c.exporter, str) else list(c.exporter))
-    dest = c.destinations
-    if isinstance(dest, list):
-        targets = set(dest)
-    elif dest == "all":
-        targets = set(nodes)
-    else:
-        bloc = cfg.policies.get(dest.outside_bloc)
-        targets = set(nodes) - set(getattr(bloc, "members", []))
-    return node in targets and any(e != node for e in exporters)
+    return (node in c.destination_nodes(nodes, cfg.policies)
+            and any(e != node for e in c.exporter_nodes(nodes, cfg.china_node)))
 
 
 def cover_target_problem(cfg, data, p) -> str | None:

@@ -145,6 +145,21 @@ class ExportControl(Strict):
             rows.append(("others", [d for d in targets if d not in named], rate * float(ref["others"])))
         return rows
 
+    def exporter_nodes(self, nodes, china: str) -> list[str]:
+        """The exporting nodes: a node, a list, or third_countries (every node but ``china``)."""
+        if self.exporter == "third_countries":
+            return [n for n in nodes if n != china]
+        return [self.exporter] if isinstance(self.exporter, str) else list(self.exporter)
+
+    def destination_nodes(self, nodes, policies) -> set[str]:
+        """The destination nodes: a list, all, or every node outside a bloc policy's members."""
+        dest = self.destinations
+        if isinstance(dest, list):
+            return set(dest)
+        if dest == "all":
+            return set(nodes)
+        return set(nodes) - set(getattr(policies.get(dest.outside_bloc), "members", []))
+
     def cap(self) -> float | None:
         """Annual cap on the controlled flows together (t), None if uncapped or capped by destination."""
         rows = self.caps(["*"]) if not isinstance(self.reference_t, dict) else []

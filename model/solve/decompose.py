@@ -273,7 +273,7 @@ def evaluate_plan(cfg, data, names, first_year, plan: dict[str, float] | list[fl
 
 def _held(inst, cfg, pairs):
     """Solve ``inst`` with the first stage held at ``pairs`` (solver bounds): (optimal, welfare k$,
-    status, λ = ∂W/∂x at the plan, the held columns' reduced costs)."""
+    status, λ = ∂W/∂x at the plan: the held columns' reduced costs)."""
     from reebloc.solve.solver import make_solver
     from reebloc.solve.wedges import solve_equilibrium
     solver = make_solver(inst, cfg.solver)
