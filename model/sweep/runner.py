@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
-import signal
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
 import pandas as pd
@@ -18,40 +17,20 @@ from reebloc.sweep.evaluators import EvaluatorFactory, run_chunk
 from reebloc.sweep.store import ChunkStore
 
 
-_setup = {"busy": False, "stopped": False}
-
-
 def _init_worker(threads: int) -> None:
     # one HiGHS thread and one BLAS thread per worker process: the cores are the parallelism
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(var, str(threads))
-    # Pyomo creates a multiprocessing lock (a named semaphore, registered with the resource
-    # tracker) the first time anything touches its deferred multiprocessing import: that used to
-    # happen mid-solve, and a terminate() landing between the registration and the lock's
-    # finaliser left the tracker warning of a leaked semaphore after the error line. Create it
-    # here, with the handler installed but holding back until the lock is complete.
-    _setup["busy"] = True
-    signal.signal(signal.SIGTERM, _on_terminate)
-    try:
-        from pyomo.common import dependencies
-        dependencies.multiprocessing.Lock  # noqa: B018 -- the attribute access runs the import
-    finally:
-        _setup["busy"] = False
-    if _setup["stopped"]:
-        _on_terminate()
-
-
-def _on_terminate(*_) -> None:
-    """terminate() (a sweep stopped by a mistake): release the worker's multiprocessing locks
-    before exiting, else the resource tracker prints a "leaked semaphore" warning after the
-    error line. During the worker's setup, only noted (Python runs handlers in the main thread,
-    between bytecodes, so a lock half-made is finished first)."""
-    if _setup["busy"]:
-        _setup["stopped"] = True
-        return
-    from multiprocessing import util
-    util._run_finalizers(0)
-    os._exit(143)
+    # A worker's own multiprocessing locks (Pyomo makes one the first time it is touched, tqdm
+    # another) are never shared with another process. Under the spawn default each would be a
+    # named semaphore registered with the parent's resource tracker, to be unregistered by a
+    # finaliser; a worker terminated after a sweep-file mistake (terminate() from here, then a
+    # second one from the pool once a sibling has exited) could die between the two, and the
+    # tracker printed "leaked semaphore" after the error line. Under the fork default a lock's
+    # name is unlinked as it is made and nothing is registered, so a worker can die at any
+    # moment without leaving anything to clean up. (This worker starts no processes itself.)
+    if "fork" in mp.get_all_start_methods():
+        mp.set_start_method("fork", force=True)
 
 
 def execute(factory: EvaluatorFactory, todo: list[tuple[int, pd.DataFrame]], store: ChunkStore, *,
