@@ -1163,7 +1163,7 @@ def investment_section(runs: list[RunData], baseline: str) -> list[str]:
 
 # ---------------------------------------------------------------- § stocks (issue 16)
 
-STOCK_INSTRUMENTS = ("stockpile_purchase", "stockpile_holding", "stockpile_release")
+STOCK_INSTRUMENTS = ("stockpile_purchase", "stockpile_holding", "stockpile_release", "stockpile_closing_value")
 
 
 def us_stocks(run: RunData, holder: str) -> pd.DataFrame:
@@ -1187,7 +1187,8 @@ def released_in(run: RunData, holder: str, scenario: str) -> float:
 
 
 def stockpile_net_cost(run: RunData) -> float:
-    """Expected, discounted purchases + holding − resale of every public stockpile, USD."""
+    """Expected, discounted purchases + holding − resale − the stock left at the horizon's end at
+    the final period's price (``money.closing_stocks``) of every public stockpile, USD."""
     if not (run.folder / "government.csv").exists():
         return 0.0
     g = run.table("government")
@@ -1221,7 +1222,7 @@ def stocks_section(runs: list[RunData], baseline: str) -> list[str]:
     w("")
     w(f"| variant | private stock end-{trunk_end}, t | private stock, t·yr | public stock, t·yr | "
       f"released in `{worst}`, private / public, t | Δ worst US shortage vs baseline, t | "
-      "stockpile net cost, $M | US welfare Δ vs baseline, $M | world welfare Δ vs baseline, $M |")
+      "stockpile net cost (closing stock at market value), $M | US welfare Δ vs baseline, $M | world welfare Δ vs baseline, $M |")
     w("|---|---:|---:|---:|---|---:|---:|---:|---:|")
     for r in shown:
         s = us_stocks(r, "private")

@@ -257,12 +257,18 @@ def test_transfers_cancel_out_of_total_welfare():
     from reebloc.solve.solver import Solver
     from reebloc.solve.wedges import solve_equilibrium
     from tests.policy_helpers import BASE, DATA
-    cfg = apply_overrides(BASE, {"policies": ALL_IN}).config
+    from reebloc.solve.solver import balance_prices
+    # and a stockpile whose cover target holds 1,000 t at the end (its closing value is in both)
+    policies = {**ALL_IN, "vault": {"kind": "stockpile", "node": "US", "commodity": "ndpr_oxide",
+                                    "capacity_t": 2000, "target_days": 73, "payer": "US_DoD"}}
+    cfg = apply_overrides(BASE, {"policies": policies}).config
     inst = create_model(cfg, DATA)
-    solve_equilibrium(inst, Solver(inst.m, cfg.solver))
-    r = solve_two(ALL_IN)
+    solver = Solver(inst.m, cfg.solver)
+    solve_equilibrium(inst, solver)
+    r = solve_two(policies)
     w = r.tables["welfare"]
-    true = true_welfare_usd(inst)
+    true = true_welfare_usd(inst, balance_prices(inst.m, solver.duals))
+    assert sum(r.summary["closing_stock_value_usd"].values()) > 0
     for t, y in enumerate(inst.ix.years):
         assert w[w.year == y].total_usd.sum() == pytest.approx(true[t], rel=1e-9, abs=1.0)
     assert (w.tariff_revenue_usd >= 0).all() and w.tariff_revenue_usd.sum() > 0

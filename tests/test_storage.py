@@ -155,3 +155,32 @@ def test_clean_holder_stores_only_clean_material():
     w = r.tables["welfare"]
     without = solve(None, None).tables["welfare"]
     assert w.total_usd.sum() - without.total_usd.sum() == pytest.approx((100 - 81) * 1000 * 1e3)
+
+
+# ------------------------------------------------------------------ closing stocks (money.closing_stocks)
+COVER = {"vault": {"kind": "stockpile", "node": "US", "commodity": "ndpr_oxide", "capacity_t": 2000,
+                   "holding_cost_usd_per_kg_yr": 1.0, "target_days": 73, "payer": "US_DoD"}}
+
+
+def calm(policies, closing="market"):
+    return solve_resolved(apply_overrides(BASE, {"policies": policies, "money": {"closing_stocks": closing}}), DATA)
+
+
+@pytest.mark.parametrize("closing, welfare_change", [("market", -2 * M), ("none", -64 * M)])
+def test_a_stock_held_to_the_end_keeps_its_market_value(closing, welfare_change):
+    """No disruption: a cover target of 73 days of 5,000 t/yr holds 1,000 t in both years. China
+    supplies at a constant $62/kg landed, so the US price stays 62 and no producer gains. By hand
+    (discount rate 0): the stockpile pays 62 × 1,000 t + $1/kg × 1,000 t × 2 years = $64M, and
+    still holds 1,000 t worth $62M at the 2026 price. US (and world) welfare change: −$2M with
+    the closing stock at market value, −$64M if it were worthless. The budget cost is the cash,
+    $64M, either way."""
+    r, base = calm(COVER, closing), calm({}, closing)
+    assert price(r, "US", 2026) == pytest.approx(62.0)
+    assert r.tables["stockpiles"].set_index("year").loc[2026, "stock_t"] == pytest.approx(1000.0)
+    assert r.summary["us_welfare_usd"] - base.summary["us_welfare_usd"] == pytest.approx(welfare_change, abs=1.0)
+    assert (r.summary["welfare_total_usd_discounted"] - base.summary["welfare_total_usd_discounted"]
+            == pytest.approx(welfare_change, abs=1.0))
+    assert r.summary["us_budget_cost_usd"] == pytest.approx(64 * M, abs=1.0)
+    value = 62 * M if closing == "market" else 0.0
+    assert sum(r.summary["closing_stock_value_usd"].values()) == pytest.approx(value, abs=1.0)
+    assert gov(r, "stockpile_closing_value", year=2026) == pytest.approx(-value, abs=1.0)

@@ -95,8 +95,44 @@ def government_rows(inst: ModelInstance, prices: dict) -> list[tuple]:
                 rows.append((t, sp.payer, ins, p, usd * KUSD, rec))
     L = ix.tree.length
     rows = [(t, payer, ins, pol, usd * L[t], rec) for (t, payer, ins, pol, usd, rec) in rows]
+    rows += [(t, pi.stockpiles[p].payer, CLOSING, p, -v * KUSD, None)
+             for (p, t), v in closing_stock_kusd(inst, P).items() if v > TOL]
     rows += investment_subsidy_rows(inst)
     return rows
+
+
+CLOSING = "stockpile_closing_value"
+"""government.csv instrument: the stock a public stockpile still holds at the horizon's end,
+valued at the final period's price (negative: an asset its payer keeps; not cash)."""
+
+
+def final_nodes(inst: ModelInstance) -> set[int]:
+    """Tree nodes with no successor: the last period of each scenario."""
+    tree = inst.ix.tree
+    return set(range(len(tree))) - {p for p in tree.parent if p is not None}
+
+
+def closing_stock_kusd(inst: ModelInstance, P) -> dict[tuple[str, int], float]:
+    """(stockpile, t) → P[n,c,t] × stock[p,t] at each final tree node t, k$ (an amount, not a rate):
+    the public stock left at the horizon's end marked at the market price of that period
+    (``money.closing_stocks: market``; empty with ``none``). The LP decides with the stock worthless
+    at the end; this values what it leaves (docs/model.md § Money, horizon rule)."""
+    if inst.cfg.money.closing_stocks != "market":
+        return {}
+    m, last = inst.m, final_nodes(inst)
+    return {(p, t): P(inst.pi.stockpiles[p].node, inst.pi.stockpiles[p].commodity, t) * (m.stock[p, t].value or 0.0)
+            for (p, t) in m.STK if t in last}
+
+
+def private_closing_kusd(inst: ModelInstance, P, Pc) -> dict[tuple[str, str, int], float]:
+    """(node, commodity, t) → price × pstock at each final tree node t, k$: the private holders'
+    closing stock at the price of the class they hold (``money.closing_stocks: market``)."""
+    if inst.cfg.money.closing_stocks != "market":
+        return {}
+    m, last = inst.m, final_nodes(inst)
+    held_clean = set(inst.ix.storage_clean)
+    return {(n, c, t): (Pc(n, c, t) if (n, c) in held_clean else P(n, c, t)) * (m.pstock[n, c, t].value or 0.0)
+            for (n, c, t) in m.PST if t in last}
 
 
 INVESTMENT_INSTRUMENTS = ("project_grant", "project_loan", "project_equity")
@@ -242,6 +278,8 @@ def welfare_table(inst: ModelInstance, prices: dict, clean: dict | None = None) 
         acc[t, n]["ps"] -= v
     for (n, c, t), v in private_storage_margin_kusd(inst, P, Pc).items():
         acc[t, n]["ps"] += v        # private stockholders are producers of their node
+    for (n, c, t), v in private_closing_kusd(inst, P, Pc).items():
+        acc[t, n]["ps"] += v / ix.tree.length[t]     # an amount; acc holds rates
     adj = adjustment_kusd(m)        # calibrated trade costs (gradual trade): a real cost of the exporter
     for (o, d, c, t) in m.AT:
         q = m.flow[o, d, c, t].value or 0.0
@@ -299,12 +337,19 @@ def willingness_to_pay_kusd(inst: ModelInstance) -> dict[tuple[int, str], float]
     return out
 
 
-def true_welfare_usd(inst: ModelInstance) -> dict[int, float]:
+def true_welfare_usd(inst: ModelInstance, prices: dict, clean: dict | None = None) -> dict[int, float]:
     """Per tree node: WTP − true operating cost − capital cost (investors' charge + government
-    project finance) − freight − calibrated trade costs − licence friction − holding (USD per year
-    of the node's period: × L_t for the period's amount)."""
+    project finance) − freight − calibrated trade costs − licence friction − holding + the value of
+    closing stocks at the final nodes (USD per year of the node's period: × L_t for the period's
+    amount). ``prices``, ``clean``: as for :func:`welfare_table` (they value only closing stocks)."""
     m, L = inst.m, inst.ix.tree.length
     out = defaultdict(float)
+    P = lambda n, c, t: prices.get((n, c, t), 0.0)  # noqa: E731
+    Pc = lambda n, c, t: (clean or {}).get((n, c, t), P(n, c, t))  # noqa: E731
+    for (p, t), v in closing_stock_kusd(inst, P).items():
+        out[t] += v / L[t]
+    for (n, c, t), v in private_closing_kusd(inst, P, Pc).items():
+        out[t] += v / L[t]
     for (t, n), v in willingness_to_pay_kusd(inst).items():
         out[t] += v
     for (f, t) in m.FT:

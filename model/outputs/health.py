@@ -21,7 +21,8 @@ TOL_T, TOL_PRICE, TOL_USD = 1e-6, 1e-6, 1e-3
 # loans and guarantees are absent: a loan lent above the FCRA benchmark rate has a negative
 # credit subsidy (the government expects to earn on it), a legitimate budget figure
 NONNEG = ("offtake", "stockpile_purchase", "stockpile_holding", "equity", "grant")
-NONPOS = ("tariff", "bloc_tariff", "bloc_levy", "offtake_resale", "offtake_own_use", "stockpile_release")
+NONPOS = ("tariff", "bloc_tariff", "bloc_levy", "offtake_resale", "offtake_own_use", "stockpile_release",
+          "stockpile_closing_value")
 
 
 class HealthWarning(UserWarning):

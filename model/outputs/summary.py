@@ -8,12 +8,16 @@ National welfare is the yardstick (docs/model.md § Money; keys read by ``reeblo
   government_net_usd, tariff_revenue_usd, total_usd}} from welfare.csv; Σ_nodes total_usd =
   ``welfare_total_usd_discounted``.
 - ``us_welfare_usd``: total_usd of ``money.home`` (default US); ``home_node`` names it.
-- ``us_budget_cost_usd``: Σ government.csv usd over the home node's payers (``US``, ``US_DoD``, …);
+- ``us_budget_cost_usd``: Σ government.csv usd over the home node's payers (``US``, ``US_DoD``, …),
+  cash only (the closing value of stockpiles, instrument ``stockpile_closing_value``, left out);
   ``us_budget_cost_range_usd`` {low, high}: the same with every outlay's expected loss at the
   ends of its ``expected_loss_range``.
 - ``project_finance_budget_cost_usd``: {policy: usd} the FCRA credit subsidy (loans) or expected
   loss (equity) of each project-finance outlay on its announced amount — the budget office's
   figure, beside government.csv's capital-charge subsidy on what is built (not added to it).
+- ``closing_stock_value_usd``: {policy: usd} what each public stockpile still holds at the
+  horizon's end, at the final period's price (``money.closing_stocks``), expected and discounted:
+  in its payer's welfare, not in the budget cost.
 - ``transfers_abroad_usd``: {node: usd} home-government payments landing at producers of other
   nodes (floor payments, offtake net of resale, outlays with a foreign ``recipient``);
   ``transfers_abroad_total_usd`` their sum.
@@ -26,7 +30,7 @@ from __future__ import annotations
 import pandas as pd
 
 from reebloc.equilibrium import ModelInstance
-from reebloc.outputs.accounting import REVENUE_INSTRUMENTS
+from reebloc.outputs.accounting import CLOSING, REVENUE_INSTRUMENTS
 from reebloc.solve.solver import SolveInfo
 
 
@@ -67,7 +71,9 @@ def summarize(inst: ModelInstance, tables: dict[str, pd.DataFrame], info: SolveI
         for n, v in expected_discounted(wel, c, "node", probs, r, y0).items():
             by_country.setdefault(n, {})[c] = v
     abroad = gov[at_home & (gov["recipient"] != "") & (gov["recipient"] != home)] if not gov.empty else gov
-    budget = expected_discounted(gov[at_home], "usd", None, probs, r, y0) if not gov.empty else 0.0
+    cash = gov["instrument"] != CLOSING if not gov.empty else pd.Series(dtype=bool)
+    budget = expected_discounted(gov[at_home & cash], "usd", None, probs, r, y0) if not gov.empty else 0.0
+    closing = gov[~cash] if not gov.empty else gov
     rng = {}
     from reebloc.outputs.accounting import outlay_rows, project_finance_budget_costs
     central = outlay_rows(inst)
@@ -83,6 +89,8 @@ def summarize(inst: ModelInstance, tables: dict[str, pd.DataFrame], info: SolveI
         "us_budget_cost_usd": budget,
         "us_budget_cost_range_usd": rng,
         "project_finance_budget_cost_usd": project_finance_budget_costs(inst),
+        "closing_stock_value_usd": {p: -v for p, v in
+                                    expected_discounted(closing, "usd", "policy", probs, r, y0).items()},
         "transfers_abroad_usd": expected_discounted(abroad, "usd", "recipient", probs, r, y0),
         "transfers_abroad_total_usd": expected_discounted(abroad, "usd", None, probs, r, y0),
         "welfare_by_country_usd": by_country,
@@ -129,8 +137,8 @@ def process_stage(inst: ModelInstance) -> dict[str, str]:
 
 def investment_summary(inst: ModelInstance, inv: pd.DataFrame, gov: pd.DataFrame, probs, r, y0) -> dict:
     """Capacity built (expected over scenarios, t/yr online) in 2030 and 2035 by node and stage; the
-    programme cost (every government's expected discounted spending, tariff and levy revenue left
-    out: revenue is not a cost of building) per t/yr of new ex-China capacity online in 2035, by
+    programme cost (every government's expected discounted spending, tariff and levy revenue and
+    the closing value of stockpiles left out: revenue is not a cost of building) per t/yr of new ex-China capacity online in 2035, by
     stage (the whole programme's cost over each stage's new capacity, and over all stages together)."""
     stage = process_stage(inst)
     china = inst.cfg.china_node
@@ -147,7 +155,7 @@ def investment_summary(inst: ModelInstance, inv: pd.DataFrame, gov: pd.DataFrame
             s: {st: float(v) for st, v in g.groupby("stage")["capacity_t"].sum().items()} for s, g in d.groupby("scenario")}
     d = inv[(inv["year"] == 2035) & (inv["node"] != china)]
     new = (d["capacity_t"] * d["p"]).groupby(d["stage"]).sum()
-    spend = gov[~gov["instrument"].isin(REVENUE_INSTRUMENTS)] if not gov.empty else gov
+    spend = gov[~gov["instrument"].isin((*REVENUE_INSTRUMENTS, CLOSING))] if not gov.empty else gov
     cost = float(expected_discounted(spend, "usd", None, probs, r, y0)) if not spend.empty else 0.0
     out["new_exchina_capacity_2035_t"] = {k: float(v) for k, v in new.items()}
     out["programme_cost_usd_discounted"] = cost
