@@ -212,10 +212,30 @@ def test_grant_lowers_the_tipping_floor_by_hand(fixture):
     assert built(solve(cfg, {**floor(75.9), **grant}), 2025) == pytest.approx(0.0, abs=1e-3)
     r = solve(cfg, {**floor(76.1), **grant})
     assert built(r, 2025) == pytest.approx(SIZE, abs=1e-3)
-    # the government pays the grant on what is built, when it is decided: 0.1 × C × 1,000 t
+    # the grant is costed as the charge it takes off the investor, 0.1 × A per t/yr in each year
+    # paying inside the horizon (2026): 0.1 × 20 × 1,000 t × 1,000 = $2M; its cash, 0.1 × C ×
+    # 1,000 t, is the budget office's figure, booked in 2025 (the run's first year)
     g = r.tables["government"]
-    paid = g[(g.instrument == "project_grant") & (g.scenario == "calm")].usd.sum()
-    assert paid == pytest.approx(0.1 * c * SIZE, rel=1e-6)
+    paid = g[(g.instrument == "project_grant") & (g.scenario == "calm")]
+    assert paid.usd.sum() == pytest.approx(0.1 * a * SIZE * 1000, rel=1e-6) and set(paid.year) == {2026}
+    assert r.summary["project_finance_budget_cost_usd"] == {"g": pytest.approx(0.1 * c * SIZE, rel=1e-9)}
+
+
+def test_a_grant_on_a_plant_built_anyway_moves_no_welfare(fixture):
+    """With a floor of 95 the plant is built with or without a 10% grant (F* = 80, and 76 with
+    it): the grant is a transfer from the US government to US investors, so US and world welfare
+    do not change (the investor's lower charge is exactly the government's cost, year by year).
+    The same whatever the life: the two sides are equal in each year."""
+    a = 20.0
+    c = capex_for_charge(a)
+    cfg = fixture(c)
+    grant = {"g": {"kind": "outlay", "type": "grant", "amount_usd": 0.1 * c * SIZE, "year": 2025,
+                   "projects": ["us_new"]}}
+    r0, r1 = solve(cfg, floor(95.0)), solve(cfg, {**floor(95.0), **grant})
+    assert built(r0, 2025) == pytest.approx(SIZE, abs=1e-3) and built(r1, 2025) == pytest.approx(SIZE, abs=1e-3)
+    assert r1.summary["us_welfare_usd"] == pytest.approx(r0.summary["us_welfare_usd"], abs=1.0)
+    assert r1.summary["welfare_total_usd_discounted"] == pytest.approx(r0.summary["welfare_total_usd_discounted"], abs=1.0)
+    assert r1.summary["us_budget_cost_usd"] > r0.summary["us_budget_cost_usd"] + 1e6   # the transfer is there
 
 
 def test_cheaper_loan_lowers_the_tipping_floor_by_hand(fixture):
@@ -369,12 +389,15 @@ def test_a_nominal_grant_is_deflated_and_a_project_loan_reports_its_budget_cost(
     r = solve(cfg, {**floor(76.1), **grant})
     assert built(r, 2025) == pytest.approx(SIZE, abs=1e-3)
     g = r.tables["government"]
-    assert g[(g.instrument == "project_grant") & (g.scenario == "calm")].usd.sum() == pytest.approx(0.1 * c * SIZE, rel=1e-6)
+    assert g[(g.instrument == "project_grant") & (g.scenario == "calm")].usd.sum() == pytest.approx(0.1 * a * SIZE * 1000, rel=1e-6)
+    # the cash: the nominal amount deflated to 2025 dollars, booked in 2026 (the horizon's last
+    # year) at the value that keeps its discounted cost, i.e. 2027 discounted to 2025
+    r0 = load_config(cfg).config.discount_rate
+    assert r.summary["project_finance_budget_cost_usd"] == {"g": pytest.approx(0.1 * c * SIZE * (1 + r0) ** -2, rel=1e-9)}
     loan = {"kind": "outlay", "type": "loan", "amount_usd": 5e6, "year": 2028, "interest_subsidy_rate": 0.02,
             "expected_loss_rate": 0.05, "term_years": 10, "projects": ["us_new"]}
     r = solve(cfg, {**floor(80.1), "l": loan})
     fcra = Outlay(**loan).budget_cost(money.credit_discount_rate) * money.deflator(2028)
-    r0 = load_config(cfg).config.discount_rate
     # booked in 2026, the horizon's last year, at the value that keeps its discounted cost: = 2028 discounted to 2025
     assert r.summary["project_finance_budget_cost_usd"] == {"l": pytest.approx(fcra * (1 + r0) ** -3, rel=1e-9)}
     assert fcra > 0.05 * 5e6 * 0.9      # expected loss and the interest subsidy: a real figure

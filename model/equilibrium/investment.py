@@ -176,9 +176,9 @@ class Finance:
     grant_share: float
     charge_usd_per_t: float                                        # investor's annual charge incl. fixed O&M
     subsidy_usd_per_t: float                                       # annual rate subsidy (loan/equity), government
-    grant_usd_per_t: float                                         # one-off grant per t/yr built, government
+    grant_usd_per_t: float                                         # grant per t/yr built (cash, up front)
     by_policy: dict[str, tuple[str, str, float, float]] = field(default_factory=dict)
-    # policy -> (payer, type, annual subsidy $/t, one-off grant $/t)
+    # policy -> (payer, type, annual subsidy $/t, one-off $/t): a grant's cost is annual too (its annuity)
 
 
 def project_finance(ix, cfg, where=None) -> dict[str, Finance]:
@@ -186,6 +186,8 @@ def project_finance(ix, cfg, where=None) -> dict[str, Finance]:
     - cost of capital: contracted rate if an enabled price floor or offtake covers the project, else merchant;
     - grant (outlay type grant with ``projects``): pays share g = min(1, amount / Σ capex·max) of capex
       (amount in real dollars: deflated from ``year`` when ``price_basis`` is nominal, the default);
+      its cost to the government is the annuity it saves the investor, A(capex, r_base) − A(net, r_base)
+      = g·A(capex, r_base) per t/yr per year paying;
     - loan / equity: finance share s = min(1, amount / Σ capex·max) of capex at the government's rate,
       effective rate r' = Σ s_k r_k + (1 − Σ s_k) r_base; subsidy = A(r_base) − A(r') per t/yr per year."""
     pr = ix.projects
@@ -244,9 +246,14 @@ def project_finance(ix, cfg, where=None) -> dict[str, Finance]:
         wsum = sum(weights)
         for (n, p, _), wk in zip(credit, weights):
             fin.by_policy[n] = (p.payer, p.type, (a_base - a_eff) * wk / wsum if wsum > 0 else 0.0, 0.0)
+        # a grant is paid up front but costed as the investor gains from it, as the annuity it takes
+        # off the charge: g·A(capex, r) per t/yr in each year the build pays charges inside the
+        # horizon (a grant on a plant built anyway then moves no welfare; the cash is in
+        # summary.json project_finance_budget_cost_usd)
         gsum = sum(s for _, _, s in grants)
+        a_grant = annuity_usd_per_t(capex, base, lead, life) - a_base
         for n, p, s in grants:
-            fin.by_policy[n] = (p.payer, p.type, 0.0, capex * g * s / gsum if gsum > 0 else 0.0)
+            fin.by_policy[n] = (p.payer, p.type, a_grant * s / gsum if gsum > 0 else 0.0, 0.0)
         out[j] = fin
     return out
 

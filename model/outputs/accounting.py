@@ -139,10 +139,11 @@ INVESTMENT_INSTRUMENTS = ("project_grant", "project_loan", "project_equity")
 
 
 def investment_subsidy_rows(inst: ModelInstance) -> list[tuple]:
-    """Government cost of project finance (docs/model.md § Investment): a grant is paid on the
-    capacity decided at tree node t (share g of its capex); a loan or equity costs the difference in
-    annualised capital charge A(r_base) − A(r') on the capacity paying charges at t (× the
-    period's length L_t: the period's amount)."""
+    """Government cost of project finance (docs/model.md § Investment), as the investors gain from
+    it: the difference in annualised capital charge on the capacity paying charges at t (× the
+    period's length L_t: the period's amount): A(r_base) − A(r') for a loan or equity,
+    g·A(capex, r_base) for a grant (paid up front in cash; spread here as the charge it removes,
+    so that the transfer cancels in welfare inside the horizon)."""
     from reebloc.equilibrium.investment import paying, project_finance
     m, ix = inst.m, inst.ix
     pr = ix.projects
@@ -219,15 +220,15 @@ def booked_budget_cost(inst: ModelInstance, p: Outlay, loss: str = "central") ->
 
 
 def project_finance_budget_costs(inst: ModelInstance) -> dict[str, float]:
-    """{policy: usd} the budget office's cost of each project-finance loan or equity stake on the
-    amount announced (FCRA credit subsidy from ``interest_subsidy_rate``, ``expected_loss_rate``,
-    ``term_years``, ``repayment``; equity at its expected loss), discounted to the run's first
-    year. For comparison only: government.csv carries the capital-charge subsidy on what is built,
-    the transfer that moves the market (docs/model.md § Investment)."""
+    """{policy: usd} the budget office's cost of each project-finance outlay on the amount
+    announced (a grant's cash; a loan's FCRA credit subsidy from ``interest_subsidy_rate``,
+    ``expected_loss_rate``, ``term_years``, ``repayment``; equity at its expected loss), discounted
+    to the run's first year. For comparison only: government.csv carries the capital-charge
+    subsidy on what is built, the transfer that moves the market (docs/model.md § Investment)."""
     cfg, out = inst.cfg, {}
     y0 = inst.ix.years[0]
     for name, p in sorted(cfg.policies.items()):
-        if isinstance(p, Outlay) and p.enabled and p.projects and p.type in ("loan", "equity"):
+        if isinstance(p, Outlay) and p.enabled and p.projects:
             if p.type == "equity" and p.expected_loss_rate is None:
                 continue
             anchor, usd = booked_budget_cost(inst, p)
