@@ -208,6 +208,12 @@ def _summary_dict(r: RunFolder, key: str) -> dict[str, float] | None:
     return None
 
 
+def _nonzero_keys(per: dict[str, dict[str, float] | None]) -> list[str]:
+    """Keys of the runs' summary dicts with a nonzero value in some run, sorted (summary.json
+    lists every payer and policy, 0 where nothing was paid)."""
+    return sorted({k for v in per.values() if v for k, x in v.items() if x != 0.0})
+
+
 def _num(x) -> float:
     return float(x) if isinstance(x, (int, float)) and not isinstance(x, bool) else math.nan
 
@@ -302,11 +308,11 @@ def headline(runs: list[RunFolder], base: RunFolder | None, china: Table, china_
                 )
         if by == "payer":
             add("Government cost, discounted: total", "usd", {n: (sum(v.values()) if v is not None else None) for n, v in per.items()})
-        for k in sorted({k for v in per.values() if v for k in v}):
+        for k in _nonzero_keys(per):
             add(f"Government cost, discounted: {by} {k}", "usd", {n: (v.get(k, 0.0) if v is not None else None) for n, v in per.items()})
 
     by_policy = {r.name: _summary_dict(r, "government_cost_by_policy_usd_discounted") for r in runs}
-    for k in sorted({k for v in by_policy.values() if v for k in v}):
+    for k in _nonzero_keys(by_policy):
         add(f"Government cost, discounted: policy {k}", "usd",
             {n: (v.get(k, 0.0) if v is not None else None) for n, v in by_policy.items()})
 
@@ -332,7 +338,7 @@ def headline(runs: list[RunFolder], base: RunFolder | None, china: Table, china_
     for key, label in (("us_budget_cost_range_usd", f"{home} budget cost, discounted: range"),
                        ("transfers_abroad_usd", f"{home} payments to foreign producers, discounted: to")):
         per = {r.name: _summary_dict(r, key) for r in runs}
-        for k in sorted({k for v in per.values() if v for k in v}, key=lambda k: ({"low": 0, "high": 1}.get(k, 2), k)):
+        for k in sorted(_nonzero_keys(per), key=lambda k: ({"low": 0, "high": 1}.get(k, 2), k)):
             add(f"{label} {k}", "usd", {n: (v.get(k, 0.0) if v is not None else None) for n, v in per.items()})
     by_country = {r.name: r.summary.get("welfare_by_country_usd") for r in runs}
     nodes = sorted({k for v in by_country.values() if isinstance(v, dict) for k in v})

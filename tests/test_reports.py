@@ -124,6 +124,11 @@ def expected_by(run: Path, name: str, keys: list[str], value: str) -> pd.Series:
     return (df[value] * df["scenario"].map(probs)).groupby([df[k] for k in keys]).sum()
 
 
+def nonzero(d: dict) -> dict:
+    """The entries of a summary dict with a value (reports leave out rows that are 0 in every run)."""
+    return {k: v for k, v in d.items() if v != 0.0}
+
+
 def headline_row(frame: pd.DataFrame, figure: str) -> pd.Series:
     rows = frame[frame["figure"] == figure]
     assert len(rows) == 1, f"{figure!r} not in {list(frame['figure'])}"
@@ -150,7 +155,7 @@ def test_html_headline_equals_summary(html, runs):
     assert s["government_cost_usd_discounted"], "the floor variant should cost a government something"
     for key, label in (("government_cost_usd_discounted", "payer"), ("government_cost_by_instrument_usd_discounted", "instrument"),
                        ("government_cost_by_policy_usd_discounted", "policy"), ("consumer_cost_usd_discounted", "node")):
-        for k, usd in s[key].items():
+        for k, usd in nonzero(s[key]).items():       # summary.json also lists payers that paid 0
             figure = f"{'Consumer' if label == 'node' else 'Government'} cost, discounted: {label} {k}"
             assert headline_row(h, figure)["floor"] == usd
             assert headline_row(h, figure)["base"] == summary(runs["base"])[key].get(k, 0.0)
@@ -163,7 +168,7 @@ def test_html_headline_equals_summary(html, runs):
         assert headline_row(h, "Objective (optimisation term, not welfare)")[name] == s["objective_kusd"]
         assert headline_row(h, "Welfare, discounted: total")[name] == s["welfare_total_usd_discounted"]
     # old has no government.csv and no government summary keys: said, not zero
-    payer = next(iter(summary(runs["floor"])["government_cost_usd_discounted"]))
+    payer = next(p for p, v in summary(runs["floor"])["government_cost_usd_discounted"].items() if v)
     row = headline_row(h, f"Government cost, discounted: payer {payer}")
     assert row["old"] == "not in this run" and row["Δ old"] == "—"
     assert row["Δ floor"] == pytest.approx(row["floor"] - row["base"], rel=1e-15)
@@ -271,7 +276,7 @@ def test_markdown_sections_charts_tables_and_numbers(built, runs):
         assert f'<a id="table-{t}"></a>' in text
     lines = {ln.split(" | ")[0].lstrip("| "): ln for ln in text.splitlines() if ln.startswith("| ")}
     s = summary(runs["floor"])
-    for payer, usd in s["government_cost_usd_discounted"].items():
+    for payer, usd in nonzero(s["government_cost_usd_discounted"]).items():
         assert f"| {fmt(usd)} |" in lines[f"Government cost, discounted: payer {payer}"]
     assert f"| {fmt(s['objective_kusd'])} |" in lines["Objective (optimisation term, not welfare)"]
     assert "not in this run" in lines["Government cost, discounted: total"]
@@ -284,7 +289,7 @@ def test_excel_one_sheet_per_table_with_units(built, runs):
         assert {f"base_{unit}", f"floor_{unit}", f"old_{unit}", f"Δ floor_{unit}"} <= set(book[key].columns), (key, list(book[key].columns))
     h = book["headline"].set_index("figure")
     s = summary(runs["floor"])
-    for payer, usd in s["government_cost_usd_discounted"].items():
+    for payer, usd in nonzero(s["government_cost_usd_discounted"]).items():
         # openpyxl writes 16 significant digits ("%.16g"; Excel itself keeps 15)
         assert h.at[f"Government cost, discounted: payer {payer}", "floor"] == pytest.approx(usd, rel=1e-15)
         assert h.at[f"Government cost, discounted: payer {payer}", "old"] == "not in this run"
@@ -318,7 +323,7 @@ def test_headline_computes_discounted_cost_when_summary_lacks_it(runs, tmp_path)
     (old / "summary.json").write_text(json.dumps({k: v for k, v in s.items() if k not in keys}))
     h = next(t for t in build([old], charts=False).tables if t.key == "headline").df
     for key, label in zip(keys, ("payer", "instrument")):
-        for k, usd in s[key].items():
+        for k, usd in nonzero(s[key]).items():
             assert headline_row(h, f"Government cost, discounted: {label} {k}")["floor"] == pytest.approx(usd, rel=1e-12)
 
 

@@ -272,3 +272,20 @@ def test_base_run_config_gets_the_runs_cross_checks(tmp_path, capsys):
     assert code == 2 and len(err) == 1, err
     assert err[0].startswith(f"error: {base}: policies.s.target_days: a cover of 36500 days"), err
     assert not out.exists() or not any(out.iterdir())
+
+
+def test_a_payer_that_pays_nothing_reads_zero(tmp_path):
+    """An output on one policy's cost (`government_cost_by_policy_usd_discounted.us_floor`; the
+    same for a payer's) when the first variant pays nothing (a floor of $1, under any price):
+    the sweep runs, that variant reads 0 (summary.json lists every policy and payer), the $120
+    floor a positive cost. It used to be refused ("no key") when the first variant paid nothing,
+    and NaN otherwise."""
+    import pandas as pd
+
+    sw = sweep_file(tmp_path, [{**{k: v for k, v in FLOOR.items() if k not in ("low", "high")}, "values": [1, 120]}],
+                    outputs=[{"name": "us_cost", "summary": "government_cost_by_policy_usd_discounted.us_floor"}],
+                    design={"kind": "grid"})
+    out = tmp_path / "out"
+    assert main(["-q", "sweep", str(sw), "--out", str(out), "--workers", "1"]) == 0
+    r = pd.read_parquet(out / "sw" / "results.parquet").set_index("floor")
+    assert r.loc[1.0, "us_cost"] == 0.0 and r.loc[120.0, "us_cost"] > 1e6

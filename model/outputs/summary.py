@@ -82,6 +82,9 @@ def summarize(inst: ModelInstance, tables: dict[str, pd.DataFrame], info: SolveI
                           zip(central, outlay_rows(inst, end))], columns=["scenario", "year", "payer", "usd"])
         d = d[d["payer"].str.split("_").str[0] == home] if not d.empty else d
         rng[end] = budget + expected_discounted(d, "usd", None, probs, r, y0)
+    # every payer and policy has its key, 0 where it paid nothing: a sweep output names one
+    # (government_cost_usd_discounted.US) and must read 0, not miss, in a variant without payments
+    zero_payers = dict.fromkeys(sorted(set(inst.ix.nodes) | set(cfg.payers)), 0.0)
     out = {
         "run": cfg.name,
         "home_node": home,
@@ -89,9 +92,10 @@ def summarize(inst: ModelInstance, tables: dict[str, pd.DataFrame], info: SolveI
         "us_budget_cost_usd": budget,
         "us_budget_cost_range_usd": rng,
         "project_finance_budget_cost_usd": project_finance_budget_costs(inst),
-        "closing_stock_value_usd": {p: -v for p, v in
-                                    expected_discounted(closing, "usd", "policy", probs, r, y0).items()},
-        "transfers_abroad_usd": expected_discounted(abroad, "usd", "recipient", probs, r, y0),
+        "closing_stock_value_usd": {**dict.fromkeys(sorted(inst.pi.stockpiles), 0.0), **{
+            p: -v for p, v in expected_discounted(closing, "usd", "policy", probs, r, y0).items()}},
+        "transfers_abroad_usd": {**dict.fromkeys(sorted(n for n in inst.ix.nodes if n != home), 0.0),
+                                 **expected_discounted(abroad, "usd", "recipient", probs, r, y0)},
         "transfers_abroad_total_usd": expected_discounted(abroad, "usd", None, probs, r, y0),
         "welfare_by_country_usd": by_country,
         "objective_kusd": info.objective_kusd,
@@ -100,11 +104,12 @@ def summarize(inst: ModelInstance, tables: dict[str, pd.DataFrame], info: SolveI
         "discount_rate": r,
         "base_year": y0,
         "scenarios": probs,
-        "government_cost_usd_discounted": expected_discounted(gov, "usd", "payer", probs, r, y0),
+        "government_cost_usd_discounted": {**zero_payers, **expected_discounted(gov, "usd", "payer", probs, r, y0)},
         "government_cost_by_instrument_usd_discounted": expected_discounted(gov, "usd", "instrument", probs, r, y0),
-        "government_cost_by_policy_usd_discounted": expected_discounted(gov, "usd", "policy", probs, r, y0),
-        "government_cost_usd_by_scenario": {
-            s: {p: float(v) for p, v in g.groupby("payer")["usd"].sum().items()} for s, g in gov.groupby("scenario")},
+        "government_cost_by_policy_usd_discounted": {
+            **dict.fromkeys(sorted(cfg.policies), 0.0), **expected_discounted(gov, "usd", "policy", probs, r, y0)},
+        "government_cost_usd_by_scenario": {s: {**zero_payers, **{
+            p: float(v) for p, v in gov[gov["scenario"] == s].groupby("payer")["usd"].sum().items()}} for s in probs},
         "consumer_cost_usd_discounted": expected_discounted(spend, "usd", "node", probs, r, y0),
         "welfare_total_usd_discounted": expected_discounted(wel, "total_usd", None, probs, r, y0),
         "unserved_t": by_scenario("unserved_t"),
