@@ -6,6 +6,8 @@ Both read run folders only (``docs/architecture.md``), so any run, old or new, c
 
 from __future__ import annotations
 
+import sys
+
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -108,7 +110,8 @@ def build(run_dirs: list[Path], baseline: Path | None = None, charts: bool = Tru
         Section("provenance", "Provenance", "The data set, its sources, the assumptions in force and the software versions.",
                 items("t:datasets", "t:sources", "t:assumptions", "t:versions", "t:overrides")),
     ]
-    missing = [f"{r.name}: {tb.NOT_IN_RUN}: {', '.join(r.missing)}" for r in runs if r.missing]
+    missing = differ.not_like_for_like(runs, base)
+    missing += [f"{r.name}: {tb.NOT_IN_RUN}: {', '.join(r.missing)}" for r in runs if r.missing]
     title = "reebloc report: " + ", ".join(r.name for r in runs)
     return Report(title, runs, base, sections, missing, _version())
 
@@ -159,7 +162,11 @@ def compare(run_dirs: list[Path], baseline: Path | None = None, fmt: str = "tabl
         raise ReeblocError(None, "--format", f"unknown format {fmt!r}; expected one of {', '.join(COMPARE_FORMATS)}")
     runs, base = load_runs(list(run_dirs), baseline)
     df = compare_frame(runs, base)
-    notes = [f"{r.name}: {tb.NOT_IN_RUN}: {', '.join(r.missing)}" for r in runs if r.missing]
+    unlike = differ.not_like_for_like(runs, base)
+    notes = unlike + [f"{r.name}: {tb.NOT_IN_RUN}: {', '.join(r.missing)}" for r in runs if r.missing]
+    if fmt in ("csv", "json"):
+        for line in unlike:              # the table itself goes to stdout, to be read by a program
+            print(f"warning: {line}", file=sys.stderr)
     if fmt == "csv":
         return df.to_csv(index=False, lineterminator="\n").rstrip("\n")
     if fmt == "json":

@@ -164,6 +164,49 @@ def dataset_diff(runs: list[RunFolder], reference: RunFolder) -> tuple[Table, Ta
     )
 
 
+# --------------------------------------------------------------------------- like for like
+
+LIKE_FOR_LIKE = (("years", "horizon"), ("periods", "periods"), ("discount_rate", "discount rate"),
+                 ("money", "money settings"), ("curves", "curve forms"), ("trade", "trade settings"),
+                 ("storage", "storage settings"))
+"""Resolved-config keys that make two runs' figures incommensurable when they differ: a Δ between
+them mixes the difference with the policy's effect (policies and scenarios are what variants vary)."""
+
+
+def _brief(key: str, v) -> str:
+    """A setting as a reader writes it: 2025–2030 for a horizon, 0.05 for a rate."""
+    if key == "years" and isinstance(v, dict) and {"start", "end"} <= set(v):
+        return f"{v['start']}–{v['end']}"
+    if isinstance(v, float):
+        return f"{v:g}"
+    return _show(v)
+
+
+def not_like_for_like(runs: list[RunFolder], base: RunFolder | None = None) -> list[str]:
+    """One warning per run whose horizon, periods, discount rate, money, curve, trade or storage
+    settings, or data set differ from the reference's (the baseline, else the first run)."""
+    if len(runs) < 2:
+        return []
+    ref = base or runs[0]
+    out = []
+    for r in runs:
+        if r is ref:
+            continue
+        diffs = []
+        for key, label in LIKE_FOR_LIKE:
+            a, b = ref.config.get(key, ABSENT), r.config.get(key, ABSENT)
+            if a != b and ref.config and r.config:
+                diffs.append(f"{label} {_brief(key, b)} (against {_brief(key, a)})")
+        h0, h1 = ref.input_hashes, r.input_hashes
+        if h0 and h1 and h0 != h1:
+            changed = sorted(f for f in set(h0) | set(h1) if h0.get(f) != h1.get(f))
+            diffs.append(f"data set ({', '.join(changed)} differ)")
+        if diffs:
+            out.append(f"not like for like: {r.name} differs from {ref.name} in " + "; ".join(diffs)
+                       + f": its figures and any Δ against {ref.name} mix these differences with the policy's effect")
+    return out
+
+
 # --------------------------------------------------------------------------- provenance
 
 

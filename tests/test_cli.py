@@ -137,6 +137,30 @@ def test_compare_csv_json_and_table(two_folders, capsys):
     assert "Δ columns: run − two (baseline)" in text
 
 
+def test_compare_says_when_runs_are_not_like_for_like(two_folders, capsys):
+    """A variant on a shorter horizon at another discount rate: the comparison still prints, but
+    says which settings differ (a Δ would mix them with the policy); like-for-like runs get no
+    such line. In the report, the same line heads the page."""
+    base = two_folders / "two"
+    odd = two_folders / "odd.yaml"
+    odd.write_text(f"base: {CONFIGS / 'two.yaml'}\nname: two_short\nyears: {{start: 2025, end: 2025}}\n"
+                   "discount_rate: 0.05\n")
+    assert main(["-q", "run", str(odd), "--out", str(two_folders)]) == 0
+    capsys.readouterr()
+    assert main(["compare", str(base), str(two_folders / "two_tariff"), "--baseline", str(base)]) == 0
+    assert "not like for like" not in capsys.readouterr().out
+    assert main(["compare", str(base), str(two_folders / "two_short"), "--baseline", str(base)]) == 0
+    text = capsys.readouterr().out
+    line = next(x for x in text.splitlines() if "not like for like" in x)
+    assert "two_short differs from two" in line and "horizon" in line and "discount rate 0.05 (against 0)" in line
+    assert main(["compare", str(base), str(two_folders / "two_short"), "--baseline", str(base), "--format", "csv"]) == 0
+    io = capsys.readouterr()
+    assert io.err.startswith("warning: not like for like: two_short") and "not like" not in io.out
+    assert main(["-q", "report", str(base), str(two_folders / "two_short"), "--baseline", str(base),
+                 "--out", str(two_folders / "rep.md")]) == 0
+    assert "not like for like: two_short" in (two_folders / "rep.md").read_text()
+
+
 # ----------------------------------------------------------------------------- parallel runs
 
 
