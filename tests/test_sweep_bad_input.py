@@ -289,3 +289,31 @@ def test_a_payer_that_pays_nothing_reads_zero(tmp_path):
     assert main(["-q", "sweep", str(sw), "--out", str(out), "--workers", "1"]) == 0
     r = pd.read_parquet(out / "sw" / "results.parquet").set_index("floor")
     assert r.loc[1.0, "us_cost"] == 0.0 and r.loc[120.0, "us_cost"] > 1e6
+
+
+def test_relative_change_of_a_zero_is_refused(tmp_path, capsys):
+    """x × 0 = 0: a relative change of a value that is 0 in the base config (a tariff of $0/kg)
+    or in every selected row (the elasticity of defence demand) would give every variant the
+    same model and a sweep report reading "no effect"; refused, naming the key."""
+    sw = sweep_file(tmp_path, [{"name": "tar", "path": "policies.t0.specific_usd_per_kg", "change": "relative",
+                                "low": 0.5, "high": 2.0}])
+    base = tmp_path / "base.yaml"
+    base.write_text(base.read_text() + "  t0: {kind: tariff, origins: [CN], destinations: [US], specific_usd_per_kg: 0}\n")
+    err = refused(capsys, sw, key="parameters.0.path")
+    assert "policies.t0.specific_usd_per_kg is 0" in err and "absolute or substitute" in err
+    sw = sweep_file(tmp_path, [{"name": "el", "table": "demand", "where": {"segment": "defence"},
+                                "column": "elasticity", "change": "relative", "low": 0.5, "high": 2.0}])
+    err = refused(capsys, sw, key="parameters.0.change")
+    assert "demand.elasticity is 0 in every selected row" in err
+
+
+def test_oat_from_listed_values_starts_at_no_change():
+    """OAT over a relative change listed as values [0.8, 1.0, 1.2]: the base point is 1 (no
+    change), not the first value listed; a list that does not span 1 starts at its first value."""
+    from reebloc.sweep.spec import Parameter
+    p = Parameter(name="c", table="costs", where={}, column="cost_usd_per_kg", change="relative", values=[0.8, 1.0, 1.2])
+    assert p.default_reference() == 1.0
+    assert Parameter(name="c", table="costs", where={}, column="cost_usd_per_kg", change="relative",
+                     values=[1.1, 1.2]).default_reference() == 1.1
+    assert Parameter(name="f", path="policies.x.price_usd_per_kg", change="substitute",
+                     values=[90, 110]).default_reference() == 90

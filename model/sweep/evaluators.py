@@ -286,6 +286,9 @@ def _check_path(rs: ResolvedSweep, i: int, p: Parameter, resolved) -> None:
         except KeyError:
             raise ReeblocError(rs.path, field, f"{p.path!r} is not set in the base config (needed for a "
                                f"{p.change} change)") from None
+    if p.change == "relative" and isinstance(node, (int, float)) and node == 0:
+        raise ReeblocError(rs.path, field, f"{p.path} is 0 in the base run config {base_file}, so a relative "
+                           "change (x × 0) leaves it 0 in every variant; use change: absolute or substitute")
     for key, x in _xs(p):
         new = changed(None if p.change == "substitute" else node, x, p.change)
         try:
@@ -328,6 +331,9 @@ def _check_table(rs: ResolvedSweep, i: int, p: Parameter, data) -> np.ndarray:
     checks.append((lambda v: abs(v) < MAX_ABS, f"a number smaller than {MAX_ABS:g} in size"))
     rows = np.flatnonzero(mask)
     base = df[p.column].to_numpy(dtype=float)[rows]
+    if p.change == "relative" and not np.any(np.nan_to_num(base) != 0):
+        raise ReeblocError(rs.path, field + ".change", f"{p.table}.{p.column} is 0 in every selected row, so a "
+                           "relative change (x × 0) leaves it 0 in every variant; use change: absolute or substitute")
     for key, x in _xs(p):
         new = np.broadcast_to(np.asarray(changed(base, float(x), p.change), dtype=float), base.shape)
         for ok, expected in checks:

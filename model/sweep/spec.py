@@ -139,10 +139,13 @@ class Parameter(_Strict):
     def default_reference(self) -> float:
         if self.reference is not None:
             return self.reference
-        lo, hi = self.low, self.high
-        if self.values is not None and self.low is None:
-            return self.values[0]
         neutral = {"relative": 1.0, "absolute": 0.0}.get(self.change)
+        if self.values is not None and self.low is None:
+            lo, hi = min(self.values), max(self.values)
+            if neutral is not None and lo <= neutral <= hi:
+                return neutral          # the "no change" point, listed or not (OAT base)
+            return self.values[0]
+        lo, hi = self.low, self.high
         if neutral is not None and lo <= neutral <= hi:
             return neutral
         return 0.5 * (lo + hi)
