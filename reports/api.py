@@ -101,7 +101,8 @@ def build(run_dirs: list[Path], baseline: Path | None = None, charts: bool = Tru
         Section("unserved", "Unserved demand", "Demand left unserved in each disruption scenario.",
                 items("t:unserved_by_scenario")),
         Section("prices", "Prices", "Market prices (the duals of the node balances).", items("t:prices")),
-        Section("welfare", "Welfare", "Consumer and producer surplus, government net and tariff revenue by node.",
+        Section("welfare", "Welfare", "Consumer and producer surplus and government net by node (total = their sum); "
+                "tariff revenue is the part of government net from tariffs and levies, not an addend.",
                 items("t:welfare_by_node")),
         Section("investment", "Investment", "Which projects each run gets built, and how much of each is online "
                 "by the end of the horizon.", items("t:investment")),

@@ -175,7 +175,7 @@ def scorecard(runs: list[RunFolder], base: RunFolder | None) -> Table:
         f"scenarios and years ({NODE} {MAGNET} unserved share of demand; {NODE} {MAGNET} price).",
         "US budget cost = summary.json us_budget_cost_usd (US agencies' payments net of revenue, outlays at "
         "expected loss). US welfare = summary.json us_welfare_usd: consumer + producer surplus + government net "
-        "+ tariff revenue at node US. Older runs without these keys: computed from government.csv and "
+        "(tariff revenue included in government net, not added again) at node US. Older runs without these keys: computed from government.csv and "
         "welfare.csv. Definitions in docs/metrics.md.",
     ]
     if base is not None:

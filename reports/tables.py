@@ -485,7 +485,8 @@ def welfare_table(runs: list[RunFolder], base: RunFolder | None) -> Table:
             per[r.name] = None
             continue
         long = w.melt(id_vars=["scenario", "year", "node"], value_vars=[c for c in WELFARE_PARTS if c in w.columns], var_name="component", value_name="usd")
-        long["component"] = long["component"].str.removesuffix("_usd")
+        long["component"] = long["component"].str.removesuffix("_usd").replace(
+            "tariff_revenue", "of which tariff_revenue")      # part of government_net, not an addend
         per[r.name] = expected(r, "welfare", ["node", "component"], "usd", df=long)
     df = wide(runs, per, ["node", "component"], "welfare")
     vc = [r.name for r in runs] + add_deltas(df, runs, base)
@@ -495,7 +496,9 @@ def welfare_table(runs: list[RunFolder], base: RunFolder | None) -> Table:
         df,
         unit="usd",
         value_cols=vc,
-        notes=["welfare.csv, probability-weighted over scenarios, summed over years (undiscounted)."] + missing_note(runs, "welfare"),
+        notes=["welfare.csv, probability-weighted over scenarios, summed over years (undiscounted). total = "
+               "consumer_surplus + producer_surplus + government_net; 'of which tariff_revenue' is the part of "
+               "government_net from tariffs and levies."] + missing_note(runs, "welfare"),
     )
 
 
