@@ -162,3 +162,41 @@ def test_transfer_to_a_foreign_producer_counted_abroad():
     assert sum(v["total_usd"] for v in s["welfare_by_country_usd"].values()) == pytest.approx(
         s["welfare_total_usd_discounted"], abs=1)
     assert s["us_welfare_usd"] == s["welfare_by_country_usd"]["US"]["total_usd"]
+
+
+def test_outlay_years_node_ids_and_default_home_are_checked(tmp_path, capsys):
+    """Three inputs that used to pass silently: an outlay's `years` (it is booked once, in `year`:
+    refused), a node id with '_' (a payer is NODE_AGENCY, so 'U_S' could not pay: refused, naming
+    nodes.csv), and the default home US on a data set without a US (a warning: the US figures read 0)."""
+    import shutil
+    import warnings
+
+    from reebloc.app.cli import main
+    from reebloc.errors import ReeblocError
+    from reebloc.inputs.checks import check_against_data
+    from reebloc.inputs.config import load_config
+    from reebloc.inputs.dataset import load_dataset
+    from tests.conftest import CONFIGS
+    cfg = tmp_path / "o.yaml"
+    cfg.write_text(f"base: {CONFIGS / 'two.yaml'}\nname: o\npolicies:\n  g: {{kind: outlay, type: grant, "
+                   "amount_usd: 1.0e+6, year: 2025, years: {start: 2026, end: 2026}}\n")
+    capsys.readouterr()
+    assert main(["-q", "run", str(cfg), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"error: {cfg}: policies.g: years does not apply to an outlay") and "\n" not in err
+    assert not (tmp_path / "out" / "o").exists()
+
+    data = tmp_path / "data"
+    shutil.copytree(BASE.data_dir, data)
+    nodes = (data / "nodes.csv").read_text()
+    (data / "nodes.csv").write_text(nodes.replace("\nJP,", "\nJ_P,", 1))
+    assert "J_P," in (data / "nodes.csv").read_text()
+    with pytest.raises(ReeblocError) as e:
+        load_dataset(data, BASE.config.year_list)
+    assert "nodes.csv" in str(e.value) and "'_'" in str(e.value)
+
+    spe3 = load_config(CONFIGS / "spe3.yaml")
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        check_against_data(spe3, load_dataset(spe3.data_dir, spe3.config.year_list))
+    assert any("money.home is US by default" in str(x.message) for x in w)

@@ -40,6 +40,8 @@ Each error names the file that set the key (the config that wrote it, not the ba
 
 from __future__ import annotations
 
+import warnings
+
 import difflib
 from pathlib import Path
 
@@ -141,6 +143,10 @@ def check_against_data(resolved, data) -> None:
         need(cfg.china_node, nodes, "china_node", "node", "nodes.csv")
     if isinstance(raw.get("money"), dict) and "home" in raw["money"]:   # likewise the default US
         need(cfg.money.home, nodes, "money.home", "node", "nodes.csv")
+    elif cfg.money.home not in nodes:
+        warnings.warn(f"{resolved.path}: money.home is {cfg.money.home} by default and the data set has no node "
+                      f"{cfg.money.home}: us_welfare_usd and us_budget_cost_usd will read 0; set money.home to one "
+                      f"of {', '.join(sorted(nodes))}", UserWarning, stacklevel=2)
     for p in cfg.payers:
         need(p.split("_", 1)[0], nodes, "payers", "node", f"nodes.csv; payer {p!r} is NODE_AGENCY")
     payers = nodes | set(cfg.payers)

@@ -264,6 +264,9 @@ class Outlay(PolicyBase):
 
     @model_validator(mode="after")
     def _loss(self):
+        if self.years is not None:
+            raise ValueError("years does not apply to an outlay: it is booked once, in `year` (a loan's "
+                             "disbursement); write one outlay per payment year")
         if self.type == "equity" and self.expected_loss_rate is None and not self.projects:
             raise ValueError("equity is costed at its expected loss: give expected_loss_rate "
                              "(share of amount_usd expected to be lost; 1.0 = face value)")
