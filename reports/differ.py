@@ -260,6 +260,7 @@ def provenance(runs: list[RunFolder]) -> list[Table]:
         m = r.manifest
         flat = {f"versions.{k}": v for k, v in (m.get("versions") or {}).items()}
         flat["git_commit"] = m.get("git_commit")
+        flat["git_dirty"] = m.get("git_dirty")
         for sect in ("solver", "wedges", "timings_s"):
             if isinstance(m.get(sect), dict):
                 flat.update({f"{sect}.{k}": v for k, v in m[sect].items()})

@@ -194,3 +194,24 @@ def test_every_security_metric_is_defined_in_docs():
     assert metrics, "the chain fixture writes security rows"
     text = (ROOT / "docs" / "metrics.md").read_text(encoding="utf-8")
     assert all(f"| `{m}` |" in text for m in metrics), sorted(m for m in metrics if f"| `{m}` |" not in text)
+
+
+def test_manifest_says_whether_the_source_was_committed(tmp_path, monkeypatch):
+    """git_dirty: false on a clean checkout, true once a tracked file of the package changes
+    (a run made on uncommitted code cannot be reproduced from git_commit alone)."""
+    import shutil
+    import subprocess
+
+    from reebloc.app import run as runmod
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    repo = tmp_path / "repo"
+    (repo / "model" / "app").mkdir(parents=True)
+    (repo / "reports").mkdir()
+    (repo / "model" / "x.py").write_text("a = 1\n")
+    for args in (["init", "-q"], ["add", "-A"], ["-c", "user.email=t@t", "-c", "user.name=t", "commit", "-qm", "x"]):
+        subprocess.run(["git", "-C", str(repo), *args], check=True)
+    monkeypatch.setattr(runmod, "__file__", str(repo / "model" / "app" / "run.py"))
+    assert runmod.git_dirty() is False and runmod.git_commit()
+    (repo / "model" / "x.py").write_text("a = 2\n")
+    assert runmod.git_dirty() is True

@@ -16,7 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from reebloc.app.run import check_replaceable, dump_json, git_commit, package_versions, write_folder, write_tables
+from reebloc.app.run import check_replaceable, dump_json, git_commit, git_dirty, package_versions, write_folder, write_tables
 from reebloc.errors import ReeblocError
 from reebloc.inputs.config import load_config
 from reebloc.solve.decompose import available, divergence_year
@@ -119,7 +119,7 @@ def run_decomposed(config_path: str, method: str, np_: int = 1, out: str | None 
     rep["config"] = str(config_path)
     manifest = {"run": final.name, "config": cfg.model_dump(mode="json"),
                 "config_files": [str(f) for f in resolved.files], "overrides": resolved.overrides,
-                "versions": package_versions(), "git_commit": git_commit(),
+                "versions": package_versions(), "git_commit": git_commit(), "git_dirty": git_dirty(),
                 "decomposition": {"method": method, "ranks": np_, "converged": rep["converged"]},
                 "timings_s": {"decomposition_s": round(rep["seconds"], 4), "gather_tables_s": round(gather_s, 4),
                               "total_s": round(time.perf_counter() - t_start, 4)}}

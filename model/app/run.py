@@ -77,6 +77,18 @@ def git_commit() -> str | None:
         return None
 
 
+def git_dirty() -> bool | None:
+    """Whether the package's tracked source (model/, reports/) differs from ``git_commit()``: a run
+    made on uncommitted code cannot be reproduced from its commit alone. None outside a checkout."""
+    here = Path(__file__).resolve().parent.parent
+    try:
+        out = subprocess.run(["git", "-C", str(here.parent), "status", "--porcelain", "--untracked-files=no",
+                              "--", str(here), str(here.parent / "reports")], capture_output=True, text=True, timeout=5)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return bool(out.stdout.strip()) if out.returncode == 0 else None
+
+
 def solve_resolved(resolved: ResolvedConfig, data: DataSet | None = None, keep_instance: bool = False) -> RunResult:
     """Load (unless given), build, solve and tabulate; nothing is written."""
     cfg = resolved.config
@@ -138,6 +150,7 @@ def solve_resolved(resolved: ResolvedConfig, data: DataSet | None = None, keep_i
         "inputs": {"path": str(data.folder), "files": data.hashes},
         "versions": package_versions(),
         "git_commit": git_commit(),
+        "git_dirty": git_dirty(),
         "timings_s": {k: round(v, 4) for k, v in timings.items()},
         "solver": {"name": "highs", "status": solver.info.status, "termination": solver.info.termination,
                    "objective_kusd": solver.info.objective_kusd, "solves": solver.info.solves,
