@@ -421,3 +421,34 @@ def test_a_floor_paying_on_disposed_output_is_flagged(tmp_path):
     assert any("price floor cfd pays" in h for h in r.manifest["health"])
     plain = solve_resolved(base, ds)
     assert plain.manifest["health"] == "ok" and plain.tables["disposal"].quantity_t.sum() == pytest.approx(0.0)
+
+
+def test_cfd_on_its_own_market_is_solved_to_the_stated_tolerance(tmp_path):
+    """One market: demand q = 200 − 2p (linear through 100 t at $50/kg, elasticity −1), one plant
+    with marginal cost 20 + 0.1 q, a CfD floor of $36 referenced to its own market. By hand: the
+    plant is paid 36 a kg, makes q = (36 − 20)/0.1 = 160 t, which clears at p = (200 − 160)/2 = $20;
+    the floor pays (36 − 20) × 160 t = $2.56M. The wedge iteration contracts slowly here (the last
+    change shrinks by ρ ≈ 0.83 a step): stopping on a last change of $0.01 left the price $0.049
+    off and the payment 0.43% high; the stopping rule now bounds the estimated distance to the
+    fixed point by the tolerance ($0.01/kg)."""
+    from tests.conftest import csv_text, solve_files
+    files = {
+        "nodes.csv": "node,name,source_id\nA,A,fx\n",
+        "commodities.csv": "commodity,name,stage,source_id\ng,good,separation,fx\n",
+        "processes.csv": "process,commodity,coefficient_t,source_id\nmake,g,1,fx\n",
+        "facilities.csv": "facility,node,process,owner,status,start_year,end_year,source_id\ns,A,make,s,operating,2025,2025,fx\n",
+        "capacity.csv": "facility,year,capacity_t,source_id\ns,2025,10000,fx\n",
+        "costs.csv": "facility,year,cost_usd_per_kg,slope_usd_per_kg_per_t,source_id\ns,2025,20,0.1,fx\n",
+        "demand.csv": csv_text("node,segment,commodity,year,quantity_t,price_usd_per_kg,elasticity,voll_usd_per_kg,source_id",
+                               ["A,all,g,2025,100,50,-1,1000,fx"]),
+        "routes.csv": "origin,destination,commodity,freight_usd_per_kg,source_id\n",
+        "sources.csv": "source_id,citation,url,note\nfx,hand case,,\n",
+        "assumptions.csv": "assumption_id,description,unit,central,low,high,note\n",
+    }
+    r = solve_files(tmp_path, files, "name: own_cfd\nyears: {start: 2025, end: 2025}\ndiscount_rate: 0\n"
+                    "money: {home: A}\ncurves: {form: linear, demand: linear}\npolicies:\n"
+                    "  fl: {kind: price_floor, facilities: [s], commodity: g, price_usd_per_kg: 36, reference_node: A, payer: A}\n")
+    assert price(r, "A", 2025) == pytest.approx(20.0, abs=0.015)
+    assert gov(r, "price_floor", year=2025) == pytest.approx(2.56e6, rel=1e-3)
+    w = r.manifest["wedges"]      # the slow contraction was seen: the estimate is several last changes
+    assert w["converged"] and 3 * w["residual_usd_per_kg"] < w["error_estimate_usd_per_kg"] <= 0.01

@@ -125,8 +125,9 @@ class WedgeOptions(Strict):
     """Fixed-point iteration for price-dependent wedges (ad valorem tariffs, CfDs, levies)."""
 
     max_iterations: int = Field(default=50, ge=1, le=10_000, description="iterations before the loop stops unconverged")
-    tolerance_usd_per_kg: Num = Field(default=0.01, gt=0, description="converged when no wedge moves by more "
-                                      "than this between iterations ($/kg)")
+    tolerance_usd_per_kg: Num = Field(default=0.01, gt=0, description="converged when the estimated distance of "
+                                      "every wedge to its fixed point is at most this ($/kg): the last change, times "
+                                      "ρ/(1 − ρ) when the changes shrink by a ratio ρ (manifest wedges.error_estimate_usd_per_kg)")
     damping: Num = Field(default=1.0, gt=0, le=1, description="weight of the new iterate at the start (1: no damping); halved, down to 1/8 of it, whenever the largest wedge change grows")
 
 
