@@ -298,7 +298,12 @@ def test_unknown_output_key_stops_the_sweep(tmp_path):
     raw["outputs"][2]["summary"] = "welfare_totl_usd_discounted"
     raw["design"] = {"kind": "lhs", "n": 2, "seed": 1}
     f.write_text(yaml.safe_dump(raw))
-    with pytest.raises(ReeblocError, match=r"outputs.welfare.summary: no key 'welfare_totl_usd_discounted'"):
+    with pytest.raises(ReeblocError, match=r"outputs.welfare.summary: no key 'welfare_totl_usd_discounted' in "
+                       r"summary.json; did you mean 'welfare_total_usd_discounted'\?"):
+        run_sweep(f, workers=1, out=tmp_path / "out", progress=False)
+    raw["outputs"][2]["summary"] = "government_cost_usd_discounted.us"      # a nested key: its level's keys
+    f.write_text(yaml.safe_dump(raw))
+    with pytest.raises(ReeblocError, match=r"did you mean 'government_cost_usd_discounted.US'\?"):
         run_sweep(f, workers=1, out=tmp_path / "out", progress=False)
 
 
@@ -368,3 +373,13 @@ def test_a_variant_whose_cover_target_exceeds_capacity_is_refused_not_cut(tmp_pa
         assert df.loc[500.0, "status"].startswith("error: ReeblocError: policies.us_stock.target_days: refused: a cover of 30 days")
         assert np.isnan(df.loc[500.0, "objective"])
         assert (df.loc[[1000.0, 20000.0], "status"] == "optimal").all()
+
+
+def test_report_header_shows_only_the_design_settings_its_kind_uses():
+    """A Sobol design has no levels and a grid no seed: the sweep report's header lists only
+    what the design used (it printed levels=4 for Sobol and seed=12345 for a grid)."""
+    from reebloc.sweep.analysis import design_text
+    assert design_text({"kind": "sobol", "n": 256, "levels": 4, "seed": 7, "second_order": False}) == \
+        "sobol (n=256, second_order=False, seed=7)"
+    assert design_text({"kind": "grid", "n": None, "levels": 3, "seed": 12345}) == "grid (levels=3)"
+    assert design_text({"kind": "morris", "n": 10, "levels": 4, "seed": 1}) == "morris (n=10, levels=4, seed=1)"

@@ -197,12 +197,25 @@ def write_report(sweep_dir: Path, out: Path) -> Path:
     return out
 
 
+DESIGN_FIELDS = {"grid": ("levels",), "oat": ("levels",), "lhs": ("n", "seed"),
+                 "sobol": ("n", "second_order", "seed"), "morris": ("n", "levels", "seed")}
+"""The design settings each kind uses (the others are defaults it ignores)."""
+
+CONF_NOTE = "*_conf: half-width of the 95% bootstrap confidence interval (SALib)"
+
+
+def design_text(d: dict) -> str:
+    """'sobol (n=256, second_order=False, seed=1)': only the settings the design's kind uses."""
+    used = [f"{k}={d.get(k)}" for k in DESIGN_FIELDS.get(d["kind"], ("n", "levels", "seed")) if d.get(k) is not None]
+    return f"{d['kind']} ({', '.join(used)})" if used else d["kind"]
+
+
 def _header(a) -> list[tuple[str, str]]:
     m = a["manifest"]
     df = a["results"]
     d = m["design"]
     return [("sweep", m["sweep"]), ("base", str(m.get("base"))),
-            ("design", f"{d['kind']} (n={d.get('n')}, levels={d.get('levels')}, seed={d.get('seed')})"),
+            ("design", design_text(d)),
             ("variants", f"{len(df)} ({int((df['status'] != 'optimal').sum())} failed)"),
             ("parameters", ", ".join(m["parameters"])), ("outputs", ", ".join(m["outputs"]))]
 
@@ -219,7 +232,7 @@ def _html(a) -> str:
     for o in a["manifest"]["outputs"]:
         parts.append(f"<h2>{html.escape(o)}</h2>")
         if o in a["indices"]:
-            parts.append("<h3>Sensitivity indices (SALib)</h3>" + a["indices"][o].to_html(
+            parts.append(f"<h3>Sensitivity indices (SALib; {CONF_NOTE})</h3>" + a["indices"][o].to_html(
                 index=False, float_format=lambda v: f"{v:.4f}"))
             parts.append(_img(a["charts"][f"indices_{o}"]))
         if o in a["metamodel"]:
@@ -258,7 +271,7 @@ def _markdown(a, out: Path) -> str:
         if o in a["indices"]:
             f = img_dir / f"indices_{o}.png"
             f.write_bytes(a["charts"][f"indices_{o}"])
-            lines += ["### Sensitivity indices (SALib)", "", _md_table(a["indices"][o]), "",
+            lines += ["### Sensitivity indices (SALib)", "", f"{CONF_NOTE}.", "", _md_table(a["indices"][o]), "",
                       f"![indices]({img_dir.name}/{f.name})", ""]
         if o in a["metamodel"]:
             coefs, st = a["metamodel"][o]
@@ -273,7 +286,8 @@ def _xlsx(a, out: Path) -> None:
     from openpyxl.drawing.image import Image
 
     with pd.ExcelWriter(out, engine="openpyxl") as xw:
-        pd.DataFrame(_header(a), columns=["item", "value"]).to_excel(xw, sheet_name="sweep", index=False)
+        notes = [("indices", CONF_NOTE)] if a["indices"] else []
+        pd.DataFrame(_header(a) + notes, columns=["item", "value"]).to_excel(xw, sheet_name="sweep", index=False)
         a["describe"].to_excel(xw, sheet_name="outputs")
         rows = []
         for o, df in a["indices"].items():

@@ -206,6 +206,20 @@ def _hint(name: str, candidates) -> str:
     return f"; did you mean '{close[0]}'?" if close else ""
 
 
+def _path_hint(tree: dict, dotted: str) -> str:
+    """'; did you mean …?' for the first part of a dotted key that ``tree`` lacks, from its level."""
+    node, done = tree, []
+    for part in dotted.split("."):
+        if not isinstance(node, dict):
+            return ""
+        if part not in node:
+            hint = _hint(part, node)
+            return hint.replace("'", "'" + ".".join(done) + ("." if done else ""), 1) if hint else ""
+        done.append(part)
+        node = node[part]
+    return ""
+
+
 def _num(v) -> str:
     return repr(v) if isinstance(v, bool) else f"{v:g}"
 
@@ -663,8 +677,8 @@ class ReeblocEvaluator:
                 except KeyError:
                     if not self._outputs_checked:  # the first variant decides: a typo stops the sweep
                         raise WorkerError(self.rs.path, f"outputs.{o.name}.summary",
-                                          f"no key {o.summary!r} in summary.json (top-level keys: "
-                                          f"{', '.join(summary)})") from None
+                                          f"no key {o.summary!r} in summary.json{_path_hint(summary, o.summary)} "
+                                          f"(top-level keys: {', '.join(summary)})") from None
                     v = None  # e.g. a payer without payments in this variant
                 out[o.name] = float(v) if isinstance(v, (int, float)) else float("nan")
             else:
