@@ -1187,8 +1187,9 @@ def released_in(run: RunData, holder: str, scenario: str) -> float:
 
 
 def stockpile_net_cost(run: RunData) -> float:
-    """Expected, discounted purchases + holding − resale − the stock left at the horizon's end at
-    the final period's price (``money.closing_stocks``) of every public stockpile, USD."""
+    """Expected, discounted purchases + holding − resale of every public stockpile (− the stock
+    left at the horizon's end at the final price, where ``money.closing_stocks: market`` counts
+    it), USD."""
     if not (run.folder / "government.csv").exists():
         return 0.0
     g = run.table("government")
@@ -1222,8 +1223,8 @@ def stocks_section(runs: list[RunData], baseline: str) -> list[str]:
     w("")
     w(f"| variant | private stock end-{trunk_end}, t | private stock, t·yr | public stock, t·yr | "
       f"released in `{worst}`, private / public, t | Δ worst US shortage vs baseline, t | "
-      "stockpile net cost (closing stock at market value), $M | US welfare Δ vs baseline, $M | world welfare Δ vs baseline, $M |")
-    w("|---|---:|---:|---:|---|---:|---:|---:|---:|")
+      "stockpile net cost, $M | its closing stock at the final price, $M | US welfare Δ vs baseline, $M | world welfare Δ vs baseline, $M |")
+    w("|---|---:|---:|---:|---|---:|---:|---:|---:|---:|")
     for r in shown:
         s = us_stocks(r, "private")
         end = expected_by_year(r, s, "stock_t").get(trunk_end, 0.0)
@@ -1233,6 +1234,7 @@ def stocks_section(runs: list[RunData], baseline: str) -> list[str]:
         w(f"| {r.label} | {tonnes(end)} | {tonnes(stock_years(r, 'private', later))} | "
           f"{tonnes(stock_years(r, 'public', later))} | {tonnes(released_in(r, 'private', worst))} / "
           f"{tonnes(released_in(r, 'public', worst))} | {tonnes(dw, True)} | {musd(stockpile_net_cost(r))} | "
+          f"{musd(sum((r.summary.get('closing_stock_value_usd') or {}).values()))} | "
           f"{musd(uw, True) if r.label != baseline else '–'} | {musd(ww, True) if r.label != baseline else '–'} |")
     w("")
     p0 = stock_years(base, "private", later)

@@ -209,7 +209,9 @@ def test_grant_lowers_the_tipping_floor_by_hand(fixture):
     grant = {"g": {"kind": "outlay", "type": "grant", "amount_usd": 0.1 * c * SIZE, "year": 2025,
                    "projects": ["us_new"]}}
     assert tipping_floor(0.9 * a) == pytest.approx(76.0)
-    assert built(solve(cfg, {**floor(75.9), **grant}), 2025) == pytest.approx(0.0, abs=1e-3)
+    unbuilt = solve(cfg, {**floor(75.9), **grant})
+    assert built(unbuilt, 2025) == pytest.approx(0.0, abs=1e-3)
+    assert unbuilt.summary["project_finance_budget_cost_usd"] == {"g": 0.0}     # nothing built, nothing paid
     r = solve(cfg, {**floor(76.1), **grant})
     assert built(r, 2025) == pytest.approx(SIZE, abs=1e-3)
     # the grant is costed as the charge it takes off the investor, 0.1 × A per t/yr in each year
@@ -390,16 +392,16 @@ def test_a_nominal_grant_is_deflated_and_a_project_loan_reports_its_budget_cost(
     assert built(r, 2025) == pytest.approx(SIZE, abs=1e-3)
     g = r.tables["government"]
     assert g[(g.instrument == "project_grant") & (g.scenario == "calm")].usd.sum() == pytest.approx(0.1 * a * SIZE * 1000, rel=1e-6)
-    # the cash: the nominal amount deflated to 2025 dollars, booked in 2026 (the horizon's last
-    # year) at the value that keeps its discounted cost, i.e. 2027 discounted to 2025
-    r0 = load_config(cfg).config.discount_rate
-    assert r.summary["project_finance_budget_cost_usd"] == {"g": pytest.approx(0.1 * c * SIZE * (1 + r0) ** -2, rel=1e-9)}
+    # the cash on what is built: the grant's real share of the capex, booked when the build is
+    # decided (2025, the first year: not discounted)
+    assert r.summary["project_finance_budget_cost_usd"] == {"g": pytest.approx(0.1 * c * SIZE, rel=1e-9)}
     loan = {"kind": "outlay", "type": "loan", "amount_usd": 5e6, "year": 2028, "interest_subsidy_rate": 0.02,
             "expected_loss_rate": 0.05, "term_years": 10, "projects": ["us_new"]}
     r = solve(cfg, {**floor(80.1), "l": loan})
     fcra = Outlay(**loan).budget_cost(money.credit_discount_rate) * money.deflator(2028)
-    # booked in 2026, the horizon's last year, at the value that keeps its discounted cost: = 2028 discounted to 2025
-    assert r.summary["project_finance_budget_cost_usd"] == {"l": pytest.approx(fcra * (1 + r0) ** -3, rel=1e-9)}
+    # the whole (real) amount is lent, to a build decided in 2025: its FCRA cost, booked then
+    assert built(r, 2025) == pytest.approx(SIZE, abs=1e-3)
+    assert r.summary["project_finance_budget_cost_usd"] == {"l": pytest.approx(fcra, rel=1e-9)}
     assert fcra > 0.05 * 5e6 * 0.9      # expected loss and the interest subsidy: a real figure
     g = r.tables["government"]
     assert set(g[g.policy == "l"].instrument) <= {"project_loan"}

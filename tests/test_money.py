@@ -195,7 +195,10 @@ def test_outlay_years_node_ids_and_default_home_are_checked(tmp_path, capsys):
         load_dataset(data, BASE.config.year_list)
     assert "nodes.csv" in str(e.value) and "'_'" in str(e.value)
 
-    spe3 = load_config(CONFIGS / "spe3.yaml")
+    no_home = tmp_path / "spe3.yaml"      # spe3 without its money.home: nodes r1-r3, no US
+    no_home.write_text((CONFIGS / "spe3.yaml").read_text().replace("inputs: ../data/spe3", f"inputs: {CONFIGS.parent / 'data' / 'spe3'}")
+                       .replace("money: {home: r1}", ""))
+    spe3 = load_config(no_home)
     with warnings.catch_warnings(record=True) as w:
         warnings.simplefilter("always")
         check_against_data(spe3, load_dataset(spe3.data_dir, spe3.config.year_list))

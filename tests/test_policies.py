@@ -261,11 +261,12 @@ def test_transfers_cancel_out_of_total_welfare():
     # and a stockpile whose cover target holds 1,000 t at the end (its closing value is in both)
     policies = {**ALL_IN, "vault": {"kind": "stockpile", "node": "US", "commodity": "ndpr_oxide",
                                     "capacity_t": 2000, "target_days": 73, "payer": "US_DoD"}}
-    cfg = apply_overrides(BASE, {"policies": policies}).config
+    market = {"money": {"closing_stocks": "market"}}        # the closing value counted in welfare
+    cfg = apply_overrides(BASE, {"policies": policies, **market}).config
     inst = create_model(cfg, DATA)
     solver = Solver(inst.m, cfg.solver)
     solve_equilibrium(inst, solver)
-    r = solve_two(policies)
+    r = solve_two(policies, extra=market)
     w = r.tables["welfare"]
     true = true_welfare_usd(inst, balance_prices(inst.m, solver.duals))
     assert sum(r.summary["closing_stock_value_usd"].values()) > 0
@@ -452,3 +453,32 @@ def test_cfd_on_its_own_market_is_solved_to_the_stated_tolerance(tmp_path):
     assert gov(r, "price_floor", year=2025) == pytest.approx(2.56e6, rel=1e-3)
     w = r.manifest["wedges"]      # the slow contraction was seen: the estimate is several last changes
     assert w["converged"] and 3 * w["residual_usd_per_kg"] < w["error_estimate_usd_per_kg"] <= 0.01
+
+
+def test_inputs_that_would_do_nothing_or_double_pay_are_caught(tmp_path, capsys):
+    """A tariff that matches no route (here US → US) would tax nothing: refused. Loan terms on a
+    grant: refused. Two CfDs on one plant's NdPr in the same years both pay in full: a warning."""
+    import warnings
+
+    from reebloc.app.cli import main
+    from reebloc.inputs.checks import check_against_data
+    from reebloc.inputs.config import apply_overrides
+    from tests.conftest import CONFIGS
+    from tests.policy_helpers import BASE, DATA
+    for body, says in (
+            ("  t: {kind: tariff, origins: [US], destinations: [US], specific_usd_per_kg: 5}",
+             "policies.t: matches no route of routes.csv"),
+            ("  g: {kind: outlay, type: grant, amount_usd: 1.0e+6, year: 2025, term_years: 10}",
+             "policies.g: term_years do(es) not apply to a grant")):
+        cfg = tmp_path / "c.yaml"
+        cfg.write_text(f"base: {CONFIGS / 'two.yaml'}\nname: c\npolicies:\n{body}\n")
+        capsys.readouterr()
+        assert main(["-q", "run", str(cfg), "--out", str(tmp_path / "out")]) == 2
+        err = capsys.readouterr().err.strip()
+        assert err.startswith(f"error: {cfg}: {says}") and "\n" not in err, err
+    two = apply_overrides(BASE, {"policies": {"a": FLOOR, "b": {**FLOOR, "price_usd_per_kg": 95}}})
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        check_against_data(two, DATA)
+    assert any("policies.a and policies.b are both price floors on mp (ndpr_oxide) in 2025-2026" in str(x.message)
+               for x in w), [str(x.message) for x in w]

@@ -162,7 +162,7 @@ COVER = {"vault": {"kind": "stockpile", "node": "US", "commodity": "ndpr_oxide",
                    "holding_cost_usd_per_kg_yr": 1.0, "target_days": 73, "payer": "US_DoD"}}
 
 
-def calm(policies, closing="market"):
+def calm(policies, closing="none"):
     return solve_resolved(apply_overrides(BASE, {"policies": policies, "money": {"closing_stocks": closing}}), DATA)
 
 
@@ -171,9 +171,9 @@ def test_a_stock_held_to_the_end_keeps_its_market_value(closing, welfare_change)
     """No disruption: a cover target of 73 days of 5,000 t/yr holds 1,000 t in both years. China
     supplies at a constant $62/kg landed, so the US price stays 62 and no producer gains. By hand
     (discount rate 0): the stockpile pays 62 × 1,000 t + $1/kg × 1,000 t × 2 years = $64M, and
-    still holds 1,000 t worth $62M at the 2026 price. US (and world) welfare change: −$2M with
-    the closing stock at market value, −$64M if it were worthless. The budget cost is the cash,
-    $64M, either way."""
+    still holds 1,000 t worth $62M at the 2026 price (reported either way). US (and world)
+    welfare change: −$64M with the stock worthless at the end (the default, as the LP decides),
+    −$2M with `closing_stocks: market`. The budget cost is the cash, $64M, either way."""
     r, base = calm(COVER, closing), calm({}, closing)
     assert price(r, "US", 2026) == pytest.approx(62.0)
     assert r.tables["stockpiles"].set_index("year").loc[2026, "stock_t"] == pytest.approx(1000.0)
@@ -181,6 +181,7 @@ def test_a_stock_held_to_the_end_keeps_its_market_value(closing, welfare_change)
     assert (r.summary["welfare_total_usd_discounted"] - base.summary["welfare_total_usd_discounted"]
             == pytest.approx(welfare_change, abs=1.0))
     assert r.summary["us_budget_cost_usd"] == pytest.approx(64 * M, abs=1.0)
-    value = 62 * M if closing == "market" else 0.0
-    assert sum(r.summary["closing_stock_value_usd"].values()) == pytest.approx(value, abs=1.0)
-    assert gov(r, "stockpile_closing_value", year=2026) == pytest.approx(-value, abs=1.0)
+    assert r.summary["closing_stock_value_usd"] == pytest.approx({"vault": 62 * M}, abs=1.0)
+    assert r.tables["stockpiles"].set_index("year").loc[2026, "closing_value_usd"] == pytest.approx(62 * M, abs=1.0)
+    counted = 62 * M if closing == "market" else 0.0
+    assert gov(r, "stockpile_closing_value", year=2026) == pytest.approx(-counted, abs=1.0)

@@ -178,6 +178,7 @@ class Finance:
     subsidy_usd_per_t: float                                       # annual rate subsidy (loan/equity), government
     grant_usd_per_t: float                                         # grant per t/yr built (cash, up front)
     by_policy: dict[str, tuple[str, str, float, float]] = field(default_factory=dict)
+    financed_usd_per_t: dict[str, float] = field(default_factory=dict)  # policy -> $ it puts in per t/yr built
     # policy -> (payer, type, annual subsidy $/t, one-off $/t): a grant's cost is annual too (its annuity)
 
 
@@ -246,6 +247,8 @@ def project_finance(ix, cfg, where=None) -> dict[str, Finance]:
         wsum = sum(weights)
         for (n, p, _), wk in zip(credit, weights):
             fin.by_policy[n] = (p.payer, p.type, (a_base - a_eff) * wk / wsum if wsum > 0 else 0.0, 0.0)
+        for (n, p, _), sk in zip(credit, shares):
+            fin.financed_usd_per_t[n] = sk * net        # lent or invested: its share of the capex after grants
         # a grant is paid up front but costed as the investor gains from it, as the annuity it takes
         # off the charge: g·A(capex, r) per t/yr in each year the build pays charges inside the
         # horizon (a grant on a plant built anyway then moves no welfare; the cash is in
@@ -254,6 +257,7 @@ def project_finance(ix, cfg, where=None) -> dict[str, Finance]:
         a_grant = annuity_usd_per_t(capex, base, lead, life) - a_base
         for n, p, s in grants:
             fin.by_policy[n] = (p.payer, p.type, a_grant * s / gsum if gsum > 0 else 0.0, 0.0)
+            fin.financed_usd_per_t[n] = capex * g * s / gsum if gsum > 0 else 0.0   # the grant's cash
         out[j] = fin
     return out
 

@@ -114,6 +114,23 @@ def cover_target_problem(cfg, data, p) -> str | None:
     return None
 
 
+def stacked_floors(cfg, path) -> None:
+    """Warn where two enabled price floors cover one plant's commodity in a common year: both pay
+    in full on the same tonnes (contracts can stack; usually one is meant to replace the other)."""
+    from reebloc.inputs.policies import PriceFloor
+    floors = [(n, p) for n, p in sorted(cfg.policies.items()) if isinstance(p, PriceFloor) and p.enabled]
+    years = set(cfg.year_list)
+    for i, (a, pa) in enumerate(floors):
+        for b, pb in floors[i + 1:]:
+            both = sorted(set(pa.facilities) & set(pb.facilities))
+            ya = {y for y in years if pa.years is None or pa.years.start <= y <= pa.years.end}
+            yb = {y for y in years if pb.years is None or pb.years.start <= y <= pb.years.end}
+            if both and pa.commodity == pb.commodity and ya & yb:
+                warnings.warn(f"{path}: policies.{a} and policies.{b} are both price floors on {', '.join(both)} "
+                              f"({pa.commodity}) in {min(ya & yb)}-{max(ya & yb)}: both pay in full on the same "
+                              "tonnes", UserWarning, stacklevel=3)
+
+
 def check_against_data(resolved, data) -> None:
     """Raise ReeblocError at the first reference the data set does not have."""
     from reebloc.inputs.config import _origin_of
@@ -172,6 +189,8 @@ def check_against_data(resolved, data) -> None:
             fail(key, f"{what} years {span.start}-{span.end} are outside the data set's "
                  f"horizon {lo}-{hi} (demand years of {resolved.data_dir.name})")
 
+    routes = set(zip(data["routes"]["origin"], data["routes"]["destination"], data["routes"]["commodity"]))
+    stacked_floors(cfg, resolved.path)
     for name in sorted(cfg.policies):
         p = cfg.policies[name]
         f = f"policies.{name}"
@@ -185,6 +204,11 @@ def check_against_data(resolved, data) -> None:
                 need(c, comms, f"{f}.commodities", "commodity", "commodities.csv")
             for c in p.reference_price_usd_per_kg:
                 need(c, comms, f"{f}.reference_price_usd_per_kg", "commodity", "commodities.csv")
+        if isinstance(p, Tariff) and not any(
+                (p.origins == "*" or o in p.origins) and (p.destinations == "*" or d in p.destinations)
+                and (p.commodities == "*" or c in p.commodities) and o != d for o, d, c in routes):
+            fail(f, "matches no route of routes.csv (origins × destinations × commodities, an origin never "
+                 "its own destination): it would tax nothing")
         if isinstance(p, Tariff) and not {"ad_valorem", "specific_usd_per_kg"} & p.model_fields_set:
             fail(f, "a tariff with no rate: give ad_valorem (a share, 0.25 = 25%) or specific_usd_per_kg "
                  "($/kg); 0 given explicitly is accepted")

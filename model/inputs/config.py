@@ -172,11 +172,13 @@ class MoneyOptions(Strict):
     credit_discount_rate: Num = Field(default=0.043, ge=0, le=0.5, description="nominal Treasury rate discounting "
                                       "loans' credit-subsidy cost, FCRA (assumption 0.043, range 0.035-0.05)")
     home: str = Field(default="US", description="the node whose welfare and budget are the yardstick")
-    closing_stocks: Literal["market", "none"] = Field(default="market", description=(
-        "value of the stocks held at the horizon's end (public stockpiles and private holders): "
-        "'market' counts each at the final period's price in its holder's welfare (government.csv "
-        "instrument stockpile_closing_value for a public stockpile; an asset, not cash, so not in the "
-        "budget cost); 'none' leaves them worthless, as the LP's decisions take them (docs/model.md § Money)"))
+    closing_stocks: Literal["none", "market"] = Field(default="none", description=(
+        "value of the stocks held at the horizon's end in welfare: 'none' (default) leaves them "
+        "worthless, as the LP's decisions take them, and only reports their value at the final "
+        "period's price (stockpiles.csv closing_value_usd, summary.json closing_stock_value_usd); "
+        "'market' adds that value to its holder's welfare (government.csv stockpile_closing_value for "
+        "a public stockpile; never in the budget cost): an ex-post bound, since decisions ignore it "
+        "(docs/model.md § Money)"))
 
     def deflator(self, year: int) -> float:
         """Real value of one nominal dollar of ``year``: (1 + π)^−(year − price_year)."""

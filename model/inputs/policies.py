@@ -267,6 +267,11 @@ class Outlay(PolicyBase):
         if self.years is not None:
             raise ValueError("years does not apply to an outlay: it is booked once, in `year` (a loan's "
                              "disbursement); write one outlay per payment year")
+        credit = {"interest_subsidy_rate", "term_years", "repayment", "cost_of_capital", "expected_loss_rate",
+                  "expected_loss_range"} & self.model_fields_set
+        if self.type == "grant" and credit:
+            raise ValueError(f"{', '.join(sorted(credit))} do(es) not apply to a grant (costed at its amount); "
+                             "they are terms of a loan, guarantee or equity stake")
         if self.type == "equity" and self.expected_loss_rate is None and not self.projects:
             raise ValueError("equity is costed at its expected loss: give expected_loss_rate "
                              "(share of amount_usd expected to be lost; 1.0 = face value)")

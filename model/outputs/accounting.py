@@ -95,8 +95,9 @@ def government_rows(inst: ModelInstance, prices: dict) -> list[tuple]:
                 rows.append((t, sp.payer, ins, p, usd * KUSD, rec))
     L = ix.tree.length
     rows = [(t, payer, ins, pol, usd * L[t], rec) for (t, payer, ins, pol, usd, rec) in rows]
-    rows += [(t, pi.stockpiles[p].payer, CLOSING, p, -v * KUSD, None)
-             for (p, t), v in closing_stock_kusd(inst, P).items() if v > TOL]
+    if counts_closing(inst):
+        rows += [(t, pi.stockpiles[p].payer, CLOSING, p, -v * KUSD, None)
+                 for (p, t), v in closing_stock_kusd(inst, P).items() if v > TOL]
     rows += investment_subsidy_rows(inst)
     return rows
 
@@ -112,13 +113,17 @@ def final_nodes(inst: ModelInstance) -> set[int]:
     return set(range(len(tree))) - {p for p in tree.parent if p is not None}
 
 
+def counts_closing(inst: ModelInstance) -> bool:
+    """Whether welfare counts the value of closing stocks (``money.closing_stocks: market``);
+    with ``none`` (the default, as the LP decides) it is reported only (stockpiles.csv
+    ``closing_value_usd``, summary.json ``closing_stock_value_usd``)."""
+    return inst.cfg.money.closing_stocks == "market"
+
+
 def closing_stock_kusd(inst: ModelInstance, P) -> dict[tuple[str, int], float]:
     """(stockpile, t) → P[n,c,t] × stock[p,t] at each final tree node t, k$ (an amount, not a rate):
-    the public stock left at the horizon's end marked at the market price of that period
-    (``money.closing_stocks: market``; empty with ``none``). The LP decides with the stock worthless
-    at the end; this values what it leaves (docs/model.md § Money, horizon rule)."""
-    if inst.cfg.money.closing_stocks != "market":
-        return {}
+    the public stock left at the horizon's end marked at the market price of that period. The LP
+    decides with the stock worthless at the end (docs/model.md § Money, closing stocks)."""
     m, last = inst.m, final_nodes(inst)
     return {(p, t): P(inst.pi.stockpiles[p].node, inst.pi.stockpiles[p].commodity, t) * (m.stock[p, t].value or 0.0)
             for (p, t) in m.STK if t in last}
@@ -126,9 +131,7 @@ def closing_stock_kusd(inst: ModelInstance, P) -> dict[tuple[str, int], float]:
 
 def private_closing_kusd(inst: ModelInstance, P, Pc) -> dict[tuple[str, str, int], float]:
     """(node, commodity, t) → price × pstock at each final tree node t, k$: the private holders'
-    closing stock at the price of the class they hold (``money.closing_stocks: market``)."""
-    if inst.cfg.money.closing_stocks != "market":
-        return {}
+    closing stock at the price of the class they hold."""
     m, last = inst.m, final_nodes(inst)
     held_clean = set(inst.ix.storage_clean)
     return {(n, c, t): (Pc(n, c, t) if (n, c) in held_clean else P(n, c, t)) * (m.pstock[n, c, t].value or 0.0)
@@ -219,20 +222,47 @@ def booked_budget_cost(inst: ModelInstance, p: Outlay, loss: str = "central") ->
     return anchor, usd * (1 + cfg.discount_rate) ** -(p.year - anchor)
 
 
-def project_finance_budget_costs(inst: ModelInstance) -> dict[str, float]:
-    """{policy: usd} the budget office's cost of each project-finance outlay on the amount
-    announced (a grant's cash; a loan's FCRA credit subsidy from ``interest_subsidy_rate``,
-    ``expected_loss_rate``, ``term_years``, ``repayment``; equity at its expected loss), discounted
-    to the run's first year. For comparison only: government.csv carries the capital-charge
-    subsidy on what is built, the transfer that moves the market (docs/model.md § Investment)."""
-    cfg, out = inst.cfg, {}
+def project_budget_rows(inst: ModelInstance, loss: str = "central") -> list[tuple]:
+    """(t, payer, type, policy, usd) the budget office's cost of project finance on what is built,
+    booked at the tree node t where a build is decided: the dollars the policy puts in (a grant's
+    share of capex; a loan's or equity's share of the capex after grants) × its budget cost per
+    dollar announced (``Outlay.budget_cost`` / amount: 1 for a grant, the FCRA credit-subsidy rate
+    of a loan, the expected loss rate of equity; 0 for equity without one). Nothing is booked for a
+    project not built; a build in one branch is booked in that branch. ``loss``: as for
+    :func:`outlay_rows`."""
+    from reebloc.equilibrium.investment import project_finance
+    m, ix, cfg = inst.m, inst.ix, inst.cfg
+    pr = ix.projects
+    if not pr:
+        return []
+    rows = []
+    for j, f in project_finance(ix, cfg).items():
+        for pol, usd_per_t in f.financed_usd_per_t.items():
+            p = cfg.policies[pol]
+            rate = None
+            if loss != "central" and p.expected_loss_range is not None:
+                rate = p.expected_loss_range[0 if loss == "low" else 1]
+            per_usd = p.budget_cost(cfg.money.credit_discount_rate, rate) / p.amount_usd if p.amount_usd > 0 else 0.0
+            for t in range(len(ix.tree)):
+                if (j, t) in pr.build_t_set:
+                    usd = per_usd * usd_per_t * (m.build[j, t].value or 0.0)
+                    if abs(usd) > TOL:
+                        rows.append((t, p.payer, p.type, pol, usd))
+    return rows
+
+
+def project_finance_budget_costs(inst: ModelInstance, loss: str = "central") -> dict[str, float]:
+    """{policy: usd} the budget office's cost of each project-finance outlay on what is built
+    (:func:`project_budget_rows`), expected over scenarios and discounted to the run's first year;
+    0 where nothing it finances is built. For comparison: government.csv carries the capital-charge
+    subsidy on what is built inside the horizon, the transfer that moves the market and enters
+    welfare (docs/model.md § Investment)."""
+    cfg, tree = inst.cfg, inst.ix.tree
     y0 = inst.ix.years[0]
-    for name, p in sorted(cfg.policies.items()):
-        if isinstance(p, Outlay) and p.enabled and p.projects:
-            if p.type == "equity" and p.expected_loss_rate is None:
-                continue
-            anchor, usd = booked_budget_cost(inst, p)
-            out[name] = usd * (1 + cfg.discount_rate) ** -(anchor - y0)
+    out = {name: 0.0 for name, p in sorted(cfg.policies.items())
+           if isinstance(p, Outlay) and p.enabled and p.projects}
+    for (t, payer, typ, pol, usd) in project_budget_rows(inst, loss):
+        out[pol] += tree.prob[t] * usd * (1 + cfg.discount_rate) ** -(tree.year[t] - y0)
     return out
 
 
@@ -279,7 +309,7 @@ def welfare_table(inst: ModelInstance, prices: dict, clean: dict | None = None) 
         acc[t, n]["ps"] -= v
     for (n, c, t), v in private_storage_margin_kusd(inst, P, Pc).items():
         acc[t, n]["ps"] += v        # private stockholders are producers of their node
-    for (n, c, t), v in private_closing_kusd(inst, P, Pc).items():
+    for (n, c, t), v in (private_closing_kusd(inst, P, Pc) if counts_closing(inst) else {}).items():
         acc[t, n]["ps"] += v / ix.tree.length[t]     # an amount; acc holds rates
     adj = adjustment_kusd(m)        # calibrated trade costs (gradual trade): a real cost of the exporter
     for (o, d, c, t) in m.AT:
@@ -347,10 +377,11 @@ def true_welfare_usd(inst: ModelInstance, prices: dict, clean: dict | None = Non
     out = defaultdict(float)
     P = lambda n, c, t: prices.get((n, c, t), 0.0)  # noqa: E731
     Pc = lambda n, c, t: (clean or {}).get((n, c, t), P(n, c, t))  # noqa: E731
-    for (p, t), v in closing_stock_kusd(inst, P).items():
-        out[t] += v / L[t]
-    for (n, c, t), v in private_closing_kusd(inst, P, Pc).items():
-        out[t] += v / L[t]
+    if counts_closing(inst):
+        for (p, t), v in closing_stock_kusd(inst, P).items():
+            out[t] += v / L[t]
+        for (n, c, t), v in private_closing_kusd(inst, P, Pc).items():
+            out[t] += v / L[t]
     for (t, n), v in willingness_to_pay_kusd(inst).items():
         out[t] += v
     for (f, t) in m.FT:

@@ -8,16 +8,20 @@ National welfare is the yardstick (docs/model.md § Money; keys read by ``reeblo
   government_net_usd, tariff_revenue_usd, total_usd}} from welfare.csv; Σ_nodes total_usd =
   ``welfare_total_usd_discounted``.
 - ``us_welfare_usd``: total_usd of ``money.home`` (default US); ``home_node`` names it.
-- ``us_budget_cost_usd``: Σ government.csv usd over the home node's payers (``US``, ``US_DoD``, …),
-  cash only (the closing value of stockpiles, instrument ``stockpile_closing_value``, left out);
+- ``us_budget_cost_usd``: Σ government.csv usd over the home node's payers (``US``, ``US_DoD``, …):
+  fixed outlays at budget cost, project finance as the capital-charge subsidy on what is built
+  inside the horizon (its budget-office figure is ``project_finance_budget_cost_usd``), tariff and
+  levy revenue netted, the closing value of stockpiles (``stockpile_closing_value``) left out;
   ``us_budget_cost_range_usd`` {low, high}: the same with every outlay's expected loss at the
   ends of its ``expected_loss_range``.
-- ``project_finance_budget_cost_usd``: {policy: usd} the FCRA credit subsidy (loans) or expected
-  loss (equity) of each project-finance outlay on its announced amount — the budget office's
-  figure, beside government.csv's capital-charge subsidy on what is built (not added to it).
+- ``project_finance_budget_cost_usd``: {policy: usd} the budget office's figure for each
+  project-finance outlay on what is built (a grant's cash, a loan's FCRA credit subsidy, equity's
+  expected loss), booked at the build decision, expected and discounted — beside government.csv's
+  capital-charge subsidy on what is built (not added to it).
 - ``closing_stock_value_usd``: {policy: usd} what each public stockpile still holds at the
-  horizon's end, at the final period's price (``money.closing_stocks``), expected and discounted:
-  in its payer's welfare, not in the budget cost.
+  horizon's end, at the final period's price (stockpiles.csv ``closing_value_usd``), expected and
+  discounted: reported; in its payer's welfare only with ``money.closing_stocks: market``; never
+  in the budget cost.
 - ``transfers_abroad_usd``: {node: usd} home-government payments landing at producers of other
   nodes (floor payments, offtake net of resale, outlays with a foreign ``recipient``);
   ``transfers_abroad_total_usd`` their sum.
@@ -73,7 +77,8 @@ def summarize(inst: ModelInstance, tables: dict[str, pd.DataFrame], info: SolveI
     abroad = gov[at_home & (gov["recipient"] != "") & (gov["recipient"] != home)] if not gov.empty else gov
     cash = gov["instrument"] != CLOSING if not gov.empty else pd.Series(dtype=bool)
     budget = expected_discounted(gov[at_home & cash], "usd", None, probs, r, y0) if not gov.empty else 0.0
-    closing = gov[~cash] if not gov.empty else gov
+    stocks = tables.get("stockpiles")
+    public = stocks[stocks["holder"] == "public"] if stocks is not None and not stocks.empty else pd.DataFrame()
     rng = {}
     from reebloc.outputs.accounting import outlay_rows, project_finance_budget_costs
     central = outlay_rows(inst)
@@ -92,8 +97,8 @@ def summarize(inst: ModelInstance, tables: dict[str, pd.DataFrame], info: SolveI
         "us_budget_cost_usd": budget,
         "us_budget_cost_range_usd": rng,
         "project_finance_budget_cost_usd": project_finance_budget_costs(inst),
-        "closing_stock_value_usd": {**dict.fromkeys(sorted(inst.pi.stockpiles), 0.0), **{
-            p: -v for p, v in expected_discounted(closing, "usd", "policy", probs, r, y0).items()}},
+        "closing_stock_value_usd": {**dict.fromkeys(sorted(inst.pi.stockpiles), 0.0),
+                                    **expected_discounted(public, "closing_value_usd", "policy", probs, r, y0)},
         "transfers_abroad_usd": {**dict.fromkeys(sorted(n for n in inst.ix.nodes if n != home), 0.0),
                                  **expected_discounted(abroad, "usd", "recipient", probs, r, y0)},
         "transfers_abroad_total_usd": expected_discounted(abroad, "usd", None, probs, r, y0),

@@ -48,7 +48,7 @@ SPECS = {
                    rates=("demand_t", "served_t", "unserved_t", "shortage_t", "priced_out_t",
                           "served_by_substitutes_t")),
     "stockpiles": Spec(("policy", "holder", "node", "commodity"), ("policy", "node", "commodity"),
-                       rates=("purchase_t", "release_t"), levels=("stock_t",)),
+                       rates=("purchase_t", "release_t"), levels=("stock_t",), sums=("closing_value_usd",)),
     "policies": Spec(("policy", "kind", "constraint", "unit"), ("policy", "constraint")),
     "disposal": Spec(("node", "commodity"), ("node", "commodity"), rates=("quantity_t",)),
     "substitutes": Spec(("node", "segment", "commodity", "substitute"), ("node", "segment", "commodity", "substitute"),
@@ -238,18 +238,24 @@ PRIVATE_HOLDER = "private"
 """``policy`` of a private stockholder's rows in stockpiles.csv (storage.csv; holder ``private``)."""
 
 
-def stockpiles_table(inst: ModelInstance) -> pd.DataFrame:
+def stockpiles_table(inst: ModelInstance, closing: dict | None = None) -> pd.DataFrame:
     """Public stockpiles (holder ``public``, one row per policy) and private stockholders (holder
-    ``private``, policy ``private``, one row per node and commodity of storage.csv), t."""
+    ``private``, policy ``private``, one row per node and commodity of storage.csv), t;
+    ``closing_value_usd``: the stock left at the end of a scenario's last period at that period's
+    price (``closing``: (policy, t) and (node, commodity, t) → k$), 0 in other periods."""
     m, pi, rows = inst.m, inst.pi, []
+    closing = closing or {}
     for (p, t) in m.STK:
         sp = pi.stockpiles[p]
-        vals = (m.buy[p, t].value or 0.0, m.release[p, t].value or 0.0, m.stock[p, t].value or 0.0)
+        vals = (m.buy[p, t].value or 0.0, m.release[p, t].value or 0.0, m.stock[p, t].value or 0.0,
+                closing.get((p, t), 0.0) * KUSD)
         rows += [(s, y, pl, p, "public", sp.node, sp.commodity) + vals for s, y, pl in _expand(inst, t)]
     for (n, c, t) in m.PST:
-        vals = (m.pbuy[n, c, t].value or 0.0, m.psell[n, c, t].value or 0.0, m.pstock[n, c, t].value or 0.0)
+        vals = (m.pbuy[n, c, t].value or 0.0, m.psell[n, c, t].value or 0.0, m.pstock[n, c, t].value or 0.0,
+                closing.get((n, c, t), 0.0) * KUSD)
         rows += [(s, y, pl, PRIVATE_HOLDER, PRIVATE_HOLDER, n, c) + vals for s, y, pl in _expand(inst, t)]
-    return _frame(inst, "stockpiles", rows, ["policy", "holder", "node", "commodity", "purchase_t", "release_t", "stock_t"])
+    return _frame(inst, "stockpiles", rows, ["policy", "holder", "node", "commodity", "purchase_t", "release_t",
+                                             "stock_t", "closing_value_usd"])
 
 
 def policies_table(inst: ModelInstance, duals: dict) -> pd.DataFrame:

@@ -7,7 +7,7 @@ from typing import Callable
 import pandas as pd
 
 from reebloc.outputs import tables as R
-from reebloc.outputs.accounting import government_table, welfare_table
+from reebloc.outputs.accounting import closing_stock_kusd, government_table, private_closing_kusd, welfare_table
 from reebloc.equilibrium import ModelInstance
 from reebloc.outputs.prices import reported_prices
 from reebloc.solve.solver import balance_prices
@@ -22,6 +22,13 @@ def security(tables: dict, inst: ModelInstance) -> pd.DataFrame:
                           baseline_scenario=reference_scenario(cfg) if len(cfg.scenarios) > 1 else None)
 
 
+def closing_values(inst: ModelInstance, prices: dict, clean: dict) -> dict:
+    """(policy, t) and (node, commodity, t) → k$: every stock left at the end, at the final price."""
+    P = lambda n, c, t: prices.get((n, c, t), 0.0)  # noqa: E731
+    Pc = lambda n, c, t: clean.get((n, c, t), P(n, c, t))  # noqa: E731
+    return {**closing_stock_kusd(inst, P), **private_closing_kusd(inst, P, Pc)}
+
+
 def table_builders(inst: ModelInstance, duals: dict) -> dict[str, Callable[[dict], pd.DataFrame]]:
     """name → builder(tables so far); ``security`` reads the others, so it comes last."""
     prices = balance_prices(inst.m, duals)
@@ -34,7 +41,7 @@ def table_builders(inst: ModelInstance, duals: dict) -> dict[str, Callable[[dict
         "government": lambda t: government_table(inst, prices),
         "welfare": lambda t: welfare_table(inst, prices, clean),
         "policies": lambda t: R.policies_table(inst, duals),
-        "stockpiles": lambda t: R.stockpiles_table(inst),
+        "stockpiles": lambda t: R.stockpiles_table(inst, closing_values(inst, prices, clean)),
         "disposal": lambda t: R.disposal_table(inst),
         "substitutes": lambda t: R.substitutes_table(inst),
         "investment": lambda t: R.investment_table(inst),

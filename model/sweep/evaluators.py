@@ -213,7 +213,8 @@ def _path_hint(tree: dict, dotted: str) -> str:
         if not isinstance(node, dict):
             return ""
         if part not in node:
-            hint = _hint(part, node)
+            from reebloc.inputs.checks import did_you_mean      # (also catches a slip of case: us / US)
+            hint = did_you_mean(part, node)
             return hint.replace("'", "'" + ".".join(done) + ("." if done else ""), 1) if hint else ""
         done.append(part)
         node = node[part]
