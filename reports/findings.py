@@ -185,7 +185,8 @@ def us_payer(payer: str) -> bool:
 
 
 def gov_costs(run: RunData) -> dict[str, float]:
-    return {str(k): float(v) for k, v in run.summary.get("government_cost_usd_discounted", {}).items()}
+    """Payers with a cost or revenue (summary.json also lists the payers that paid nothing, as 0)."""
+    return {str(k): float(v) for k, v in run.summary.get("government_cost_usd_discounted", {}).items() if v != 0}
 
 
 def us_unserved(run: RunData, metric: str = "unserved_t") -> dict:
