@@ -60,6 +60,11 @@ def sensitivity(df: pd.DataFrame, manifest: dict) -> dict[str, pd.DataFrame]:
                               seed=seed, print_to_console=False)
             out[o] = pd.DataFrame({"parameter": names, "S1": r["S1"], "S1_conf": r["S1_conf"],
                                    "ST": r["ST"], "ST_conf": r["ST_conf"]})
+            if "S2" in r:     # second order: one row per pair of parameters
+                k = len(names)
+                out[o].attrs["S2"] = pd.DataFrame(
+                    [(names[i], names[j], r["S2"][i, j], r["S2_conf"][i, j]) for i in range(k) for j in range(i + 1, k)],
+                    columns=["parameter", "with", "S2", "S2_conf"])
         else:
             from SALib.analyze import morris
             X = df[names].to_numpy(dtype=float)
@@ -235,6 +240,9 @@ def _html(a) -> str:
             parts.append(f"<h3>Sensitivity indices (SALib; {CONF_NOTE})</h3>" + a["indices"][o].to_html(
                 index=False, float_format=lambda v: f"{v:.4f}"))
             parts.append(_img(a["charts"][f"indices_{o}"]))
+            if "S2" in a["indices"][o].attrs:
+                parts.append("<h3>Second-order indices S2 (SALib)</h3>" + a["indices"][o].attrs["S2"].to_html(
+                    index=False, float_format=lambda v: f"{v:.4f}"))
         if o in a["metamodel"]:
             coefs, st = a["metamodel"][o]
             parts.append(f"<h3>OLS metamodel (standardised, HC3 robust SE): R² = {st['r2']:.4f}, n = {st['n']}</h3>")
@@ -273,6 +281,8 @@ def _markdown(a, out: Path) -> str:
             f.write_bytes(a["charts"][f"indices_{o}"])
             lines += ["### Sensitivity indices (SALib)", "", f"{CONF_NOTE}.", "", _md_table(a["indices"][o]), "",
                       f"![indices]({img_dir.name}/{f.name})", ""]
+            if "S2" in a["indices"][o].attrs:
+                lines += ["### Second-order indices S2 (SALib)", "", _md_table(a["indices"][o].attrs["S2"]), ""]
         if o in a["metamodel"]:
             coefs, st = a["metamodel"][o]
             f = img_dir / f"tornado_{o}.png"
@@ -294,6 +304,9 @@ def _xlsx(a, out: Path) -> None:
             rows.append(df.assign(output=o))
         if rows:
             pd.concat(rows).to_excel(xw, sheet_name="indices", index=False)
+        s2 = [df.attrs["S2"].assign(output=o) for o, df in a["indices"].items() if "S2" in df.attrs]
+        if s2:
+            pd.concat(s2).to_excel(xw, sheet_name="indices_s2", index=False)
         rows = []
         for o, (coefs, st) in a["metamodel"].items():
             rows.append(coefs.assign(output=o, r2=st["r2"], n=st["n"]))
