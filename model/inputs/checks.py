@@ -97,6 +97,10 @@ def cover_target_problem(cfg, data, p) -> str | None:
         return None
     dem = data["demand"]
     dem = dem[(dem["node"] == p.node) & (dem["commodity"] == p.commodity)].groupby("year")["quantity_t"].sum()
+    if not (dem > 0).any():
+        return (f"{p.node} has no demand for {p.commodity} in demand.csv, so a cover of {p.target_days:g} days "
+                "of it is 0 t and the target would do nothing; set capacity and purchases another way, or "
+                "drop target_days")
     coef = {(r.process, r.commodity): float(r.coefficient_t) for r in data["processes"].itertuples()}
     chain = supply_chain(coef, p.commodity)
     nodes = set(data["nodes"]["node"])
