@@ -317,3 +317,19 @@ def test_oat_from_listed_values_starts_at_no_change():
                      values=[1.1, 1.2]).default_reference() == 1.1
     assert Parameter(name="f", path="policies.x.price_usd_per_kg", change="substitute",
                      values=[90, 110]).default_reference() == 90
+
+
+def test_absolute_change_of_a_field_left_at_its_default(tmp_path):
+    """An absolute change of a field the base config leaves at its default (the US stockpile's
+    initial_t, default 0) adds x to the default, as to a value written out: 1,000 t in store at
+    the start are sold in the ban, a revenue the empty stockpile does not have. It used to be
+    refused as "not set"."""
+    import pandas as pd
+
+    sw = sweep_file(tmp_path, [{"name": "init", "path": "policies.us_stock.initial_t", "change": "absolute",
+                                "values": [0.0, 1000.0]}], design={"kind": "grid"},
+                    outputs=[{"name": "cost", "summary": "government_cost_by_policy_usd_discounted.us_stock"}])
+    out = tmp_path / "out"
+    assert main(["-q", "sweep", str(sw), "--out", str(out), "--workers", "1"]) == 0
+    r = pd.read_parquet(out / "sw" / "results.parquet").set_index("init")
+    assert r.loc[1000.0, "cost"] < r.loc[0.0, "cost"] - 1e6

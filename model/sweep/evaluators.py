@@ -296,11 +296,11 @@ def _check_path(rs: ResolvedSweep, i: int, p: Parameter, resolved) -> None:
             raise ReeblocError(rs.path, field, f"{p.path} is text ({node!r}) in the base run config "
                                f"{base_file}; a sweep parameter changes a number")
     if node is None and p.change != "substitute":
-        try:
-            get_path(resolved.raw, p.path)
+        try:                      # a key left at its default: the default is the base value
+            node = base_value(resolved, p.path)
         except KeyError:
-            raise ReeblocError(rs.path, field, f"{p.path!r} is not set in the base config (needed for a "
-                               f"{p.change} change)") from None
+            raise ReeblocError(rs.path, field, f"{p.path!r} is not set in the base config and has no numeric "
+                               f"default (needed for a {p.change} change)") from None
     if p.change == "relative" and isinstance(node, (int, float)) and node == 0:
         raise ReeblocError(rs.path, field, f"{p.path} is 0 in the base run config {base_file}, so a relative "
                            "change (x × 0) leaves it 0 in every variant; use change: absolute or substitute")
@@ -395,6 +395,18 @@ def preflight(rs: ResolvedSweep) -> None:
     check_targets(rs, resolved, data)
 
 
+def base_value(resolved, dotted: str):
+    """The base run config's value at ``dotted``: as written, else the validated config's default
+    (e.g. a policy's ``upside_share`` left at 0). KeyError if neither is a number."""
+    try:
+        return get_path(resolved.raw, dotted)
+    except KeyError:
+        v = get_path(resolved.config.model_dump(), dotted)
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            raise KeyError(dotted) from None
+        return v
+
+
 def get_path(raw: dict, dotted: str):
     node = raw
     for part in dotted.split("."):
@@ -459,7 +471,7 @@ class ReeblocEvaluator:
         for p in self.params:
             v = x[p.name]
             if p.path is not None:
-                base = None if p.change == "substitute" else get_path(self.resolved.raw, p.path)
+                base = None if p.change == "substitute" else base_value(self.resolved, p.path)
                 new = changed(base, v, p.change)
                 over[p.path] = new.item() if hasattr(new, "item") else new
             else:
