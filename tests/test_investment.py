@@ -425,3 +425,22 @@ def test_a_plant_retires_at_the_end_of_its_life(fixture):
     p = r.tables["production"]
     assert p[(p.facility == "us_new") & (p.year == 2027)].quantity_t.sum() == pytest.approx(0.0, abs=1e-6)
     assert p[(p.facility == "us_new") & (p.year == 2026) & (p.scenario == "ban")].quantity_t.sum() == pytest.approx(SIZE)
+
+
+def test_project_equity_budget_cost_on_what_is_built_with_its_loss_range(fixture):
+    """Equity of half the capex in a plant built in 2025 (a $95 floor makes the build certain),
+    expected loss 20% (range 10-50%): the budget office's figure is 0.2 × the dollars put in,
+    0.5 × C × 1,000 t, booked in 2025; the range is 0.1× and 0.5× the same (it was dropped for
+    project equity)."""
+    a = 20.0
+    c = capex_for_charge(a)
+    cfg = fixture(c)
+    eq = {"e": {"kind": "outlay", "type": "equity", "amount_usd": 0.5 * c * SIZE, "year": 2025, "price_basis": "real",
+                "expected_loss_rate": 0.2, "expected_loss_range": [0.1, 0.5], "projects": ["us_new"]}}
+    r = solve(cfg, {**floor(95.0), **eq})
+    assert built(r, 2025) == pytest.approx(SIZE, abs=1e-3)
+    put_in = 0.5 * c * SIZE
+    assert r.summary["project_finance_budget_cost_usd"] == {"e": pytest.approx(0.2 * put_in, rel=1e-9)}
+    rng = r.summary["project_finance_budget_cost_range_usd"]
+    assert rng["low"] == {"e": pytest.approx(0.1 * put_in, rel=1e-9)}
+    assert rng["high"] == {"e": pytest.approx(0.5 * put_in, rel=1e-9)}

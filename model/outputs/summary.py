@@ -17,7 +17,8 @@ National welfare is the yardstick (docs/model.md § Money; keys read by ``reeblo
 - ``project_finance_budget_cost_usd``: {policy: usd} the budget office's figure for each
   project-finance outlay on what is built (a grant's cash, a loan's FCRA credit subsidy, equity's
   expected loss), booked at the build decision, expected and discounted — beside government.csv's
-  capital-charge subsidy on what is built (not added to it).
+  capital-charge subsidy on what is built (not added to it); ``project_finance_budget_cost_range_usd``
+  {low, high}: the same with each outlay's expected loss at the ends of its ``expected_loss_range``.
 - ``closing_stock_value_usd``: {policy: usd} what each public stockpile still holds at the
   horizon's end, at the final period's price (stockpiles.csv ``closing_value_usd``), expected and
   discounted: reported; in its payer's welfare only with ``money.closing_stocks: market``; never
@@ -97,6 +98,7 @@ def summarize(inst: ModelInstance, tables: dict[str, pd.DataFrame], info: SolveI
         "us_budget_cost_usd": budget,
         "us_budget_cost_range_usd": rng,
         "project_finance_budget_cost_usd": project_finance_budget_costs(inst),
+        "project_finance_budget_cost_range_usd": {end: project_finance_budget_costs(inst, end) for end in ("low", "high")},
         "closing_stock_value_usd": {**dict.fromkeys(sorted(inst.pi.stockpiles), 0.0),
                                     **expected_discounted(public, "closing_value_usd", "policy", probs, r, y0)},
         "transfers_abroad_usd": {**dict.fromkeys(sorted(n for n in inst.ix.nodes if n != home), 0.0),
