@@ -285,3 +285,15 @@ def test_welfare_verdict_calls_a_tie_within_ten_percent_of_the_budget_change():
     assert "a tie (`bloc-zone` ahead)" in tie and "$32.0M" in tie
     win = welfare_verdict(75 * m, 300 * m, 1758 * m, -431 * m, "mp-dod", "bloc-zone")
     assert win == "so `bloc-zone` is the cheaper of the two for the US"
+
+
+def test_findings_on_a_short_run_show_each_year_once(tmp_path):
+    """The baseline cut to 2025-2026: § 1 lists each year it has once (it repeated 'expected
+    2025' for the first and last year of a one-year run and showed 2028 and 2030 as blanks)."""
+    cfg = tmp_path / "short.yaml"
+    cfg.write_text(f"base: {LIBRARY / 'baseline.yaml'}\n"
+                   "name: library-baseline\nyears: {start: 2025, end: 2026}\n")
+    folder = run(cfg, out=tmp_path / "out")
+    assert findings_main([str(folder), "--out", str(tmp_path / "f.md")]) == 0
+    head = next(x for x in (tmp_path / "f.md").read_text().splitlines() if x.startswith("| variant | first below"))
+    assert head.endswith("| expected 2025 | expected 2026 | worst 2026 |"), head
