@@ -187,7 +187,7 @@ def test_material_with_no_chinese_stage_is_clean_at_every_node(tmp_path):
         "sources.csv": csv("source_id,citation,url,note", ["fx,fixture,,round numbers"]),
         "assumptions.csv": csv("assumption_id,description,unit,central,low,high,note", []),
     }
-    res = solve_files(tmp_path, files, "name: g\nyears: {start: 2025, end: 2025}\ndiscount_rate: 0\n"
+    res = solve_files(tmp_path, files, "name: g\nyears: {start: 2025, end: 2025}\ndiscount_rate: 0\nmoney: {home: JP}\n"
                       "trade: {gradual: false}\n")
     p = res.tables["production"]
     free = p[p.commodity == "ndfeb_dyfree_magnet"]
