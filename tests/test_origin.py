@@ -235,3 +235,51 @@ def test_a_content_rule_segment_takes_clean_substitutes_only(tmp_path, us_ce):
     assert f[f.commodity == "ce_oxide"].quantity_t.sum() == pytest.approx(0.0, abs=1e-6)    # no Chinese Ce for motors
     p = res.tables["production"]
     assert p[p.facility == "us_bk"].quantity_t.sum() == pytest.approx(700.0 if us_ce else 1000.0, abs=1e-6)
+
+
+def test_a_third_countrys_stockpile_cannot_launder_banned_magnets(tmp_path):
+    """China makes oxide at $10 and magnets at +$5; Japan and the US make magnets at +$6 and +$8;
+    freight $1 (China → Japan magnets $0.5). China bans oxide and magnet exports to the US. By
+    hand the US buys Japanese magnets made from Chinese oxide: 10 + 1 + 6 + 1 = $18/kg. A Japanese
+    magnet stockpile (release any) used to buy 100 t of Chinese magnets and release them the same
+    year for export to the US at 15 + 0.5 + 1 = $16.5 (its release counted as made in Japan): a
+    stockpile's release now serves only its own node's market."""
+    from tests.conftest import csv_text as csv, solve_files
+    files = {
+        "nodes.csv": csv("node,name,source_id", ["CN,CN,fx", "JP,JP,fx", "US,US,fx", "AU,AU,fx"]),
+        "commodities.csv": csv("commodity,name,stage,source_id",
+                               ["ndfeb_magnet,magnet,magnet,fx", "ndpr_oxide,oxide,separation,fx"]),
+        "processes.csv": csv("process,commodity,coefficient_t,source_id",
+                             ["oxsrc,ndpr_oxide,1,fx", "magnet,ndpr_oxide,-1,fx", "magnet,ndfeb_magnet,1,fx"]),
+        "facilities.csv": csv("facility,node,process,owner,status,start_year,end_year,source_id",
+                              [f"{f},{n},{p},o,operating,2025,2025,fx" for f, n, p in
+                               (("cn_ox", "CN", "oxsrc"), ("cn_mag", "CN", "magnet"), ("jp_mag", "JP", "magnet"),
+                                ("us_mag", "US", "magnet"), ("au_ox", "AU", "oxsrc"))]),
+        "capacity.csv": csv("facility,year,capacity_t,source_id",
+                            [f"{f},2025,10000,fx" for f in ("cn_ox", "cn_mag", "jp_mag", "us_mag", "au_ox")]),
+        "costs.csv": csv("facility,year,cost_usd_per_kg,slope_usd_per_kg_per_t,source_id",
+                         ["cn_ox,2025,10,,fx", "cn_mag,2025,5,,fx", "jp_mag,2025,6,,fx", "us_mag,2025,8,,fx",
+                          "au_ox,2025,14,,fx"]),
+        "demand.csv": csv("node,segment,commodity,year,quantity_t,price_usd_per_kg,elasticity,voll_usd_per_kg,source_id",
+                          ["CN,ev,ndfeb_magnet,2025,1000,0,0,500,fx", "US,ev,ndfeb_magnet,2025,100,0,0,500,fx",
+                           "JP,ev,ndfeb_magnet,2025,50,0,0,500,fx"]),
+        "routes.csv": csv("origin,destination,commodity,freight_usd_per_kg,source_id",
+                          ["CN,US,ndpr_oxide,1,fx", "CN,JP,ndpr_oxide,1,fx", "CN,US,ndfeb_magnet,1,fx",
+                           "JP,US,ndfeb_magnet,1,fx", "CN,JP,ndfeb_magnet,0.5,fx", "AU,JP,ndpr_oxide,1,fx",
+                           "AU,US,ndpr_oxide,1,fx"]),
+        "sources.csv": "source_id,citation,url,note\nfx,hand case,,\n",
+        "assumptions.csv": "assumption_id,description,unit,central,low,high,note\n",
+    }
+    res = solve_files(tmp_path, files, "name: launder\nyears: {start: 2025, end: 2025}\ndiscount_rate: 0\n"
+                      "scenarios:\n  s: {probability: 1.0, export_controls: {b: {exporter: CN, commodities: "
+                      "[ndpr_oxide, ndfeb_magnet], destinations: [US], years: {start: 2025, end: 2025}, kind: ban}}}\n"
+                      "policies:\n  jpst: {kind: stockpile, node: JP, commodity: ndfeb_magnet, capacity_t: 1000, "
+                      "holding_cost_usd_per_kg_yr: 1.0, release: any, payer: JP}\n")
+    p = res.tables["prices"]
+    p = p[p.commodity == "ndfeb_magnet"].set_index("node")
+    assert p.at["US", "price_usd_per_kg"] == pytest.approx(18.0, abs=1e-4)
+    assert p.at["JP", "price_usd_per_kg"] == pytest.approx(15.5, abs=1e-4)     # Chinese magnets at home
+    prod, f = res.tables["production"], res.tables["flows"]
+    jp = prod[(prod.facility == "jp_mag") & (prod.commodity == "ndfeb_magnet")].quantity_t.sum()
+    to_us = f[(f.origin == "JP") & (f.destination == "US")].quantity_t.sum()
+    assert jp == pytest.approx(100.0, abs=1e-6) and to_us == pytest.approx(jp, abs=1e-6)   # made in Japan

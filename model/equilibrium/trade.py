@@ -72,11 +72,15 @@ def trade_cost(m):
 
 
 def define_origin_rule(m, ix, pi) -> None:
-    """Rules of origin, per origin class: a node exports only what it makes (or releases from
-    its stockpiles), so goods cannot be re-exported through a third country to dodge a tariff,
-    levy or control, nor relabelled from touched to clean on the way:
-    Σ_d flow_touched[n,d,c,t] ≤ Σ_f coef⁺·act_touched[f,t] (f at n) + Σ release;
+    """Rules of origin, per origin class: a node exports only what it makes, so goods cannot be
+    re-exported through a third country to dodge a tariff, levy or control, nor relabelled from
+    touched to clean on the way:
+    Σ_d flow_touched[n,d,c,t] ≤ Σ_f coef⁺·act_touched[f,t] (f at n);
     Σ_d flow_clean[n,d,c,t] ≤ Σ_f coef⁺·act_clean[f,t] (f at n).
+    A stockpile's (or private holder's) release serves its own node's market and is not an
+    export: stocked goods keep no origin, so counting releases as made there let a third country's
+    stockpile buy Chinese magnets and pass them on to a banned or tariffed destination (until
+    2026-12-06: Σ release was on the right-hand side).
 
     Equation: docs/model.md § Equations, row “rules of origin”.
     """
@@ -94,9 +98,6 @@ def define_origin_rule(m, ix, pi) -> None:
                 made.setdefault((n, c, t), []).append(tx)
             if cx is not None:
                 made_clean.setdefault((n, c, t), []).append(cx)
-    for (p, t) in m.STK:
-        sp = pi.stockpiles[p]
-        made.setdefault((sp.node, sp.commodity, t), []).append(m.release[p, t])
     m.EXP = pyo.Set(dimen=3, initialize=sorted(out), ordered=True)
     m.origin_rule = pyo.Constraint(m.EXP, rule=lambda m, n, c, t: sum(out[n, c, t]) <= sum(made.get((n, c, t), [])))
     m.EXP_clean = pyo.Set(dimen=3, initialize=sorted(out_clean), ordered=True)
