@@ -237,14 +237,12 @@ def test_a_content_rule_segment_takes_clean_substitutes_only(tmp_path, us_ce):
     assert p[p.facility == "us_bk"].quantity_t.sum() == pytest.approx(700.0 if us_ce else 1000.0, abs=1e-6)
 
 
-def test_a_third_countrys_stockpile_cannot_launder_banned_magnets(tmp_path):
-    """China makes oxide at $10 and magnets at +$5; Japan and the US make magnets at +$6 and +$8;
-    freight $1 (China → Japan magnets $0.5). China bans oxide and magnet exports to the US. By
-    hand the US buys Japanese magnets made from Chinese oxide: 10 + 1 + 6 + 1 = $18/kg. A Japanese
-    magnet stockpile (release any) used to buy 100 t of Chinese magnets and release them the same
-    year for export to the US at 15 + 0.5 + 1 = $16.5 (its release counted as made in Japan): a
-    stockpile's release now serves only its own node's market."""
-    from tests.conftest import csv_text as csv, solve_files
+def chain4(demand_rows: list[str], australia: bool = True) -> dict[str, str]:
+    """A four-node magnet chain solved by hand: China makes oxide at $10/kg and magnets at +$5;
+    Japan and the US make magnets at +$6 and +$8; Australia oxide at $14 (the only clean source;
+    none with ``australia=False``); freight $1 (China → Japan magnets $0.5); ``demand_rows`` of
+    demand.csv (node,segment,commodity,year,...)."""
+    from tests.conftest import csv_text as csv
     files = {
         "nodes.csv": csv("node,name,source_id", ["CN,CN,fx", "JP,JP,fx", "US,US,fx", "AU,AU,fx"]),
         "commodities.csv": csv("commodity,name,stage,source_id",
@@ -261,8 +259,7 @@ def test_a_third_countrys_stockpile_cannot_launder_banned_magnets(tmp_path):
                          ["cn_ox,2025,10,,fx", "cn_mag,2025,5,,fx", "jp_mag,2025,6,,fx", "us_mag,2025,8,,fx",
                           "au_ox,2025,14,,fx"]),
         "demand.csv": csv("node,segment,commodity,year,quantity_t,price_usd_per_kg,elasticity,voll_usd_per_kg,source_id",
-                          ["CN,ev,ndfeb_magnet,2025,1000,0,0,500,fx", "US,ev,ndfeb_magnet,2025,100,0,0,500,fx",
-                           "JP,ev,ndfeb_magnet,2025,50,0,0,500,fx"]),
+                          demand_rows),
         "routes.csv": csv("origin,destination,commodity,freight_usd_per_kg,source_id",
                           ["CN,US,ndpr_oxide,1,fx", "CN,JP,ndpr_oxide,1,fx", "CN,US,ndfeb_magnet,1,fx",
                            "JP,US,ndfeb_magnet,1,fx", "CN,JP,ndfeb_magnet,0.5,fx", "AU,JP,ndpr_oxide,1,fx",
@@ -270,6 +267,22 @@ def test_a_third_countrys_stockpile_cannot_launder_banned_magnets(tmp_path):
         "sources.csv": "source_id,citation,url,note\nfx,hand case,,\n",
         "assumptions.csv": "assumption_id,description,unit,central,low,high,note\n",
     }
+    if not australia:
+        for name in ("facilities.csv", "capacity.csv", "costs.csv"):
+            files[name] = "".join(x for x in files[name].splitlines(keepends=True) if not x.startswith("au_ox"))
+    return files
+
+
+def test_a_third_countrys_stockpile_cannot_launder_banned_magnets(tmp_path):
+    """China makes oxide at $10 and magnets at +$5; Japan and the US make magnets at +$6 and +$8;
+    freight $1 (China → Japan magnets $0.5). China bans oxide and magnet exports to the US. By
+    hand the US buys Japanese magnets made from Chinese oxide: 10 + 1 + 6 + 1 = $18/kg. A Japanese
+    magnet stockpile (release any) used to buy 100 t of Chinese magnets and release them the same
+    year for export to the US at 15 + 0.5 + 1 = $16.5 (its release counted as made in Japan): a
+    stockpile's release now serves only its own node's market."""
+    from tests.conftest import solve_files
+    files = chain4(["CN,ev,ndfeb_magnet,2025,1000,0,0,500,fx", "US,ev,ndfeb_magnet,2025,100,0,0,500,fx",
+                    "JP,ev,ndfeb_magnet,2025,50,0,0,500,fx"])
     res = solve_files(tmp_path, files, "name: launder\nyears: {start: 2025, end: 2025}\ndiscount_rate: 0\n"
                       "scenarios:\n  s: {probability: 1.0, export_controls: {b: {exporter: CN, commodities: "
                       "[ndpr_oxide, ndfeb_magnet], destinations: [US], years: {start: 2025, end: 2025}, kind: ban}}}\n"
@@ -283,3 +296,26 @@ def test_a_third_countrys_stockpile_cannot_launder_banned_magnets(tmp_path):
     jp = prod[(prod.facility == "jp_mag") & (prod.commodity == "ndfeb_magnet")].quantity_t.sum()
     to_us = f[(f.origin == "JP") & (f.destination == "US")].quantity_t.sum()
     assert jp == pytest.approx(100.0, abs=1e-6) and to_us == pytest.approx(jp, abs=1e-6)   # made in Japan
+
+
+@pytest.mark.parametrize("defence_only", [True, False])
+def test_a_clean_shortage_shows_in_the_price(tmp_path, defence_only):
+    """A content rule on US defence magnets (20 t, VOLL $500) with no clean source anywhere: the
+    20 t are short and their buyers bid the clean price to $500. Alone at the node (no other US
+    demand), the US price is that clean price ($500, note clean_only; it read $0 before). Beside
+    100 t of unruled US demand served with Chinese magnets at $16, the clean premium is
+    500 − 16 = $484 (it was left empty)."""
+    from tests.conftest import solve_files
+    rows = ["CN,ev,ndfeb_magnet,2025,1000,0,0,500,fx", "JP,ev,ndfeb_magnet,2025,50,0,0,500,fx",
+            "US,defence,ndfeb_magnet,2025,20,0,0,500,fx"] + ([] if defence_only else ["US,ev,ndfeb_magnet,2025,100,0,0,500,fx"])
+    res = solve_files(tmp_path, chain4(rows, australia=False),
+                      "name: rule\nyears: {start: 2025, end: 2025}\ndiscount_rate: 0\n"
+                      "policies:\n  r: {kind: content_rule, node: US, segments: [defence]}\n")
+    d = res.tables["demand"].set_index(["node", "segment"])
+    assert d.at[("US", "defence"), "shortage_t"] == pytest.approx(20.0)
+    p = res.tables["prices"]
+    us = p[(p.node == "US") & (p.commodity == "ndfeb_magnet")].iloc[0]
+    if defence_only:
+        assert us.price_usd_per_kg == pytest.approx(500.0) and us.price_note == "clean_only"
+    else:
+        assert us.price_usd_per_kg == pytest.approx(16.0) and us.clean_premium_usd_per_kg == pytest.approx(484.0)

@@ -70,6 +70,9 @@ def reported_prices(inst, duals) -> dict:
     live_t, live_c = live = live_classes(inst)
     down = {k: (m.downgrade[k].value or 0.0) for k in m.NCT_clean}
     disposed = {k for k in m.NCT if (m.dispose[k].value or 0.0) > TOL}
+    # a content rule's demand is a clean market even where no clean tonne arrives (a clean shortage:
+    # its buyers bid the clean price up to their VOLL)
+    ruled = {(n, c, t) for (n, s, c, t) in inst.pi.clean_demand}
     out = {}
     for key in sorted(markets(inst, live)):
         if key not in raw and key not in raw_clean:
@@ -81,11 +84,12 @@ def reported_prices(inst, duals) -> dict:
         if pc is not None and key in mu_clean and imp_c.get(key, 0.0) <= TOL:
             pc += mu_clean[key]
         note = ""
-        if p is None or (key not in live_t and key in live_c):
+        clean_market = key in live_c or (key in ruled and pc is not None)
+        if p is None or (key not in live_t and clean_market):
             p, note = pc, "clean_only"         # no China-touched market here: the clean price is the price
         if key in disposed and abs(p) <= ZERO_USD:
             note = "free_disposal"
-        out[key] = (p, pc, note, key in live_t and key in live_c)
+        out[key] = (p, pc, note, key in live_t and clean_market)
     return out
 
 
