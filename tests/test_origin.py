@@ -319,3 +319,24 @@ def test_a_clean_shortage_shows_in_the_price(tmp_path, defence_only):
         assert us.price_usd_per_kg == pytest.approx(500.0) and us.price_note == "clean_only"
     else:
         assert us.price_usd_per_kg == pytest.approx(16.0) and us.clean_premium_usd_per_kg == pytest.approx(484.0)
+
+
+def test_rules_and_controls_that_would_do_nothing_are_refused(tmp_path, capsys):
+    """A content rule on a commodity its segments never demand, and an export control on a route
+    that does not exist (US → Japan oxide), would do nothing: refused with one line. A
+    node listed among the payers is accepted (a node is a payer anyway)."""
+    from reebloc.app.cli import main
+    from tests.conftest import CONFIGS
+    for base, body, says in (
+            ("chain.yaml", "policies:\n  r: {kind: content_rule, node: US, segments: [defence], commodities: [reo]}",
+             "policies.r.commodities: defence at US demand no reo"),
+            ("two.yaml", "scenarios:\n  s: {probability: 1.0, export_controls: {b: {exporter: US, commodities: "
+             "[ndpr_oxide], destinations: [JP], kind: ban, years: {start: 2025, end: 2026}}}}", "scenarios.s.export_controls.b: matches no route")):
+        cfg = tmp_path / "c.yaml"
+        cfg.write_text(f"base: {CONFIGS / base}\nname: c\n{body}\n")
+        capsys.readouterr()
+        assert main(["-q", "run", str(cfg), "--out", str(tmp_path / "out")]) == 2
+        err = capsys.readouterr().err.strip()
+        assert err.startswith(f"error: {cfg}: {says}") and "\n" not in err, err
+    cfg.write_text(f"base: {CONFIGS / 'two.yaml'}\nname: c\npayers: [US_DoD, JP]\n")
+    assert main(["-q", "run", str(cfg), "--out", str(tmp_path / "out")]) == 0

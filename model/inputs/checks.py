@@ -262,6 +262,9 @@ def check_against_data(resolved, data) -> None:
             if p.commodities != "*":
                 for k in p.commodities:
                     need(k, comms, f"{f}.commodities", "commodity", "commodities.csv")
+                    if not ((dem.node == p.node) & dem.segment.isin(p.segments) & (dem.commodity == k)).any():
+                        fail(f"{f}.commodities", f"{', '.join(p.segments)} at {p.node} demand no {k} "
+                             "(demand.csv): the rule would cover nothing")
 
     if cfg.trade.gradual and data.has("trade_reference"):      # gradual trade reads three assumptions
         from reebloc.inputs.config import TRADE_ASSUMPTIONS as ASSUMPTIONS
@@ -298,6 +301,11 @@ def check_against_data(resolved, data) -> None:
                 if not isinstance(cfg.policies.get(bloc), Bloc):
                     blocs = [k for k, v in cfg.policies.items() if isinstance(v, Bloc)]
                     fail(f"{f}.destinations.outside_bloc", f"no bloc policy named {bloc!r}{did_you_mean(bloc, blocs)}")
+            src = set(c.exporter_nodes(sorted(nodes), cfg.china_node))
+            dst = c.destination_nodes(sorted(nodes), cfg.policies)
+            if not any(o in src and d in dst and k in c.commodities and o != d for o, d, k in routes):
+                fail(f, "matches no route of routes.csv (exporter × destinations × commodities): it would "
+                     "control nothing")
 
     st = getattr(cfg, "strategy", None)
     if st is not None:

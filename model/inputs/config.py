@@ -254,9 +254,9 @@ class RunConfig(Strict):
     @field_validator("payers")
     @classmethod
     def _payer_names(cls, v: list[str]) -> list[str]:
-        for p in v:
-            if not re.match(r"^[A-Za-z0-9]+_[A-Za-z0-9_]+$", p):
-                raise ValueError(f"payer {p!r}: expected NODE_AGENCY, e.g. US_DoD")
+        for p in v:     # a node's own name is a payer anyway: listing it is allowed
+            if not re.match(r"^[A-Za-z0-9]+(_[A-Za-z0-9_]+)?$", p):
+                raise ValueError(f"payer {p!r}: expected NODE_AGENCY (e.g. US_DoD) or a node")
         lower = {}
         for p in v:
             if p.lower() in lower:
