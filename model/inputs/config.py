@@ -113,9 +113,10 @@ class TradeOptions(Strict):
                                        "reference price a buyer pays to keep or add a supplier, share of P "
                                        "(default: asm_trade_premium_cap)")
     qualification_growth: Num | None = Field(default=None, ge=0, le=50, description="supplier qualification: "
-                                             "a curve arc's flow may exceed (1 + g) × last year's flow by at "
-                                             "most g × its reference flow; in the first year (1 + g) × the "
-                                             "reference (default: asm_trade_qualification_growth)")
+                                             "a curve arc's qualified volume may grow by g × (last year's flow + "
+                                             "its reference flow), from (1 + g) × the reference in the first "
+                                             "year; flow ≤ qualified, and qualification is kept when a flow falls "
+                                             "(default: asm_trade_qualification_growth)")
     new_arc_share: Num | None = Field(default=None, gt=0, le=1, description="reference flow of an arc with "
                                          "no observed trade, share of the destination's reference imports "
                                          "(default: asm_trade_new_arc_share)")
