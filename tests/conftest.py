@@ -19,6 +19,17 @@ def solved(config_name: str):
     return run_in_memory(CONFIGS / f"{config_name}.yaml")
 
 
+def run_refused(tmp_path: Path, capsys, body: str, base: str = "two.yaml", name: str = "c") -> tuple[Path, str]:
+    """Write a run config over tests/configs/<base> with ``body`` (YAML after its ``name``), run
+    ``reebloc run`` on it (exit 2 asserted) and return (config path, stripped standard error)."""
+    from reebloc.app.cli import main
+    cfg = tmp_path / f"{name}.yaml"
+    cfg.write_text(f"base: {CONFIGS / base}\nname: {name}\n{body}\n")
+    capsys.readouterr()
+    assert main(["-q", "run", str(cfg), "--out", str(tmp_path / "out")]) == 2
+    return cfg, capsys.readouterr().err.strip()
+
+
 @pytest.fixture
 def copy_dataset(tmp_path):
     """Copy a test data set into tmp and return (folder, config path) for mutation."""

@@ -171,18 +171,13 @@ def test_outlay_years_node_ids_and_default_home_are_checked(tmp_path, capsys):
     import shutil
     import warnings
 
-    from reebloc.app.cli import main
     from reebloc.errors import ReeblocError
     from reebloc.inputs.checks import check_against_data
     from reebloc.inputs.config import load_config
     from reebloc.inputs.dataset import load_dataset
-    from tests.conftest import CONFIGS
-    cfg = tmp_path / "o.yaml"
-    cfg.write_text(f"base: {CONFIGS / 'two.yaml'}\nname: o\npolicies:\n  g: {{kind: outlay, type: grant, "
-                   "amount_usd: 1.0e+6, year: 2025, years: {start: 2026, end: 2026}}\n")
-    capsys.readouterr()
-    assert main(["-q", "run", str(cfg), "--out", str(tmp_path / "out")]) == 2
-    err = capsys.readouterr().err.strip()
+    from tests.conftest import CONFIGS, run_refused
+    cfg, err = run_refused(tmp_path, capsys, "policies:\n  g: {kind: outlay, type: grant, amount_usd: 1.0e+6, "
+                           "year: 2025, years: {start: 2026, end: 2026}}", name="o")
     assert err.startswith(f"error: {cfg}: policies.g: years does not apply to an outlay") and "\n" not in err
     assert not (tmp_path / "out" / "o").exists()
 

@@ -326,17 +326,13 @@ def test_rules_and_controls_that_would_do_nothing_are_refused(tmp_path, capsys):
     that does not exist (US → Japan oxide), would do nothing: refused with one line. A
     node listed among the payers is accepted (a node is a payer anyway)."""
     from reebloc.app.cli import main
-    from tests.conftest import CONFIGS
+    from tests.conftest import CONFIGS, run_refused
     for base, body, says in (
             ("chain.yaml", "policies:\n  r: {kind: content_rule, node: US, segments: [defence], commodities: [reo]}",
              "policies.r.commodities: defence at US demand no reo"),
             ("two.yaml", "scenarios:\n  s: {probability: 1.0, export_controls: {b: {exporter: US, commodities: "
              "[ndpr_oxide], destinations: [JP], kind: ban, years: {start: 2025, end: 2026}}}}", "scenarios.s.export_controls.b: matches no route")):
-        cfg = tmp_path / "c.yaml"
-        cfg.write_text(f"base: {CONFIGS / base}\nname: c\n{body}\n")
-        capsys.readouterr()
-        assert main(["-q", "run", str(cfg), "--out", str(tmp_path / "out")]) == 2
-        err = capsys.readouterr().err.strip()
+        cfg, err = run_refused(tmp_path, capsys, body, base=base)
         assert err.startswith(f"error: {cfg}: {says}") and "\n" not in err, err
     cfg.write_text(f"base: {CONFIGS / 'two.yaml'}\nname: c\npayers: [US_DoD, JP]\n")
     assert main(["-q", "run", str(cfg), "--out", str(tmp_path / "out")]) == 0

@@ -460,21 +460,16 @@ def test_inputs_that_would_do_nothing_or_double_pay_are_caught(tmp_path, capsys)
     grant: refused. Two CfDs on one plant's NdPr in the same years both pay in full: a warning."""
     import warnings
 
-    from reebloc.app.cli import main
     from reebloc.inputs.checks import check_against_data
     from reebloc.inputs.config import apply_overrides
-    from tests.conftest import CONFIGS
+    from tests.conftest import run_refused
     from tests.policy_helpers import BASE, DATA
     for body, says in (
             ("  t: {kind: tariff, origins: [US], destinations: [US], specific_usd_per_kg: 5}",
              "policies.t: matches no route of routes.csv"),
             ("  g: {kind: outlay, type: grant, amount_usd: 1.0e+6, year: 2025, term_years: 10}",
              "policies.g: term_years do(es) not apply to a grant")):
-        cfg = tmp_path / "c.yaml"
-        cfg.write_text(f"base: {CONFIGS / 'two.yaml'}\nname: c\npolicies:\n{body}\n")
-        capsys.readouterr()
-        assert main(["-q", "run", str(cfg), "--out", str(tmp_path / "out")]) == 2
-        err = capsys.readouterr().err.strip()
+        cfg, err = run_refused(tmp_path, capsys, f"policies:\n{body}")
         assert err.startswith(f"error: {cfg}: {says}") and "\n" not in err, err
     two = apply_overrides(BASE, {"policies": {"a": FLOOR, "b": {**FLOOR, "price_usd_per_kg": 95}}})
     with warnings.catch_warnings(record=True) as w:

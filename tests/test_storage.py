@@ -189,12 +189,7 @@ def test_a_stock_held_to_the_end_keeps_its_market_value(closing, welfare_change)
 
 def test_a_cover_target_where_nothing_is_demanded_is_refused(tmp_path, capsys):
     """target_days at a node with no demand for the commodity is a cover of 0 t: it would do nothing."""
-    from reebloc.app.cli import main
-    from tests.conftest import CONFIGS
-    cfg = tmp_path / "c.yaml"
-    cfg.write_text(f"base: {CONFIGS / 'two.yaml'}\nname: c\npolicies:\n  v: {{kind: stockpile, node: JP, "
-                   "commodity: ndpr_oxide, capacity_t: 100, target_days: 30, payer: US}\n")
-    capsys.readouterr()
-    assert main(["-q", "run", str(cfg), "--out", str(tmp_path / "out")]) == 2
-    err = capsys.readouterr().err.strip()
+    from tests.conftest import run_refused
+    cfg, err = run_refused(tmp_path, capsys, "policies:\n  v: {kind: stockpile, node: JP, commodity: ndpr_oxide, "
+                           "capacity_t: 100, target_days: 30, payer: US}")
     assert err.startswith(f"error: {cfg}: policies.v.target_days: JP has no demand for ndpr_oxide"), err
